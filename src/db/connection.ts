@@ -1,0 +1,113 @@
+/**
+ * Connections. A {@link Db} is a small pool to one database plus the few helpers every part of
+ * Tidemark needs. Values always travel as parameters; identifiers go through `quoteIdent`.
+ */
+import pg from 'pg';
+import { passwordOf, redactUrl, registerSecret } from './redact.js';
+
+/** Options for opening a {@link Db}. */
+export interface DbOptions {
+  /** Shown in `pg_stat_activity.application_name` so others can see who holds what. */
+  applicationName?: string;
+  /** Pool size; the runner needs three: work, blocker sampling, progress. */
+  max?: number;
+  /** statement_timeout for ordinary statements (ms); 0 = none. */
+  statementTimeoutMs?: number;
+}
+
+/** A queryable connection: a pooled client or the pool itself. */
+export type Queryable = Pick<pg.PoolClient, 'query'>;
+
+/** A pool to one database. */
+export class Db {
+  readonly pool: pg.Pool;
+  /** The connection string with its password removed. */
+  readonly displayUrl: string;
+  private serverVersionNum?: number;
+
+  constructor(readonly url: string, readonly options: DbOptions = {}) {
+    registerSecret(passwordOf(url));
+    this.displayUrl = redactUrl(url);
+    this.pool = new pg.Pool({
+      connectionString: url,
+      max: options.max ?? 4,
+      application_name: options.applicationName ?? 'tidemark',
+      statement_timeout: options.statementTimeoutMs || undefined,
+      idleTimeoutMillis: 10_000,
+    });
+    // A dropped connection must not crash the process; the next query reports it.
+    this.pool.on('error', () => undefined);
+  }
+
+  /** Run one statement on any pooled connection. */
+  async query<R extends pg.QueryResultRow = Record<string, unknown>>(sql: string, params?: unknown[]): Promise<pg.QueryResult<R>> {
+    return this.pool.query<R>(sql, params as unknown[]);
+  }
+
+  /** Rows of one statement. */
+  async rows<R extends pg.QueryResultRow = Record<string, unknown>>(sql: string, params?: unknown[]): Promise<R[]> {
+    return (await this.pool.query<R>(sql, params as unknown[])).rows;
+  }
+
+  /** Borrow a client for several statements on the same session. */
+  async withClient<T>(fn: (client: pg.PoolClient) => Promise<T>): Promise<T> {
+    const client = await this.pool.connect();
+    // A backend terminated mid-query (pg_terminate_backend, failover) emits 'error' on the checked-out
+    // client; without a listener that would crash the process instead of failing this call.
+    const onError = () => undefined;
+    client.on('error', onError);
+    let broken: Error | undefined;
+    try {
+      return await fn(client);
+    } catch (e) {
+      if (isConnectionError(e)) broken = e as Error;
+      throw e;
+    } finally {
+      client.removeListener('error', onError);
+      client.release(broken);
+    }
+  }
+
+  /** Run `fn` in one transaction; rolls back on error. No lock policy: see `lock-safe.ts` for DDL. */
+  async transaction<T>(fn: (client: pg.PoolClient) => Promise<T>): Promise<T> {
+    return this.withClient(async (client) => {
+      await client.query('BEGIN');
+      try {
+        const out = await fn(client);
+        await client.query('COMMIT');
+        return out;
+      } catch (e) {
+        await client.query('ROLLBACK').catch(() => undefined);
+        throw e;
+      }
+    });
+  }
+
+  /** `server_version_num`, e.g. 150019. */
+  async serverVersion(): Promise<number> {
+    if (this.serverVersionNum === undefined) {
+      const r = await this.rows<{ v: string }>(`SELECT current_setting('server_version_num') AS v`);
+      this.serverVersionNum = Number(r[0].v);
+    }
+    return this.serverVersionNum;
+  }
+
+  async close(): Promise<void> {
+    await this.pool.end().catch(() => undefined);
+  }
+}
+
+/** SQLSTATE of a database error, if it is one. */
+export function sqlState(e: unknown): string | undefined {
+  return typeof e === 'object' && e !== null && 'code' in e && typeof (e as { code: unknown }).code === 'string'
+    ? ((e as { code: string }).code)
+    : undefined;
+}
+
+/** True for errors that mean the connection itself is gone (so the client must not be reused). */
+export function isConnectionError(e: unknown): boolean {
+  const code = sqlState(e);
+  if (code && (code.startsWith('08') || code === '57P01' || code === '57P02' || code === '57P03')) return true;
+  const msg = e instanceof Error ? e.message : String(e);
+  return /Connection terminated|ECONNRESET|ECONNREFUSED|EPIPE|Client has encountered a connection error|not queryable/i.test(msg);
+}

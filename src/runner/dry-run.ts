@@ -1,0 +1,64 @@
+/**
+ * `run --dry-run`: writes nothing (the ledger included) and evaluates no check, gate or contract
+ * step. Each pending step reports what it would do: the SQL, or for a backfill the exact number of
+ * rows it would change with a before/after sample. Exit 0 when everything could be computed.
+ */
+import { ExitCode } from '../errors.js';
+import { stepKind } from '../steps/registry.js';
+import { readContext } from './context.js';
+import { categoryOf, endIndex } from './guards.js';
+import { openSession } from './open.js';
+import { errorResult, type RunResult, type StepReport } from './result.js';
+import type { RunOptions } from './run.js';
+import type { Plan } from '../plan/types.js';
+import { formatAction } from './format-action.js';
+
+export async function dryRunPlan(plan: Plan, o: RunOptions): Promise<RunResult> {
+  const t0 = performance.now();
+  const steps: StepReport[] = [];
+  let session;
+  try {
+    session = await openSession(o, plan, false);
+    const states = session.ledger ? await session.ledger.stepStates(plan.id) : new Map();
+    session.emit({ type: 'run.start', planId: plan.id, title: plan.title, command: 'run', runId: null, dryRun: true, database: session.db.displayUrl });
+    const end = endIndex(plan, o.phase, o.to);
+    const unavailable: string[] = [];
+    for (const st of plan.steps) {
+      if (st.index > end) continue;
+      if (states.get(st.id)?.status === 'completed' && !(o.redo ?? []).includes(st.id)) continue;
+      const cat = categoryOf(st.kind);
+      if (cat === 'check' || cat === 'gate') {
+        session.emit({ type: 'step.skip', stepId: st.id, phase: st.phase, reason: `${cat} not evaluated in a dry run` });
+        steps.push({ stepId: st.id, phase: st.phase, kind: st.kind, outcome: 'skipped', note: 'not evaluated in a dry run' });
+        continue;
+      }
+      const kind = stepKind(st.kind)!;
+      const ctx = readContext(session, st);
+      let lines: string[];
+      let rows: number | null | undefined;
+      if (kind.dryRun) {
+        const r = await kind.dryRun(ctx, st.options);
+        lines = r.lines;
+        rows = r.rows;
+      } else if (kind.describe) {
+        const d = await kind.describe(ctx, st.options);
+        lines = [...d.actions.map(formatAction), ...(d.notes ?? [])];
+      } else {
+        unavailable.push(`${st.kind} (step "${st.id}")`);
+        lines = [`${st.kind} cannot be previewed: not available in this version of Tidemark yet`];
+      }
+      if (st.phase === 'contract') lines.unshift('contract step: not run in a dry run; it would run only after the validate phase passes');
+      session.emit({ type: 'step.dry-run', stepId: st.id, phase: st.phase, kind: st.kind, title: st.title, lines });
+      steps.push({ stepId: st.id, phase: st.phase, kind: st.kind, outcome: 'dry-run', rowsAffected: rows ?? null, note: lines.join('\n') });
+    }
+    const result: RunResult = unavailable.length
+      ? { planId: plan.id, runId: null, status: 'invalid', exitCode: ExitCode.badInput, message: `not available in this version yet: ${unavailable.join(', ')}`, steps, checks: [], durationMs: performance.now() - t0 }
+      : { planId: plan.id, runId: null, status: 'done', exitCode: ExitCode.ok, message: 'dry run: nothing was written', steps, checks: [], durationMs: performance.now() - t0 };
+    session.emit({ type: 'run.end', planId: plan.id, status: result.status, exitCode: result.exitCode, message: result.message, durationMs: result.durationMs });
+    return result;
+  } catch (e) {
+    return { planId: plan.id, runId: null, steps, checks: [], durationMs: performance.now() - t0, ...errorResult(e) };
+  } finally {
+    await session?.db.close();
+  }
+}

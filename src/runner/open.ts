@@ -1,0 +1,72 @@
+/**
+ * Opening what every command needs: the database, the ledger (only if it exists, unless asked to
+ * install it), the lock policy and settings.
+ */
+import { hostname, userInfo } from 'node:os';
+import { lockPolicyOf, type TidemarkConfig } from '../config.js';
+import { Db } from '../db/connection.js';
+import { installLedger, ledgerVersion } from '../ledger/install.js';
+import { Ledger } from '../ledger/ledger.js';
+import type { Plan } from '../plan/types.js';
+import type { Settings } from '../steps/step-kind.js';
+import type { Session } from './context.js';
+import { noopSink, type EventSink } from './events.js';
+
+/** Options every command that touches a database takes. */
+export interface ConnectOptions {
+  databaseUrl: string;
+  /** Default `tidemark`. */
+  ledgerSchema?: string;
+  config?: TidemarkConfig;
+  events?: EventSink;
+  /** Who runs this (recorded with approvals, flags, drift acceptances). Default: OS user@host. */
+  actor?: string;
+  /** `--approve` gate ids. */
+  approvals?: string[];
+}
+
+export function defaultActor(): string {
+  let user = 'unknown';
+  try {
+    user = userInfo().username;
+  } catch {
+    /* no passwd entry */
+  }
+  return process.env.TIDEMARK_ACTOR || `${user}@${hostname()}`;
+}
+
+export function settingsOf(o: ConnectOptions): Settings {
+  return {
+    backfillTargetMs: o.config?.backfill?.targetBatchMs ?? 200,
+    shadowThresholdRows: o.config?.shadowThresholdRows ?? 1_000_000,
+    approvals: o.approvals ?? [],
+    actor: o.actor ?? defaultActor(),
+  };
+}
+
+/** Open a session for a plan. With `install`, the ledger is created or upgraded; otherwise used only if present. */
+export async function openSession(o: ConnectOptions, plan: Plan, install: boolean): Promise<Session & { installed?: { from: number; to: number } }> {
+  const ledgerSchema = o.ledgerSchema ?? o.config?.ledgerSchema ?? 'tidemark';
+  const policy = lockPolicyOf(o.config ?? {});
+  const db = new Db(o.databaseUrl, { applicationName: `tidemark:${plan.id}`.slice(0, 63), max: 5, statementTimeoutMs: policy.statementTimeoutMs });
+  const emit = o.events ?? noopSink;
+  let ledger: Ledger | undefined;
+  let installed: { from: number; to: number } | undefined;
+  try {
+    if (install) {
+      installed = await installLedger(db, ledgerSchema);
+      ledger = new Ledger(db, ledgerSchema);
+    } else if ((await ledgerVersion(db, ledgerSchema)) > 0) {
+      ledger = new Ledger(db, ledgerSchema);
+    }
+  } catch (e) {
+    await db.close();
+    throw e;
+  }
+  const appliedSteps = new Set<string>();
+  if (ledger) {
+    const states = await ledger.stepStates(plan.id);
+    for (const [id, st] of states) if (st.status === 'completed') appliedSteps.add(id);
+  }
+  return { db, plan, ledgerSchema, ledger, policy, settings: settingsOf(o), emit, appliedSteps, installed };
+}

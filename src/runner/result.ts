@@ -1,0 +1,40 @@
+/**
+ * What a command returns. The runner never throws for expected failures: they are results with an
+ * exit code (kysely's Migrator style); the CLI renders them.
+ */
+import { ExitCode, TidemarkError, type ExitCodeValue } from '../errors.js';
+import type { CheckOutcome } from './events.js';
+
+export type RunStatus = 'done' | 'nothing' | 'failed' | 'gate' | 'drift' | 'locked' | 'invalid';
+
+export interface StepReport {
+  stepId: string;
+  phase: string;
+  kind: string;
+  outcome: 'applied' | 'skipped' | 'failed' | 'pending' | 'checked' | 'gate-open' | 'gate-closed' | 'rolled-back' | 'dry-run';
+  durationMs?: number;
+  rowsAffected?: number | null;
+  note?: string;
+}
+
+export interface RunResult {
+  planId: string;
+  runId: number | null;
+  status: RunStatus;
+  exitCode: ExitCodeValue;
+  message?: string;
+  hint?: string;
+  error?: TidemarkError;
+  steps: StepReport[];
+  checks: CheckOutcome[];
+  durationMs: number;
+}
+
+const STATUS_BY_EXIT: Record<number, RunStatus> = { 0: 'done', 1: 'failed', 2: 'invalid', 3: 'locked', 4: 'drift', 5: 'gate' };
+
+/** Turn any thrown value into a result field set. Unknown errors are failures (exit 1). */
+export function errorResult(e: unknown): Pick<RunResult, 'status' | 'exitCode' | 'message' | 'hint' | 'error'> {
+  if (e instanceof TidemarkError) return { status: STATUS_BY_EXIT[e.exitCode] ?? 'failed', exitCode: e.exitCode, message: e.message, hint: e.hint, error: e };
+  const msg = e instanceof Error ? e.message : String(e);
+  return { status: 'failed', exitCode: ExitCode.failed, message: msg };
+}

@@ -1,0 +1,299 @@
+/**
+ * `runPlan`: executes a plan's pending steps in phase order under the run lock, recording every
+ * step, check and gate in the ledger, and returns a {@link RunResult} (it never throws for expected
+ * failures). See SPEC §2–§6 for the behaviour it implements.
+ */
+import { hostname } from 'node:os';
+import { ExitCode, NotAvailableError, StepFailedError, TidemarkError } from '../errors.js';
+import { sqlState } from '../db/connection.js';
+import type { Ledger, StepState } from '../ledger/ledger.js';
+import { latestValidation, recordValidation } from '../ledger/records.js';
+import type { Phase, Plan, PlannedStep } from '../plan/types.js';
+import { removeSyncTriggers } from '../backfill/sync-trigger.js';
+import type { LintConfigInput } from '../lint/config.js';
+import { lintPlanForRun } from '../lint/lint.js';
+import { captureObjectStats } from '../report/object-stats.js';
+import { stepKind } from '../steps/registry.js';
+import { TIDEMARK_VERSION } from '../version.js';
+import { stepContext, type Session } from './context.js';
+import { dryRunPlan } from './dry-run.js';
+import { evaluateCheck, isFailure } from './evaluate-check.js';
+import { evaluateGate } from './evaluate-gate.js';
+import type { CheckOutcome } from './events.js';
+import { checkIdWidth, categoryOf, checkDrift, checkRunOptions, contractBlockers, contractRefusal, endIndex, takeBaselines } from './guards.js';
+import { openSession, settingsOf, type ConnectOptions } from './open.js';
+import { errorResult, type RunResult, type StepReport } from './result.js';
+import { acquireRunLock, type RunLock } from './run-lock.js';
+
+export interface RunOptions extends ConnectOptions {
+  /** Run pending steps up to and including this phase. */
+  phase?: Phase;
+  /** Run pending steps up to and including this step. */
+  to?: string;
+  dryRun?: boolean;
+  /** Accept a changed definition of these applied steps (recorded). */
+  acceptChanged?: string[];
+  /** Run these completed steps again (a catch-up pass). */
+  redo?: string[];
+  /** Wait this long for another runner's lock instead of exiting 3. */
+  waitSeconds?: number;
+}
+
+type Stop = { status: RunResult['status']; exitCode: RunResult['exitCode']; message: string; hint?: string };
+
+/** Run a validated plan against a database. */
+export async function runPlan(plan: Plan, o: RunOptions): Promise<RunResult> {
+  const t0 = performance.now();
+  const base = { planId: plan.id, runId: null as number | null, steps: [] as StepReport[], checks: [] as CheckOutcome[] };
+  const done = (r: Partial<RunResult> & Pick<RunResult, 'status' | 'exitCode'>): RunResult => ({ ...base, ...r, durationMs: performance.now() - t0 });
+  try {
+    checkRunOptions(plan, o);
+  } catch (e) {
+    return done(errorResult(e));
+  }
+  if (o.dryRun) return dryRunPlan(plan, o);
+
+  let lock: RunLock | undefined;
+  let session: (Session & { ledger: Ledger }) | undefined;
+  try {
+    lock = await acquireRunLock(o.databaseUrl, o.ledgerSchema ?? o.config?.ledgerSchema ?? 'tidemark', plan.id, o.waitSeconds ?? 0);
+    const opened = await openSession(o, plan, true);
+    session = opened as Session & { ledger: Ledger };
+    const { ledger, db } = session;
+    await ledger.syncPlan(plan);
+    const settings = settingsOf(o);
+    base.runId = await ledger.startRun({
+      planId: plan.id,
+      command: 'run',
+      options: { phase: o.phase ?? null, to: o.to ?? null, approve: o.approvals ?? [], acceptChanged: o.acceptChanged ?? [], redo: o.redo ?? [] },
+      planChecksum: plan.checksum,
+      runBy: settings.actor,
+      host: hostname(),
+      pid: process.pid,
+      backendPid: lock.backendPid,
+      tidemarkVersion: TIDEMARK_VERSION,
+      serverVersion: String(await db.serverVersion()),
+      database: db.displayUrl,
+    });
+    await ledger.markCrashedRuns(plan.id, base.runId);
+    session.emit({ type: 'run.start', planId: plan.id, title: plan.title, command: 'run', runId: base.runId, dryRun: false, database: db.displayUrl, checkIdWidth: checkIdWidth(plan) });
+    if (opened.installed && opened.installed.from < opened.installed.to) {
+      session.emit({ type: 'ledger.installed', schema: session.ledgerSchema, ...opened.installed });
+    }
+    const stop = await execute(session, plan, o, base.runId, base.steps, base.checks);
+    const result = done(stop ?? { status: base.steps.some((s) => s.outcome === 'applied' || s.outcome === 'checked') ? 'done' : 'nothing', exitCode: ExitCode.ok });
+    await finish(session, plan, result);
+    return result;
+  } catch (e) {
+    const result = done(errorResult(e));
+    if (session && base.runId !== null) await finish(session, plan, result).catch(() => undefined);
+    return result;
+  } finally {
+    await lock?.release();
+    await session?.db.close();
+  }
+}
+
+async function finish(session: Session & { ledger: Ledger }, plan: Plan, result: RunResult): Promise<void> {
+  const runStatus = result.status === 'nothing' ? 'done' : result.status === 'locked' || result.status === 'invalid' ? 'failed' : result.status;
+  if (result.runId !== null && result.status !== 'nothing') await captureObjectStats(session.db, session.ledger, plan, result.runId, 'after');
+  if (result.runId !== null) await session.ledger.finishRun(result.runId, runStatus, result.exitCode, result.message ?? null);
+  const states = await session.ledger.stepStates(plan.id);
+  const all = plan.steps.every((s) => states.get(s.id)?.status === 'completed');
+  if (all) await session.ledger.setPlanStatus(plan.id, 'completed');
+  else if (result.exitCode !== 0) await session.ledger.setPlanStatus(plan.id, result.status === 'gate' ? 'waiting' : 'failed');
+  else await session.ledger.setPlanStatus(plan.id, 'in_progress');
+  session.emit({ type: 'run.end', planId: plan.id, status: result.status, exitCode: result.exitCode, message: result.message, durationMs: result.durationMs });
+}
+
+/** The phases loop. Returns a stop when the run ends early, undefined when it ran to its end. */
+async function execute(s: Session & { ledger: Ledger }, plan: Plan, o: RunOptions, runId: number, reports: StepReport[], checks: CheckOutcome[]): Promise<Stop | undefined> {
+  const { ledger } = s;
+  let states = await ledger.stepStates(plan.id);
+  const accepted = await checkDrift(ledger, plan, states, o.acceptChanged ?? [], runId, s.settings.actor);
+  for (const id of accepted) s.emit({ type: 'notice', level: 'warn', stepId: id, message: `accepted the changed definition of applied step "${id}" (recorded in the ledger)` });
+  await refuseUnsafeSql(plan, states, o.config?.lint);
+  for (const id of o.redo ?? []) {
+    if (states.get(id)?.status === 'completed') {
+      await ledger.markPending(plan.id, id, runId, 'redo requested');
+      s.appliedSteps.delete(id);
+      s.emit({ type: 'notice', level: 'info', stepId: id, message: `step "${id}" will run again (--redo)` });
+    }
+  }
+  states = await ledger.stepStates(plan.id);
+
+  const end = endIndex(plan, o.phase, o.to);
+  const isWork = (st: PlannedStep) => !['check', 'gate'].includes(categoryOf(st.kind)) && st.phase !== 'preconditions';
+  const pendingWorkFrom = (i: number) => plan.steps.some((st) => st.index >= i && st.index <= end && isWork(st) && states.get(st.id)?.status !== 'completed');
+  const started = plan.steps.some((st) => st.phase !== 'preconditions' && (states.get(st.id)?.attempts ?? 0) > 0);
+  const preconditions = plan.steps.filter((st) => st.phase === 'preconditions' && st.index <= end);
+
+  // Preconditions: once, before the plan's first step.
+  if (preconditions.length && !started && pendingWorkFrom(0)) {
+    s.emit({ type: 'phase.start', phase: 'preconditions', pending: preconditions.length });
+    const failed: string[] = [];
+    for (const st of preconditions) {
+      if (categoryOf(st.kind) === 'gate') {
+        const g = await evaluateGate(s, st, runId);
+        reports.push({ stepId: st.id, phase: st.phase, kind: st.kind, outcome: g.open ? 'gate-open' : 'gate-closed', note: g.reason });
+        if (!g.open) return { status: 'gate', exitCode: ExitCode.gate, message: `stopped at gate "${st.id}": ${g.reason}`, hint: g.opensWhen };
+        await ledger.markCompleted(plan.id, st, runId, { details: { reason: g.reason } });
+        continue;
+      }
+      const r = await evaluateCheck(s, st, runId);
+      checks.push(r);
+      reports.push({ stepId: st.id, phase: st.phase, kind: st.kind, outcome: 'checked', note: r.status });
+      if (isFailure(r)) {
+        failed.push(st.id);
+        await ledger.markFailed(plan.id, st.id, runId, r.message ?? `${String(r.actual)} (expected ${String(r.expected)})`);
+      } else await ledger.markCompleted(plan.id, st, runId, {});
+    }
+    s.emit({ type: 'proof.end', phase: 'preconditions', passed: failed.length === 0, failed, warned: checks.filter((c) => c.status === 'warn').map((c) => c.stepId) });
+    s.emit({ type: 'phase.end', phase: 'preconditions' });
+    if (failed.length) return { status: 'failed', exitCode: ExitCode.failed, message: `precondition(s) failed: ${failed.join(', ')}; nothing was changed` };
+  } else if (preconditions.length && started) {
+    for (const st of preconditions) if (states.get(st.id)?.status !== 'completed') s.emit({ type: 'step.skip', stepId: st.id, phase: st.phase, reason: 'preconditions run only before the plan\'s first step' });
+  }
+
+  const planRow = await ledger.planRow(plan.id);
+  if (!planRow?.baseline_taken_at && pendingWorkFrom(0)) await takeBaselines(s.db, ledger, plan, runId);
+  if (pendingWorkFrom(0)) await captureObjectStats(s.db, ledger, plan, runId, 'before');
+
+  let phase: Phase | undefined;
+  let validation: { needed: boolean; failed: string[]; checks: number } | undefined;
+  let contractChecked = false;
+  for (const st of plan.steps) {
+    if (st.phase === 'preconditions' || st.index > end) continue;
+    if (st.phase !== phase) {
+      const stop = await closeValidation();
+      if (stop) return stop;
+      if (phase) s.emit({ type: 'phase.end', phase });
+      phase = st.phase;
+      s.emit({ type: 'phase.start', phase, pending: plan.steps.filter((x) => x.phase === phase && states.get(x.id)?.status !== 'completed').length });
+      if (phase === 'validate') {
+        const lastValidate = plan.steps.filter((x) => x.phase === 'validate').pop()!;
+        const latest = await latestValidation(ledger, plan.id);
+        const fresh = latest && latest.passed && latest.plan_checksum === plan.checksum;
+        validation = { needed: pendingWorkFrom(lastValidate.index + 1) || !fresh || plan.steps.some((x) => x.phase === 'validate' && isWork(x) && states.get(x.id)?.status !== 'completed'), failed: [], checks: 0 };
+      }
+    }
+    const cat = categoryOf(st.kind);
+    const state = states.get(st.id);
+    if (cat === 'check') {
+      if (!validation?.needed) {
+        reports.push({ stepId: st.id, phase: st.phase, kind: st.kind, outcome: 'skipped', note: 'proof already passed on this plan' });
+        continue;
+      }
+      await ledger.markRunning(plan.id, st, runId);
+      const r = await evaluateCheck(s, st, runId);
+      checks.push(r);
+      validation.checks++;
+      reports.push({ stepId: st.id, phase: st.phase, kind: st.kind, outcome: 'checked', note: r.status });
+      if (isFailure(r)) {
+        validation.failed.push(st.id);
+        await ledger.markFailed(plan.id, st.id, runId, r.message ?? `${String(r.actual)} (expected ${String(r.expected)})`);
+      } else await ledger.markCompleted(plan.id, st, runId, {});
+      continue;
+    }
+    if (cat === 'gate') {
+      if (!pendingWorkFrom(st.index) && !(validation?.needed && st.phase === 'validate')) {
+        reports.push({ stepId: st.id, phase: st.phase, kind: st.kind, outcome: 'skipped', note: 'nothing pending behind it' });
+        continue;
+      }
+      const g = await evaluateGate(s, st, runId);
+      reports.push({ stepId: st.id, phase: st.phase, kind: st.kind, outcome: g.open ? 'gate-open' : 'gate-closed', note: g.reason });
+      if (!g.open) return { status: 'gate', exitCode: ExitCode.gate, message: `stopped at gate "${st.id}": ${g.reason}`, hint: g.opensWhen };
+      await ledger.markCompleted(plan.id, st, runId, { details: { reason: g.reason } });
+      continue;
+    }
+    if (state?.status === 'completed') {
+      reports.push({ stepId: st.id, phase: st.phase, kind: st.kind, outcome: 'skipped', note: 'already applied' });
+      s.emit({ type: 'step.skip', stepId: st.id, phase: st.phase, reason: 'already applied' });
+      continue;
+    }
+    if (st.phase === 'contract' && !contractChecked) {
+      states = await ledger.stepStates(plan.id);
+      const missing = await contractBlockers(ledger, plan, states);
+      if (missing.length) throw contractRefusal(plan, missing);
+      contractChecked = true;
+      // Old application code is gone by now: the keepInSync triggers of the backfills go first.
+      await removeSyncTriggers(s, plan.id);
+    }
+    const r = await applyStep(s, st, state, runId);
+    reports.push(r);
+    states.set(st.id, { ...(state as StepState), status: 'completed' });
+  }
+  const stop = await closeValidation();
+  if (stop) return stop;
+  if (phase) s.emit({ type: 'phase.end', phase });
+  return undefined;
+
+  /** At the end of the validate phase: record the proof; a failure stops before the contract. */
+  async function closeValidation(): Promise<Stop | undefined> {
+    if (phase !== 'validate' || !validation?.needed) return undefined;
+    const v = validation;
+    validation = undefined;
+    await recordValidation(ledger, plan.id, runId, plan.checksum, v.failed.length === 0, v.failed);
+    s.emit({ type: 'proof.end', phase: 'validate', passed: v.failed.length === 0, failed: v.failed, warned: checks.filter((c) => c.status === 'warn').map((c) => c.stepId) });
+    if (!v.failed.length) return undefined;
+    return {
+      status: 'failed',
+      exitCode: ExitCode.failed,
+      message: `the proof failed: ${v.failed.join(', ')}; the contract phase did not start`,
+      hint: 'Fix the data (the samples above name the rows), then run again: the validate phase runs first.',
+    };
+  }
+}
+
+/**
+ * Refuse (exit 1) pending raw `sql`/`sqlFile` steps whose `up` SQL has error-level lint findings
+ * that are not suppressed. Applied steps are history: they are not linted again.
+ */
+async function refuseUnsafeSql(plan: Plan, states: Map<string, StepState>, lintConfig: LintConfigInput | undefined): Promise<void> {
+  const pending = new Set(plan.steps.filter((st) => (st.kind === 'sql' || st.kind === 'sqlFile') && states.get(st.id)?.status !== 'completed').map((st) => st.id));
+  if (!pending.size) return;
+  const findings = (await lintPlanForRun(plan, { cwd: plan.dir, config: lintConfig })).filter((f) => f.stepId && pending.has(f.stepId));
+  if (!findings.length) return;
+  const lines = findings.map((f) => `- step "${f.stepId}" (${f.rule}): ${f.message}${f.help ? `\n    ${f.help}` : ''}`);
+  throw new StepFailedError(findings[0].stepId!, `plan "${plan.id}": unsafe SQL in ${findings.length === 1 ? 'a raw SQL step' : 'raw SQL steps'}, nothing was run:\n${lines.join('\n')}`,
+    `Use the safe op.* / backfill.* the finding names, or accept the risk with a comment above the statement: -- tidemark-ignore <rule>: <reason>. Details: tidemark lint ${plan.file ?? '<plan>'}`);
+}
+
+/** Apply one step with its context; record success or failure. */
+async function applyStep(s: Session & { ledger: Ledger }, st: PlannedStep, state: StepState | undefined, runId: number): Promise<StepReport> {
+  const kind = stepKind(st.kind);
+  if (!kind?.apply) throw new NotAvailableError(`${st.kind} (step "${st.id}")`);
+  const resumed = state?.status === 'running' || state?.status === 'failed';
+  await s.ledger.markRunning(s.plan.id, st, runId);
+  s.emit({ type: 'step.start', stepId: st.id, phase: st.phase, kind: st.kind, title: st.title, resumed });
+  const stats = { retries: 0, lockWaitMs: 0 };
+  const ctx = stepContext(s, st, runId, state?.progress ?? null, stats);
+  const t = performance.now();
+  try {
+    const out = await kind.apply(ctx, st.options);
+    const durationMs = performance.now() - t;
+    if (!out.recorded) {
+      await s.ledger.markCompleted(s.plan.id, st, runId, { rowsAffected: out.rowsAffected ?? null, details: out.details, durationMs, retries: stats.retries, lockWaitMs: stats.lockWaitMs });
+    }
+    s.appliedSteps.add(st.id);
+    s.emit({ type: 'step.done', stepId: st.id, phase: st.phase, kind: st.kind, durationMs, rowsAffected: out.rowsAffected, notes: out.notes });
+    return { stepId: st.id, phase: st.phase, kind: st.kind, outcome: 'applied', durationMs, rowsAffected: out.rowsAffected ?? null };
+  } catch (e) {
+    const err = asStepError(st, e);
+    await s.ledger.markFailed(s.plan.id, st.id, runId, err.message, err instanceof StepFailedError ? err.details : undefined).catch(() => undefined);
+    if (stats.retries) await s.ledger.addRetries(s.plan.id, st.id, stats.retries, stats.lockWaitMs).catch(() => undefined);
+    s.emit({ type: 'step.failed', stepId: st.id, phase: st.phase, kind: st.kind, error: err.message, hint: err.hint });
+    throw err;
+  }
+}
+
+/** Wrap a database or unknown error as a step failure naming the step. */
+function asStepError(st: PlannedStep, e: unknown): TidemarkError {
+  if (e instanceof TidemarkError) return e;
+  const pe = e as { message?: string; detail?: string; hint?: string; position?: string };
+  const code = sqlState(e);
+  const parts = [`step "${st.id}" (${st.kind}) failed: ${pe.message ?? String(e)}`];
+  if (code) parts[0] += ` [SQLSTATE ${code}]`;
+  if (pe.detail) parts.push(`detail: ${pe.detail}`);
+  return new StepFailedError(st.id, parts.join('\n'), pe.hint ?? 'Fix the cause and run again: completed steps are not repeated.');
+}

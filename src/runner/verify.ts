@@ -1,0 +1,47 @@
+/**
+ * `verifyPlan`: runs the preconditions and validate checks and returns them as a proof (exit 1 on
+ * any failure). Results are stored in the ledger when it exists; verify never creates it.
+ */
+import { ExitCode } from '../errors.js';
+import type { Plan } from '../plan/types.js';
+import { evaluateCheck, isFailure } from './evaluate-check.js';
+import { checkIdWidth, categoryOf } from './guards.js';
+import { openSession, type ConnectOptions } from './open.js';
+import { errorResult, type RunResult } from './result.js';
+import type { CheckOutcome } from './events.js';
+
+export async function verifyPlan(plan: Plan, o: ConnectOptions): Promise<RunResult> {
+  const t0 = performance.now();
+  const checks: CheckOutcome[] = [];
+  let session;
+  try {
+    session = await openSession(o, plan, false);
+    session.emit({ type: 'run.start', planId: plan.id, title: plan.title, command: 'verify', runId: null, dryRun: false, database: session.db.displayUrl, checkIdWidth: checkIdWidth(plan) });
+    const failed: string[] = [];
+    for (const phase of ['preconditions', 'validate'] as const) {
+      const list = plan.steps.filter((s) => s.phase === phase && categoryOf(s.kind) === 'check');
+      if (!list.length) continue;
+      session.emit({ type: 'phase.start', phase, pending: list.length });
+      for (const st of list) {
+        const r = await evaluateCheck(session, st, null);
+        checks.push(r);
+        if (isFailure(r)) failed.push(st.id);
+      }
+      session.emit({ type: 'phase.end', phase });
+    }
+    const warned = checks.filter((c) => c.status === 'warn').map((c) => c.stepId);
+    session.emit({ type: 'proof.end', phase: 'validate', passed: failed.length === 0, failed, warned });
+    const result: RunResult = {
+      planId: plan.id, runId: null, checks, steps: [], durationMs: performance.now() - t0,
+      status: failed.length ? 'failed' : 'done',
+      exitCode: failed.length ? ExitCode.failed : ExitCode.ok,
+      message: failed.length ? `${failed.length} check(s) failed: ${failed.join(', ')}` : `all ${checks.length} check(s) passed${warned.length ? ` (${warned.length} warning(s))` : ''}`,
+    };
+    session.emit({ type: 'run.end', planId: plan.id, status: result.status, exitCode: result.exitCode, message: result.message, durationMs: result.durationMs });
+    return result;
+  } catch (e) {
+    return { planId: plan.id, runId: null, checks, steps: [], durationMs: performance.now() - t0, ...errorResult(e) };
+  } finally {
+    await session?.db.close();
+  }
+}

@@ -1,0 +1,110 @@
+/**
+ * `op.addForeignKey({ id, table, columns, references: { table, columns }, onDelete?, onUpdate?, name? })`
+ * — `ADD CONSTRAINT … FOREIGN KEY … NOT VALID` in a short lock-safe transaction, then `VALIDATE
+ * CONSTRAINT` on its own (no blocking lock). Column types that do not match are refused before
+ * anything runs; orphans are counted and sampled, and the constraint removed, before failing.
+ * Down: `DROP CONSTRAINT`. See docs/steps/op-add-foreign-key.md.
+ */
+import { z } from 'zod';
+import { displayRelation } from '../db/ident.js';
+import { StepFailedError } from '../errors.js';
+import { common, fkAction, ident, identList, relation } from '../plan/fields.js';
+import { findColumn, resolveTable, typesMatch } from '../ops/catalog.js';
+import { addConstraintNotValid, dropConstraint, foreignKeyClause, validateConstraint } from '../ops/ddl.js';
+import { progressOf, runActions, singleStatements } from '../ops/exec.js';
+import { foreignKeyName } from '../ops/names.js';
+import { addNotValidThenValidate } from '../ops/not-valid.js';
+import { orphanViolations } from '../ops/violations.js';
+import type { Description, ReadContext, StepContext, StepKind } from './step-kind.js';
+
+export const schema = z.object({
+  ...common,
+  table: relation,
+  columns: identList,
+  references: z.object({ table: relation, columns: identList }).strict(),
+  onDelete: fkAction.optional(),
+  onUpdate: fkAction.optional(),
+  name: ident.optional(),
+}).strict();
+
+export type Options = z.infer<typeof schema>;
+export type Input = z.input<typeof schema>;
+
+/** The constraint's name: `name`, or `<table>_<columns>_fkey`. */
+export function constraintName(o: Options): string {
+  return o.name ?? foreignKeyName(o.table, o.columns);
+}
+
+function actions(o: Options) {
+  const name = constraintName(o);
+  return {
+    add: addConstraintNotValid(o.table, name, foreignKeyClause(o.columns, o.references.table, o.references.columns, o.onDelete, o.onUpdate), 'SHARE ROW EXCLUSIVE', `on both tables, briefly; no scan`),
+    validate: validateConstraint(o.table, name),
+  };
+}
+
+async function describe(ctx: ReadContext, o: Options): Promise<Description> {
+  const a = actions(o);
+  return singleStatements(ctx, { actions: [a.add, a.validate] });
+}
+
+async function describeDown(ctx: ReadContext, o: Options): Promise<Description> {
+  const p = await progressOf(ctx);
+  if (p?.constraint !== constraintName(o)) return { actions: [], notes: ['the foreign key was not added by this step: nothing to drop'] };
+  return singleStatements(ctx, { actions: [dropConstraint(o.table, constraintName(o))] });
+}
+
+/** Both tables and columns exist, and each pair of column types matches; otherwise refuse, naming both types. */
+async function checkColumns(ctx: StepContext, o: Options): Promise<void> {
+  const fail = (m: string, hint?: string) => new StepFailedError(ctx.step.id, `step "${ctx.step.id}": ${m}`, hint ?? 'Nothing was changed.');
+  const child = await resolveTable(ctx.db.pool, o.table);
+  if (!child) throw fail(`table ${displayRelation(o.table)} does not exist`);
+  const parent = await resolveTable(ctx.db.pool, o.references.table);
+  if (!parent) throw fail(`referenced table ${displayRelation(o.references.table)} does not exist`);
+  for (let i = 0; i < o.columns.length; i++) {
+    const c = await findColumn(ctx.db.pool, child.oid, o.columns[i]);
+    if (!c) throw fail(`table ${displayRelation(o.table)} has no column "${o.columns[i]}"`);
+    const p = await findColumn(ctx.db.pool, parent.oid, o.references.columns[i]);
+    if (!p) throw fail(`referenced table ${displayRelation(o.references.table)} has no column "${o.references.columns[i]}"`);
+    if (!(await typesMatch(ctx.db.pool, c.baseTypeOid, p.baseTypeOid))) {
+      throw fail(`${displayRelation(o.table)}.${o.columns[i]} is ${c.type} but ${displayRelation(o.references.table)}.${o.references.columns[i]} is ${p.type}: a foreign key needs matching types`,
+        'Convert one side first (e.g. a backfill into a new column of the right type); nothing was changed.');
+    }
+  }
+}
+
+export const kind = {
+  kind: 'op.addForeignKey',
+  category: 'op',
+  schema,
+  phases: ['expand', 'contract'],
+  validate(o) {
+    if (o.columns.length !== o.references.columns.length) {
+      return [{ field: 'references.columns', message: `lists ${o.references.columns.length} column(s) for ${o.columns.length} in \`columns\`: they pair up one to one` }];
+    }
+    return [];
+  },
+  describe,
+  describeDown,
+  async apply(ctx, o) {
+    await describe(ctx, o);
+    const name = constraintName(o);
+    if (ctx.progress?.constraint !== name) await checkColumns(ctx, o);
+    const a = actions(o);
+    await addNotValidThenValidate(ctx, {
+      table: o.table,
+      name,
+      add: a.add,
+      validate: a.validate,
+      undo: [dropConstraint(o.table, name)],
+      diagnose: () => orphanViolations(ctx, o.table, o.columns, o.references.table, o.references.columns),
+      what: `add foreign key "${name}"`,
+      hint: 'Fix the orphans (delete them, set them NULL, or add the missing parents), then run again: the constraint was removed, nothing is half-applied.',
+    });
+    return {};
+  },
+  async rollback(ctx, o) {
+    await runActions(ctx, (await describeDown(ctx, o)).actions, true);
+    return {};
+  },
+} satisfies StepKind<Options>;
