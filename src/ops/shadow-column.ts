@@ -1,0 +1,114 @@
+/**
+ * Changing a column's type without rewriting the table under an exclusive lock: a shadow column
+ * kept equal by a trigger, backfilled in short key-range batches (resumable from the saved
+ * cursor), its indexes rebuilt `CONCURRENTLY`, NOT NULL proven by a validated check, then one
+ * short transaction drops the old column and renames the shadow into its place, restoring its
+ * default, NOT NULL, indexes and constraints. Readers never wait longer than lock_timeout: every
+ * blocking statement runs under the lock-safe layer; the rest blocks no one.
+ */
+import type pg from 'pg';
+import { StepFailedError } from '../errors.js';
+import type { StepContext } from '../steps/step-kind.js';
+import type { Queryable } from '../db/connection.js';
+import { columnDef, columnDependents, dependencyFingerprint } from './archive-catalog.js';
+import { withRange } from './archive-column-sql.js';
+import { buildIndexConcurrently, renameNotNull } from './archive-restore.js';
+import { walkKeys } from './shadow-batch.js';
+import { shadowSql, type ShadowSpec } from './shadow-sql.js';
+
+/** What the engine saves between runs. */
+export interface ShadowProgress {
+  cursor?: string[] | null;
+  backfillDone?: boolean;
+  rows?: number;
+  swapped?: boolean;
+  /** Constraint validations still due after the swap. */
+  validate?: string[];
+}
+
+/** Where the engine keeps its progress (a slice of the step's progress). */
+export interface ShadowStore {
+  progress: ShadowProgress;
+  save(p: ShadowProgress, client?: pg.PoolClient): Promise<void>;
+}
+
+const names = (xs: { name: string }[]) => xs.map((x) => x.name).sort();
+
+/** Run (or resume) a shadow conversion to the end; returns the rows the backfill wrote. */
+export async function runShadow(ctx: StepContext, spec: ShadowSpec, store: ShadowStore, label: string): Promise<number> {
+  const q = await shadowSql(spec);
+  const { table } = spec;
+  const p = { ...store.progress };
+  let rows = p.rows ?? 0;
+  if (!p.swapped) {
+    if (!(await columnDef(ctx.db.pool, table.oid, q.names.shadow))) {
+      await ctx.tx(`${label}: add shadow column`, (c) => c.query(q.addShadow));
+    }
+    const trig = await ctx.db.rows(`SELECT 1 FROM pg_trigger WHERE tgrelid = $1 AND tgname = $2`, [table.oid, q.names.trigger]);
+    if (!trig.length) {
+      await ctx.tx(`${label}: sync trigger`, async (c) => {
+        await c.query(q.createFunction);
+        await c.query(q.createTrigger);
+      });
+    }
+    if (!p.backfillDone) {
+      if (p.cursor) ctx.emit({ type: 'notice', level: 'info', stepId: ctx.step.id, message: `resuming the shadow backfill after key ${JSON.stringify(p.cursor)}` });
+      await walkKeys({
+        table: table.sql, key: spec.key, after: p.cursor ?? null, targetMs: ctx.settings.backfillTargetMs, tx: ctx.tx, what: `${label} shadow backfill`,
+        work: async (c, r) => (await c.query(withRange(q.backfill, r.where), r.params)).rowCount ?? 0,
+        save: async (c, cursor, n) => {
+          rows += n;
+          Object.assign(p, { cursor, backfillDone: cursor === null, rows });
+          await store.save({ ...p }, c);
+        },
+        onBatch: (b) => ctx.emit({ type: 'step.progress', stepId: ctx.step.id, done: rows, total: null, batchSize: b.size, note: 'shadow backfill' }),
+      });
+    }
+    for (const ix of q.indexes) await buildIndexConcurrently(ctx, table.schema, ix.temp, ix.create);
+    if (q.addNotNull && q.validateNotNull) {
+      const chk = await ctx.db.rows<{ convalidated: boolean }>(`SELECT convalidated FROM pg_constraint WHERE conrelid = $1 AND conname = $2`, [table.oid, q.names.notNull]);
+      if (!chk.length) await ctx.tx(`${label}: NOT NULL check on the shadow`, (c) => c.query(q.addNotNull!));
+      if (!chk[0]?.convalidated) await ctx.waiting(`${label}: validate the shadow's NOT NULL check`, q.validateNotNull);
+    }
+    // Verify outside the lock, then only a fingerprint under it: the lock is held for one round trip of DDL.
+    const attnum = await assertUnchanged(ctx.db.pool, spec, ctx.step.id);
+    const f0 = await dependencyFingerprint(ctx.db.pool, table.oid, attnum);
+    const started = performance.now();
+    await ctx.tx(`${label}: swap`, async (c) => {
+      await c.query(q.swap[0].sql);
+      if ((await dependencyFingerprint(c, table.oid, attnum)) !== f0) {
+        throw new StepFailedError(ctx.step.id, `the indexes, constraints, default or NOT NULL of ${table.display}.${spec.column.name} changed during the conversion`,
+          'Nothing was swapped. Run again: the conversion picks up the new definition and resumes.');
+      }
+      await c.query(q.swap.slice(1).map((a) => a.sql).join(';\n'));
+      Object.assign(p, { swapped: true, validate: q.validate });
+      await store.save({ ...p }, c);
+    });
+    ctx.emit({ type: 'notice', level: 'info', stepId: ctx.step.id, message: `swapped ${table.display}.${spec.column.name} in ${Math.round(performance.now() - started)} ms` });
+  }
+  for (const v of p.validate ?? []) await ctx.waiting(`${label}: validate`, v);
+  if (spec.column.notNullName) await renameNotNull(ctx, table, spec.column.name, spec.column.notNullName);
+  return rows;
+}
+
+/** Before the swap: the indexes and constraints to carry over are still exactly those planned. Returns the column's attnum. */
+async function assertUnchanged(q: Queryable, spec: ShadowSpec, stepId: string): Promise<number> {
+  const col = await columnDef(q, spec.table.oid, spec.column.name);
+  if (!col) throw new StepFailedError(stepId, `column "${spec.column.name}" disappeared from ${spec.table.display} during the conversion`);
+  const deps = await columnDependents(q, spec.table.oid, col.attnum);
+  const before = JSON.stringify([names(spec.indexes), names(spec.constraints)]);
+  const now = JSON.stringify([names(deps.indexes), names(deps.constraints)]);
+  if (before !== now || col.default !== spec.column.default || col.notNull !== spec.column.notNull) {
+    throw new StepFailedError(stepId, `the indexes, constraints, default or NOT NULL of ${spec.table.display}.${spec.column.name} changed during the conversion`,
+      'Nothing was swapped. Run again: the conversion picks up the new definition and resumes.');
+  }
+  return col.attnum;
+}
+
+/** Remove a conversion that never swapped: trigger, shadow column (its indexes and check go with it), function. */
+export async function cleanupShadow(ctx: StepContext, spec: ShadowSpec, label: string): Promise<void> {
+  const q = await shadowSql(spec);
+  await ctx.tx(`${label}: remove the shadow column`, async (c) => {
+    for (const s of q.cleanup) await c.query(s);
+  });
+}
