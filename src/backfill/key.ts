@@ -1,0 +1,124 @@
+/**
+ * Key discovery: the columns a backfill walks in order. The primary key by default; a given `key`
+ * must match a valid, non-partial unique index whose columns are all NOT NULL. A table with neither
+ * is refused with the reason (and the candidates it does have).
+ */
+import type { Queryable } from '../db/connection.js';
+import { displayRelation, parseRelation, quoteIdent } from '../db/ident.js';
+import type { RelationName } from '../plan/types.js';
+
+/** The key a backfill walks: columns in index order with the types their cursor values are cast to. */
+export interface KeyInfo {
+  columns: string[];
+  /** Base type of each column (no typmod), e.g. `bigint`, `text`, `timestamp with time zone`. */
+  types: string[];
+  /** The index that makes the walk cheap. */
+  index: string;
+}
+
+/** The resolved table: the real schema and name (from the catalog) and its quoted forms. */
+export interface TableInfo {
+  oid: number;
+  schema: string;
+  name: string;
+  /** How SQL names it, as the user wrote it (unqualified stays unqualified, so `"T"."col"` resolves). */
+  sql: string;
+  /** Always schema-qualified, for DDL on it (triggers). */
+  qualified: string;
+  display: string;
+}
+
+/** A problem with the key, phrased for the user; `field` names the option to change. */
+export class KeyProblem extends Error {
+  constructor(message: string, readonly field: string = 'key') {
+    super(message);
+  }
+}
+
+/** Resolve a table or return null when it does not exist. */
+export async function resolveTable(db: Queryable, rel: RelationName): Promise<TableInfo | null> {
+  const q = parseRelation(rel);
+  const sql = q.schema ? `${quoteIdent(q.schema)}.${quoteIdent(q.name)}` : quoteIdent(q.name);
+  const r = await db.query<{ oid: number; nspname: string; relname: string; relkind: string }>(
+    `SELECT c.oid::int8 AS oid, n.nspname, c.relname, c.relkind FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace WHERE c.oid = to_regclass($1)`,
+    [sql],
+  );
+  const row = r.rows[0];
+  if (!row) return null;
+  return {
+    oid: Number(row.oid),
+    schema: row.nspname,
+    name: row.relname,
+    sql,
+    qualified: `${quoteIdent(row.nspname)}.${quoteIdent(row.relname)}`,
+    display: displayRelation(rel),
+  };
+}
+
+interface IndexRow {
+  name: string;
+  primary: boolean;
+  cols: string[];
+  types: string[];
+  notnull: boolean[];
+}
+
+async function uniqueIndexes(db: Queryable, oid: number): Promise<IndexRow[]> {
+  const r = await db.query<IndexRow>(
+    `SELECT ic.relname AS name, i.indisprimary AS primary,
+            array_agg(a.attname::text ORDER BY k.ord) AS cols,
+            array_agg(format_type(a.atttypid, NULL) ORDER BY k.ord) AS types,
+            array_agg(a.attnotnull ORDER BY k.ord) AS notnull
+       FROM pg_index i
+       JOIN pg_class ic ON ic.oid = i.indexrelid
+       JOIN LATERAL unnest(i.indkey) WITH ORDINALITY AS k(attnum, ord) ON k.ord <= i.indnkeyatts
+       JOIN pg_attribute a ON a.attrelid = i.indrelid AND a.attnum = k.attnum
+      WHERE i.indrelid = $1 AND i.indisunique AND i.indisvalid AND i.indpred IS NULL AND i.indexprs IS NULL
+      GROUP BY ic.relname, i.indisprimary, i.indexrelid
+      ORDER BY i.indisprimary DESC, count(*), ic.relname`,
+    [oid],
+  );
+  return r.rows;
+}
+
+/**
+ * The key to walk. With `given`, its columns must be exactly those of a unique index (their order
+ * follows the index) and NOT NULL; without, the primary key. Throws {@link KeyProblem}.
+ */
+export async function resolveKey(db: Queryable, table: TableInfo, given?: readonly string[]): Promise<KeyInfo> {
+  const indexes = await uniqueIndexes(db, table.oid);
+  const usable = indexes.filter((i) => i.notnull.every(Boolean));
+  const candidates = () =>
+    usable.length ? `; usable unique keys: ${usable.map((i) => `[${i.cols.map((c) => `'${c}'`).join(', ')}]`).join(', ')}` : '';
+  if (!given) {
+    const pk = indexes.find((i) => i.primary);
+    if (pk) return { columns: pk.cols, types: pk.types, index: pk.name };
+    throw new KeyProblem(
+      `table ${table.display} has no primary key, so there is no key to walk in order; give \`key\` naming NOT NULL columns with a unique index${candidates()}`,
+    );
+  }
+  const cols = await db.query<{ attname: string }>(`SELECT attname FROM pg_attribute WHERE attrelid = $1 AND attnum > 0 AND NOT attisdropped`, [table.oid]);
+  const existing = new Set(cols.rows.map((c) => c.attname));
+  const missing = given.filter((c) => !existing.has(c));
+  if (missing.length) throw new KeyProblem(`table ${table.display} has no column ${missing.map((c) => `"${c}"`).join(', ')}`);
+  const want = [...given].sort().join('\u0000');
+  const same = indexes.filter((i) => [...i.cols].sort().join('\u0000') === want);
+  if (!same.length) {
+    throw new KeyProblem(`no unique index on (${given.join(', ')}) of ${table.display}: a key must identify each row (add one with op.addUnique)${candidates()}`);
+  }
+  const exact = same.find((i) => i.cols.join('\u0000') === given.join('\u0000')) ?? same[0];
+  const nullable = exact.cols.filter((_, i) => !exact.notnull[i]);
+  if (nullable.length) {
+    throw new KeyProblem(`key column ${nullable.map((c) => `"${c}"`).join(', ')} of ${table.display} is nullable: rows with a NULL key cannot be walked (make it NOT NULL with op.setNotNull)${candidates()}`);
+  }
+  return { columns: exact.cols, types: exact.types, index: exact.name };
+}
+
+/** Column name → type (with typmod, as `format_type` prints it) of a table. */
+export async function columnTypes(db: Queryable, oid: number): Promise<Map<string, string>> {
+  const r = await db.query<{ attname: string; type: string }>(
+    `SELECT attname, format_type(atttypid, atttypmod) AS type FROM pg_attribute WHERE attrelid = $1 AND attnum > 0 AND NOT attisdropped ORDER BY attnum`,
+    [oid],
+  );
+  return new Map(r.rows.map((x) => [x.attname, x.type]));
+}

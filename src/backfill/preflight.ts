@@ -1,0 +1,88 @@
+/**
+ * Preflight: before a backfill writes anything (its trigger included), every SQL fragment of the
+ * step is planned with EXPLAIN (never executed) on its own, so a wrong column or a type mismatch is
+ * reported against the field that holds it (`set.primaryIntent`, `where`, `keepInSync.reverse.model`)
+ * as a plan problem (exit 2), with every problem at once.
+ */
+import type pg from 'pg';
+import type { Db } from '../db/connection.js';
+import { quoteIdent } from '../db/ident.js';
+import { PlanInvalidError } from '../errors.js';
+import type { Phase, PlanIssue } from '../plan/types.js';
+import type { TableInfo } from './key.js';
+import { whenQuery } from './throttle.js';
+
+/** One fragment to check: the field it comes from and the statement to plan. */
+export interface Probe {
+  field: string;
+  sql: string;
+  /** Said after the error, when the statement is not the obvious one. */
+  context?: string;
+}
+
+/** Column problems found from the catalog alone. */
+export function missingColumns(field: string, table: TableInfo, columns: Iterable<string>, have: ReadonlyMap<string, unknown>): Omit<PlanIssue, 'phase' | 'stepId'>[] {
+  const out: Omit<PlanIssue, 'phase' | 'stepId'>[] = [];
+  for (const c of columns) if (!have.has(c)) out.push({ field: field.includes('*') ? field.replace('*', c) : field, message: `${table.display} has no column "${c}"` });
+  return out;
+}
+
+/** Plan each probe; collect the errors as issues. */
+export async function runProbes(db: Db, probes: Probe[]): Promise<Omit<PlanIssue, 'phase' | 'stepId'>[]> {
+  const issues: Omit<PlanIssue, 'phase' | 'stepId'>[] = [];
+  await db.withClient(async (client: pg.PoolClient) => {
+    await client.query('BEGIN');
+    try {
+      for (const p of probes) {
+        await client.query('SAVEPOINT tidemark_probe');
+        try {
+          await client.query(`EXPLAIN ${p.sql}`);
+          await client.query('RELEASE SAVEPOINT tidemark_probe');
+        } catch (e) {
+          await client.query('ROLLBACK TO SAVEPOINT tidemark_probe');
+          const err = e as { message?: string; hint?: string };
+          const msg = `${err.message ?? String(e)}${err.hint ? ` (hint: ${err.hint})` : ''}${p.context ? `, ${p.context}` : ''}`;
+          if (!issues.some((i) => i.field === p.field)) issues.push({ field: p.field, message: msg });
+        }
+      }
+    } finally {
+      await client.query('ROLLBACK').catch(() => undefined);
+    }
+  });
+  return issues;
+}
+
+/**
+ * Probes for an update backfill's `set`, `where`, `keepInSync.reverse` and `throttle.when`. With
+ * keepInSync, each expression is also planned the way the trigger evaluates it — against the row
+ * under the table's bare name — so a form the trigger cannot run is refused before old code hits it.
+ */
+export function updateProbes(table: TableInfo, o: { set?: Record<string, string>; where?: string; reverse?: Record<string, string>; when?: string; keepInSync?: boolean }): Probe[] {
+  const probes: Probe[] = [];
+  const asTrigger = (e: string) => `SELECT (${e}) FROM (SELECT * FROM ${table.qualified}) AS ${quoteIdent(table.name)}`;
+  for (const [c, e] of Object.entries(o.set ?? {})) {
+    probes.push({ field: `set.${c}`, sql: `UPDATE ${table.sql} SET ${quoteIdent(c)} = (${e}) WHERE false` });
+    if (o.keepInSync) probes.push({ field: `set.${c}`, sql: asTrigger(e), context: `as the keepInSync trigger evaluates it (against the written row, named ${table.name})` });
+  }
+  for (const [c, e] of Object.entries(o.reverse ?? {})) {
+    probes.push({ field: `keepInSync.reverse.${c}`, sql: `UPDATE ${table.sql} SET ${quoteIdent(c)} = (${e}) WHERE false` });
+    probes.push({ field: `keepInSync.reverse.${c}`, sql: asTrigger(e), context: `as the keepInSync trigger evaluates it (against the written row, named ${table.name})` });
+  }
+  if (o.where) probes.push({ field: 'where', sql: `SELECT 1 FROM ${table.sql} WHERE (${o.where})` });
+  if (o.when) probes.push({ field: 'throttle.when', sql: whenQuery(o.when) });
+  return probes;
+}
+
+/** Probes for an insert backfill's `values`, `where` and `onConflict`. */
+export function insertProbes(from: TableInfo, into: TableInfo, o: { values?: Record<string, string>; where?: string; conflict: string }): Probe[] {
+  const probes: Probe[] = [];
+  for (const [c, e] of Object.entries(o.values ?? {})) probes.push({ field: `values.${c}`, sql: `INSERT INTO ${into.sql} (${quoteIdent(c)}) SELECT (${e}) FROM ${from.sql} WHERE false` });
+  if (o.where) probes.push({ field: 'where', sql: `SELECT 1 FROM ${from.sql} WHERE (${o.where})` });
+  if (o.conflict) probes.push({ field: 'onConflict', sql: `INSERT INTO ${into.sql} SELECT * FROM ${into.sql} WHERE false${o.conflict}` });
+  return probes;
+}
+
+/** Throw the issues as a plan problem naming the step and its fields. */
+export function refuse(planId: string, phase: Phase, stepId: string, issues: Omit<PlanIssue, 'phase' | 'stepId'>[]): never {
+  throw new PlanInvalidError(issues.map((i) => ({ phase, stepId, ...i })), planId);
+}
