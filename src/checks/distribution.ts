@@ -1,0 +1,46 @@
+/**
+ * `check.distribution({ id, table, column, where? })` — always passes; reports the count of rows
+ * per value (seed 003: threads by number class). See docs/checks/distribution.md.
+ */
+import { z } from 'zod';
+import { quoteIdent, quoteRelation } from '../db/ident.js';
+import { common, ident, relation, severity, sqlText } from '../plan/fields.js';
+import type { CheckKind } from '../steps/step-kind.js';
+import { andWhere } from './sample.js';
+
+/** The options of `check.distribution`, as a plan writes them (zod). */
+export const schema = z.object({
+  ...common,
+  severity: severity.optional(),
+  table: relation,
+  column: ident,
+  where: sqlText.optional(),
+}).strict();
+
+/** Validated options of `check.distribution`. */
+export type Options = z.infer<typeof schema>;
+/** Options of `check.distribution` as the builder accepts them. */
+export type Input = z.input<typeof schema>;
+
+/** At most this many distinct values are listed; the rest are summed as "(other)". */
+const MAX_VALUES = 50;
+
+/** The `check.distribution` kind. */
+export const kind = {
+  kind: 'check.distribution',
+  category: 'check',
+  schema,
+  phases: ['preconditions', 'validate'],
+  async evaluate(ctx, o) {
+    const c = quoteIdent(o.column);
+    const rows = await ctx.db.rows<{ value: unknown; n: string }>(
+      `SELECT ${c}::text AS value, count(*) AS n FROM ${quoteRelation(o.table)} ${andWhere(o.where)} GROUP BY 1 ORDER BY 2 DESC, 1 NULLS LAST`,
+    );
+    const distribution = rows.slice(0, MAX_VALUES).map((r) => ({ value: r.value, count: Number(r.n) }));
+    if (rows.length > MAX_VALUES) {
+      distribution.push({ value: '(other)', count: rows.slice(MAX_VALUES).reduce((s, r) => s + Number(r.n), 0) });
+    }
+    const total = rows.reduce((s, r) => s + Number(r.n), 0);
+    return { status: 'pass', actual: `${rows.length} value(s), ${total} row(s)`, expected: 'any', sample: [], distribution };
+  },
+} satisfies CheckKind<Options>;

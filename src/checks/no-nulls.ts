@@ -1,0 +1,53 @@
+/**
+ * `check.noNulls({ id, table, column, where? })` — passes when no row (matching `where`) has
+ * `column` NULL. The sample lists up to 10 such rows by key. A per-row check: it fuses with the
+ * table's other per-row checks into one scan (see fused.ts). See docs/checks/no-nulls.md.
+ */
+import { z } from 'zod';
+import { displayRelation, quoteIdent, quoteRelation } from '../db/ident.js';
+import { common, ident, relation, severity, sqlText } from '../plan/fields.js';
+import type { CheckKind } from '../steps/step-kind.js';
+import { columnTypes } from './compare.js';
+import { evaluateAlone, type RowCheck, type RowProbe } from './fused.js';
+import { andWhere, SAMPLE_SIZE, sampleKey } from './sample.js';
+
+/** The options of `check.noNulls`, as a plan writes them (zod). */
+export const schema = z.object({
+  ...common,
+  severity: severity.optional(),
+  table: relation,
+  column: ident,
+  where: sqlText.optional(),
+}).strict();
+
+/** Validated options of `check.noNulls`. */
+export type Options = z.infer<typeof schema>;
+/** Options of `check.noNulls` as the builder accepts them. */
+export type Input = z.input<typeof schema>;
+
+const probe: RowProbe<Options> = {
+  table: (o) => o.table,
+  async aggregates(ctx, o) {
+    await columnTypes(ctx.db.pool, o.table, [o.column]);
+    return { bad: `count(*) FILTER (${andWhere(`${quoteIdent(o.column)} IS NULL`, o.where)})` };
+  },
+  async finish(ctx, o, values) {
+    const n = Number(values.bad ?? 0);
+    if (n === 0) return { status: 'pass', actual: 0, expected: 0, sample: [] };
+    const c = quoteIdent(o.column);
+    const key = await sampleKey(ctx.db.pool, o.table);
+    const extra = key.cols.includes(o.column) ? [] : [c];
+    const sample = await ctx.db.rows(`SELECT ${[key.select, ...extra].join(', ')} FROM ${quoteRelation(o.table)} ${andWhere(`${c} IS NULL`, o.where)} ORDER BY ${key.order} LIMIT ${SAMPLE_SIZE}`);
+    return { status: 'fail', actual: n, expected: 0, sample, message: `${n} row(s) of ${displayRelation(o.table)} have ${o.column} NULL` };
+  },
+};
+
+/** The `check.noNulls` kind. */
+export const kind = {
+  kind: 'check.noNulls',
+  category: 'check',
+  schema,
+  phases: ['preconditions', 'validate'],
+  rowProbe: probe,
+  evaluate: (ctx, o) => evaluateAlone(ctx, probe, o),
+} satisfies CheckKind<Options> & RowCheck<Options>;

@@ -1,0 +1,63 @@
+/**
+ * `check.query({ id, title, sql, expect })` — a hand-written proof query. `expect: 'empty'` or
+ * `'nonEmpty'` looks at the rows; `{ equals | min | max }` at the single number it returns (one row,
+ * one column), or else at the number of rows. See docs/checks/query.md.
+ */
+import { z } from 'zod';
+import { common, severity, sqlText } from '../plan/fields.js';
+import type { CheckKind } from '../steps/step-kind.js';
+import { SAMPLE_SIZE } from './sample.js';
+
+const range = z.object({ equals: z.number().optional(), min: z.number().optional(), max: z.number().optional() }).strict()
+  .refine((r) => r.equals !== undefined || r.min !== undefined || r.max !== undefined, 'give equals, min or max');
+
+/** The options of `check.query`, as a plan writes them (zod). */
+export const schema = z.object({
+  ...common,
+  title: z.string().min(1),
+  severity: severity.optional(),
+  sql: sqlText,
+  expect: z.union([z.literal('empty'), z.literal('nonEmpty'), range]),
+}).strict();
+
+/** Validated options of `check.query`. */
+export type Options = z.infer<typeof schema>;
+/** Options of `check.query` as the builder accepts them. */
+export type Input = z.input<typeof schema>;
+
+/** The `check.query` kind. */
+export const kind = {
+  kind: 'check.query',
+  category: 'check',
+  schema,
+  phases: ['preconditions', 'validate'],
+  async evaluate(ctx, o) {
+    // Read-only: the query runs in a READ ONLY transaction that is always rolled back.
+    const res = await ctx.db.withClient(async (c) => {
+      await c.query('BEGIN READ ONLY');
+      try {
+        return await c.query(o.sql);
+      } finally {
+        await c.query('ROLLBACK');
+      }
+    });
+    const rows = res.rows as Record<string, unknown>[];
+    const sample = rows.slice(0, SAMPLE_SIZE);
+    if (o.expect === 'empty') {
+      return rows.length === 0
+        ? { status: 'pass', actual: '0 rows', expected: 'no rows', sample: [] }
+        : { status: 'fail', actual: `${rows.length} row(s)`, expected: 'no rows', sample };
+    }
+    if (o.expect === 'nonEmpty') {
+      return rows.length > 0
+        ? { status: 'pass', actual: `${rows.length} row(s)`, expected: 'at least one row', sample: [] }
+        : { status: 'fail', actual: '0 rows', expected: 'at least one row', sample: [] };
+    }
+    const single = rows.length === 1 && res.fields.length === 1 ? Number(Object.values(rows[0])[0]) : NaN;
+    const n = Number.isFinite(single) ? single : rows.length;
+    const e = o.expect;
+    const expected = e.equals !== undefined ? e.equals : [e.min !== undefined ? `>= ${e.min}` : '', e.max !== undefined ? `<= ${e.max}` : ''].filter(Boolean).join(' and ');
+    const ok = (e.equals === undefined || n === e.equals) && (e.min === undefined || n >= e.min) && (e.max === undefined || n <= e.max);
+    return { status: ok ? 'pass' : 'fail', actual: n, expected, sample: ok ? [] : Number.isFinite(single) ? [] : sample };
+  },
+} satisfies CheckKind<Options>;
