@@ -1,0 +1,112 @@
+/**
+ * The library entry points: `lint(targets, options)` for `tidemark lint`, and
+ * `lintPlanForRun(plan)` for `tidemark run`, which refuses a plan whose raw SQL has unsuppressed
+ * error-level findings.
+ */
+import { ensureParser } from '../db/sql-parse.js';
+import { loadPlan } from '../plan/load.js';
+import type { Plan } from '../plan/types.js';
+import { redactUrl } from '../db/redact.js';
+import { analyzeSource, levelOf, type SourceResult } from './analyze.js';
+import { resolveLintConfig, type LintConfigInput } from './config.js';
+import { applyTableSizes, connectReadOnly, runDatabaseRules } from './database.js';
+import { countFindings, type Finding, type FindingCounts } from './finding.js';
+import { lintPlan } from './plan.js';
+import { DATABASE_RULES, PLAN_RULES, RULE_IDS, SQL_RULES } from './registry.js';
+import { collectUnits } from './sources.js';
+import { LintState } from './state.js';
+
+/** Options of {@link lint}. */
+export interface LintOptions {
+  /** Connect to this database for the database-aware rules (lint never connects otherwise). */
+  databaseUrl?: string;
+  /** Rule levels and thresholds. */
+  config?: LintConfigInput;
+  /** Paths in findings are relative to this directory (default: process.cwd()). */
+  cwd?: string;
+}
+
+/** What `lint` found. */
+export interface LintResult {
+  /** Every finding, suppressed ones included (they carry `suppressed`), in file and position order. */
+  findings: Finding[];
+  /** Findings the live database showed to be harmless (small or empty tables), each with `waived`. */
+  waived: Finding[];
+  /** Files read, in lint order (paths as shown in findings). */
+  files: string[];
+  counts: FindingCounts;
+  /** 1 when any unsuppressed error-level finding, else 0. */
+  exitCode: 0 | 1;
+  /** The database used (password removed), when one was given. */
+  database?: string;
+}
+
+function sortFindings(findings: Finding[], files: readonly string[]): Finding[] {
+  const order = new Map(files.map((f, i) => [f, i]));
+  return findings
+    .map((f, i) => ({ f, i }))
+    .sort((a, b) => (order.get(a.f.file) ?? 1e9) - (order.get(b.f.file) ?? 1e9) || a.f.line - b.f.line || a.f.column - b.f.column || a.i - b.i)
+    .map((x) => x.f);
+}
+
+/**
+ * Lint plans, `.sql` files and folders of them. Throws `UsageError` (exit 2) for a missing target,
+ * bad config or an unreachable database, and `PlanInvalidError` (exit 2) for an invalid plan.
+ */
+export async function lint(targets: string[], options: LintOptions = {}): Promise<LintResult> {
+  await ensureParser();
+  const cwd = options.cwd ?? process.cwd();
+  const config = resolveLintConfig(options.config, RULE_IDS);
+  const { units, texts } = collectUnits(targets, cwd, config.assumeInTransaction);
+  const state = new LintState();
+  const all: SourceResult = { findings: [], touches: [], tables: new Map() };
+  const files: string[] = [];
+  const merge = (r: SourceResult) => {
+    all.findings.push(...r.findings);
+    all.touches.push(...r.touches);
+    for (const [k, v] of r.tables) all.tables.set(k, v);
+  };
+  for (const u of units) {
+    if (u.kind === 'sql') {
+      files.push(u.display);
+      const text = texts.get(u.path)!;
+      const multi = u.inTransaction === 'if-multiple';
+      merge(analyzeSource({ file: u.display, text, runner: u.runner, inTransaction: u.inTransaction === true, ...(multi ? { transactionIfMultiple: true } : {}), scope: `file:${u.path}` }, SQL_RULES, state, config, RULE_IDS, !!options.databaseUrl));
+    } else {
+      const plan = await loadPlan(u.path);
+      const r = lintPlan(plan, { state, config, sqlRules: SQL_RULES, planRules: PLAN_RULES, knownRules: RULE_IDS, cwd, collect: !!options.databaseUrl });
+      for (const f of r.files) if (!files.includes(f)) files.push(f);
+      merge(r);
+    }
+  }
+  let findings = all.findings;
+  let waived: Finding[] = [];
+  if (options.databaseUrl) {
+    const db = await connectReadOnly(options.databaseUrl);
+    try {
+      const sized = await applyTableSizes(db, findings, all.tables, config);
+      findings = sized.kept;
+      waived = sized.waived;
+      const dbRules = DATABASE_RULES.map((rule) => ({ rule, level: levelOf(config, rule.id, rule.level) })).filter((r): r is { rule: (typeof DATABASE_RULES)[number]; level: 'error' | 'warning' } => !!r.level);
+      findings.push(...(await runDatabaseRules(db, dbRules, all.touches, config)));
+    } finally {
+      await db.end().catch(() => undefined);
+    }
+  }
+  findings = sortFindings(findings, files);
+  waived = sortFindings(waived, files);
+  const counts = countFindings(findings, waived, files.length);
+  return { findings, waived, files, counts, exitCode: counts.errors > 0 ? 1 : 0, ...(options.databaseUrl ? { database: redactUrl(options.databaseUrl) } : {}) };
+}
+
+/**
+ * For `tidemark run`: the unsuppressed error-level findings in the `up` SQL of the plan's raw
+ * `sql`/`sqlFile` steps (plan-level and database-aware rules are not run: they are warnings at run
+ * time). An empty array means the plan may run.
+ */
+export async function lintPlanForRun(plan: Plan, options: { config?: LintConfigInput; cwd?: string } = {}): Promise<Finding[]> {
+  await ensureParser();
+  const config = resolveLintConfig(options.config, RULE_IDS);
+  const r = lintPlan(plan, { state: new LintState(), config, sqlRules: SQL_RULES, planRules: [], knownRules: RULE_IDS, cwd: options.cwd ?? process.cwd() });
+  return sortFindings(r.findings.filter((f) => f.level === 'error' && !f.suppressed), r.files);
+}

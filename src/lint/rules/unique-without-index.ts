@@ -1,0 +1,48 @@
+/**
+ * `unique-without-index`: a UNIQUE or PRIMARY KEY constraint added to an existing table (inline
+ * `UNIQUE`/`PRIMARY KEY` in `ADD COLUMN` included) builds its index under an ACCESS EXCLUSIVE
+ * lock: no reads, no writes until it is done. The safe form builds the unique index
+ * `CONCURRENTLY`, then attaches it with `ADD CONSTRAINT … UNIQUE USING INDEX` (instant).
+ */
+import { alterCmds, asColumnDef, asConstraint, columnConstraints, displayTable, strings, type ConstraintNode, type RangeVar } from '../ast.js';
+import type { SqlRule } from '../rule.js';
+
+/** The rule. */
+export const rule = {
+  kind: 'sql',
+  id: 'unique-without-index',
+  types: ['AlterTableStmt'],
+  level: 'error',
+  summary: 'UNIQUE / PRIMARY KEY added to an existing table without USING INDEX',
+  check(st, ctx) {
+    if (st.type !== 'AlterTableStmt') return;
+    const rv = st.node.relation as RangeVar;
+    if (ctx.isNew(rv)) return;
+    const t = displayTable(rv);
+    for (const c of alterCmds(st.node)) {
+      const found: { con: ConstraintNode; column?: string }[] = [];
+      if (c.subtype === 'AT_AddConstraint') {
+        const con = asConstraint(c.def);
+        if (con && (con.contype === 'CONSTR_UNIQUE' || con.contype === 'CONSTR_PRIMARY') && !con.indexname) found.push({ con });
+      } else if (c.subtype === 'AT_AddColumn') {
+        const col = asColumnDef(c.def);
+        for (const con of col ? columnConstraints(col) : []) {
+          if (con.contype === 'CONSTR_UNIQUE' || con.contype === 'CONSTR_PRIMARY') found.push({ con, column: col?.colname });
+        }
+      }
+      for (const { con, column } of found) {
+        const kind = con.contype === 'CONSTR_PRIMARY' ? 'PRIMARY KEY' : 'UNIQUE';
+        const cols = column ? [column] : strings(con.keys);
+        ctx.report({
+          message: `${kind}${con.conname ? ` "${con.conname}"` : ''} (${cols.join(', ')}) added to existing table "${t}" builds its index under an ACCESS EXCLUSIVE lock (no reads, no writes)`,
+          help: kind === 'UNIQUE'
+            ? `Use op.addUnique({ id, table: '${t}', columns: [${cols.map((x) => `'${x}'`).join(', ')}] }): a unique index built CONCURRENTLY, then ADD CONSTRAINT … UNIQUE USING INDEX.`
+            : `Build the index first (CREATE UNIQUE INDEX CONCURRENTLY, or op.createIndex({ …, unique: true })), then ADD CONSTRAINT … PRIMARY KEY USING INDEX.`,
+          at: con.location,
+          table: rv,
+          waivable: 'small',
+        });
+      }
+    }
+  },
+} satisfies SqlRule;
