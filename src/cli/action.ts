@@ -1,0 +1,54 @@
+/**
+ * The one error boundary of the CLI: every command's action runs through {@link action}, which
+ * builds the context, runs it, and turns any error into its exit code (SPEC §6) and a message that
+ * says what to do next.
+ */
+import type { Command } from 'commander';
+import { ExitCode, TidemarkError } from '../errors.js';
+import { redactText } from '../db/redact.js';
+import { createContext, type CliContext, type GlobalOptions } from './context.js';
+
+/** Holds the exit code an action decided on. */
+let exitCode = 0;
+
+/**
+ * Wrap a command action: build the context from its options, run it with the positional arguments
+ * and the command's options, map errors to exit codes. The action returns the exit code.
+ */
+export function action<F>(fn: (ctx: CliContext, args: string[], flags: F & GlobalOptions) => Promise<number>) {
+  return async (...raw: unknown[]) => {
+    const cmd = raw[raw.length - 1] as Command;
+    const opts = cmd.opts() as F & GlobalOptions;
+    let ctx: CliContext | undefined;
+    try {
+      ctx = await createContext(opts);
+      exitCode = await fn(ctx, cmd.args, opts);
+    } catch (e) {
+      exitCode = reportError(e, ctx, opts);
+    } finally {
+      await ctx?.close().catch(() => undefined);
+    }
+  };
+}
+
+export function reportError(e: unknown, ctx: CliContext | undefined, opts: GlobalOptions): number {
+  const err = e instanceof Error ? e : new Error(String(e));
+  if (ctx) ctx.renderer.error(err);
+  else if (opts.json) process.stdout.write(redactText(JSON.stringify({ type: 'error', message: err.message, exitCode: (err as TidemarkError).exitCode ?? 1 })) + '\n');
+  else {
+    process.stderr.write(redactText(`error: ${err.message}`) + '\n');
+    if ((err as TidemarkError).hint) process.stderr.write(redactText(`  next: ${(err as TidemarkError).hint}`) + '\n');
+  }
+  if (process.env.TIDEMARK_DEBUG && err.stack) process.stderr.write(redactText(err.stack) + '\n');
+  return err instanceof TidemarkError ? err.exitCode : ExitCode.failed;
+}
+
+/** Forget the exit code of an earlier invocation (main() may run several times in one process). */
+export function resetExitCode(): void {
+  exitCode = 0;
+}
+
+/** The exit code the last action decided on. */
+export function lastExitCode(): number {
+  return exitCode;
+}
