@@ -77,6 +77,8 @@ export function normalize(m: ReportModel, dir: string): ReportModel {
       return s;
     }
     if (typeof v === 'number' && NUMERIC.has(key)) return 0;
+    // An estimate is null until autovacuum or ANALYZE first looks at the table: timing, not content.
+    if (v === null && key === 'rowsEstimate') return 0;
     if (Array.isArray(v)) return v.map((x) => walk(x, key === 'history' ? '' : key));
     if (v && typeof v === 'object') return Object.fromEntries(Object.entries(v).map(([k, x]) => [k, walk(x, k)]));
     return v;
