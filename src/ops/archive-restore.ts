@@ -12,6 +12,8 @@ import { sqlState } from '../db/connection.js';
 import { generatedName, quoteIdent } from '../db/ident.js';
 import { sha256 } from '../plan/checksum.js';
 import type { Action, StepContext } from '../steps/step-kind.js';
+import { ensureIndex } from './concurrent-index.js';
+import { inTx } from './exec.js';
 import type { ConstraintDef, IndexDef, RelationRef } from './archive-catalog.js';
 import { keyList, quoteLiteral, type KeyColumn } from './archive-sql.js';
 import { checkViolations, violationError } from './violations.js';
@@ -33,48 +35,17 @@ export function indexActions(ix: Pick<IndexDef, 'def' | 'comment' | 'schema' | '
   return out;
 }
 
-/** Index state by name: absent, valid or invalid (with the pid of a build still running). */
-async function indexState(ctx: StepContext, schema: string, name: string): Promise<{ oid: number; valid: boolean; buildingPid: number | null } | null> {
-  const r = await ctx.db.rows<{ oid: string; indisvalid: boolean; pid: number | null }>(
-    `SELECT c.oid::int8 AS oid, i.indisvalid,
-            (SELECT p.pid FROM pg_stat_progress_create_index p WHERE p.index_relid = c.oid LIMIT 1) AS pid
-       FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace JOIN pg_index i ON i.indexrelid = c.oid
-      WHERE n.nspname = $1 AND c.relname = $2`,
-    [schema, name],
-  );
-  return r[0] ? { oid: Number(r[0].oid), valid: r[0].indisvalid, buildingPid: r[0].pid } : null;
-}
-
-/** Drop an INVALID index left by a failed concurrent build (refusing when a build is still running). */
-async function dropInvalid(ctx: StepContext, schema: string, name: string, st: { buildingPid: number | null }): Promise<void> {
-  if (st.buildingPid != null) {
-    throw new StepFailedError(ctx.step.id, `index ${schema}.${name} is INVALID and still being built by backend pid ${st.buildingPid}`,
-      'Wait for that build to finish (or cancel it with pg_cancel_backend), then run again.');
-  }
-  await ctx.waiting(`step "${ctx.step.id}": drop invalid index ${name}`, `DROP INDEX CONCURRENTLY IF EXISTS ${quoteIdent(schema)}.${quoteIdent(name)}`);
-}
-
 /**
  * Build an index `CONCURRENTLY` unless a valid one of that name exists; never returns while the
- * index is INVALID (a failed build is dropped again before the error is rethrown).
+ * index is INVALID (see {@link ensureIndex}). Then its comment, when it had one.
  */
-export async function buildIndexConcurrently(ctx: StepContext, schema: string, name: string, createSql: string, comment?: string | null): Promise<'built' | 'existed'> {
-  const st = await indexState(ctx, schema, name);
-  if (st?.valid) return 'existed';
-  if (st) await dropInvalid(ctx, schema, name, st);
-  try {
-    await ctx.waiting(`step "${ctx.step.id}": build index ${name}`, createSql);
-  } catch (e) {
-    const left = await indexState(ctx, schema, name).catch(() => null);
-    if (left && !left.valid) await dropInvalid(ctx, schema, name, { buildingPid: null }).catch(() => undefined);
-    throw e;
+export async function buildIndexConcurrently(ctx: StepContext, schema: string, name: string, createSql: string, comment?: string | null, down = false): Promise<'built' | 'existed'> {
+  const create: Action = { sql: createSql, lock: 'SHARE UPDATE EXCLUSIVE', transaction: false, note: 'waits for older transactions; blocks neither reads nor writes' };
+  const r = await ensureIndex(ctx, schema, name, create, down);
+  if (r === 'built' && comment != null) {
+    await inTx(ctx, [{ sql: `COMMENT ON INDEX ${quoteIdent(schema)}.${quoteIdent(name)} IS ${quoteLiteral(comment)}`, lock: 'SHARE UPDATE EXCLUSIVE' }], undefined, down);
   }
-  const after = await indexState(ctx, schema, name);
-  if (!after?.valid) throw new StepFailedError(ctx.step.id, `index ${schema}.${name} is not valid after its concurrent build`, 'Run again: the invalid index is dropped and rebuilt.');
-  if (comment != null) {
-    await ctx.tx(`step "${ctx.step.id}": comment on index ${name}`, (c) => c.query(`COMMENT ON INDEX ${quoteIdent(schema)}.${quoteIdent(name)} IS ${quoteLiteral(comment)}`));
-  }
-  return 'built';
+  return r;
 }
 
 /** Statements that restore NOT NULL on a column the lock-safe way. */

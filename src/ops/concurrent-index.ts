@@ -37,15 +37,46 @@ async function state(ctx: StepContext, b: IndexBuild): Promise<IndexState | null
   return findIndex(ctx.db.pool, b.ref.schema, b.name);
 }
 
-/** Drop an INVALID index of this name unless a build of it is still running. */
-async function dropInvalid(ctx: StepContext, b: IndexBuild, idx: IndexState): Promise<void> {
-  const builder = await indexBuilder(ctx.db.pool, idx.oid);
+/** Drop an INVALID index of this name unless a build of it is still running elsewhere. */
+export async function dropInvalidIndex(ctx: StepContext, schema: string, name: string, oid: number, on: string, down = false): Promise<void> {
+  const builder = await indexBuilder(ctx.db.pool, oid);
   if (builder) {
-    throw new StepFailedError(ctx.step.id, `step "${ctx.step.id}": index "${b.name}" on ${displayRelation(b.table)} is still being built by backend pid ${builder.pid} (${builder.phase})`,
+    throw new StepFailedError(ctx.step.id, `step "${ctx.step.id}": index "${name}" on ${on} is still being built by backend pid ${builder.pid} (${builder.phase})`,
       'Wait for that build to finish, or cancel it (SELECT pg_cancel_backend(pid)), then run again.');
   }
-  ctx.emit({ type: 'notice', level: 'warn', stepId: ctx.step.id, message: `index "${b.name}" is INVALID (left by an interrupted build): dropping it CONCURRENTLY before building it again` });
-  await waiting(ctx, dropIndexAction(b.ref.schema, b.name));
+  ctx.emit({ type: 'notice', level: 'warn', stepId: ctx.step.id, message: `index "${name}" is INVALID (left by an interrupted build): dropping it CONCURRENTLY before building it again` });
+  await waiting(ctx, dropIndexAction(schema, name), down);
+}
+
+/**
+ * Run one index build; a failed build removes its INVALID leftover at once, and a build that
+ * leaves the index anything but valid is refused.
+ */
+async function runBuild(ctx: StepContext, schema: string, name: string, create: Action, down: boolean): Promise<void> {
+  try {
+    if (create.transaction === false) await waiting(ctx, create, down);
+    else await inTx(ctx, [create], undefined, down);
+  } catch (e) {
+    const left = await findIndex(ctx.db.pool, schema, name).catch(() => null);
+    if (left && !left.valid) await waiting(ctx, dropIndexAction(schema, name), down).catch(() => undefined);
+    throw e;
+  }
+  const after = await findIndex(ctx.db.pool, schema, name);
+  if (!after?.valid) {
+    throw new StepFailedError(ctx.step.id, `step "${ctx.step.id}": index "${name}" is ${after ? 'INVALID' : 'missing'} after its build`, 'Run again: an INVALID index is dropped and rebuilt.');
+  }
+}
+
+/**
+ * Build an index unless a valid one of that name exists (adopted: used by restores and shadow
+ * conversions, whose index names are their own); an INVALID leftover is dropped first.
+ */
+export async function ensureIndex(ctx: StepContext, schema: string, name: string, create: Action, down = false): Promise<'built' | 'existed'> {
+  const idx = await findIndex(ctx.db.pool, schema, name);
+  if (idx?.valid) return 'existed';
+  if (idx) await dropInvalidIndex(ctx, schema, name, idx.oid, `schema ${schema}`, down);
+  await runBuild(ctx, schema, name, create, down);
+  return 'built';
 }
 
 /**
@@ -60,7 +91,7 @@ export async function buildIndex(ctx: StepContext, b: IndexBuild, ours: boolean)
       throw new StepFailedError(ctx.step.id, `step "${ctx.step.id}": the name "${b.name}" is already taken in schema ${b.ref.schema} by another relation`, 'Give the index another name.');
     }
     if (!idx.valid) {
-      await dropInvalid(ctx, b, idx);
+      await dropInvalidIndex(ctx, b.ref.schema, b.name, idx.oid, displayRelation(b.table));
       idx = null;
     } else if (!ours) {
       throw new StepFailedError(ctx.step.id, `step "${ctx.step.id}": index "${b.name}" already exists on ${displayRelation(b.table)} and was not built by this step`,
@@ -69,12 +100,9 @@ export async function buildIndex(ctx: StepContext, b: IndexBuild, ours: boolean)
   }
   await ctx.saveProgress({ ...(ctx.progress ?? {}), index: b.name });
   try {
-    if (b.create.transaction === false) await waiting(ctx, b.create);
-    else await inTx(ctx, [b.create]);
+    await runBuild(ctx, b.ref.schema, b.name, b.create, false);
   } catch (e) {
-    const left = await state(ctx, b).catch(() => null);
-    if (left && !left.valid) await waiting(ctx, dropIndexAction(b.ref.schema, b.name)).catch(() => undefined);
-    if (!(await state(ctx, b).catch(() => left))) {
+    if (!(await state(ctx, b).catch(() => null))) {
       const { index: _gone, ...rest } = ctx.progress ?? {};
       await ctx.saveProgress(rest).catch(() => undefined);
     }
@@ -83,10 +111,6 @@ export async function buildIndex(ctx: StepContext, b: IndexBuild, ours: boolean)
       if (v) throw violationError(ctx, v, b.what, 'Remove the duplicates (the sample names them), then run again: no INVALID index is left behind.');
     }
     throw e;
-  }
-  const after = await state(ctx, b);
-  if (!after?.valid) {
-    throw new StepFailedError(ctx.step.id, `step "${ctx.step.id}": index "${b.name}" is ${after ? 'INVALID' : 'missing'} after its build`, 'Run again: an INVALID index is dropped and rebuilt.');
   }
   return 'built';
 }

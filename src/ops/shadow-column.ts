@@ -4,7 +4,8 @@
  * cursor), its indexes rebuilt `CONCURRENTLY`, NOT NULL proven by a validated check, then one
  * short transaction drops the old column and renames the shadow into its place, restoring its
  * default, NOT NULL, indexes and constraints. Readers never wait longer than lock_timeout: every
- * blocking statement runs under the lock-safe layer; the rest blocks no one.
+ * blocking statement runs under the lock-safe layer; the rest blocks no one. Each statement is
+ * announced as a `step.statement` event (the batches as `step.progress`).
  */
 import type pg from 'pg';
 import { StepFailedError } from '../errors.js';
@@ -13,6 +14,7 @@ import type { Queryable } from '../db/connection.js';
 import { columnDef, columnDependents, dependencyFingerprint } from './archive-catalog.js';
 import { withRange } from './archive-column-sql.js';
 import { buildIndexConcurrently, renameNotNull } from './archive-restore.js';
+import { announce } from './exec.js';
 import { walkKeys } from './shadow-batch.js';
 import { shadowSql, type ShadowSpec } from './shadow-sql.js';
 
@@ -42,10 +44,13 @@ export async function runShadow(ctx: StepContext, spec: ShadowSpec, store: Shado
   let rows = p.rows ?? 0;
   if (!p.swapped) {
     if (!(await columnDef(ctx.db.pool, table.oid, q.names.shadow))) {
+      announce(ctx, { sql: q.addShadow });
       await ctx.tx(`${label}: add shadow column`, (c) => c.query(q.addShadow));
     }
     const trig = await ctx.db.rows(`SELECT 1 FROM pg_trigger WHERE tgrelid = $1 AND tgname = $2`, [table.oid, q.names.trigger]);
     if (!trig.length) {
+      announce(ctx, { sql: q.createFunction });
+      announce(ctx, { sql: q.createTrigger });
       await ctx.tx(`${label}: sync trigger`, async (c) => {
         await c.query(q.createFunction);
         await c.query(q.createTrigger);
@@ -67,12 +72,19 @@ export async function runShadow(ctx: StepContext, spec: ShadowSpec, store: Shado
     for (const ix of q.indexes) await buildIndexConcurrently(ctx, table.schema, ix.temp, ix.create);
     if (q.addNotNull && q.validateNotNull) {
       const chk = await ctx.db.rows<{ convalidated: boolean }>(`SELECT convalidated FROM pg_constraint WHERE conrelid = $1 AND conname = $2`, [table.oid, q.names.notNull]);
-      if (!chk.length) await ctx.tx(`${label}: NOT NULL check on the shadow`, (c) => c.query(q.addNotNull!));
-      if (!chk[0]?.convalidated) await ctx.waiting(`${label}: validate the shadow's NOT NULL check`, q.validateNotNull);
+      if (!chk.length) {
+        announce(ctx, { sql: q.addNotNull });
+        await ctx.tx(`${label}: NOT NULL check on the shadow`, (c) => c.query(q.addNotNull!));
+      }
+      if (!chk[0]?.convalidated) {
+        announce(ctx, { sql: q.validateNotNull });
+        await ctx.waiting(`${label}: validate the shadow's NOT NULL check`, q.validateNotNull);
+      }
     }
     // Verify outside the lock, then only a fingerprint under it: the lock is held for one round trip of DDL.
     const attnum = await assertUnchanged(ctx.db.pool, spec, ctx.step.id);
     const f0 = await dependencyFingerprint(ctx.db.pool, table.oid, attnum);
+    for (const a of q.swap) announce(ctx, a);
     const started = performance.now();
     await ctx.tx(`${label}: swap`, async (c) => {
       await c.query(q.swap[0].sql);
@@ -86,7 +98,10 @@ export async function runShadow(ctx: StepContext, spec: ShadowSpec, store: Shado
     });
     ctx.emit({ type: 'notice', level: 'info', stepId: ctx.step.id, message: `swapped ${table.display}.${spec.column.name} in ${Math.round(performance.now() - started)} ms` });
   }
-  for (const v of p.validate ?? []) await ctx.waiting(`${label}: validate`, v);
+  for (const v of p.validate ?? []) {
+    announce(ctx, { sql: v });
+    await ctx.waiting(`${label}: validate`, v);
+  }
   if (spec.column.notNullName) await renameNotNull(ctx, table, spec.column.name, spec.column.notNullName);
   return rows;
 }

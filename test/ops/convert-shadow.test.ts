@@ -197,6 +197,12 @@ describe('op.convertToEnum through a shadow column', () => {
     expect(t.maxLockWaitMs).toBeLessThan(LOCK_TIMEOUT + MARGIN);
     expect(t.maxReadMs).toBeLessThan(READ_BOUND);
     expect(r.events.some((e) => e.type === 'step.progress' && e.note === 'shadow backfill')).toBe(true);
+    // Every DDL statement of the shadow path is announced, as the in-place path's are.
+    const said = r.events.flatMap((e) => (e.type === 'step.statement' ? [e.sql] : []));
+    expect(said.some((x) => /ADD COLUMN/.test(x))).toBe(true);
+    expect(said.some((x) => /CREATE TRIGGER/.test(x))).toBe(true);
+    expect(said.filter((x) => /CREATE (UNIQUE )?INDEX CONCURRENTLY/.test(x)).length).toBe(before.idx.filter((i) => /stage/.test(i.def)).length);
+    expect(said.some((x) => /RENAME COLUMN/.test(x))).toBe(true);
 
     const after = await catalog(T);
     expect(after.col).toEqual({ type: `${T}_stage`, attnotnull: true, def: `'open'::${T}_stage`, comment: 'pipeline stage' });
