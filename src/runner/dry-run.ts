@@ -9,7 +9,7 @@ import { readContext } from './context.js';
 import { categoryOf, endIndex } from './guards.js';
 import { openSession } from './open.js';
 import { errorResult, type RunResult, type StepReport } from './result.js';
-import type { RunOptions } from './run.js';
+import type { RunOptions } from './open.js';
 import type { Plan } from '../plan/types.js';
 import { formatAction } from './format-action.js';
 

@@ -7,7 +7,7 @@ import { lockPolicyOf, type TidemarkConfig } from '../config.js';
 import { Db } from '../db/connection.js';
 import { installLedger, ledgerVersion } from '../ledger/install.js';
 import { Ledger } from '../ledger/ledger.js';
-import type { Plan } from '../plan/types.js';
+import type { Phase, Plan } from '../plan/types.js';
 import type { Settings } from '../steps/step-kind.js';
 import type { Session } from './context.js';
 import { noopSink, type EventSink } from './events.js';
@@ -23,6 +23,21 @@ export interface ConnectOptions {
   actor?: string;
   /** `--approve` gate ids. */
   approvals?: string[];
+}
+
+/** Options of `runPlan` (and of a dry run). */
+export interface RunOptions extends ConnectOptions {
+  /** Run pending steps up to and including this phase. */
+  phase?: Phase;
+  /** Run pending steps up to and including this step. */
+  to?: string;
+  dryRun?: boolean;
+  /** Accept a changed definition of these applied steps (recorded). */
+  acceptChanged?: string[];
+  /** Run these completed steps again (a catch-up pass). */
+  redo?: string[];
+  /** Wait this long for another runner's lock instead of exiting 3. */
+  waitSeconds?: number;
 }
 
 export function defaultActor(): string {

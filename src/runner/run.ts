@@ -21,23 +21,12 @@ import { evaluateCheck, isFailure } from './evaluate-check.js';
 import { evaluateGate } from './evaluate-gate.js';
 import type { CheckOutcome } from './events.js';
 import { checkIdWidth, categoryOf, checkDrift, checkRunOptions, contractBlockers, contractRefusal, endIndex, takeBaselines } from './guards.js';
-import { openSession, settingsOf, type ConnectOptions } from './open.js';
+import { openSession, settingsOf, type RunOptions } from './open.js';
+
+export type { RunOptions } from './open.js';
 import { errorResult, type RunResult, type StepReport } from './result.js';
 import { acquireRunLock, type RunLock } from './run-lock.js';
 
-export interface RunOptions extends ConnectOptions {
-  /** Run pending steps up to and including this phase. */
-  phase?: Phase;
-  /** Run pending steps up to and including this step. */
-  to?: string;
-  dryRun?: boolean;
-  /** Accept a changed definition of these applied steps (recorded). */
-  acceptChanged?: string[];
-  /** Run these completed steps again (a catch-up pass). */
-  redo?: string[];
-  /** Wait this long for another runner's lock instead of exiting 3. */
-  waitSeconds?: number;
-}
 
 type Stop = { status: RunResult['status']; exitCode: RunResult['exitCode']; message: string; hint?: string };
 
