@@ -1,8 +1,8 @@
 /**
  * The run lock: one session-level advisory lock per (ledger schema, plan id), held on a dedicated
  * connection for the whole run. Ledger status is never a lock; this is. A second runner fails at
- * once (exit 3) naming the holder, or waits `--wait` seconds. A transaction-mode pooler (our lock
- * not held by our backend afterwards) is detected and refused.
+ * once (exit 3) naming the holder, or waits `--wait` seconds. A transaction-mode pooler is detected
+ * before anything is locked (two connections served by one backend, or one by two) and refused.
  */
 import pg from 'pg';
 import { RunLockedError, UsageError } from '../errors.js';
@@ -45,7 +45,38 @@ function describeHolder(h: Holder | undefined): string {
   return `pid ${h.pid} (${h.application_name || 'no application_name'}${h.client_addr ? ` from ${h.client_addr}` : ''}${since})`;
 }
 
-/** Take the plan's run lock or throw {@link RunLockedError}. */
+/** Why a connection string that goes through a transaction-mode pooler is refused, and what to do. */
+function poolerError(evidence: string): UsageError {
+  return new UsageError(
+    `this connection goes through a transaction-mode pooler (e.g. PgBouncer pool_mode=transaction): ${evidence}`,
+    'Point Tidemark at the database directly or at a session-mode pool: its run lock, lock_timeout and multi-step DDL need one server session per connection.',
+  );
+}
+
+const backendPid = async (c: pg.Client): Promise<number> => (await c.query<{ pid: number }>('SELECT pg_backend_pid() AS pid')).rows[0].pid;
+
+/**
+ * Before any lock is taken: a direct (or session-mode pooled) connection keeps one server backend
+ * for its whole life and shares it with no other connection. A transaction-mode pooler hands each
+ * transaction whichever backend is free — usually the one just released by another client.
+ */
+async function assertOwnSession(client: pg.Client, url: string): Promise<number> {
+  const first = await backendPid(client);
+  const probe = new pg.Client({ connectionString: url, application_name: 'tidemark:probe' });
+  probe.on('error', () => undefined);
+  try {
+    await probe.connect();
+    const other = await backendPid(probe);
+    const again = await backendPid(client);
+    if (other === first) throw poolerError(`two separate connections were served by the same server backend (pid ${first})`);
+    if (again !== first) throw poolerError(`one connection was served by two server backends (pids ${first} and ${again})`);
+    return first;
+  } finally {
+    await probe.end().catch(() => undefined);
+  }
+}
+
+/** Take the plan's run lock or throw {@link RunLockedError}. Refuses a transaction-mode pooler before locking anything. */
 export async function acquireRunLock(url: string, ledgerSchema: string, planId: string, waitSeconds = 0, applicationName = `tidemark:${planId}`): Promise<RunLock> {
   const client = new pg.Client({ connectionString: url, application_name: applicationName.slice(0, 63) });
   client.on('error', () => undefined);
@@ -53,22 +84,19 @@ export async function acquireRunLock(url: string, ledgerSchema: string, planId: 
   const key = runLockKey(ledgerSchema, planId);
   const deadline = Date.now() + waitSeconds * 1000;
   try {
+    const pid = await assertOwnSession(client, url);
     for (;;) {
       const r = await client.query<{ ok: boolean }>('SELECT pg_try_advisory_lock($1, $2) AS ok', key);
       if (r.rows[0].ok) break;
       if (Date.now() >= deadline) throw new RunLockedError(planId, describeHolder(await holderOf(client, key)));
       await sleep(Math.min(500, Math.max(50, deadline - Date.now())));
     }
-    const pid = (await client.query<{ pid: number }>('SELECT pg_backend_pid() AS pid')).rows[0].pid;
     const mine = await client.query<{ n: string }>(
       `SELECT count(*) AS n FROM pg_locks WHERE locktype = 'advisory' AND classid::int = $1 AND objid::int = $2 AND objsubid = 2 AND granted AND pid = pg_backend_pid()`,
       key,
     );
-    if (Number(mine.rows[0].n) === 0) {
-      throw new UsageError(
-        'the run lock was not held by our own database session: this connection goes through a transaction-mode pooler (e.g. PgBouncer pool_mode=transaction)',
-        'Point Tidemark at the database directly or at a session-mode pool: session advisory locks and multi-step DDL need one server session.',
-      );
+    if (Number(mine.rows[0].n) === 0 || (await backendPid(client)) !== pid) {
+      throw poolerError('the run lock was not held by our own server session after it was taken');
     }
     return {
       client,
