@@ -26,14 +26,10 @@ import { BatchSizer } from './sizer.js';
 import { backfillMarker } from './sync-trigger.js';
 import { Throttle, type ThrottleOptions } from './throttle.js';
 import type { BatchWork, ScopeFilter } from './work.js';
+import { BatchWidth, type Concurrency } from './width.js';
 
 /** At most this many rows of one batch may fail before the step stops regardless of `onError`. */
 export const MAX_POISON_PER_BATCH = 100;
-/**
- * Batches in flight when `batch.concurrency` is not given. 1 keeps a backfill to one core of the
- * server (gentle); 2 is what beats the single UPDATE's time (see bench/backfill.bench.js).
- */
-export const DEFAULT_CONCURRENCY = 1;
 /** A batch of several rows holding its locks longer than this × target is cancelled and retried smaller. */
 export const LOCK_TIME_LIMIT = 1.5;
 /** Passes over the tail of a table (rows still arriving at its end) before the walk ends. */
@@ -46,8 +42,8 @@ export interface BackfillRun {
   targetMs: number;
   size?: number;
   pauseMs?: number;
-  /** Batches in flight at once (each commits after the one before it). Default 1. */
-  concurrency?: number;
+  /** Batches in flight at once (each commits after the one before it), or 'auto' (the default: see width.ts). */
+  concurrency?: Concurrency;
   onError: 'stop' | 'skip';
   throttle: ThrottleOptions;
   /** perTenant: the tenants to walk (used when the saved progress has none) and their setting. */
@@ -71,7 +67,7 @@ class BatchAborted extends Error {}
 /** Run (or resume) a backfill to its end. */
 /** A step's `batch` and `onError` options as the engine takes them (the same for update and insert). */
 export function batchSettings(
-  o: { batch?: { targetMs?: number; size?: number; pauseMs?: number; concurrency?: number }; onError?: 'stop' | 'skip' },
+  o: { batch?: { targetMs?: number; size?: number; pauseMs?: number; concurrency?: Concurrency }; onError?: 'stop' | 'skip' },
   defaultTargetMs: number,
 ): Pick<BackfillRun, 'targetMs' | 'size' | 'pauseMs' | 'concurrency' | 'onError'> {
   return {
@@ -93,6 +89,7 @@ class Engine {
   private readonly sizer: BatchSizer;
   private readonly monitor: LockMonitor;
   private readonly throttle: Throttle;
+  private readonly width: BatchWidth;
   private meter!: ProgressMeter;
   private throttledMs = 0;
   private note: string | undefined;
@@ -111,6 +108,7 @@ class Engine {
     // Polled often enough to see a wait reach the threshold, no more (pg_locks is not free).
     this.monitor = new LockMonitor(r.ctx.db, Math.max(25, Math.min(1000, Math.round(this.throttle.maxLockWaitMs / 2))));
     this.marker = backfillMarker(r.ctx.plan.id, r.ctx.step.id);
+    this.width = new BatchWidth(r.ctx.db, r.concurrency);
   }
 
   private get stepId(): string {
@@ -275,7 +273,6 @@ class Engine {
    */
   private async walk(tenant: string | undefined): Promise<void> {
     const scope: WalkScope = { ...this.r.work.scope, filter: this.filter(tenant) };
-    const width = this.r.concurrency ?? DEFAULT_CONCURRENCY;
     let tails = 0;
     for (;;) {
       let prev: Promise<boolean> = Promise.resolve(true);
@@ -303,6 +300,7 @@ class Engine {
           this.note = note;
           this.meter.report(this.prog.done, this.sizer.size, note);
         });
+        const width = await this.width.next();
         const size = this.sizer.size;
         let b: Bound | null = await next;
         // A bound found before the last batch was measured is redone when the size moved a lot.
@@ -323,7 +321,7 @@ class Engine {
         prev = run.then((a) => a.ok, () => false);
         flying.push({ b: bound, run });
         next = bound.tail && tails >= TAIL_PASSES ? null : this.findBound(scope, tenant, lo, this.sizer.size);
-        if (flying.length >= width) await settle();
+        while (flying.length >= width) await settle();
       }
       while (flying.length) await settle();
       await next?.catch(() => null);
@@ -398,6 +396,8 @@ class Engine {
       await ctx.markCompleted(client, { rowsAffected: prog.rows, details });
     });
     const notes: string[] = [`${prog.rows} row(s) changed in ${prog.batches} batch(es)`];
+    const width = this.width.summary();
+    if (width) notes.push(width);
     if (prog.poison) notes.push(`${prog.poison} row(s) failed and were skipped (onError: 'skip'):\n${poisonSample(scope.key, skipped)}`);
     return { rowsAffected: prog.rows, details, notes, recorded: true };
   }

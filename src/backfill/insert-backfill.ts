@@ -27,7 +27,7 @@ export interface InsertOptions {
   select?: string[];
   where?: string;
   key?: string[];
-  batch?: { targetMs?: number; size?: number; pauseMs?: number; concurrency?: number };
+  batch?: { targetMs?: number; size?: number; pauseMs?: number; concurrency?: number | 'auto' };
   onConflict?: OnConflict;
   onError?: 'stop' | 'skip';
 }

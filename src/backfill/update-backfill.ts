@@ -28,7 +28,7 @@ export interface UpdateOptions {
   select?: string[];
   where?: string;
   key?: string[];
-  batch?: { targetMs?: number; size?: number; pauseMs?: number; concurrency?: number };
+  batch?: { targetMs?: number; size?: number; pauseMs?: number; concurrency?: number | 'auto' };
   keepInSync?: boolean | { reverse: Record<string, string> };
   onError?: 'stop' | 'skip';
   perTenant?: PerTenant;

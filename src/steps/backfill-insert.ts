@@ -8,7 +8,7 @@ import { z } from 'zod';
 import { applyInsert, describeInsert, dryRunInsert } from '../backfill/insert-backfill.js';
 import { describeBackfillDown, rollbackBackfill } from '../backfill/rollback.js';
 import { displayRelation } from '../db/ident.js';
-import { common, ident, identList, relation, sqlText, fn } from '../plan/fields.js';
+import { common, ident, identList, relation, sqlText, fn, batchOptions } from '../plan/fields.js';
 import type { PlanIssue } from '../plan/types.js';
 import type { StepKind } from './step-kind.js';
 
@@ -21,7 +21,7 @@ export const schema = z.object({
   select: identList.optional(),
   where: sqlText.optional(),
   key: identList.optional(),
-  batch: z.object({ targetMs: z.number().int().positive().optional(), size: z.number().int().positive().optional(), pauseMs: z.number().int().nonnegative().optional(), concurrency: z.number().int().min(1).max(4).optional() }).strict().optional(),
+  batch: batchOptions.optional(),
   onConflict: z.union([z.literal('ignore'), z.object({ target: identList, update: identList }).strict()]).optional(),
   onError: z.enum(['stop', 'skip']).optional(),
   down: z.union([sqlText, z.array(sqlText).min(1)]).optional(),

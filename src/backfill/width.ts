@@ -1,0 +1,50 @@
+/**
+ * How many batches a backfill keeps in flight. A number (`batch.concurrency`, 1–4) pins it. The
+ * default, `'auto'`, runs a second batch only while no other session is running a statement on the
+ * database: a quiet database (a maintenance window, a copy being prepared) gets the speed of two
+ * server cores and beats the single `UPDATE`; a database serving traffic keeps the backfill to one
+ * core, as gentle as before. (Other databases of the server are not counted: the traffic to
+ * protect is this database's.) Sampled from `pg_stat_activity` before each batch (this run's own
+ * connections excluded by their application_name); widening takes {@link QUIET_SAMPLES} quiet samples
+ * in a row, one busy sample narrows it at once.
+ */
+import type { Db } from '../db/connection.js';
+
+/** Batches in flight under `'auto'` while the database is otherwise idle. */
+export const AUTO_MAX_WIDTH = 2;
+/** Quiet samples in a row before `'auto'` widens. */
+export const QUIET_SAMPLES = 3;
+
+export type Concurrency = number | 'auto';
+
+/** Client sessions of others running a statement on this database now. */
+const BUSY_SQL = `SELECT count(*)::int AS n FROM pg_stat_activity
+   WHERE backend_type = 'client backend' AND state IN ('active', 'fastpath function call')
+     AND datname = current_database() AND pid <> pg_backend_pid()
+     AND application_name IS DISTINCT FROM current_setting('application_name')`;
+
+export class BatchWidth {
+  private quiet = 0;
+  private samples = 0;
+  private wideSamples = 0;
+
+  constructor(private readonly db: Db, private readonly concurrency: Concurrency = 'auto') {}
+
+  /** The width for the next batch. */
+  async next(): Promise<number> {
+    if (this.concurrency !== 'auto') return this.concurrency;
+    const busy = (await this.db.rows<{ n: number }>(BUSY_SQL))[0].n;
+    this.quiet = busy === 0 ? this.quiet + 1 : 0;
+    const width = this.quiet >= QUIET_SAMPLES ? AUTO_MAX_WIDTH : 1;
+    this.samples++;
+    if (width > 1) this.wideSamples++;
+    return width;
+  }
+
+  /** For the step's notes: how often `'auto'` ran wide. */
+  summary(): string | undefined {
+    if (this.concurrency !== 'auto' || this.samples === 0) return undefined;
+    if (this.wideSamples === 0) return 'batch.concurrency auto: one batch at a time (other sessions were active on the database)';
+    return `batch.concurrency auto: ${AUTO_MAX_WIDTH} batches in flight for ${this.wideSamples} of ${this.samples} batches, while no other session was active on the database`;
+  }
+}

@@ -1,0 +1,91 @@
+/**
+ * `batch.concurrency: 'auto'` (the default): two batches in flight while no other session runs a
+ * statement on the database, one while another does; a pinned number is used as given. Either way
+ * a non-idempotent `set` lands exactly once per row.
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { Db } from '../../src/db/connection.js';
+import { AUTO_MAX_WIDTH, BatchWidth, QUIET_SAMPLES } from '../../src/backfill/width.js';
+import { connect, createTestDatabase, query } from '../helpers/db.js';
+import { tempDir, writePlan } from '../helpers/plan-files.js';
+import { runFile } from '../helpers/run.js';
+
+let url: string;
+let db: Db;
+
+beforeAll(async () => {
+  url = await createTestDatabase('backfill_width');
+  db = new Db(url, { applicationName: 'tidemark:width-test', max: 2 });
+});
+
+afterAll(async () => {
+  await db.close();
+});
+
+/** Another session running a statement on the database until `end()`. */
+async function busySession() {
+  const c = await connect(url);
+  const pid = (await c.query<{ pid: number }>('SELECT pg_backend_pid() AS pid')).rows[0].pid;
+  const running = c.query('SELECT pg_sleep(60)').catch(() => undefined);
+  for (let i = 0; i < 100; i++) {
+    const r = await query<{ n: number }>(url, `SELECT count(*)::int AS n FROM pg_stat_activity WHERE pid = $1 AND state = 'active'`, [pid]);
+    if (r[0].n) break;
+    await new Promise((res) => setTimeout(res, 20));
+  }
+  return {
+    async end() {
+      await query(url, 'SELECT pg_cancel_backend($1)', [pid]);
+      await running;
+      await c.end();
+    },
+  };
+}
+
+const doneNotes = (r: Awaited<ReturnType<typeof runFile>>) =>
+  r.events.flatMap((e) => (e.type === 'step.done' && e.notes ? e.notes : [])).join('\n');
+
+describe('batch width', () => {
+  it(`auto widens to ${AUTO_MAX_WIDTH} after ${QUIET_SAMPLES} quiet samples and narrows at once when another session is active`, async () => {
+    const w = new BatchWidth(db);
+    const quiet = [];
+    for (let i = 0; i < QUIET_SAMPLES + 1; i++) quiet.push(await w.next());
+    expect(quiet).toEqual([...Array(QUIET_SAMPLES - 1).fill(1), AUTO_MAX_WIDTH, AUTO_MAX_WIDTH]);
+    const busy = await busySession();
+    try {
+      expect(await w.next()).toBe(1);
+      expect(await w.next()).toBe(1);
+    } finally {
+      await busy.end();
+    }
+    expect(await w.next()).toBe(1); // quiet again, but one sample is not enough
+    expect(w.summary()).toBe(`batch.concurrency auto: ${AUTO_MAX_WIDTH} batches in flight for 2 of ${QUIET_SAMPLES + 4} batches, while no other session was active on the database`);
+  });
+
+  it('a pinned number is used as given, without sampling', async () => {
+    const closed = new Db(url, { max: 1 });
+    await closed.close();
+    const w = new BatchWidth(closed, 3);
+    expect(await w.next()).toBe(3);
+    expect(w.summary()).toBeUndefined();
+  });
+
+  it('a backfill on a quiet database runs two batches in flight; with traffic one at a time; every row changed once', async () => {
+    await query(url, 'CREATE TABLE w (id int PRIMARY KEY, hits int NOT NULL DEFAULT 0)');
+    await query(url, 'INSERT INTO w (id) SELECT g FROM generate_series(1, 4000) g');
+    const file = writePlan(tempDir(), `{ id: 'width', backfill: [backfill.update({ id: 'h', table: 'w', set: { hits: 'hits + 1' }, batch: { size: 200 } })] }`);
+    const quiet = await runFile(file, { databaseUrl: url });
+    expect(quiet.message).toBeUndefined();
+    expect(doneNotes(quiet)).toMatch(new RegExp(`batch.concurrency auto: ${AUTO_MAX_WIDTH} batches in flight for \\d+ of \\d+ batches`));
+    expect(await query(url, 'SELECT hits, count(*)::int AS n FROM w GROUP BY hits')).toEqual([{ hits: 1, n: 4000 }]);
+
+    const busy = await busySession();
+    try {
+      const again = await runFile(file, { databaseUrl: url, redo: ['h'] });
+      expect(again.message).toBeUndefined();
+      expect(doneNotes(again)).toContain('batch.concurrency auto: one batch at a time (other sessions were active on the database)');
+    } finally {
+      await busy.end();
+    }
+    expect(await query(url, 'SELECT hits, count(*)::int AS n FROM w GROUP BY hits')).toEqual([{ hits: 2, n: 4000 }]);
+  });
+});
