@@ -1,7 +1,8 @@
 /**
  * `backfill.insert` end to end: rows of `into` from rows of `from`, batched over `from`'s key.
  * Resolves both tables and the key, preflights `values`, `where` and `onConflict`, refuses
- * row-level security that would hide source rows or reject inserted ones, then runs the engine.
+ * row-level security that would hide source rows or reject inserted ones (unless `perTenant` walks
+ * the source tenant by tenant under `SET LOCAL <setting>`), then runs the engine.
  * Also its `plan` description and dry run.
  */
 import { displayRelation, quoteIdent, quoteRelation } from '../db/ident.js';
@@ -14,7 +15,8 @@ import { conflictClause, insertWork, type InsertSpec, type OnConflict } from './
 import { columnTypes, KeyProblem, resolveKey, resolveTable, type KeyInfo, type TableInfo } from './key.js';
 import { insertProbes, missingColumns, refuse, runProbes } from './preflight.js';
 import { keyAsText, keyOfRow, showKey } from './range.js';
-import { rlsRefusal, rlsState } from './rls.js';
+import { rlsRefusal, rlsState, tenantWalk, type PerTenant } from './rls.js';
+import type { ThrottleOptions } from './throttle.js';
 import type { TransformFn } from './work.js';
 
 /** The options of `backfill.insert` the engine reads (the step's zod schema is the source of truth). */
@@ -30,6 +32,9 @@ export interface InsertOptions {
   batch?: { targetMs?: number; size?: number; pauseMs?: number; concurrency?: number | 'auto' };
   onConflict?: OnConflict;
   onError?: 'stop' | 'skip';
+  /** Walk the source tenant by tenant under `SET LOCAL <setting>` (row-level security on either table). */
+  perTenant?: PerTenant;
+  throttle?: ThrottleOptions;
 }
 
 async function resolve(ctx: ReadContext, o: InsertOptions): Promise<InsertSpec> {
@@ -62,16 +67,22 @@ async function resolve(ctx: ReadContext, o: InsertOptions): Promise<InsertSpec> 
 /** Run (or resume) the insert backfill. */
 export async function applyInsert(ctx: StepContext, o: InsertOptions): Promise<StepOutcome> {
   const spec = await resolve(ctx, o);
-  for (const t of [spec.scope.table, spec.into]) {
-    const rls = await rlsState(ctx.db.pool, t);
-    if (rls.active) throw new StepFailedError(o.id, `step "${o.id}": ${rlsRefusal(t, rls)}`, 'Nothing was changed. (backfill.insert has no perTenant: run it as the owner or a BYPASSRLS role.)');
+  const source = await rlsState(ctx.db.pool, spec.scope.table);
+  for (const [t, rls] of [[spec.scope.table, source], [spec.into, await rlsState(ctx.db.pool, spec.into)]] as const) {
+    if (rls.active && !o.perTenant) throw new StepFailedError(o.id, `step "${o.id}": ${rlsRefusal(t, rls)}`, 'Nothing was changed.');
+  }
+  if (o.perTenant) {
+    const types = await columnTypes(ctx.db.pool, spec.scope.table.oid);
+    const missing = missingColumns('perTenant.column', spec.scope.table, [o.perTenant.column], types);
+    if (missing.length) refuse(ctx.plan.id, ctx.step.phase, o.id, missing);
   }
   return runBackfill({
     ctx,
     work: insertWork(spec),
     ...batchSettings(o, ctx.settings.backfillTargetMs),
-    throttle: {},
-    rlsEnabled: false,
+    throttle: o.throttle ?? {},
+    perTenant: o.perTenant ? await tenantWalk(ctx, o.id, spec.scope.table, o.perTenant, source.active) : undefined,
+    rlsEnabled: source.active,
   });
 }
 
@@ -98,6 +109,7 @@ export async function describeInsert(ctx: ReadContext, o: InsertOptions): Promis
   const actions = insertWork({ stepId: o.id, scope: { table: from, key }, into, intoTypes, values: o.values, transform: o.transform, select: o.select, where: o.where, onConflict: o.onConflict }).template();
   const target = o.batch?.size ? `${o.batch.size} source rows per batch (pinned)` : `batches sized to about ${o.batch?.targetMs ?? ctx.settings.backfillTargetMs} ms each`;
   notes.push(`walks ${from.display} by ${key.columns.join(', ')}; ${target}; the cursor commits with the inserted rows, so a rerun never inserts a row twice`);
+  if (o.perTenant) notes.push(`tenant by tenant: SET LOCAL ${o.perTenant.setting} = <tenant> (${from.display}.${o.perTenant.column})`);
   return { actions, notes };
 }
 
@@ -106,7 +118,7 @@ export async function dryRunInsert(ctx: ReadContext, o: InsertOptions): Promise<
   const label = `backfill ${displayRelation(o.from)} → ${displayRelation(o.into)}`;
   const p = await prepare(ctx, o.from, o.key, o.select ?? [], label);
   if ('lines' in p) return p;
-  const count = await countMatching(ctx, p, o.where, undefined);
+  const count = await countMatching(ctx, p, o.where, o.perTenant);
   if ('refused' in count) return { lines: [`${label}: would be refused: ${count.refused}`], rows: null };
   const into = await resolveTable(ctx.db.pool, o.into);
   const by = into ? [] : creators(pendingExpand(ctx), o.into);

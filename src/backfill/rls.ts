@@ -8,7 +8,10 @@
  */
 import type { Queryable } from '../db/connection.js';
 import { quoteIdent } from '../db/ident.js';
+import { StepFailedError } from '../errors.js';
+import type { StepContext } from '../steps/step-kind.js';
 import type { TableInfo } from './key.js';
+import { readProgress } from './progress.js';
 
 /** What RLS means for the current role on one table. */
 export interface RlsState {
@@ -82,4 +85,19 @@ export async function listTenants(db: Queryable, table: TableInfo, pt: PerTenant
 export async function liveRows(db: Queryable, table: TableInfo): Promise<number> {
   const r = await db.query<{ n: string | null }>(`SELECT greatest(coalesce(s.n_live_tup, 0), coalesce(c.reltuples, 0)::bigint) AS n FROM pg_class c LEFT JOIN pg_stat_all_tables s ON s.relid = c.oid WHERE c.oid = $1`, [table.oid]);
   return Number(r.rows[0]?.n ?? 0);
+}
+
+/** The tenants a perTenant backfill walks: those saved by an earlier run, else listed now (and said). */
+export async function tenantWalk(ctx: StepContext, stepId: string, table: TableInfo, pt: PerTenant, rlsActive: boolean): Promise<{ column: string; setting: string; tenants: string[] }> {
+  let tenants = readProgress(ctx.progress)?.tenants;
+  if (!tenants) {
+    try {
+      const l = await listTenants(ctx.db.pool, table, pt, rlsActive);
+      tenants = l.tenants;
+      ctx.emit({ type: 'notice', level: 'info', stepId, message: `perTenant: ${tenants.length} tenant(s) from ${l.source}` });
+    } catch (e) {
+      throw new StepFailedError(stepId, `step "${stepId}": ${(e as Error).message}`, 'Nothing was changed.');
+    }
+  }
+  return { column: pt.column, setting: pt.setting, tenants };
 }

@@ -11,9 +11,8 @@ import { batchSettings, runBackfill } from './engine.js';
 import { countMatching, prepare, sampleRows, show } from './dry-run.js';
 import { columnTypes, KeyProblem, resolveKey, resolveTable, type KeyInfo, type TableInfo } from './key.js';
 import { missingColumns, refuse, runProbes, updateProbes } from './preflight.js';
-import { readProgress } from './progress.js';
 import { keyAsText, keyOfRow, showKey } from './range.js';
-import { listTenants, rlsRefusal, rlsState, type PerTenant } from './rls.js';
+import { rlsRefusal, rlsState, tenantWalk, type PerTenant } from './rls.js';
 import { installSyncTrigger, syncActions } from './sync-trigger.js';
 import type { ThrottleOptions } from './throttle.js';
 import { matchChanges, updateWork, type UpdateSpec } from './update-work.js';
@@ -68,21 +67,7 @@ export async function applyUpdate(ctx: StepContext, o: UpdateOptions): Promise<S
   const { spec, table } = await resolve(ctx, o);
   const rls = await rlsState(ctx.db.pool, table);
   if (rls.active && !o.perTenant) throw new StepFailedError(o.id, `step "${o.id}": ${rlsRefusal(table, rls)}`, 'Nothing was changed.');
-  let perTenant: { column: string; setting: string; tenants: string[] } | undefined;
-  if (o.perTenant) {
-    const saved = readProgress(ctx.progress)?.tenants;
-    let tenants = saved;
-    if (!tenants) {
-      try {
-        const l = await listTenants(ctx.db.pool, table, o.perTenant, rls.active);
-        tenants = l.tenants;
-        ctx.emit({ type: 'notice', level: 'info', stepId: o.id, message: `perTenant: ${tenants.length} tenant(s) from ${l.source}` });
-      } catch (e) {
-        throw new StepFailedError(o.id, `step "${o.id}": ${(e as Error).message}`, 'Nothing was changed.');
-      }
-    }
-    perTenant = { column: o.perTenant.column, setting: o.perTenant.setting, tenants };
-  }
+  const perTenant = o.perTenant ? await tenantWalk(ctx, o.id, table, o.perTenant, rls.active) : undefined;
   if (o.keepInSync && o.set) await installSyncTrigger(ctx, { planId: ctx.plan.id, stepId: o.id, table, set: o.set, reverse: reverseOf(o) });
   return runBackfill({
     ctx,

@@ -66,3 +66,19 @@ export const batchOptions = z.object({
   /** Batches in flight: 1–4, or 'auto' (the default): 2 while no other session is active on the server, else 1. */
   concurrency: z.union([z.number().int().min(1).max(4), z.literal('auto')]).optional(),
 }).strict();
+
+/** A backfill's `perTenant` option: walk tenant by tenant under `SET LOCAL <setting> = <tenant>` (row-level security). */
+export const perTenantOptions = z.object({
+  column: ident,
+  setting: z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*\.[A-Za-z_][A-Za-z0-9_.]*$/, 'must be a custom setting name like app.tenant_id'),
+  /** SQL returning the tenant values, when they cannot be listed from the table (RLS hides its rows). */
+  tenants: sqlText.optional(),
+}).strict();
+
+/** A backfill's `throttle` option: pause on replica lag, on lock waits it causes, or on a SQL condition. */
+export const throttleOptions = z.object({
+  maxReplicaLagMs: z.number().positive().optional(),
+  maxLockWaitMs: z.number().positive().optional(),
+  when: sqlText.optional(),
+  checkEveryMs: z.number().int().positive().optional(),
+}).strict();

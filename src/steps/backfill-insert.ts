@@ -8,7 +8,7 @@ import { z } from 'zod';
 import { applyInsert, describeInsert, dryRunInsert } from '../backfill/insert-backfill.js';
 import { describeBackfillDown, rollbackBackfill } from '../backfill/rollback.js';
 import { displayRelation } from '../db/ident.js';
-import { common, ident, identList, relation, sqlText, fn, batchOptions } from '../plan/fields.js';
+import { common, ident, identList, relation, sqlText, fn, batchOptions, perTenantOptions, throttleOptions } from '../plan/fields.js';
 import type { PlanIssue } from '../plan/types.js';
 import type { StepKind } from './step-kind.js';
 
@@ -25,6 +25,8 @@ export const schema = z.object({
   onConflict: z.union([z.literal('ignore'), z.object({ target: identList, update: identList }).strict()]).optional(),
   onError: z.enum(['stop', 'skip']).optional(),
   down: z.union([sqlText, z.array(sqlText).min(1)]).optional(),
+  perTenant: perTenantOptions.optional(),
+  throttle: throttleOptions.optional(),
 }).strict();
 
 export type Options = z.infer<typeof schema>;

@@ -7,7 +7,7 @@
 import { z } from 'zod';
 import { applyUpdate, describeUpdate, dryRunUpdate } from '../backfill/update-backfill.js';
 import { describeBackfillDown, rollbackBackfill } from '../backfill/rollback.js';
-import { common, ident, identList, relation, sqlText, fn, batchOptions } from '../plan/fields.js';
+import { common, ident, identList, relation, sqlText, fn, batchOptions, perTenantOptions, throttleOptions } from '../plan/fields.js';
 import type { PlanIssue } from '../plan/types.js';
 import type { StepKind } from './step-kind.js';
 
@@ -23,13 +23,8 @@ export const schema = z.object({
   keepInSync: z.union([z.boolean(), z.object({ reverse: z.record(ident, sqlText) }).strict()]).optional(),
   onError: z.enum(['stop', 'skip']).optional(),
   down: z.union([sqlText, z.array(sqlText).min(1)]).optional(),
-  perTenant: z.object({
-    column: ident,
-    setting: z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*\.[A-Za-z_][A-Za-z0-9_.]*$/, 'must be a custom setting name like app.tenant_id'),
-    /** SQL returning the tenant values, when they cannot be listed from the table (RLS hides its rows). */
-    tenants: sqlText.optional(),
-  }).strict().optional(),
-  throttle: z.object({ maxReplicaLagMs: z.number().positive().optional(), maxLockWaitMs: z.number().positive().optional(), when: sqlText.optional(), checkEveryMs: z.number().int().positive().optional() }).strict().optional(),
+  perTenant: perTenantOptions.optional(),
+  throttle: throttleOptions.optional(),
 }).strict();
 
 export type Options = z.infer<typeof schema>;
