@@ -1,10 +1,13 @@
 /**
  * `gate.approval({ id })` — open when this run was given `--approve <id>` (who and when are then
- * recorded in the ledger's `approvals`), or when an approval of this gate of this plan is already
- * recorded (so a resumed run does not ask again). See docs/gates/approval.md.
+ * recorded in the ledger's `approvals`), or when the gate already opened on an approval that still
+ * stands (so a run resumed past it does not ask again). An approval does not outlive a `rollback`
+ * or `--redo` of its gate: after one, a fresh `--approve` is needed (`ledger/approvals.ts`).
+ * See docs/gates/approval.md.
  */
 import { z } from 'zod';
-import { approvalOf, recordApproval } from '../ledger/records.js';
+import { approvalStanding, type ApprovalStanding } from '../ledger/approvals.js';
+import { recordApproval } from '../ledger/records.js';
 import { common } from '../plan/fields.js';
 import type { GateKind } from '../steps/step-kind.js';
 
@@ -30,8 +33,18 @@ export const kind = {
       if (ctx.ledger && ctx.runId !== null) await recordApproval(ctx.ledger, ctx.plan.id, o.id, ctx.runId, by);
       return { open: true, reason: `approved by ${by} (--approve ${o.id})`, opensWhen, detail: { approvedBy: by, at: new Date().toISOString(), recorded: !!ctx.ledger && ctx.runId !== null } };
     }
-    const prior = ctx.ledger ? await approvalOf(ctx.ledger, ctx.plan.id, o.id) : undefined;
-    if (prior) return { open: true, reason: `approved by ${prior.approved_by} at ${prior.at.toISOString()}`, opensWhen, detail: { approvedBy: prior.approved_by, at: prior.at.toISOString() } };
-    return { open: false, reason: `waiting for approval "${o.id}"`, opensWhen };
+    const standing = ctx.ledger ? await approvalStanding(ctx.ledger, ctx.plan.id, o.id) : {};
+    const prior = standing.current;
+    if (prior) {
+      return { open: true, reason: `approved by ${prior.approvedBy} at ${prior.at.toISOString()}`, opensWhen, detail: { approvedBy: prior.approvedBy, at: prior.at.toISOString(), runId: prior.runId } };
+    }
+    return { open: false, reason: `waiting for approval "${o.id}"${voided(standing)}`, opensWhen };
   },
 } satisfies GateKind<Options>;
+
+/** Why the latest approval no longer opens the gate, as a parenthesis for the closed reason. */
+function voided(s: ApprovalStanding): string {
+  if (!s.latest || !s.voidedBy || s.voidedBy === 'not-opened') return '';
+  const what = s.voidedBy === 'redo' ? 'the gate was reset by --redo' : 'the gate was rolled back';
+  return ` (the approval by ${s.latest.approvedBy} at ${s.latest.at.toISOString()} no longer counts: ${what} since)`;
+}

@@ -59,9 +59,30 @@ describe('gate.approval', () => {
     expect(r.reason).toBe('approved by carol@db1 (--approve dba-sign-off)');
     const rows = await query(url, `SELECT plan_id, gate_id, run_id::int, approved_by, at IS NOT NULL AS has_time FROM tidemark.approvals`);
     expect(rows).toEqual([{ plan_id: 'approval-plan', gate_id: 'dba-sign-off', run_id: runId, approved_by: 'carol@db1', has_time: true }]);
+    // Recorded, but the gate step never completed (the run stopped before): a later run asks again.
+    expect(await approval.evaluate(gctx({ ledger, plan }, null), o)).toMatchObject({ open: false, reason: 'waiting for approval "dba-sign-off"' });
+    // The runner marks an opened gate completed: a later run (resumed) finds it open without --approve.
+    await query(url, `INSERT INTO tidemark.steps (plan_id, step_id, phase, kind, position, checksum, status) VALUES ('approval-plan', 'dba-sign-off', 'contract', 'gate.approval', 0, 'x', 'completed')`);
     const later = await approval.evaluate(gctx({ ledger, plan }, null), o);
     expect(later.open).toBe(true);
     expect(later.reason).toMatch(/^approved by carol@db1 at \d{4}-/);
+    expect(later.detail).toMatchObject({ approvedBy: 'carol@db1', runId });
+  });
+
+  it('an approval does not outlive a rollback or a --redo of its gate', async () => {
+    const plan = planOf('approval-plan');
+    const o = approval.schema.parse({ id: 'dba-sign-off' });
+    // Rolled back after the approval (even if the step row still read completed): closed, saying why.
+    await query(url, `INSERT INTO tidemark.step_history (plan_id, step_id, run_id, event) VALUES ('approval-plan', 'dba-sign-off', $1, 'rolled_back')`, [runId]);
+    const rolled = await approval.evaluate(gctx({ ledger, plan }, null), o);
+    expect(rolled.open).toBe(false);
+    expect(rolled.reason).toMatch(/^waiting for approval "dba-sign-off" \(the approval by carol@db1 at \d{4}-\S+ no longer counts: the gate was rolled back since\)$/);
+    // A fresh --approve opens it and counts again on later runs.
+    expect((await approval.evaluate(gctx({ ledger, plan, settings: { approvals: ['dba-sign-off'], actor: 'dan' } }, runId), o)).open).toBe(true);
+    expect(await approval.evaluate(gctx({ ledger, plan }, null), o)).toMatchObject({ open: true, reason: expect.stringMatching(/^approved by dan at /) });
+    // --redo of the gate resets it: the approval before it no longer counts.
+    await query(url, `INSERT INTO tidemark.step_history (plan_id, step_id, run_id, event) VALUES ('approval-plan', 'dba-sign-off', $1, 'reset')`, [runId]);
+    expect((await approval.evaluate(gctx({ ledger, plan }, null), o)).reason).toMatch(/no longer counts: the gate was reset by --redo since\)$/);
   });
 });
 

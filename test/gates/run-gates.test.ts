@@ -6,6 +6,8 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { Db } from '../../src/db/connection.js';
 import { Ledger } from '../../src/ledger/ledger.js';
 import { setFlag } from '../../src/ledger/records.js';
+import { loadPlan } from '../../src/plan/load.js';
+import { rollbackPlan } from '../../src/runner/rollback.js';
 import { createTestDatabase, query } from '../helpers/db.js';
 import { tempDir, writePlan } from '../helpers/plan-files.js';
 import { runFile } from '../helpers/run.js';
@@ -99,5 +101,51 @@ describe('resuming past a gate', () => {
     expect(again.exitCode).toBe(0);
     expect(again.events).toContainEqual(expect.objectContaining({ type: 'gate.open', stepId: 'go', reason: expect.stringMatching(/^approved by fay at /) }));
     expect(await query(url, 'SELECT count(*)::int AS n FROM resume_target')).toEqual([{ n: 1 }]);
+  });
+
+  it('an approval does not outlive a rollback of its gate: the next run needs a fresh --approve', async () => {
+    const file = writePlan(tempDir(), `{
+      id: 'approval-rolled-back',
+      expand: [sql({ id: 'make-e', up: 'CREATE TABLE gated_e (id int)', down: 'DROP TABLE gated_e' })],
+      contract: [gate.approval({ id: 'ship' }), sql({ id: 'make-f', up: 'CREATE TABLE gated_f (id int)', down: 'DROP TABLE gated_f' })],
+    }`);
+    const approved = await runFile(file, { databaseUrl: url, approvals: ['ship'], actor: 'gus' });
+    expect(approved.exitCode, approved.message).toBe(0);
+    expect(await made('gated_f')).toBe(true);
+    const rb = await rollbackPlan(await loadPlan(file), { databaseUrl: url });
+    expect(rb.exitCode, rb.message).toBe(0);
+    expect(await made('gated_e')).toBe(false);
+
+    const again = await runFile(file, { databaseUrl: url });
+    expect(again.exitCode).toBe(5);
+    expect(again.status).toBe('gate');
+    expect(again.message).toMatch(/^stopped at gate "ship": waiting for approval "ship" \(the approval by gus at \S+ no longer counts: the gate was rolled back since\)$/);
+    expect(again.hint).toBe('run again with --approve ship');
+    expect(again.events.some((e) => e.type === 'gate.open')).toBe(false);
+    expect(await made('gated_e')).toBe(true);
+    expect(await made('gated_f')).toBe(false);
+
+    const fresh = await runFile(file, { databaseUrl: url, approvals: ['ship'], actor: 'hana' });
+    expect(fresh.exitCode, fresh.message).toBe(0);
+    expect(await made('gated_f')).toBe(true);
+    expect(await query(url, `SELECT approved_by FROM tidemark.approvals WHERE plan_id = 'approval-rolled-back' ORDER BY id`)).toEqual([{ approved_by: 'gus' }, { approved_by: 'hana' }]);
+  });
+
+  it('a run resumed past an opened gate is not asked again; --redo of the gate asks for a fresh approval', async () => {
+    const file = writePlan(tempDir(), `{
+      id: 'approval-redo',
+      contract: [gate.approval({ id: 'ship' }), sql({ id: 'make-g', up: 'CREATE TABLE gated_g (id int)', down: 'DROP TABLE gated_g' }), gate.flag({ id: 'later', flag: 'approval_redo_later' }), sql({ id: 'make-h', up: 'CREATE TABLE gated_h (id int)', down: 'DROP TABLE gated_h' })],
+    }`);
+    const first = await runFile(file, { databaseUrl: url, approvals: ['ship'], actor: 'ivy' });
+    expect(first.exitCode, first.message).toBe(5);
+    expect(first.message).toMatch(/^stopped at gate "later"/);
+    // Resumed without --approve: the gate that opened stays open, the run stops at the next one.
+    const resumed = await runFile(file, { databaseUrl: url });
+    expect(resumed.exitCode).toBe(5);
+    expect(resumed.message).toMatch(/^stopped at gate "later"/);
+    expect(resumed.events).toContainEqual(expect.objectContaining({ type: 'gate.open', stepId: 'ship', reason: expect.stringMatching(/^approved by ivy at /) }));
+    const redo = await runFile(file, { databaseUrl: url, redo: ['ship'] });
+    expect(redo.exitCode).toBe(5);
+    expect(redo.message).toMatch(/^stopped at gate "ship": waiting for approval "ship" \(the approval by ivy at \S+ no longer counts: the gate was reset by --redo since\)$/);
   });
 });
