@@ -1,9 +1,10 @@
 /**
  * The proof as a person reads it, like seed 003's hand-written proof script: one line per check
- * beginning with its id, then ✓ (pass) / ✗ (fail or could not run) / ⚠ (warning) / ↷ (superseded),
- * then actual vs expected; under a failure its message and its sample as a small aligned table;
- * under `check.distribution` an aligned value/count table; and a final verdict line. A pure
- * function of the check outcomes, so `verify`, `run` and reports render the same text.
+ * beginning with its id (at column 0), then ✓ (pass) / ✗ (fail) / ⚠ (warning) / ↷ (superseded),
+ * then actual vs expected — or, for a check that could not run (`error: true`), why; under a
+ * failure its message and its sample as a small aligned table, indented under the text; under
+ * `check.distribution` an aligned value/count table; and a final verdict line. A pure function of
+ * the check outcomes, so `verify`, `run` and reports render the same text.
  */
 import pc from 'picocolors';
 import type { CheckOutcome } from '../runner/events.js';
@@ -15,7 +16,7 @@ export interface ProofFormatOptions {
   color: boolean;
 }
 
-const MARK: Record<CheckOutcome['status'], string> = { pass: '✓', fail: '✗', error: '✗', warn: '⚠', superseded: '↷' };
+const MARK: Record<CheckOutcome['status'], string> = { pass: '✓', fail: '✗', warn: '⚠', superseded: '↷' };
 
 /** Widest a table cell gets before it is cut with `…`. */
 const MAX_CELL = 60;
@@ -56,12 +57,12 @@ export function checkLines(r: CheckOutcome, idWidth: number, o: ProofFormatOptio
   const label = r.title && r.title !== r.stepId ? `${r.title}: ` : '';
   let text: string;
   if (r.status === 'superseded') text = `${label}superseded — ${r.message ?? ''}`;
-  else if (r.status === 'error') text = `${label}${r.message ?? 'the check could not run'}`;
+  else if (r.error) text = `${label}${r.message ?? 'the check could not run'}`;
   else if (r.distribution) text = `${label}${cellText(r.actual)}`;
   else text = `${label}${cellText(r.actual)} (expected: ${cellText(r.expected)})`;
   const lines = [`${r.stepId.padEnd(idWidth)}  ${paint(MARK[r.status])}  ${text}`];
   const shown = r.status === 'fail' || r.status === 'warn';
-  if (shown && r.message) lines.push(`${indent}${r.message}`);
+  if (shown && r.message && !r.error) lines.push(`${indent}${r.message}`);
   if (r.distribution?.length) {
     lines.push(...alignedTable(r.distribution.map((d) => ({ value: d.value, count: d.count })), indent, c.dim));
   }
@@ -77,7 +78,7 @@ export function verdictLine(results: readonly CheckOutcome[], o: ProofFormatOpti
   const c = pc.createColors(o.color);
   const n = results.length;
   const noun = n === 1 ? 'check' : 'checks';
-  const failed = results.filter((r) => r.status === 'fail' || r.status === 'error').map((r) => r.stepId);
+  const failed = results.filter((r) => r.status === 'fail').map((r) => r.stepId);
   const warned = results.filter((r) => r.status === 'warn').map((r) => r.stepId);
   const superseded = results.filter((r) => r.status === 'superseded').length;
   const notes = [

@@ -8,6 +8,7 @@ import { LockTimeoutError, NotAvailableError } from '../errors.js';
 import { displayRelation, parseRelation, quoteRelation } from '../db/ident.js';
 import { withLockRetry } from '../db/lock-safe.js';
 import { recordCheck } from '../ledger/records.js';
+import { couldNotRunMessage } from '../checks/could-not-run.js';
 import { fusedValues, rowProbeOf, type ScanMember } from '../checks/fused.js';
 import { columnRefs, loadSqlParser } from '../checks/sql-columns.js';
 import type { PlannedStep, RelationName } from '../plan/types.js';
@@ -128,8 +129,9 @@ export async function evaluateCheck(s: Session, step: PlannedStep, runId: number
       const status = r.status === 'fail' && severity === 'warn' ? 'warn' : r.status;
       out = { stepId: step.id, kind: step.kind, title: step.title, status, actual: r.actual, expected: r.expected, sample: r.sample, message: r.message, distribution: r.distribution };
     } catch (e) {
+      // Not a fifth status: a failure (a warning under severity 'warn') that says it could not run.
       const msg = (e as Error).message;
-      out = { stepId: step.id, kind: step.kind, title: step.title, status: severity === 'warn' ? 'warn' : 'error', actual: null, expected: null, sample: [], message: `the check could not run: ${msg}` };
+      out = { stepId: step.id, kind: step.kind, title: step.title, status: severity === 'warn' ? 'warn' : 'fail', actual: null, expected: null, sample: [], message: couldNotRunMessage(msg), error: true };
     }
   }
   out.durationMs = performance.now() - started;
@@ -144,7 +146,7 @@ export async function evaluateCheck(s: Session, step: PlannedStep, runId: number
   return out;
 }
 
-/** True when a result fails the proof (warnings and superseded do not). */
+/** True when a result fails the proof (a check that could not run is a failure; warnings and superseded are not). */
 export function isFailure(r: CheckOutcome): boolean {
-  return r.status === 'fail' || r.status === 'error';
+  return r.status === 'fail';
 }

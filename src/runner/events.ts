@@ -9,11 +9,17 @@ export interface CheckOutcome {
   stepId: string;
   kind: string;
   title: string;
-  status: 'pass' | 'fail' | 'warn' | 'superseded' | 'error';
+  status: 'pass' | 'fail' | 'warn' | 'superseded';
   actual: unknown;
   expected: unknown;
   sample: unknown[];
   message?: string;
+  /**
+   * True when the check could not run (bad SQL, a missing table or column, a read lock it could not
+   * get): `status` is then `fail` (`warn` under `severity: 'warn'`) and `message` says why
+   * ("the check could not run: …"). Absent otherwise.
+   */
+  error?: boolean;
   /** `check.distribution`: counts per value. */
   distribution?: { value: unknown; count: number }[];
   durationMs?: number;

@@ -55,7 +55,7 @@ describe('checks under lock contention', () => {
     try {
       const { s, step } = await session({ ...DEFAULT_LOCK_POLICY, lockTimeoutMs: 100, retries: 2, baseDelayMs: 50 }, []);
       const r = await evaluateCheck(s, step, null);
-      expect(r.status).toBe('error');
+      expect(r).toMatchObject({ status: 'fail', error: true });
       expect(r.message).toContain('check "busy-v" (reading Busy): could not acquire its lock after 2 attempts');
       expect(r.message).toContain(`pid ${pid}`);
     } finally {
@@ -68,6 +68,6 @@ describe('checks under lock contention', () => {
     const plan = await validatePlan(definePlan({ id: 'missing', validate: [check.noNulls({ id: 'gone', table: 'no_such_table', column: 'v' })] }));
     const s: Session = { db, plan, ledgerSchema: 'tidemark', policy: DEFAULT_LOCK_POLICY, emit: () => undefined, appliedSteps: new Set(), settings: { backfillTargetMs: 200, shadowThresholdRows: 1e6, approvals: [], actor: 't' } };
     const r = await evaluateCheck(s, plan.steps[0], null);
-    expect(r).toMatchObject({ status: 'error', message: 'the check could not run: table "no_such_table" does not exist' });
+    expect(r).toMatchObject({ status: 'fail', error: true, message: 'the check could not run: table "no_such_table" does not exist' });
   });
 });

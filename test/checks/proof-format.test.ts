@@ -9,7 +9,7 @@ const outcomes: CheckOutcome[] = [
   { stepId: 'negative-kpis', kind: 'check.query', title: 'Negative KPI values (may be valid)', status: 'warn', actual: '1 row(s)', expected: 'no rows', sample: [{ id: 7, value: -3.5, at: new Date('2026-01-19T10:00:00Z'), meta: { src: 'etl' } }] },
   { stepId: 'threads-by-class', kind: 'check.distribution', title: 'Threads by number class', status: 'pass', actual: '3 value(s), 17 row(s)', expected: 'any', sample: [], distribution: [{ value: 'front_desk', count: 10 }, { value: 'sitter', count: 5 }, { value: null, count: 2 }] },
   { stepId: 'old-intent', kind: 'check.noNulls', title: 'old-intent', status: 'superseded', actual: null, expected: null, sample: [], message: 'what it checks was removed by applied step "drop-intent"' },
-  { stepId: 'baseline', kind: 'check.migrationApplied', title: 'baseline', status: 'error', actual: null, expected: null, sample: [], message: 'the check could not run: relation "x" does not exist' },
+  { stepId: 'baseline', kind: 'check.migrationApplied', title: 'baseline', status: 'fail', error: true, actual: null, expected: null, sample: [], message: 'the check could not run: relation "x" does not exist' },
 ];
 
 describe('proof format', () => {
@@ -37,9 +37,20 @@ describe('proof format', () => {
     expect(formatProof(outcomes, { color: false })).not.toMatch(/\u001b\[/);
   });
 
+  it('a check that could not run says so on its own line, once; under severity warn it is a ⚠ that does not fail', () => {
+    const warned: CheckOutcome = { stepId: 'probe', kind: 'check.query', title: 'Optional probe', status: 'warn', error: true, actual: null, expected: null, sample: [], message: 'the check could not run: relation "y" does not exist' };
+    const text = formatProof([outcomes[6], warned], { color: false });
+    expect(text).toBe([
+      'baseline  ✗  the check could not run: relation "x" does not exist',
+      'probe     ⚠  Optional probe: the check could not run: relation "y" does not exist',
+      '',
+      '❌ 1 of 2 checks failed: baseline (1 warning: probe)',
+    ].join('\n'));
+  });
+
   it('states the verdict with warnings and superseded checks', () => {
     expect(verdictLine([], { color: false })).toBe('No checks to run');
-    expect(verdictLine(outcomes.filter((o) => o.status !== 'fail' && o.status !== 'error'), { color: false })).toBe('✅ All 4 checks passed (1 warning: negative-kpis; 1 superseded)');
+    expect(verdictLine(outcomes.filter((o) => o.status !== 'fail'), { color: false })).toBe('✅ All 4 checks passed (1 warning: negative-kpis; 1 superseded)');
     expect(verdictLine(outcomes, { color: false })).toBe('❌ 3 of 7 checks failed: front-desk-per-org, no-orphan-threads, baseline (1 warning: negative-kpis; 1 superseded)');
   });
 });
