@@ -128,8 +128,9 @@ export function createRenderer(o: RendererOptions): Renderer {
         break;
       case 'check.result':
         proof.push(e.result);
-        if (!o.quiet || e.result.status === 'fail' || e.result.status === 'error') {
-          for (const l of checkLines(e.result, Math.max(idWidth, e.result.stepId.length), { color: o.color })) line(`  ${l}`);
+        // Proof lines begin with the check's id at column 0 (SPEC §6); samples stay indented under their line.
+        if (!o.quiet || e.result.status === 'fail') {
+          for (const l of checkLines(e.result, Math.max(idWidth, e.result.stepId.length), { color: o.color })) line(l);
         }
         break;
       case 'proof.end': {
