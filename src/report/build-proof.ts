@@ -3,6 +3,7 @@
  * samples, distributions), the latest validate phase, and every gate's latest verdict with the
  * approvals and flags behind it.
  */
+import { isCouldNotRun } from '../checks/could-not-run.js';
 import type { Ledger } from '../ledger/ledger.js';
 import type { Plan } from '../plan/types.js';
 import { categoryOfKind, orderedSteps } from './build-steps.js';
@@ -22,12 +23,17 @@ export function buildProof(snap: LedgerSnapshot, plan: Plan | undefined): Report
     const severity = ((planned?.options as { severity?: 'error' | 'warn' } | undefined)?.severity ?? (r?.severity as 'error' | 'warn' | undefined) ?? 'error');
     const stored = (r?.sample as unknown[] | null) ?? [];
     const isDistribution = kind === 'check.distribution';
+    // A check that could not run is a failure (a warning under severity 'warn') flagged `error`;
+    // rows written before that (status 'error') read the same way.
+    const error = !!r && isCouldNotRun(r.status, r.message);
+    const status: ReportCheck['status'] = !r ? 'not_run' : r.status === 'error' ? (severity === 'warn' ? 'warn' : 'fail') : (r.status as ReportCheck['status']);
     checks.push({
       stepId: id,
       phase: planned?.phase ?? state?.phase ?? 'validate',
       kind,
       title: planned?.title ?? state?.title ?? id,
-      status: r ? (r.status as ReportCheck['status']) : 'not_run',
+      status,
+      error,
       severity,
       actual: r?.actual ?? null,
       expected: r?.expected ?? null,
@@ -46,7 +52,7 @@ export function buildProof(snap: LedgerSnapshot, plan: Plan | undefined): Report
     passed: v ? v.passed : null,
     validatedAt: isoOf(v?.at),
     failedChecks: v?.failed_checks ?? [],
-    counts: { pass: count('pass'), fail: count('fail'), warn: count('warn'), superseded: count('superseded'), error: count('error'), notRun: count('not_run') },
+    counts: { pass: count('pass'), fail: count('fail'), warn: count('warn'), superseded: count('superseded'), notRun: count('not_run'), couldNotRun: checks.filter((c) => c.error).length },
     checks,
   };
 }

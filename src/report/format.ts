@@ -78,7 +78,7 @@ export function sampleTable(rows: readonly unknown[]): { columns: string[]; cell
 
 /** Status marks used by every renderer. */
 export const MARK: Record<string, string> = {
-  pass: '✅', fail: '❌', error: '❌', warn: '⚠️', superseded: '➖', not_run: '⏳',
+  pass: '✅', fail: '❌', warn: '⚠️', superseded: '➖', not_run: '⏳',
   completed: '✅', failed: '❌', running: '🔄', pending: '⏳', rolled_back: '↩️', skipped: '➖',
   open: '✅', closed: '⛔', not_reached: '⏳',
   in_progress: '🔄', waiting: '⏸️',

@@ -99,8 +99,8 @@ function proof(m: ReportModel): string {
     const samples = x.sample.length ? sampleDetails(`${x.sample.length} offending row(s)`, x.sample) : x.distribution?.length ? sampleDetails(`${x.distribution.length} value(s)`, x.distribution.map((d) => ({ value: d.value, rows: d.count }))) : '';
     return [
       raw(`<code>${h(x.stepId)}</code>${x.title !== x.stepId ? `<br><span class="muted">${h(x.title)}</span>` : ''}`),
-      x.phase, c(x.kind), badge(x.status, x.status === 'not_run' ? 'not run' : x.status),
-      x.status === 'not_run' ? '—' : val(x.actual), x.status === 'not_run' ? '—' : val(x.expected),
+      x.phase, c(x.kind), badge(x.status, x.status === 'not_run' ? 'not run' : x.error ? `${x.status}: could not run` : x.status),
+      x.status === 'not_run' || x.error ? '—' : val(x.actual), x.status === 'not_run' || x.error ? '—' : val(x.expected),
       raw(join(x.message && x.status !== 'pass' ? h(x.message) : '', samples, x.current ? '' : '<span class="muted">the check changed since this result</span>') || ''),
     ] as (string | Raw)[];
   });

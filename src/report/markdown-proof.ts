@@ -13,8 +13,8 @@ export function sampleMarkdown(rows: readonly unknown[]): string {
 }
 
 function checkLine(c: ReportCheck): string[] {
-  const status = c.status === 'not_run' ? 'not run yet' : c.status;
-  const value = c.status === 'not_run' ? '' : `: ${code(fmtValue(c.actual))} (expected ${code(fmtValue(c.expected))})`;
+  const status = c.status === 'not_run' ? 'not run yet' : c.error ? `${c.status}: could not run` : c.status;
+  const value = c.status === 'not_run' || c.error ? '' : `: ${code(fmtValue(c.actual))} (expected ${code(fmtValue(c.expected))})`;
   const lines = [`- ${MARK[c.status] ?? ''} **${code(c.stepId)}** — ${c.title !== c.stepId ? `${esc(c.title)}, ` : ''}${code(c.kind)} ${status}${value}${c.current ? '' : ' — _the check changed since this result_'}`];
   if (c.message && c.status !== 'pass') lines.push(`  <br>${esc(c.message)}`);
   if (c.sample.length) lines.push('', details(`Sample: ${c.sample.length} offending row(s)`, sampleMarkdown(c.sample)).replace(/^/gm, '  '));

@@ -47,7 +47,8 @@ function whatWasDone(m: ReportModel): string[] {
   lines.push(`- **Rows written**: ${fmtNum(s.rowsAffected)}${m.backfills.length ? ` (backfills: ${fmtNum(m.backfills.reduce((n, b) => n + b.rows, 0))})` : ''}`);
   const c = m.proof.counts;
   const checks = m.proof.checks.length;
-  if (checks) lines.push(`- **Proof**: ${m.proof.passed === null ? '⏳ not run yet' : m.proof.passed ? '✅ passed' : '❌ failed'} — ${c.pass} of ${checks} check(s) passed${c.warn ? `, ${c.warn} warning(s)` : ''}${c.fail + c.error ? `, ${c.fail + c.error} failed` : ''}${c.notRun ? `, ${c.notRun} not run` : ''}`);
+  const broken = m.proof.checks.filter((x) => x.status === 'fail' && x.error).length;
+  if (checks) lines.push(`- **Proof**: ${m.proof.passed === null ? '⏳ not run yet' : m.proof.passed ? '✅ passed' : '❌ failed'} — ${c.pass} of ${checks} check(s) passed${c.warn ? `, ${c.warn} warning(s)` : ''}${c.fail ? `, ${c.fail} failed${broken ? ` (${broken} could not run)` : ''}` : ''}${c.notRun ? `, ${c.notRun} not run` : ''}`);
   if (s.columnsAdded.length) {
     lines.push('', '### Columns added', '', table(['Table', 'Column', 'Type', 'Step'], s.columnsAdded.map((x) => [code(x.table), code(x.column), x.type ? code(x.type) : '—', code(x.stepId)])));
   }

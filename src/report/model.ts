@@ -7,7 +7,7 @@
 import { z } from 'zod';
 
 /** Version of the JSON report format (`version` in every report). */
-export const REPORT_FORMAT_VERSION = 1;
+export const REPORT_FORMAT_VERSION = 2;
 
 const iso = z.string().describe('ISO 8601 timestamp (UTC)');
 const ms = z.number().describe('milliseconds');
@@ -89,7 +89,8 @@ export const checkSchema = z.object({
   phase: z.string(),
   kind: z.string(),
   title: z.string(),
-  status: z.enum(['pass', 'fail', 'warn', 'superseded', 'error', 'not_run']),
+  status: z.enum(['pass', 'fail', 'warn', 'superseded', 'not_run']),
+  error: z.boolean().describe('true when the check could not run (bad SQL, a missing table or column): status is then fail, or warn under severity warn, and message says why'),
   severity: z.enum(['error', 'warn']),
   actual: z.unknown(),
   expected: z.unknown(),
@@ -178,7 +179,7 @@ export const reportSchema = z.object({
     passed: z.boolean().nullable().describe('latest validate phase; null when it never ran'),
     validatedAt: iso.nullable(),
     failedChecks: z.array(z.string()),
-    counts: z.object({ pass: z.number().int(), fail: z.number().int(), warn: z.number().int(), superseded: z.number().int(), error: z.number().int(), notRun: z.number().int() }),
+    counts: z.object({ pass: z.number().int(), fail: z.number().int(), warn: z.number().int(), superseded: z.number().int(), notRun: z.number().int(), couldNotRun: z.number().int().describe('checks that could not run (also counted in fail or warn)') }),
     checks: z.array(checkSchema),
   }),
   gates: z.object({
@@ -239,5 +240,5 @@ export type SizeStat = z.infer<typeof sizeSchema>;
 /** The JSON Schema (draft 2020-12) of the JSON report, as committed in `docs/report-schema.json`. */
 export function reportJsonSchema(): Record<string, unknown> {
   const s = z.toJSONSchema(reportSchema, { target: 'draft-2020-12' }) as Record<string, unknown>;
-  return { $schema: s.$schema, $id: 'urn:tidemark:report:v1', title: `Tidemark report, format version ${REPORT_FORMAT_VERSION}`, ...s };
+  return { $schema: s.$schema, $id: `urn:tidemark:report:v${REPORT_FORMAT_VERSION}`, title: `Tidemark report, format version ${REPORT_FORMAT_VERSION}`, ...s };
 }

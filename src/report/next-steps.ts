@@ -27,8 +27,12 @@ export function nextSteps(m: Pick<ReportModel, 'phases' | 'proof' | 'gates' | 'i
   for (const s of steps.filter((x) => x.status === 'failed' && x.category !== 'check')) {
     out.push({ stepId: s.id, text: `step \`${s.id}\` failed: ${(s.error ?? 'see the ledger').split('\n')[0]} — fix the cause and run again (completed steps are not repeated)` });
   }
-  const failing = m.proof.checks.filter((c) => c.status === 'fail' || c.status === 'error');
-  if (failing.length) out.push({ stepId: null, text: `the proof fails (${failing.map((c) => `\`${c.stepId}\``).join(', ')}): fix the data the samples name, then run again — the validate phase runs first and the contract phase waits for it` });
+  const failing = m.proof.checks.filter((c) => c.status === 'fail');
+  const broken = failing.filter((c) => c.error);
+  const wrong = failing.filter((c) => !c.error);
+  const ids = (cs: typeof failing) => cs.map((c) => `\`${c.stepId}\``).join(', ');
+  if (broken.length) out.push({ stepId: null, text: `${broken.length === 1 ? 'a check' : `${broken.length} checks`} could not run (${ids(broken)}): fix the check (its message says why — bad SQL, a missing table or column), then run again` });
+  if (wrong.length) out.push({ stepId: null, text: `the proof fails (${ids(wrong)}): fix the data the samples name, then run again — the validate phase runs first and the contract phase waits for it` });
   for (const g of m.gates.results.filter((x) => x.state === 'closed')) {
     out.push({ stepId: g.stepId, text: `gate \`${g.stepId}\` is closed${g.reason ? ` (${g.reason})` : ''}: ${opener(g.kind, g.condition, g.stepId)}` });
   }

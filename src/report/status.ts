@@ -3,6 +3,7 @@
  * progress (rows from batches over the expected total) and its latest check or gate verdict.
  * Read-only, like everything that reads the ledger for humans.
  */
+import { isCouldNotRun } from '../checks/could-not-run.js';
 import { estimatedRows } from '../db/catalog.js';
 import type { Ledger } from '../ledger/ledger.js';
 import type { Plan, RelationName } from '../plan/types.js';
@@ -53,7 +54,8 @@ export async function planStatus(l: Ledger | undefined, plan: Plan): Promise<Ste
     let last: string | null = null;
     const ck = checks.find((c) => c.step_id === id);
     const gt = gates.find((g) => g.step_id === id);
-    if (ck) last = `${ck.status} ${fmtValue(ck.actual)} (expected ${fmtValue(ck.expected)})`;
+    if (ck && isCouldNotRun(ck.status, ck.message)) last = `${ck.status === 'error' ? 'fail' : String(ck.status)}: ${String(ck.message ?? 'the check could not run')}`;
+    else if (ck) last = `${ck.status} ${fmtValue(ck.actual)} (expected ${fmtValue(ck.expected)})`;
     else if (gt) last = `${gt.open ? 'open' : 'closed'}: ${String(gt.reason ?? '')}`;
     else if (state?.error) last = state.error.split('\n')[0];
     out.push({

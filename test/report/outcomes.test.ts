@@ -16,6 +16,7 @@ import { renderHtml } from '../../src/report/html.js';
 import { renderJson } from '../../src/report/json.js';
 import { renderMarkdown } from '../../src/report/markdown.js';
 import { captureObjectStats } from '../../src/report/object-stats.js';
+import { planStatus } from '../../src/report/status.js';
 import { writeReportFiles } from '../../src/report/write-files.js';
 import { createTestDatabase, query } from '../helpers/db.js';
 import { tempDir, writePlan } from '../helpers/plan-files.js';
@@ -97,6 +98,51 @@ describe('report of runs that stopped', () => {
     expect(md).toMatch(/<details><summary>Sample: \d+ offending row\(s\)<\/summary>/);
     expect(md).toContain('gold');
     expect(renderHtml(p)).toContain('class="sample"');
+  });
+
+  it('a check that could not run: a failure (or warning) flagged error, in every format, with what to do next', async () => {
+    const dir = tempDir();
+    const file = writePlan(dir, `{
+      id: 'unrunnable',
+      validate: [
+        check.query({ id: 'bad-sql', title: 'Negative balances', sql: 'SELECT id FROM customers WHERE no_such_balance < 0', expect: 'empty' }),
+        check.query({ id: 'soft-probe', title: 'Optional probe', sql: 'SELECT * FROM no_such_probe_table', expect: 'empty', severity: 'warn' }),
+        check.allowedValues({ id: 'tiers-any', table: 'customers', column: 'tier', values: ['basic'] }),
+      ],
+    }`);
+    expect((await runFile(file, { databaseUrl: url })).exitCode).toBe(1);
+    const m = await report(url, file);
+    const byId = Object.fromEntries(m.proof.checks.map((c) => [c.stepId, c]));
+    expect(byId['bad-sql']).toMatchObject({ status: 'fail', error: true, message: expect.stringMatching(/^the check could not run: column "no_such_balance" does not exist/) });
+    expect(byId['soft-probe']).toMatchObject({ status: 'warn', error: true, severity: 'warn' });
+    expect(byId['tiers-any']).toMatchObject({ status: 'fail', error: false });
+    expect(m.proof.counts).toEqual({ pass: 0, fail: 2, warn: 1, superseded: 0, notRun: 0, couldNotRun: 2 });
+    const next = m.next.map((n) => n.text);
+    expect(next).toContain('a check could not run (`bad-sql`): fix the check (its message says why — bad SQL, a missing table or column), then run again');
+    expect(next.some((t) => t.startsWith('the proof fails (`tiers-any`)'))).toBe(true);
+    const md = renderMarkdown(m);
+    expect(md).toContain('- ❌ **`bad-sql`** — Negative balances, `check.query` fail: could not run');
+    expect(md).toContain('- ⚠️ **`soft-probe`** — Optional probe, `check.query` warn: could not run');
+    expect(md).toContain('0 of 3 check(s) passed, 1 warning(s), 2 failed (1 could not run)');
+    expect(renderHtml(m)).toContain('fail: could not run');
+    expect(JSON.parse(renderJson(m)).proof.checks[0]).toMatchObject({ stepId: 'bad-sql', status: 'fail', error: true });
+
+    // A row written before 'error' was folded into 'fail' reads the same way.
+    await query(url, `INSERT INTO tidemark.check_results (plan_id, step_id, phase, kind, status, severity, message, plan_checksum, step_checksum)
+      SELECT plan_id, 'tiers-any', 'validate', 'check.allowedValues', 'error', 'error', 'relation "customers" does not exist', plan_checksum, step_checksum
+        FROM tidemark.check_results WHERE plan_id = 'unrunnable' AND step_id = 'tiers-any' LIMIT 1`);
+    const legacy = (await report(url, file)).proof.checks.find((c) => c.stepId === 'tiers-any')!;
+    expect(legacy).toMatchObject({ status: 'fail', error: true, message: 'relation "customers" does not exist' });
+
+    // `tidemark status` says so too, instead of "fail null (expected null)".
+    const db = new Db(url);
+    try {
+      const lines = await planStatus(new Ledger(db, 'tidemark'), await loadPlan(file));
+      expect(lines.find((l) => l.stepId === 'bad-sql')!.last).toMatch(/^fail: the check could not run: column "no_such_balance" does not exist/);
+      expect(lines.find((l) => l.stepId === 'tiers-any')!.last).toBe('fail: relation "customers" does not exist');
+    } finally {
+      await db.close();
+    }
   });
 
   it('a partial run lists what remains, phase by phase', async () => {
