@@ -8,7 +8,7 @@
 import { z } from 'zod';
 import { displayRelation, quoteIdent, quoteRelation } from '../db/ident.js';
 import { ensureParser, parseStatements } from '../db/sql-parse.js';
-import { StepFailedError } from '../errors.js';
+import { formatIssue, StepFailedError } from '../errors.js';
 import { common, fkAction, ident, relation, sqlText } from '../plan/fields.js';
 import { findColumn, resolveTable, resolveTypeName, typesMatch } from '../ops/catalog.js';
 import { addConstraintNotValid, dropColumn, foreignKeyClause, validateConstraint } from '../ops/ddl.js';
@@ -101,17 +101,29 @@ async function volatileInDefault(ctx: StepContext, expr: string): Promise<string
   return r.map((x) => x.proname);
 }
 
-/** Refuse a referencing column whose type differs from the referenced one, naming both. */
-async function checkReferenceType(ctx: StepContext, o: Options): Promise<void> {
+/**
+ * Refuse a referencing column whose type differs from the referenced one, naming the plan, the step,
+ * its `type` field and both types. `upFront` (the pre-flight, before the run's first step): a
+ * referenced table or column that does not exist yet — an earlier step of the plan creates it — is
+ * not an error here; the check runs again when the step itself runs.
+ */
+async function checkReferenceType(ctx: ReadContext, o: Options, upFront: boolean): Promise<void> {
   const r = o.references!;
+  const refuse = (field: string, message: string, hint?: string) =>
+    new StepFailedError(ctx.step.id, `plan "${ctx.plan.id}": ${formatIssue({ phase: ctx.step.phase, stepId: ctx.step.id, field, message })}`, hint);
   const parent = await resolveTable(ctx.db.pool, r.table);
-  if (!parent) throw new StepFailedError(ctx.step.id, `step "${ctx.step.id}": referenced table ${displayRelation(r.table)} does not exist`);
+  if (!parent) {
+    if (upFront) return;
+    throw refuse('references.table', `referenced table ${displayRelation(r.table)} does not exist`);
+  }
   const pc = await findColumn(ctx.db.pool, parent.oid, r.column);
-  if (!pc) throw new StepFailedError(ctx.step.id, `step "${ctx.step.id}": referenced table ${displayRelation(r.table)} has no column "${r.column}"`);
+  if (!pc) {
+    if (upFront) return;
+    throw refuse('references.column', `referenced table ${displayRelation(r.table)} has no column "${r.column}"`);
+  }
   const mine = await resolveTypeName(ctx.db.pool, o.type.trim());
   if (mine && !(await typesMatch(ctx.db.pool, mine.oid, pc.baseTypeOid))) {
-    throw new StepFailedError(ctx.step.id,
-      `step "${ctx.step.id}": ${displayRelation(o.table)}.${o.column} would be ${mine.name} but references ${displayRelation(r.table)}.${r.column}, which is ${pc.type}: the types must match`,
+    throw refuse('type', `${displayRelation(o.table)}.${o.column} would be ${mine.name} but references ${displayRelation(r.table)}.${r.column}, which is ${pc.type}: the types must match`,
       `Declare the column as ${pc.type} (or convert one side first); nothing was changed.`);
   }
 }
@@ -133,6 +145,9 @@ export const kind = {
   },
   describe,
   describeDown,
+  async preflight(ctx, o) {
+    if (o.references) await checkReferenceType(ctx, o, true);
+  },
   async apply(ctx, o) {
     const d = await describe(ctx, o);
     if (o.default) {
@@ -157,7 +172,7 @@ export const kind = {
       });
       return { recorded: true };
     }
-    await checkReferenceType(ctx, o);
+    await checkReferenceType(ctx, o, false);
     const fk = fkActions(o);
     await addNotValidThenValidate(ctx, {
       table: o.table,

@@ -7,7 +7,7 @@
  */
 import { z } from 'zod';
 import { displayRelation } from '../db/ident.js';
-import { StepFailedError } from '../errors.js';
+import { formatIssue, StepFailedError } from '../errors.js';
 import { common, fkAction, ident, identList, relation } from '../plan/fields.js';
 import { findColumn, resolveTable, typesMatch } from '../ops/catalog.js';
 import { addConstraintNotValid, dropConstraint, foreignKeyClause, validateConstraint } from '../ops/ddl.js';
@@ -15,7 +15,7 @@ import { progressOf, runActions, singleStatements } from '../ops/exec.js';
 import { foreignKeyName } from '../ops/names.js';
 import { addNotValidThenValidate } from '../ops/not-valid.js';
 import { orphanViolations } from '../ops/violations.js';
-import type { Description, ReadContext, StepContext, StepKind } from './step-kind.js';
+import type { Description, ReadContext, StepKind } from './step-kind.js';
 
 export const schema = z.object({
   ...common,
@@ -54,20 +54,29 @@ async function describeDown(ctx: ReadContext, o: Options): Promise<Description> 
   return singleStatements(ctx, { actions: [dropConstraint(o.table, constraintName(o))] });
 }
 
-/** Both tables and columns exist, and each pair of column types matches; otherwise refuse, naming both types. */
-async function checkColumns(ctx: StepContext, o: Options): Promise<void> {
-  const fail = (m: string, hint?: string) => new StepFailedError(ctx.step.id, `step "${ctx.step.id}": ${m}`, hint ?? 'Nothing was changed.');
+/**
+ * Both tables and columns exist, and each pair of column types matches; otherwise refuse, naming the
+ * plan, the step, the field and both types. `upFront` (the pre-flight, before the run's first step):
+ * a table or column that does not exist yet — an earlier step of the plan creates it — is not an
+ * error here; the check runs again when the step itself runs.
+ */
+async function checkColumns(ctx: ReadContext, o: Options, upFront: boolean): Promise<void> {
+  const fail = (field: string, m: string, hint?: string) =>
+    new StepFailedError(ctx.step.id, `plan "${ctx.plan.id}": ${formatIssue({ phase: ctx.step.phase, stepId: ctx.step.id, field, message: m })}`, hint ?? 'Nothing was changed.');
   const child = await resolveTable(ctx.db.pool, o.table);
-  if (!child) throw fail(`table ${displayRelation(o.table)} does not exist`);
+  if (!child && upFront) return;
+  if (!child) throw fail('table', `table ${displayRelation(o.table)} does not exist`);
   const parent = await resolveTable(ctx.db.pool, o.references.table);
-  if (!parent) throw fail(`referenced table ${displayRelation(o.references.table)} does not exist`);
+  if (!parent && upFront) return;
+  if (!parent) throw fail('references.table', `referenced table ${displayRelation(o.references.table)} does not exist`);
   for (let i = 0; i < o.columns.length; i++) {
     const c = await findColumn(ctx.db.pool, child.oid, o.columns[i]);
-    if (!c) throw fail(`table ${displayRelation(o.table)} has no column "${o.columns[i]}"`);
     const p = await findColumn(ctx.db.pool, parent.oid, o.references.columns[i]);
-    if (!p) throw fail(`referenced table ${displayRelation(o.references.table)} has no column "${o.references.columns[i]}"`);
+    if ((!c || !p) && upFront) continue;
+    if (!c) throw fail('columns', `table ${displayRelation(o.table)} has no column "${o.columns[i]}"`);
+    if (!p) throw fail('references.columns', `referenced table ${displayRelation(o.references.table)} has no column "${o.references.columns[i]}"`);
     if (!(await typesMatch(ctx.db.pool, c.baseTypeOid, p.baseTypeOid))) {
-      throw fail(`${displayRelation(o.table)}.${o.columns[i]} is ${c.type} but ${displayRelation(o.references.table)}.${o.references.columns[i]} is ${p.type}: a foreign key needs matching types`,
+      throw fail('columns', `${displayRelation(o.table)}.${o.columns[i]} is ${c.type} but ${displayRelation(o.references.table)}.${o.references.columns[i]} is ${p.type}: a foreign key needs matching types`,
         'Convert one side first (e.g. a backfill into a new column of the right type); nothing was changed.');
     }
   }
@@ -86,10 +95,14 @@ export const kind = {
   },
   describe,
   describeDown,
+  async preflight(ctx, o) {
+    // Resumed after the constraint was added: apply does not check again, neither does this.
+    if ((await progressOf(ctx))?.constraint !== constraintName(o)) await checkColumns(ctx, o, true);
+  },
   async apply(ctx, o) {
     await describe(ctx, o);
     const name = constraintName(o);
-    if (ctx.progress?.constraint !== name) await checkColumns(ctx, o);
+    if (ctx.progress?.constraint !== name) await checkColumns(ctx, o, false);
     const a = actions(o);
     await addNotValidThenValidate(ctx, {
       table: o.table,

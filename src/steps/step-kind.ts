@@ -144,6 +144,14 @@ export interface StepKind<O extends StepCommon = StepCommon> {
   rollback?(ctx: StepContext, opts: O): Promise<StepOutcome>;
   /** What `--dry-run` says about this pending step. Default: describe(). */
   dryRun?(ctx: ReadContext, opts: O): Promise<DryRunReport>;
+  /**
+   * Read-only checks against the database as it is before the run, so a plan that cannot work is
+   * refused before anything is applied: the runner calls it for every pending step of the run's
+   * range before the first step runs (dry runs included). Throw a TidemarkError naming the plan,
+   * step and field. An object that does not exist yet (an earlier step of the plan creates it) is
+   * not an error here: skip that check silently; `apply` makes it when the step runs.
+   */
+  preflight?(ctx: ReadContext, opts: O): Promise<void>;
 }
 
 /** A check's result (SPEC §4). */
