@@ -1,8 +1,10 @@
 /**
  * The library entry points: `lint(targets, options)` for `tidemark lint`, and
- * `lintPlanForRun(plan)` for `tidemark run`, which refuses a plan whose raw SQL has unsuppressed
- * error-level findings.
+ * `lintPlanAtRun(plan)` for `tidemark run`, which refuses a plan whose raw SQL has unsuppressed
+ * error-level findings and shows the plan-level (and database-aware) ones as warnings.
  */
+import type pg from 'pg';
+import type { Queryable } from '../db/connection.js';
 import { ensureParser } from '../db/sql-parse.js';
 import { loadPlan } from '../plan/load.js';
 import type { Plan } from '../plan/types.js';
@@ -99,14 +101,42 @@ export async function lint(targets: string[], options: LintOptions = {}): Promis
   return { findings, waived, files, counts, exitCode: counts.errors > 0 ? 1 : 0, ...(options.databaseUrl ? { database: redactUrl(options.databaseUrl) } : {}) };
 }
 
+/** What `tidemark run` does with a plan's lint findings; see {@link lintPlanAtRun}. */
+export interface RunLint {
+  /** Unsuppressed error-level findings in the `up` SQL of raw `sql`/`sqlFile` steps: the run refuses. */
+  refusals: Finding[];
+  /** Unsuppressed plan-level findings (and database-aware ones, when given a connection): shown, never refusing. */
+  warnings: Finding[];
+}
+
 /**
- * For `tidemark run`: the unsuppressed error-level findings in the `up` SQL of the plan's raw
- * `sql`/`sqlFile` steps (plan-level and database-aware rules are not run: they are warnings at run
- * time). An empty array means the plan may run.
+ * For `tidemark run` (and its dry run): the plan's raw SQL is linted with the SQL rules (error-level
+ * findings refuse the run) and the plan with the plan-level rules; with `db` (the run's own
+ * connection, read-only queries of the catalog and pg_stat_activity) the database-aware rules run
+ * over the tables the plan's steps touch (only those of `dbSteps`, when given). Plan-level and
+ * database-aware findings are warnings at run time.
  */
-export async function lintPlanForRun(plan: Plan, options: { config?: LintConfigInput; cwd?: string } = {}): Promise<Finding[]> {
+export async function lintPlanAtRun(plan: Plan, options: { config?: LintConfigInput; cwd?: string; db?: Queryable; dbSteps?: ReadonlySet<string> } = {}): Promise<RunLint> {
   await ensureParser();
   const config = resolveLintConfig(options.config, RULE_IDS);
-  const r = lintPlan(plan, { state: new LintState(), config, sqlRules: SQL_RULES, planRules: [], knownRules: RULE_IDS, cwd: options.cwd ?? process.cwd() });
-  return sortFindings(r.findings.filter((f) => f.level === 'error' && !f.suppressed), r.files);
+  const r = lintPlan(plan, { state: new LintState(), config, sqlRules: SQL_RULES, planRules: PLAN_RULES, knownRules: RULE_IDS, cwd: options.cwd ?? process.cwd(), collect: !!options.db });
+  const planRules = new Set(PLAN_RULES.map((rule) => rule.id));
+  const refusals = r.findings.filter((f) => !planRules.has(f.rule) && f.level === 'error' && !f.suppressed);
+  const warnings = r.findings.filter((f) => planRules.has(f.rule) && !f.suppressed);
+  if (options.db) {
+    const dbRules = DATABASE_RULES.map((rule) => ({ rule, level: levelOf(config, rule.id, rule.level) })).filter((x): x is { rule: (typeof DATABASE_RULES)[number]; level: 'error' | 'warning' } => !!x.level);
+    // runDatabaseRules is typed for lint's own client but only hands it to the rules, which take any Queryable.
+    const touches = options.dbSteps ? r.touches.filter((t) => t.at.stepId && options.dbSteps!.has(t.at.stepId)) : r.touches;
+    warnings.push(...(await runDatabaseRules(options.db as pg.Client, dbRules, touches, config)).filter((f) => !f.suppressed));
+  }
+  return { refusals: sortFindings(refusals, r.files), warnings: sortFindings(warnings, r.files) };
+}
+
+/**
+ * For `tidemark run`: the unsuppressed error-level findings in the `up` SQL of the plan's raw
+ * `sql`/`sqlFile` steps. An empty array means the plan may run. (`run` itself calls
+ * {@link lintPlanAtRun}, which also returns the plan-level warnings.)
+ */
+export async function lintPlanForRun(plan: Plan, options: { config?: LintConfigInput; cwd?: string } = {}): Promise<Finding[]> {
+  return (await lintPlanAtRun(plan, options)).refusals;
 }
