@@ -46,10 +46,29 @@ export async function recordValidation(l: Ledger, planId: string, runId: number,
   );
 }
 
-export async function latestValidation(l: Ledger, planId: string): Promise<{ plan_checksum: string; passed: boolean; failed_checks: string[]; at: Date } | undefined> {
-  const r = await l.db.rows<{ plan_checksum: string; passed: boolean; failed_checks: string[]; at: Date }>(
-    `SELECT plan_checksum, passed, failed_checks, at FROM ${l.s}.validations WHERE plan_id = $1 ORDER BY id DESC LIMIT 1`,
-    [planId],
+/** The latest validation of a plan; see {@link latestValidation}. */
+export interface ValidationRecord {
+  plan_checksum: string;
+  passed: boolean;
+  failed_checks: string[];
+  at: Date;
+  /** Of the steps asked about, those completed after this validation (plan order): it no longer proves their data. */
+  completed_after: string[];
+}
+
+/**
+ * The latest validation of a plan. `provenSteps`: the steps whose data the proof covers (the work
+ * before the contract); any of them completed after the validation (a `run --redo`, a rollback and
+ * rerun) is listed in `completed_after`, compared by the server's clock in the ledger.
+ */
+export async function latestValidation(l: Ledger, planId: string, provenSteps: readonly string[] = []): Promise<ValidationRecord | undefined> {
+  const r = await l.db.rows<ValidationRecord>(
+    `SELECT v.plan_checksum, v.passed, v.failed_checks, v.at,
+            ARRAY(SELECT s.step_id FROM ${l.s}.steps s
+                   WHERE s.plan_id = v.plan_id AND s.step_id = ANY($2::text[]) AND s.status = 'completed' AND s.finished_at > v.at
+                   ORDER BY s.position) AS completed_after
+       FROM ${l.s}.validations v WHERE v.plan_id = $1 ORDER BY v.id DESC LIMIT 1`,
+    [planId, [...provenSteps]],
   );
   return r[0];
 }
