@@ -1,12 +1,16 @@
 /**
  * `run --dry-run`: writes nothing (the ledger included) and evaluates no check, gate or contract
- * step. Each pending step reports what it would do: the SQL, or for a backfill the exact number of
- * rows it would change with a before/after sample. Exit 0 when everything could be computed.
+ * step. It first refuses as the real run would — drift of an applied step (exit 4), raw SQL with
+ * error-level lint findings (exit 1), a failed pre-flight (exit 1) — with the same message, and
+ * shows the same lint warnings. Then each pending step reports what it would do: the SQL, or for a
+ * backfill the exact number of rows it would change with a before/after sample. Exit 0 when
+ * everything could be computed.
  */
-import { ExitCode } from '../errors.js';
+import { DriftError, ExitCode } from '../errors.js';
 import { stepKind } from '../steps/registry.js';
 import { readContext } from './context.js';
-import { categoryOf, endIndex } from './guards.js';
+import { categoryOf, driftOf, endIndex } from './guards.js';
+import { lintBeforeRun, pendingSteps, preflightSteps } from './preflight.js';
 import { openSession } from './open.js';
 import { errorResult, type RunResult, type StepReport } from './result.js';
 import type { RunOptions } from './open.js';
@@ -17,15 +21,24 @@ export async function dryRunPlan(plan: Plan, o: RunOptions): Promise<RunResult> 
   const t0 = performance.now();
   const steps: StepReport[] = [];
   let session;
+  let started = false;
   try {
     session = await openSession(o, plan, false);
     const states = session.ledger ? await session.ledger.stepStates(plan.id) : new Map();
     session.emit({ type: 'run.start', planId: plan.id, title: plan.title, command: 'run', runId: null, dryRun: true, database: session.db.displayUrl });
+    started = true;
     const end = endIndex(plan, o.phase, o.to);
+    // The real run's refusals, in its order; with no ledger there is nothing to drift from.
+    const { drifted, accepted } = driftOf(plan, states, o.acceptChanged ?? []);
+    if (drifted.length) throw new DriftError(plan.id, drifted);
+    for (const a of accepted) session.emit({ type: 'notice', level: 'warn', stepId: a.stepId, message: `a real run would accept the changed definition of applied step "${a.stepId}" (dry run: not recorded)` });
+    const pending = pendingSteps(plan, states, o.redo ?? []);
+    await lintBeforeRun(session, pending, end, o.config?.lint);
+    await preflightSteps(session, pending, end);
     const unavailable: string[] = [];
     for (const st of plan.steps) {
       if (st.index > end) continue;
-      if (states.get(st.id)?.status === 'completed' && !(o.redo ?? []).includes(st.id)) continue;
+      if (!pending.has(st.id)) continue;
       const cat = categoryOf(st.kind);
       if (cat === 'check' || cat === 'gate') {
         session.emit({ type: 'step.skip', stepId: st.id, phase: st.phase, reason: `${cat} not evaluated in a dry run` });
@@ -57,7 +70,9 @@ export async function dryRunPlan(plan: Plan, o: RunOptions): Promise<RunResult> 
     session.emit({ type: 'run.end', planId: plan.id, status: result.status, exitCode: result.exitCode, message: result.message, durationMs: result.durationMs });
     return result;
   } catch (e) {
-    return { planId: plan.id, runId: null, steps, checks: [], durationMs: performance.now() - t0, ...errorResult(e) };
+    const result: RunResult = { planId: plan.id, runId: null, steps, checks: [], durationMs: performance.now() - t0, ...errorResult(e) };
+    if (started) session?.emit({ type: 'run.end', planId: plan.id, status: result.status, exitCode: result.exitCode, message: result.message, durationMs: result.durationMs });
+    return result;
   } finally {
     await session?.db.close();
   }

@@ -1,7 +1,8 @@
 /**
  * Checks the runner makes before it does anything: option sanity, drift of applied steps, the
- * contract guard (every backfill complete, the latest validate passed on the plan as it is now),
- * and the row-count baselines of `check.rowCount({ unchanged: true })`.
+ * contract guard (every backfill complete, the latest validate passed on the plan as it is now and
+ * since the last step it covers completed), and the row-count baselines of
+ * `check.rowCount({ unchanged: true })`.
  */
 import { DriftError, StepFailedError, UsageError } from '../errors.js';
 import { displayRelation, quoteRelation } from '../db/ident.js';
@@ -47,22 +48,41 @@ export function checkRunOptions(plan: Plan, o: { phase?: string; to?: string; re
   if (problems.length) throw new UsageError(problems.join('\n'));
 }
 
-/** Applied steps whose definition changed; accepted ones are recorded, the rest throw {@link DriftError}. */
-export async function checkDrift(ledger: Ledger, plan: Plan, states: Map<string, StepState>, accept: string[], runId: number, actor: string): Promise<string[]> {
+/** Applied steps whose definition changed, split into those `--accept-changed` accepts and the rest. Reads nothing. */
+export function driftOf(plan: Plan, states: Map<string, StepState>, accept: readonly string[]): { drifted: { stepId: string; old: string; new: string }[]; accepted: { stepId: string; old: string; new: string }[] } {
   const drifted: { stepId: string; old: string; new: string }[] = [];
-  const accepted: string[] = [];
+  const accepted: { stepId: string; old: string; new: string }[] = [];
   for (const step of plan.steps) {
     const st = states.get(step.id);
     const cat = categoryOf(step.kind);
     if (!st || st.status !== 'completed' || cat === 'check' || cat === 'gate') continue;
     if (st.checksum === step.checksum) continue;
-    if (accept.includes(step.id)) {
-      await ledger.acceptDrift(plan.id, step.id, runId, st.checksum, step.checksum, actor);
-      accepted.push(step.id);
-    } else drifted.push({ stepId: step.id, old: st.checksum, new: step.checksum });
+    (accept.includes(step.id) ? accepted : drifted).push({ stepId: step.id, old: st.checksum, new: step.checksum });
   }
+  return { drifted, accepted };
+}
+
+/** Applied steps whose definition changed; accepted ones are recorded, the rest throw {@link DriftError}. */
+export async function checkDrift(ledger: Ledger, plan: Plan, states: Map<string, StepState>, accept: string[], runId: number, actor: string): Promise<string[]> {
+  const { drifted, accepted } = driftOf(plan, states, accept);
   if (drifted.length) throw new DriftError(plan.id, drifted);
-  return accepted;
+  for (const a of accepted) await ledger.acceptDrift(plan.id, a.stepId, runId, a.old, a.new, actor);
+  return accepted.map((a) => a.stepId);
+}
+
+/** The steps whose data the proof covers: every step but checks and gates, before the contract phase. */
+export function provenSteps(plan: Plan): string[] {
+  return plan.steps.filter((s) => s.phase !== 'contract' && !['check', 'gate'].includes(categoryOf(s.kind))).map((s) => s.id);
+}
+
+/** `step "a"` or `steps "a", "b"`. */
+function stepList(ids: string[]): string {
+  return `${ids.length === 1 ? 'step' : 'steps'} ${ids.map((id) => `"${id}"`).join(', ')}`;
+}
+
+/** Why the proof on record does not prove the data as it is now, or undefined when it does. */
+export function staleReason(completedAfter: string[]): string | undefined {
+  return completedAfter.length ? `the validate phase has not passed since ${stepList(completedAfter)} completed (a later run changed the data)` : undefined;
 }
 
 /** Why the contract phase may not start yet; empty when it may. */
@@ -73,10 +93,11 @@ export async function contractBlockers(ledger: Ledger, plan: Plan, states: Map<s
   }
   const hasChecks = plan.steps.some((s) => s.phase === 'validate' && categoryOf(s.kind) === 'check');
   if (hasChecks) {
-    const v = await latestValidation(ledger, plan.id);
+    const v = await latestValidation(ledger, plan.id, provenSteps(plan));
     if (!v) missing.push('the validate phase has not run');
     else if (v.plan_checksum !== plan.checksum) missing.push('the validate phase has not passed on the plan as it is now (the plan changed since)');
     else if (!v.passed) missing.push(`the latest validate phase failed (${v.failed_checks.join(', ')})`);
+    else if (v.completed_after.length) missing.push(staleReason(v.completed_after)!);
   }
   return missing;
 }

@@ -10,8 +10,6 @@ import type { Ledger, StepState } from '../ledger/ledger.js';
 import { latestValidation, recordValidation } from '../ledger/records.js';
 import type { Phase, Plan, PlannedStep } from '../plan/types.js';
 import { removeSyncTriggers } from '../backfill/sync-trigger.js';
-import type { LintConfigInput } from '../lint/config.js';
-import { lintPlanForRun } from '../lint/lint.js';
 import { captureObjectStats } from '../report/object-stats.js';
 import { stepKind } from '../steps/registry.js';
 import { TIDEMARK_VERSION } from '../version.js';
@@ -20,7 +18,8 @@ import { dryRunPlan } from './dry-run.js';
 import { evaluateCheck, isFailure } from './evaluate-check.js';
 import { evaluateGate } from './evaluate-gate.js';
 import type { CheckOutcome } from './events.js';
-import { checkIdWidth, categoryOf, checkDrift, checkRunOptions, contractBlockers, contractRefusal, endIndex, takeBaselines } from './guards.js';
+import { checkIdWidth, categoryOf, checkDrift, checkRunOptions, contractBlockers, contractRefusal, endIndex, provenSteps, staleReason, takeBaselines } from './guards.js';
+import { lintBeforeRun, pendingSteps, preflightSteps } from './preflight.js';
 import { openSession, settingsOf, type RunOptions } from './open.js';
 
 export type { RunOptions } from './open.js';
@@ -99,9 +98,10 @@ async function finish(session: Session & { ledger: Ledger }, plan: Plan, result:
 async function execute(s: Session & { ledger: Ledger }, plan: Plan, o: RunOptions, runId: number, reports: StepReport[], checks: CheckOutcome[]): Promise<Stop | undefined> {
   const { ledger } = s;
   let states = await ledger.stepStates(plan.id);
+  const end = endIndex(plan, o.phase, o.to);
   const accepted = await checkDrift(ledger, plan, states, o.acceptChanged ?? [], runId, s.settings.actor);
   for (const id of accepted) s.emit({ type: 'notice', level: 'warn', stepId: id, message: `accepted the changed definition of applied step "${id}" (recorded in the ledger)` });
-  await refuseUnsafeSql(plan, states, o.config?.lint);
+  await lintBeforeRun(s, pendingSteps(plan, states, o.redo ?? []), end, o.config?.lint);
   for (const id of o.redo ?? []) {
     if (states.get(id)?.status === 'completed') {
       await ledger.markPending(plan.id, id, runId, 'redo requested');
@@ -111,14 +111,16 @@ async function execute(s: Session & { ledger: Ledger }, plan: Plan, o: RunOption
   }
   states = await ledger.stepStates(plan.id);
 
-  const end = endIndex(plan, o.phase, o.to);
   const isWork = (st: PlannedStep) => !['check', 'gate'].includes(categoryOf(st.kind)) && st.phase !== 'preconditions';
   const pendingWorkFrom = (i: number) => plan.steps.some((st) => st.index >= i && st.index <= end && isWork(st) && states.get(st.id)?.status !== 'completed');
-  const started = plan.steps.some((st) => st.phase !== 'preconditions' && (states.get(st.id)?.attempts ?? 0) > 0);
   const preconditions = plan.steps.filter((st) => st.phase === 'preconditions' && st.index <= end);
+  // Started: a step of the plan was attempted, or its preconditions all passed before (a gate or a
+  // refusal stopped that run before its first step).
+  const started = plan.steps.some((st) => st.phase !== 'preconditions' && (states.get(st.id)?.attempts ?? 0) > 0)
+    || (preconditions.length > 0 && preconditions.every((st) => states.get(st.id)?.status === 'completed'));
 
-  // Preconditions: once, before the plan's first step.
-  if (preconditions.length && !started && pendingWorkFrom(0)) {
+  // Preconditions: once, before the plan's first step, whatever its kind (checks and gates included).
+  if (preconditions.length && !started) {
     s.emit({ type: 'phase.start', phase: 'preconditions', pending: preconditions.length });
     const failed: string[] = [];
     for (const st of preconditions) {
@@ -144,6 +146,7 @@ async function execute(s: Session & { ledger: Ledger }, plan: Plan, o: RunOption
     for (const st of preconditions) if (states.get(st.id)?.status !== 'completed') s.emit({ type: 'step.skip', stepId: st.id, phase: st.phase, reason: 'preconditions run only before the plan\'s first step' });
   }
 
+  await preflightSteps(s, pendingSteps(plan, states, []), end);
   const planRow = await ledger.planRow(plan.id);
   if (!planRow?.baseline_taken_at && pendingWorkFrom(0)) await takeBaselines(s.db, ledger, plan, runId);
   if (pendingWorkFrom(0)) await captureObjectStats(s.db, ledger, plan, runId, 'before');
@@ -161,8 +164,10 @@ async function execute(s: Session & { ledger: Ledger }, plan: Plan, o: RunOption
       s.emit({ type: 'phase.start', phase, pending: plan.steps.filter((x) => x.phase === phase && states.get(x.id)?.status !== 'completed').length });
       if (phase === 'validate') {
         const lastValidate = plan.steps.filter((x) => x.phase === 'validate').pop()!;
-        const latest = await latestValidation(ledger, plan.id);
-        const fresh = latest && latest.passed && latest.plan_checksum === plan.checksum;
+        const latest = await latestValidation(ledger, plan.id, provenSteps(plan));
+        const fresh = latest && latest.passed && latest.plan_checksum === plan.checksum && !latest.completed_after.length;
+        const stale = latest?.passed && latest.plan_checksum === plan.checksum ? staleReason(latest.completed_after) : undefined;
+        if (stale) s.emit({ type: 'notice', level: 'info', message: `the proof runs again: ${stale}` });
         validation = { needed: pendingWorkFrom(lastValidate.index + 1) || !fresh || plan.steps.some((x) => x.phase === 'validate' && isWork(x) && states.get(x.id)?.status !== 'completed'), failed: [], checks: 0 };
       }
     }
@@ -232,20 +237,6 @@ async function execute(s: Session & { ledger: Ledger }, plan: Plan, o: RunOption
       hint: 'Fix the data (the samples above name the rows), then run again: the validate phase runs first.',
     };
   }
-}
-
-/**
- * Refuse (exit 1) pending raw `sql`/`sqlFile` steps whose `up` SQL has error-level lint findings
- * that are not suppressed. Applied steps are history: they are not linted again.
- */
-async function refuseUnsafeSql(plan: Plan, states: Map<string, StepState>, lintConfig: LintConfigInput | undefined): Promise<void> {
-  const pending = new Set(plan.steps.filter((st) => (st.kind === 'sql' || st.kind === 'sqlFile') && states.get(st.id)?.status !== 'completed').map((st) => st.id));
-  if (!pending.size) return;
-  const findings = (await lintPlanForRun(plan, { cwd: plan.dir, config: lintConfig })).filter((f) => f.stepId && pending.has(f.stepId));
-  if (!findings.length) return;
-  const lines = findings.map((f) => `- step "${f.stepId}" (${f.rule}): ${f.message}${f.help ? `\n    ${f.help}` : ''}`);
-  throw new StepFailedError(findings[0].stepId!, `plan "${plan.id}": unsafe SQL in ${findings.length === 1 ? 'a raw SQL step' : 'raw SQL steps'}, nothing was run:\n${lines.join('\n')}`,
-    `Use the safe op.* / backfill.* the finding names, or accept the risk with a comment above the statement: -- tidemark-ignore <rule>: <reason>. Details: tidemark lint ${plan.file ?? '<plan>'}`);
 }
 
 /** Apply one step with its context; record success or failure. */
