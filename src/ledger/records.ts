@@ -12,7 +12,7 @@ export interface CheckRecord {
   runId: number | null;
   phase: string;
   kind: string;
-  status: 'pass' | 'fail' | 'warn' | 'superseded' | 'error';
+  status: 'pass' | 'fail' | 'warn' | 'superseded';
   severity: 'error' | 'warn';
   actual: unknown;
   expected: unknown;
@@ -104,14 +104,6 @@ export async function flagEnabled(l: Ledger, name: string): Promise<boolean> {
 
 export async function recordApproval(l: Ledger, planId: string, gateId: string, runId: number, by: string): Promise<void> {
   await l.db.query(`INSERT INTO ${l.s}.approvals (plan_id, gate_id, run_id, approved_by) VALUES ($1, $2, $3, $4)`, [planId, gateId, runId, by]);
-}
-
-export async function approvalOf(l: Ledger, planId: string, gateId: string): Promise<{ approved_by: string; at: Date } | undefined> {
-  const r = await l.db.rows<{ approved_by: string; at: Date }>(
-    `SELECT approved_by, at FROM ${l.s}.approvals WHERE plan_id = $1 AND gate_id = $2 ORDER BY id DESC LIMIT 1`,
-    [planId, gateId],
-  );
-  return r[0];
 }
 
 // ---- baselines --------------------------------------------------------------------------------
