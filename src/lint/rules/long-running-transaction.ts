@@ -23,7 +23,8 @@ export const rule = {
         `SELECT DISTINCT ON (a.pid) a.pid, a.application_name, a.state, left(a.query, 200) AS query,
                 extract(epoch FROM now() - a.xact_start)::float8 AS secs, l.mode
            FROM pg_locks l JOIN pg_stat_activity a ON a.pid = l.pid
-          WHERE l.relation = to_regclass($1) AND l.granted AND a.pid <> pg_backend_pid()
+          WHERE l.relation = to_regclass($1) AND l.database = (SELECT oid FROM pg_database WHERE datname = current_database())
+            AND l.granted AND a.pid <> pg_backend_pid()
             AND a.xact_start < now() - make_interval(secs => $2)
           ORDER BY a.pid`,
         [rel, config.longTransactionSeconds],
