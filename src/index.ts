@@ -1,7 +1,8 @@
 /**
- * Tidemark's public API: the plan builders a plan file imports, and the functions the CLI uses
- * (`runPlan`, `verifyPlan`, `rollbackPlan`, `describePlan`, …) so plans can run from an app's own
- * scripts or tests.
+ * Tidemark's public API (SPEC §8): the plan builders a plan file imports, and every function the
+ * CLI uses — `runPlan`, `verifyPlan`, `rollbackPlan`, `describePlan` (plan), `readStatus` /
+ * `readPlanStatus` (status), `lint`, `buildReport` (report), `setFlag` / `listFlags` (flag) — so
+ * plans can run from an app's own scripts or tests. The CLI only renders what these return.
  */
 export { definePlan, sql, sqlFile, op, backfill, check, gate } from './plan/define.js';
 export { defineConfig, loadConfig, type TidemarkConfig } from './config.js';
@@ -13,6 +14,13 @@ export { runPlan, type RunOptions } from './runner/run.js';
 export { verifyPlan } from './runner/verify.js';
 export { rollbackPlan, type RollbackOptions } from './runner/rollback.js';
 export { describePlan, type PlanDescription, type StepDescription } from './runner/describe.js';
+export { formatAction } from './runner/format-action.js';
+export type { Action } from './steps/step-kind.js';
+export { readStatus, readPlanStatus, type LedgerStatus, type PlanStatus, type RunSummary } from './api/status.js';
+export type { PlanListing } from './report/ledger-reads.js';
+export type { StepStatusLine } from './report/status.js';
+export { setFlag, listFlags, checkFlagName, FLAG_NAME, type FlagState } from './api/flags.js';
+export type { LedgerOptions } from './api/ledger-options.js';
 export type { RunResult, StepReport, RunStatus } from './runner/result.js';
 export type { TidemarkEvent, EventSink, CheckOutcome } from './runner/events.js';
 export type { ConnectOptions } from './runner/open.js';
@@ -20,11 +28,12 @@ export { startEmbedded, type EmbeddedServer } from './db/embedded.js';
 export { ExitCode, TidemarkError, PlanInvalidError, UsageError, LockTimeoutError, RunLockedError, DriftError, StepFailedError } from './errors.js';
 export { redactText } from './db/redact.js';
 export { formatProof, type ProofFormatOptions } from './checks/proof-format.js';
-export { lint, lintPlanForRun, render as renderLint, type LintResult, type Finding } from './lint/index.js';
-export { buildReport, NotRunError } from './report/build.js';
+export { lint, lintPlanForRun, render as renderLint, LINT_FORMATS, type LintFormat, type LintOptions, type LintResult, type Finding, type FindingCounts, type Level } from './lint/index.js';
+export { renderNdjson as renderLintNdjson, lintEvents, type LintEvent, type LintFindingEvent, type LintEndEvent } from './lint/reporters/ndjson.js';
+export { buildReport, NotRunError, type BuildReportOptions } from './report/build.js';
 export { renderMarkdown } from './report/markdown.js';
 export { renderHtml } from './report/html.js';
 export { renderJson } from './report/json.js';
-export { writeReportFiles, renderReport } from './report/write-files.js';
+export { writeReportFiles, renderReport, REPORT_FORMATS, type ReportFormat } from './report/write-files.js';
 export { captureObjectStats } from './report/object-stats.js';
 export type { ReportModel } from './report/model.js';

@@ -1,0 +1,70 @@
+/**
+ * What `tidemark status` shows, as data: every plan in the ledger, or one plan's steps with their
+ * ledger state, backfill progress and latest check or gate verdict. Read-only: never creates or
+ * changes the ledger; a database without one answers `ledger: false`.
+ */
+import { quoteIdent } from '../db/ident.js';
+import type { Plan } from '../plan/types.js';
+import { listPlans, openLedger, type PlanListing } from '../report/ledger-reads.js';
+import { planStatus, type StepStatusLine } from '../report/status.js';
+import { withDb, type LedgerOptions } from './ledger-options.js';
+
+/** Every plan the ledger holds, most recently run first. */
+export interface LedgerStatus {
+  /** The ledger schema read. */
+  schema: string;
+  /** False when the database has no ledger (no plan has run there). */
+  ledger: boolean;
+  plans: PlanListing[];
+}
+
+/** A run as `status` shows it. */
+export interface RunSummary {
+  runId: number;
+  command: string;
+  status: string;
+  /** Why it ended as it did (the error of a failed run, the gate that stopped it…). */
+  message: string | null;
+  runBy: string;
+  startedAt: Date;
+  finishedAt: Date | null;
+}
+
+/** One plan's state in the ledger. */
+export interface PlanStatus {
+  schema: string;
+  ledger: boolean;
+  planId: string;
+  title: string;
+  /** The plan's status in the ledger, or null when it never ran in this database. */
+  status: string | null;
+  lastRun: RunSummary | null;
+  /** Every step of the plan file (and any the ledger holds that the file no longer has), in order. */
+  steps: StepStatusLine[];
+}
+
+/** Every plan in the ledger (`tidemark status`). */
+export async function readStatus(o: LedgerOptions): Promise<LedgerStatus> {
+  return withDb(o, 'tidemark:status', async (db, schema) => {
+    const ledger = await openLedger(db, schema);
+    return { schema, ledger: !!ledger, plans: ledger ? await listPlans(ledger) : [] };
+  });
+}
+
+/** One plan's steps as the ledger knows them (`tidemark status <plan>`); every step pending when it never ran. */
+export async function readPlanStatus(plan: Plan, o: LedgerOptions): Promise<PlanStatus> {
+  return withDb(o, 'tidemark:status', async (db, schema) => {
+    const ledger = await openLedger(db, schema);
+    const planRow = ledger ? await ledger.planRow(plan.id) : undefined;
+    const steps = await planStatus(planRow ? ledger : undefined, plan);
+    let lastRun: RunSummary | null = null;
+    if (planRow) {
+      const r = (await db.rows<{ run_id: string; command: string; status: string; message: string | null; run_by: string; started_at: Date; finished_at: Date | null }>(
+        `SELECT run_id, command, status, message, run_by, started_at, finished_at FROM ${quoteIdent(schema)}.runs WHERE plan_id = $1 ORDER BY run_id DESC LIMIT 1`,
+        [plan.id],
+      ))[0];
+      if (r) lastRun = { runId: Number(r.run_id), command: r.command, status: r.status, message: r.message, runBy: r.run_by, startedAt: r.started_at, finishedAt: r.finished_at };
+    }
+    return { schema, ledger: !!ledger, planId: plan.id, title: plan.title, status: planRow?.status ?? null, lastRun, steps };
+  });
+}
