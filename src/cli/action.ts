@@ -13,12 +13,13 @@ let exitCode = 0;
 
 /**
  * Wrap a command action: build the context from its options, run it with the positional arguments
- * and the command's options, map errors to exit codes. The action returns the exit code.
+ * and the command's options merged with the global ones (wherever they stood on the command line),
+ * map errors to exit codes. The action returns the exit code.
  */
 export function action<F>(fn: (ctx: CliContext, args: string[], flags: F & GlobalOptions) => Promise<number>) {
   return async (...raw: unknown[]) => {
     const cmd = raw[raw.length - 1] as Command;
-    const opts = cmd.opts() as F & GlobalOptions;
+    const opts = cmd.optsWithGlobals() as F & GlobalOptions;
     let ctx: CliContext | undefined;
     try {
       ctx = await createContext(opts);

@@ -9,9 +9,10 @@ import { startEmbedded, type EmbeddedServer } from '../db/embedded.js';
 import { UsageError } from '../errors.js';
 import { createRenderer, type Renderer } from './render/renderer.js';
 
-/** Global options, accepted before or after positional arguments of every command. */
+/** Global options (SPEC §6), accepted before the command, after it, and after its positional arguments. */
 export interface GlobalOptions {
   databaseUrl?: string;
+  /** `true` without DIR; the directory with one. */
   embedded?: string | boolean;
   ledgerSchema?: string;
   json?: boolean;
@@ -19,15 +20,25 @@ export interface GlobalOptions {
   color?: boolean;
 }
 
-/** Add the global options to a command. */
-export function withGlobals(cmd: Command): Command {
-  return cmd
+/** Heading of the global options in `--help`, the program's and every command's. */
+export const GLOBAL_OPTIONS_HEADING = 'Global Options:';
+
+/**
+ * Define the global options, once, on the program. Commander recognises a program option anywhere
+ * on the command line (positional options are not enabled); commands read them with
+ * `optsWithGlobals()`.
+ */
+export function addGlobalOptions(program: Command): Command {
+  return program
+    .optionsGroup(GLOBAL_OPTIONS_HEADING)
     .option('--database-url <url>', 'database to work on (default: tidemark.config.ts, then $DATABASE_URL)')
-    .option('--embedded [dir]', 'run against an embedded PostgreSQL (kept in DIR when given)')
+    // `--embedded=` (what a bare `--embedded` before a command name becomes, see argv.ts) means no DIR.
+    .option('--embedded [dir]', 'run against an embedded PostgreSQL (kept in DIR when given)', (v: string) => v || true)
     .option('--ledger-schema <name>', 'schema of the ledger (default: tidemark)')
-    .option('--json', 'NDJSON events on stdout')
+    .option('--json', 'NDJSON events on stdout, nothing else')
     .option('--quiet', 'print only failures and the final result')
-    .option('--no-color', 'no colours');
+    .option('--no-color', 'no colours')
+    .optionsGroup('Options:');
 }
 
 /** The resolved environment of one command invocation. */

@@ -1,6 +1,7 @@
 /**
- * The CLI entry: commander program, one file per command, and the one error boundary that turns
- * any error into its exit code (SPEC §6) and a message that says what to do next.
+ * The CLI entry: commander program with the global options (SPEC §6) defined once on it, one file
+ * per command, and the one error boundary that turns any error into its exit code and a message
+ * that says what to do next.
  */
 import { Command, CommanderError } from 'commander';
 import { ExitCode } from '../errors.js';
@@ -16,13 +17,19 @@ import { registerRun } from './commands/run.js';
 import { registerStatus } from './commands/status.js';
 import { registerVerify } from './commands/verify.js';
 import { lastExitCode, reportError, resetExitCode } from './action.js';
+import { normaliseArgv } from './argv.js';
+import { addGlobalOptions } from './context.js';
 
 export function buildProgram(): Command {
   const program = new Command('tidemark')
     .description('Phased, zero-downtime PostgreSQL migrations: expand → backfill → validate → contract.')
     .version(TIDEMARK_VERSION)
     .showHelpAfterError('(run with --help for usage)')
+    // Inherited by every command created below: their --help lists the global options too.
+    .configureHelp({ showGlobalOptions: true })
     .exitOverride();
+  addGlobalOptions(program);
+  program.addHelpText('after', '\nGlobal options may stand before the command, after it, or after its arguments.\nExit codes: 0 done, 1 a step or check failed, 2 bad input, 3 plan locked by another runner, 4 drift, 5 stopped at a gate.');
   registerInit(program);
   registerPlan(program);
   registerRun(program);
@@ -37,15 +44,24 @@ export function buildProgram(): Command {
   return program;
 }
 
+/** `--json` on the command line (before any `--`), even when parsing failed. */
+function wantsJson(argv: readonly string[]): boolean {
+  const end = argv.indexOf('--');
+  return (end < 0 ? argv : argv.slice(0, end)).includes('--json');
+}
+
 /** Run the CLI with `argv` (without node and script); resolves to the exit code. */
 export async function main(argv: string[]): Promise<number> {
   resetExitCode();
   const program = buildProgram();
   try {
-    await program.parseAsync(argv, { from: 'user' });
+    await program.parseAsync(normaliseArgv(program, argv), { from: 'user' });
   } catch (e) {
     if (e instanceof CommanderError) {
-      if (e.code === 'commander.helpDisplayed' || e.code === 'commander.version' || e.code === 'commander.help') return 0;
+      // --help, `help [command]` and --version exit 0; usage shown because a command is missing exits 2.
+      if (e.exitCode === 0 && (e.code === 'commander.helpDisplayed' || e.code === 'commander.version' || e.code === 'commander.help')) return 0;
+      // commander wrote the message to stderr; with --json, stdout still ends with an NDJSON line.
+      if (wantsJson(argv)) process.stdout.write(JSON.stringify({ type: 'error', message: e.message.replace(/^error: /, ''), exitCode: ExitCode.badInput }) + '\n');
       return ExitCode.badInput;
     }
     return reportError(e, undefined, {});

@@ -87,7 +87,7 @@ describe('tidemark status', () => {
     expect(js.code, js.stderr).toBe(0);
     expect(js.stdout.trim()).toBe(out);
     const doc = JSON.parse(readFileSync(out, 'utf8'));
-    expect(doc).toMatchObject({ format: 'tidemark-report', version: 1, status: { state: 'waiting' } });
+    expect(doc).toMatchObject({ format: 'tidemark-report', version: 2, status: { state: 'waiting' } });
     expect(doc.backfills[0]).toMatchObject({ stepId: 'fill-label', table: 'items', rows: 500 });
   });
 });

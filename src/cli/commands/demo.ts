@@ -15,7 +15,6 @@ import { loadPlan } from '../../plan/load.js';
 import { writeReportFiles } from '../../report/write-files.js';
 import { runPlan } from '../../runner/run.js';
 import type { RunResult } from '../../runner/result.js';
-import { withGlobals } from '../context.js';
 import { action } from '../action.js';
 import { positiveInt } from './collect.js';
 import { demoSummary } from './demo-summary.js';
@@ -30,13 +29,12 @@ export function examplePlanPath(): string {
 }
 
 export function registerDemo(program: Command): void {
-  withGlobals(
-    program
-      .command('demo')
-      .description('run a whole wave end to end on an embedded PostgreSQL with sample data')
-      .option('--rows <n>', 'number of messages in the sample data', positiveInt, 200_000)
-      .option('--keep <dir>', 'keep the database directory (and reuse it on the next demo)'),
-  ).action(action<{ rows: number; keep?: string }>(async (ctx, _args, flags) => {
+  program
+    .command('demo')
+    .description('run a whole wave end to end on an embedded PostgreSQL with sample data')
+    .option('--rows <n>', 'number of messages in the sample data', positiveInt, 200_000)
+    .option('--keep <dir>', 'keep the database directory (and reuse it on the next demo)')
+    .action(action<{ rows: number; keep?: string }>(async (ctx, _args, flags) => {
     if (flags.rows < 10) throw new UsageError('--rows must be at least 10');
     const r = ctx.renderer;
     const c = r.color ? pc : pc.createColors(false);

@@ -6,7 +6,6 @@
 import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Command } from 'commander';
-import { withGlobals } from '../context.js';
 import { action } from '../action.js';
 
 /** The scaffolded `tidemark.config.ts`: every setting commented out, with its default. */
@@ -17,6 +16,7 @@ export default defineConfig({
   // ledgerSchema: 'tidemark',
   // lockTimeoutMs: 500,      // DDL gives up waiting for a lock after this long, then retries
   // lockRetries: 10,
+  // statementTimeoutMs: 0,   // statement_timeout of Tidemark's DDL and queries; 0: none
   // backfill: { targetBatchMs: 200 },
 });
 `;
@@ -59,7 +59,9 @@ export default definePlan({
 
 /** Register `tidemark init`. */
 export function registerInit(program: Command): void {
-  withGlobals(program.command('init').description('scaffold tidemark.config.ts and plans/example.plan.ts (never overwrites)'))
+  program
+    .command('init')
+    .description('scaffold tidemark.config.ts and plans/example.plan.ts (never overwrites)')
     .action(action(async (ctx) => {
       const cwd = process.cwd();
       const files: [string, string][] = [['tidemark.config.ts', CONFIG_TEMPLATE], [join('plans', 'example.plan.ts'), EXAMPLE_PLAN]];

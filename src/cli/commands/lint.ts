@@ -1,23 +1,32 @@
 /**
  * `tidemark lint <plan | file.sql | dir>... [--format tty|json|gcc|github]`: unsafe migrations, found
  * before they run. Connects to a database only when `--database-url` is given explicitly.
+ * `--format json` prints one JSON document; the global `--json` prints NDJSON like every command:
+ * one `lint.finding` line per finding, then a `lint.end` line.
  */
 import type { Command } from 'commander';
-import { lint, render } from '../../lint/index.js';
-import { withGlobals } from '../context.js';
+import { UsageError } from '../../errors.js';
+import { LINT_FORMATS, lint, render } from '../../lint/index.js';
+import { renderNdjson } from '../../lint/reporters/ndjson.js';
 import { action } from '../action.js';
 
 export function registerLint(program: Command): void {
-  withGlobals(
-    program
-      .command('lint <targets...>')
-      .description('lint plans and SQL migrations (files or folders) for unsafe operations')
-      .option('--format <format>', 'tty | json | gcc | github', 'tty'),
-  ).action(action<{ format: string }>(async (ctx, targets, flags) => {
-    const result = await lint(targets, { databaseUrl: flags.databaseUrl, config: ctx.config.lint });
-    const format = flags.json ? 'json' : flags.format;
-    const text = render(result, format, { color: ctx.renderer.color && format === 'tty' });
-    if (text) process.stdout.write(text.endsWith('\n') ? text : `${text}\n`);
-    return result.exitCode;
-  }));
+  program
+    .command('lint')
+    .argument('<targets...>', 'plan files, .sql files, or folders of them')
+    .description('lint plans and SQL migrations (files or folders) for unsafe operations')
+    .option('--format <format>', 'tty | json | gcc | github (default: tty)')
+    .action(action<{ format?: string }>(async (ctx, targets, flags) => {
+      if (flags.json && flags.format) {
+        throw new UsageError(`lint: --json prints NDJSON and --format ${flags.format} asks for another output`, 'Give one of them: --json (NDJSON events) or --format json (one JSON document).');
+      }
+      if (flags.format && !(LINT_FORMATS as readonly string[]).includes(flags.format)) {
+        throw new UsageError(`lint: unknown --format "${flags.format}"`, `Use one of ${LINT_FORMATS.join(', ')}.`);
+      }
+      const result = await lint(targets, { databaseUrl: flags.databaseUrl, config: ctx.config.lint });
+      const format = flags.format ?? 'tty';
+      const text = flags.json ? renderNdjson(result) : render(result, format, { color: ctx.renderer.color && format === 'tty' });
+      if (text) process.stdout.write(text.endsWith('\n') ? text : `${text}\n`);
+      return result.exitCode;
+    }));
 }

@@ -4,16 +4,16 @@ import pc from 'picocolors';
 import { loadPlan } from '../../plan/load.js';
 import { describePlan } from '../../runner/describe.js';
 import { formatAction } from '../../runner/format-action.js';
-import { connectOptions, withGlobals } from '../context.js';
+import { connectOptions } from '../context.js';
 import { action } from '../action.js';
 
 export function registerPlan(program: Command): void {
-  withGlobals(
-    program
-      .command('plan <plan>')
-      .description('print each step, its status and the SQL it would run (writes nothing)')
-      .option('--rollback', 'print what `rollback` would run instead'),
-  ).action(action<{ rollback?: boolean }>(async (ctx, [file], flags) => {
+  program
+    .command('plan')
+    .argument('<plan>', 'plan file')
+    .description('print each step, its status and the SQL it would run (writes nothing)')
+    .option('--rollback', 'print what `rollback` would run instead')
+    .action(action<{ rollback?: boolean }>(async (ctx, [file], flags) => {
     const plan = await loadPlan(file);
     const d = await describePlan(plan, { ...connectOptions(ctx, await ctx.databaseUrl()), rollback: flags.rollback });
     ctx.renderer.json({ type: 'plan', ...d });

@@ -11,7 +11,6 @@ import { UsageError } from '../../errors.js';
 import { loadPlan } from '../../plan/load.js';
 import { buildReport } from '../../report/build.js';
 import { REPORT_FORMATS, renderReport, type ReportFormat } from '../../report/write-files.js';
-import { withGlobals } from '../context.js';
 import { action } from '../action.js';
 
 /** The format asked for: `--format`, else the extension of `--out`, else Markdown. */
@@ -27,13 +26,13 @@ export function reportFormat(format: string | undefined, out: string | undefined
 }
 
 export function registerReport(program: Command): void {
-  withGlobals(
-    program
-      .command('report <plan>')
-      .description('write the wave\'s summary from the ledger: Markdown, HTML with charts, or JSON')
-      .option('--format <format>', 'md | html | json (default: md, or the extension of --out)')
-      .option('--out <file>', 'write to FILE and print its path'),
-  ).action(action<{ format?: string; out?: string }>(async (ctx, [file], flags) => {
+  program
+    .command('report')
+    .argument('<plan>', 'plan file')
+    .description('write the wave\'s summary from the ledger: Markdown, HTML with charts, or JSON')
+    .option('--format <format>', 'md | html | json (default: md, or the extension of --out)')
+    .option('--out <file>', 'write to FILE and print its path')
+    .action(action<{ format?: string; out?: string }>(async (ctx, [file], flags) => {
     const format = reportFormat(flags.format, flags.out);
     const plan = await loadPlan(file);
     const model = await buildReport({ databaseUrl: await ctx.databaseUrl(), ledgerSchema: ctx.opts.ledgerSchema, plan, config: ctx.config });

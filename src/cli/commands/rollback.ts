@@ -4,19 +4,19 @@ import { UsageError } from '../../errors.js';
 import { loadPlan } from '../../plan/load.js';
 import type { Phase } from '../../plan/types.js';
 import { rollbackPlan } from '../../runner/rollback.js';
-import { connectOptions, withGlobals } from '../context.js';
+import { connectOptions } from '../context.js';
 import { action } from '../action.js';
 import { positiveInt } from './collect.js';
 
 export function registerRollback(program: Command): void {
-  withGlobals(
-    program
-      .command('rollback <plan>')
-      .description('undo applied steps, newest first; without --to or --phase, the whole plan')
-      .option('--to <step>', 'undo back to and including this step')
-      .option('--phase <phase>', 'undo this phase and every later one')
-      .option('--wait <seconds>', 'wait this long for another runner\'s lock', positiveInt),
-  ).action(action<{ to?: string; phase?: string; wait?: number }>(async (ctx, [file], flags) => {
+  program
+    .command('rollback')
+    .argument('<plan>', 'plan file')
+    .description('undo applied steps, newest first; without --to or --phase, the whole plan')
+    .option('--to <step>', 'undo back to and including this step')
+    .option('--phase <phase>', 'undo this phase and every later one')
+    .option('--wait <seconds>', 'wait this long for another runner\'s lock', positiveInt)
+    .action(action<{ to?: string; phase?: string; wait?: number }>(async (ctx, [file], flags) => {
     if (flags.to && flags.phase) throw new UsageError('give either --to or --phase, not both');
     const plan = await loadPlan(file);
     const result = await rollbackPlan(plan, { ...connectOptions(ctx, await ctx.databaseUrl()), to: flags.to, phase: flags.phase as Phase | undefined, waitSeconds: flags.wait });

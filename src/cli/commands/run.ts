@@ -3,7 +3,7 @@ import type { Command } from 'commander';
 import { loadPlan } from '../../plan/load.js';
 import type { Phase } from '../../plan/types.js';
 import { runPlan } from '../../runner/run.js';
-import { connectOptions, withGlobals } from '../context.js';
+import { connectOptions } from '../context.js';
 import { action } from '../action.js';
 import { collect, positiveInt } from './collect.js';
 
@@ -18,18 +18,18 @@ interface RunFlags {
 }
 
 export function registerRun(program: Command): void {
-  withGlobals(
-    program
-      .command('run <plan>')
-      .description('run the plan\'s pending steps, phase by phase; resumes where the last run stopped')
-      .option('--phase <phase>', 'run pending steps up to and including this phase')
-      .option('--to <step>', 'run pending steps up to and including this step')
-      .option('--dry-run', 'write nothing; show what each pending step would do')
-      .option('--approve <gate>', 'approve a gate.approval (repeatable)', collect)
-      .option('--accept-changed <step>', 'accept the changed definition of an applied step (repeatable)', collect)
-      .option('--redo <step>', 'run a completed step again, e.g. a backfill catch-up pass (repeatable)', collect)
-      .option('--wait <seconds>', 'wait this long for another runner\'s lock', positiveInt),
-  ).action(
+  program
+    .command('run')
+    .argument('<plan>', 'plan file')
+    .description('run the plan\'s pending steps, phase by phase; resumes where the last run stopped')
+    .option('--phase <phase>', 'run pending steps up to and including this phase')
+    .option('--to <step>', 'run pending steps up to and including this step')
+    .option('--dry-run', 'write nothing; show what each pending step would do')
+    .option('--approve <gate>', 'approve a gate.approval (repeatable)', collect)
+    .option('--accept-changed <step>', 'accept the changed definition of an applied step (repeatable)', collect)
+    .option('--redo <step>', 'run a completed step again, e.g. a backfill catch-up pass (repeatable)', collect)
+    .option('--wait <seconds>', 'wait this long for another runner\'s lock', positiveInt)
+    .action(
     action<RunFlags>(async (ctx, [file], flags) => {
       const plan = await loadPlan(file);
       const result = await runPlan(plan, {
