@@ -11,6 +11,7 @@ import { displayRelation, quoteIdent, quoteRelation } from '../db/ident.js';
 import { common, ident, relation, severity } from '../plan/fields.js';
 import type { CheckKind, ReadContext } from '../steps/step-kind.js';
 import { columnTypes } from './compare.js';
+import { onlyWhenItFails } from './describe.js';
 import { evaluateAlone, type RowCheck, type RowProbe } from './fused.js';
 import { andWhere, paramList, SAMPLE_SIZE, sampleKey, type Bind } from './sample.js';
 
@@ -74,6 +75,7 @@ const probe: RowProbe<Options> = {
       message: `${n} row(s) of ${displayRelation(o.table)} have ${o.column} outside the allowed values: ${listed}${top.length === SAMPLE_SIZE ? ', …' : ''}`,
     };
   },
+  notes: () => [onlyWhenItFails(`up to ${SAMPLE_SIZE} offending rows and the ${SAMPLE_SIZE} most frequent offending values`, 2)],
 };
 
 /** The `check.allowedValues` kind. */

@@ -12,6 +12,7 @@ import { displayRelation, quoteIdent, quoteRelation } from '../db/ident.js';
 import { common, ident, relation, severity, sqlText } from '../plan/fields.js';
 import type { CheckKind, ReadContext } from '../steps/step-kind.js';
 import { columnTypes, directlyComparable, typeCategory } from './compare.js';
+import { onlyWhenItFails } from './describe.js';
 import { evaluateAlone, type RowCheck, type RowProbe } from './fused.js';
 import { andWhere, freeName, SAMPLE_SIZE, sampleKey } from './sample.js';
 
@@ -55,6 +56,7 @@ const probe: RowProbe<Options> = {
     const sample = await ctx.db.rows(`SELECT ${select.join(', ')} FROM ${quoteRelation(o.table)} ${andWhere(await mismatch(ctx, o), o.where)} ORDER BY ${key.order} LIMIT ${SAMPLE_SIZE}`);
     return { status: 'fail', actual: n, expected: 0, sample, message: `${n} row(s) of ${displayRelation(o.table)} have ${o.column} different from ${o.equals}` };
   },
+  notes: (o) => [onlyWhenItFails(`up to ${SAMPLE_SIZE} offending rows with ${o.column} and the expected value`)],
 };
 
 /** The `check.columnsMatch` kind. */

@@ -14,10 +14,16 @@ export interface ColumnType {
   category: string;
 }
 
-/** Types of the named columns of a table; throws a clear error when the table or a column is missing. */
+/**
+ * A table or column a check names does not exist. Evaluated, the check could not run (its message
+ * says which); described by `tidemark plan`, it is a note (an earlier step may create it).
+ */
+export class MissingObjectError extends Error {}
+
+/** Types of the named columns of a table; throws a {@link MissingObjectError} when the table or a column is missing. */
 export async function columnTypes(db: Queryable, table: RelationName, columns: readonly string[]): Promise<Map<string, ColumnType>> {
   const r = await db.query<{ rel: string | null }>(`SELECT to_regclass($1)::text AS rel`, [quoteRelation(table)]);
-  if (!r.rows[0].rel) throw new Error(`table "${displayRelation(table)}" does not exist`);
+  if (!r.rows[0].rel) throw new MissingObjectError(`table "${displayRelation(table)}" does not exist`);
   const cols = await db.query<{ attname: string; oid: number; name: string; category: string }>(
     `SELECT a.attname, a.atttypid::int AS oid, format_type(a.atttypid, a.atttypmod) AS name, t.typcategory AS category
        FROM pg_attribute a JOIN pg_type t ON t.oid = a.atttypid
@@ -26,7 +32,7 @@ export async function columnTypes(db: Queryable, table: RelationName, columns: r
   );
   const out = new Map(cols.rows.map((c) => [c.attname, { oid: c.oid, name: c.name, category: c.category }]));
   const missing = columns.filter((c) => !out.has(c));
-  if (missing.length) throw new Error(`table "${displayRelation(table)}" has no column ${missing.map((m) => `"${m}"`).join(', ')}`);
+  if (missing.length) throw new MissingObjectError(`table "${displayRelation(table)}" has no column ${missing.map((m) => `"${m}"`).join(', ')}`);
   return out;
 }
 

@@ -6,7 +6,9 @@ import { z } from 'zod';
 import { quoteIdent, quoteRelation } from '../db/ident.js';
 import { common, ident, relation, severity, sqlText } from '../plan/fields.js';
 import type { CheckKind } from '../steps/step-kind.js';
-import { andWhere } from './sample.js';
+import { columnTypes } from './compare.js';
+import { describeRead, readAction } from './describe.js';
+import { fromWhere } from './sample.js';
 
 /** The options of `check.distribution`, as a plan writes them (zod). */
 export const schema = z.object({
@@ -25,17 +27,23 @@ export type Input = z.input<typeof schema>;
 /** At most this many distinct values are listed; the rest are summed as "(other)". */
 const MAX_VALUES = 50;
 
+/** The statement that counts the rows per value, most frequent first. */
+function distributionSql(o: Options): string {
+  return `SELECT ${quoteIdent(o.column)}::text AS value, count(*) AS n FROM ${fromWhere(quoteRelation(o.table), o.where)} GROUP BY 1 ORDER BY 2 DESC, 1 NULLS LAST`;
+}
+
 /** The `check.distribution` kind. */
 export const kind = {
   kind: 'check.distribution',
   category: 'check',
   schema,
   phases: ['preconditions', 'validate'],
+  describe: (ctx, o) => describeRead(async () => {
+    await columnTypes(ctx.db.pool, o.table, [o.column]);
+    return { actions: [readAction(distributionSql(o))], notes: [`lists the ${MAX_VALUES} most frequent values, the rest summed as "(other)"; always passes`] };
+  }),
   async evaluate(ctx, o) {
-    const c = quoteIdent(o.column);
-    const rows = await ctx.db.rows<{ value: unknown; n: string }>(
-      `SELECT ${c}::text AS value, count(*) AS n FROM ${quoteRelation(o.table)} ${andWhere(o.where)} GROUP BY 1 ORDER BY 2 DESC, 1 NULLS LAST`,
-    );
+    const rows = await ctx.db.rows<{ value: unknown; n: string }>(distributionSql(o));
     const distribution = rows.slice(0, MAX_VALUES).map((r) => ({ value: r.value, count: Number(r.n) }));
     if (rows.length > MAX_VALUES) {
       distribution.push({ value: '(other)', count: rows.slice(MAX_VALUES).reduce((s, r) => s + Number(r.n), 0) });

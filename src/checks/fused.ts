@@ -32,6 +32,8 @@ export interface RowProbe<O> {
   aggregates(ctx: ReadContext, o: O, bind: Bind): Promise<Record<string, string>>;
   /** The result from the aggregate values; fetches a sample only when the check fails. */
   finish(ctx: ReadContext, o: O, values: Aggregates): Promise<CheckResult>;
+  /** What `tidemark plan` says beside the scan: what {@link finish} runs only when the check fails. */
+  notes?(o: O): string[];
 }
 
 /** A check kind that can take part in a fused scan. */

@@ -8,6 +8,7 @@ import { displayRelation, quoteIdent, quoteRelation } from '../db/ident.js';
 import { common, ident, relation, severity, sqlText } from '../plan/fields.js';
 import type { CheckKind } from '../steps/step-kind.js';
 import { columnTypes } from './compare.js';
+import { onlyWhenItFails } from './describe.js';
 import { evaluateAlone, type RowCheck, type RowProbe } from './fused.js';
 import { andWhere, SAMPLE_SIZE, sampleKey } from './sample.js';
 
@@ -40,6 +41,7 @@ const probe: RowProbe<Options> = {
     const sample = await ctx.db.rows(`SELECT ${[key.select, ...extra].join(', ')} FROM ${quoteRelation(o.table)} ${andWhere(`${c} IS NULL`, o.where)} ORDER BY ${key.order} LIMIT ${SAMPLE_SIZE}`);
     return { status: 'fail', actual: n, expected: 0, sample, message: `${n} row(s) of ${displayRelation(o.table)} have ${o.column} NULL` };
   },
+  notes: (o) => [onlyWhenItFails(`up to ${SAMPLE_SIZE} rows with ${o.column} NULL, by key`)],
 };
 
 /** The `check.noNulls` kind. */

@@ -10,6 +10,7 @@ import { displayRelation, quoteIdent, quoteRelation } from '../db/ident.js';
 import { common, ident, relation, severity } from '../plan/fields.js';
 import type { CheckKind, ReadContext } from '../steps/step-kind.js';
 import { columnTypes, directlyComparable, eq } from './compare.js';
+import { describeRead, onlyWhenItFails, readAction } from './describe.js';
 import { SAMPLE_SIZE, sampleKey } from './sample.js';
 
 /** The options of `check.noOrphans`, as a plan writes them (zod). */
@@ -35,16 +36,25 @@ async function orphanCondition(ctx: ReadContext, o: Options): Promise<string> {
   return `${c} IS NOT NULL AND NOT EXISTS (SELECT 1 FROM ${quoteRelation(o.references.table)} AS p WHERE ${match})`;
 }
 
+/** The orphan rows (`… AS c WHERE <no parent>`) and the statement that counts them and their missing parents. */
+async function orphanCount(ctx: ReadContext, o: Options): Promise<{ from: string; sql: string }> {
+  const from = `${quoteRelation(o.table)} AS c WHERE ${await orphanCondition(ctx, o)}`;
+  return { from, sql: `SELECT count(*) AS n, count(DISTINCT c.${quoteIdent(o.column)}) AS parents FROM ${from}` };
+}
+
 /** The `check.noOrphans` kind. */
 export const kind = {
   kind: 'check.noOrphans',
   category: 'check',
   schema,
   phases: ['preconditions', 'validate'],
+  describe: (ctx, o) => describeRead(async () => ({
+    actions: [readAction((await orphanCount(ctx, o)).sql)],
+    notes: [onlyWhenItFails(`up to ${SAMPLE_SIZE} orphan rows, by key`)],
+  })),
   async evaluate(ctx, o) {
-    const cond = await orphanCondition(ctx, o);
-    const from = `${quoteRelation(o.table)} AS c WHERE ${cond}`;
-    const r = (await ctx.db.rows<{ n: string; parents: string }>(`SELECT count(*) AS n, count(DISTINCT c.${quoteIdent(o.column)}) AS parents FROM ${from}`))[0];
+    const { from, sql } = await orphanCount(ctx, o);
+    const r = (await ctx.db.rows<{ n: string; parents: string }>(sql))[0];
     const n = Number(r.n);
     if (n === 0) return { status: 'pass', actual: 0, expected: 0, sample: [] };
     const key = await sampleKey(ctx.db.pool, o.table, 'c');

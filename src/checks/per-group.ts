@@ -13,7 +13,8 @@ import { displayRelation, quoteIdent, quoteRelation } from '../db/ident.js';
 import { common, ident, identList, relation, severity, sqlText } from '../plan/fields.js';
 import type { CheckKind, ReadContext } from '../steps/step-kind.js';
 import { columnTypes, directlyComparable, eq, isUniqueColumn } from './compare.js';
-import { andWhere, freeName, paramList, rangeIssues, rangeText, SAMPLE_SIZE, type Bind } from './sample.js';
+import { describeRead, onlyWhenItFails, readAction } from './describe.js';
+import { freeName, fromWhere, paramList, rangeIssues, rangeText, SAMPLE_SIZE, type Bind } from './sample.js';
 
 /** The options of `check.perGroup`, as a plan writes them (zod). */
 export const schema = z.object({
@@ -56,7 +57,7 @@ async function groupsRelation(ctx: ReadContext, o: Options): Promise<{ sql: stri
   const t = quoteRelation(o.table);
   const types = await columnTypes(ctx.db.pool, o.table, cols);
   const g = cols.map((c, i) => `${quoteIdent(c)} AS g${i}`).join(', ');
-  const counts = `SELECT ${g}, count(*) AS n FROM ${t} ${andWhere(o.where)} GROUP BY ${cols.map((_, i) => i + 1).join(', ')}`;
+  const counts = `SELECT ${g}, count(*) AS n FROM ${fromWhere(t, o.where)} GROUP BY ${cols.map((_, i) => i + 1).join(', ')}`;
   if (!o.groupsFrom) return { sql: counts, groupCols: cols.map((_, i) => `g${i}`) };
   const gf = o.groupsFrom;
   const gt = (await columnTypes(ctx.db.pool, gf.table, [gf.column])).get(gf.column)!;
@@ -70,6 +71,12 @@ async function groupsRelation(ctx: ReadContext, o: Options): Promise<{ sql: stri
   };
 }
 
+/** The statement that counts the groups and those out of range, with its parameters (the bounds). */
+function groupCount(o: Options, rel: { sql: string }): { sql: string; params: unknown[] } {
+  const p = paramList();
+  return { sql: `SELECT count(*) AS groups, count(*) FILTER (WHERE ${outOfRange('x.n', o, p.bind)}) AS bad FROM (${rel.sql}) AS x`, params: p.params };
+}
+
 /** The `check.perGroup` kind. */
 export const kind = {
   kind: 'check.perGroup',
@@ -81,15 +88,17 @@ export const kind = {
     if (o.groupsFrom && groupCols(o).length !== 1) issues.push({ field: 'groupsFrom', message: 'needs groupBy to name exactly one column (the one that refers to groupsFrom.column)' });
     return issues;
   },
+  describe: (ctx, o) => describeRead(async () => {
+    const st = groupCount(o, await groupsRelation(ctx, o));
+    return { actions: [readAction(st.sql, st.params)], notes: [onlyWhenItFails(`up to ${SAMPLE_SIZE} groups out of range with their counts`)] };
+  }),
   async evaluate(ctx, o) {
     const cols = groupCols(o);
     const label = cols.length === 1 ? cols[0] : `(${cols.join(', ')})`;
     const expected = `${rangeText(o)} row(s) per ${label}`;
     const rel = await groupsRelation(ctx, o);
-    const p = paramList();
-    const r = (await ctx.db.rows<{ groups: string; bad: string }>(
-      `SELECT count(*) AS groups, count(*) FILTER (WHERE ${outOfRange('x.n', o, p.bind)}) AS bad FROM (${rel.sql}) AS x`, p.params,
-    ))[0];
+    const count = groupCount(o, rel);
+    const r = (await ctx.db.rows<{ groups: string; bad: string }>(count.sql, count.params))[0];
     const groups = Number(r.groups);
     const bad = Number(r.bad);
     if (bad === 0) return { status: 'pass', actual: `${groups} group(s), all in range`, expected, sample: [] };

@@ -6,6 +6,7 @@
 import { z } from 'zod';
 import { common, severity, sqlText } from '../plan/fields.js';
 import type { CheckKind } from '../steps/step-kind.js';
+import { readAction } from './describe.js';
 import { SAMPLE_SIZE } from './sample.js';
 
 const range = z.object({ equals: z.number().optional(), min: z.number().optional(), max: z.number().optional() }).strict()
@@ -25,20 +26,26 @@ export type Options = z.infer<typeof schema>;
 /** Options of `check.query` as the builder accepts them. */
 export type Input = z.input<typeof schema>;
 
+/** How the query runs: read-only, in a transaction that is always rolled back. */
+const READ_ONLY = { begin: 'BEGIN READ ONLY', end: 'ROLLBACK' } as const;
+
 /** The `check.query` kind. */
 export const kind = {
   kind: 'check.query',
   category: 'check',
   schema,
   phases: ['preconditions', 'validate'],
+  async describe(_ctx, o) {
+    return { actions: [readAction(o.sql, undefined, `read-only: runs between ${READ_ONLY.begin} and ${READ_ONLY.end}`)] };
+  },
   async evaluate(ctx, o) {
     // Read-only: the query runs in a READ ONLY transaction that is always rolled back.
     const res = await ctx.db.withClient(async (c) => {
-      await c.query('BEGIN READ ONLY');
+      await c.query(READ_ONLY.begin);
       try {
         return await c.query(o.sql);
       } finally {
-        await c.query('ROLLBACK');
+        await c.query(READ_ONLY.end);
       }
     });
     const rows = res.rows as Record<string, unknown>[];

@@ -54,6 +54,7 @@ const probe: RowProbe<Options> = {
     if (hasRange && !inRange(n, o)) return { status: 'fail', actual: n, expected, sample: [], message: `${displayRelation(o.table)} has ${n} row(s), expected ${rangeText(o)}` };
     return { status: 'pass', actual: n, expected, sample: [] };
   },
+  notes: (o) => (o.unchanged ? ['compared with the exact count the first real run takes before its first step (the ledger\'s baselines)'] : []),
 };
 
 /** The `check.rowCount` kind. */

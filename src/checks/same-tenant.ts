@@ -11,6 +11,7 @@ import { displayRelation, parseRelation, quoteIdent, quoteRelation } from '../db
 import { common, ident, relation, severity } from '../plan/fields.js';
 import type { CheckKind, ReadContext } from '../steps/step-kind.js';
 import { columnTypes, directlyComparable, eq } from './compare.js';
+import { describeRead, onlyWhenItFails, readAction } from './describe.js';
 import { freeName, SAMPLE_SIZE, sampleKey } from './sample.js';
 
 /** The options of `check.sameTenant`, as a plan writes them (zod). */
@@ -40,15 +41,22 @@ async function leakage(ctx: ReadContext, o: Options): Promise<string> {
   return `${quoteRelation(o.table)} AS c JOIN ${quoteRelation(o.references.table)} AS p ON ${join} WHERE ${differ}`;
 }
 
+/** The statement that counts the offending rows of {@link leakage}. */
+const leakageCount = (from: string): string => `SELECT count(*) AS n FROM ${from}`;
+
 /** The `check.sameTenant` kind. */
 export const kind = {
   kind: 'check.sameTenant',
   category: 'check',
   schema,
   phases: ['preconditions', 'validate'],
+  describe: (ctx, o) => describeRead(async () => ({
+    actions: [readAction(leakageCount(await leakage(ctx, o)))],
+    notes: [onlyWhenItFails(`up to ${SAMPLE_SIZE} offending rows with both tenants`)],
+  })),
   async evaluate(ctx, o) {
     const from = await leakage(ctx, o);
-    const n = Number((await ctx.db.rows<{ n: string }>(`SELECT count(*) AS n FROM ${from}`))[0].n);
+    const n = Number((await ctx.db.rows<{ n: string }>(leakageCount(from)))[0].n);
     if (n === 0) return { status: 'pass', actual: 0, expected: 0, sample: [] };
     const key = await sampleKey(ctx.db.pool, o.table, 'c');
     const names = [...key.cols];

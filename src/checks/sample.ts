@@ -34,6 +34,12 @@ export function andWhere(...conds: (string | undefined)[]): string {
   return c.length ? `WHERE ${c.map((x) => `(${x})`).join(' AND ')}` : '';
 }
 
+/** `<from> WHERE (a) AND (b)`, or just `<from>` when there is no condition (no dangling space). */
+export function fromWhere(from: string, ...conds: (string | undefined)[]): string {
+  const where = andWhere(...conds);
+  return where ? `${from} ${where}` : from;
+}
+
 /** Binds a value as a `$n` parameter of the statement being built and returns its placeholder. */
 export type Bind = (value: unknown) => string;
 

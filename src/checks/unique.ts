@@ -9,7 +9,8 @@ import { displayRelation, quoteIdent, quoteRelation } from '../db/ident.js';
 import { common, identList, relation, severity, sqlText } from '../plan/fields.js';
 import type { CheckKind } from '../steps/step-kind.js';
 import { columnTypes } from './compare.js';
-import { andWhere, SAMPLE_SIZE, sampleKey } from './sample.js';
+import { describeRead, onlyWhenItFails, readAction } from './describe.js';
+import { andWhere, fromWhere, SAMPLE_SIZE, sampleKey } from './sample.js';
 
 /** The options of `check.unique`, as a plan writes them (zod). */
 export const schema = z.object({
@@ -30,7 +31,7 @@ export function uniqueCountSql(o: Options): string {
   const cols = o.columns.map(quoteIdent).join(', ');
   // NULLs are tested once per group (in HAVING), not once per row: the rows with a NULL key gather in groups that are dropped.
   const having = ['count(*) > 1', ...o.columns.map((c) => `${quoteIdent(c)} IS NOT NULL`)].join(' AND ');
-  return `SELECT count(*) AS groups, coalesce(sum(n), 0) AS rows FROM (SELECT count(*) AS n FROM ${quoteRelation(o.table)} ${andWhere(o.where)} GROUP BY ${cols} HAVING ${having}) d`;
+  return `SELECT count(*) AS groups, coalesce(sum(n), 0) AS rows FROM (SELECT count(*) AS n FROM ${fromWhere(quoteRelation(o.table), o.where)} GROUP BY ${cols} HAVING ${having}) d`;
 }
 
 /** The `check.unique` kind. */
@@ -39,6 +40,10 @@ export const kind = {
   category: 'check',
   schema,
   phases: ['preconditions', 'validate'],
+  describe: (ctx, o) => describeRead(async () => {
+    await columnTypes(ctx.db.pool, o.table, o.columns);
+    return { actions: [readAction(uniqueCountSql(o))], notes: [onlyWhenItFails(`the rows of up to ${SAMPLE_SIZE} duplicated values`)] };
+  }),
   async evaluate(ctx, o) {
     await columnTypes(ctx.db.pool, o.table, o.columns);
     const r = (await ctx.db.rows<{ groups: string; rows: string }>(uniqueCountSql(o)))[0];

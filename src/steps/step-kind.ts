@@ -168,6 +168,12 @@ export interface CheckResult {
 /** A check kind: a step that evaluates and never changes anything. */
 export interface CheckKind<O extends StepCommon & { severity?: 'error' | 'warn' } = StepCommon & { severity?: 'error' | 'warn' }> extends StepKind<O> {
   readonly category: 'check';
+  /**
+   * The statements `evaluate` runs, for `tidemark plan`, built by the same functions (reads under
+   * ACCESS SHARE; what runs only when it fails is a note). Per-row checks (a `rowProbe`, see
+   * checks/fused.ts) need none: the runner describes their group's fused scan.
+   */
+  describe?(ctx: ReadContext, opts: O): Promise<Description>;
   /** Evaluate the check. `fail` is reported as `warn` by the runner when `severity: 'warn'`. */
   evaluate(ctx: ReadContext, opts: O): Promise<CheckResult>;
 }
@@ -185,6 +191,8 @@ export interface GateResult {
 /** A gate kind: stops the run (exit 5) while closed. */
 export interface GateKind<O extends StepCommon = StepCommon> extends StepKind<O> {
   readonly category: 'gate';
+  /** What opens the gate, in one line (a note, no actions), for `tidemark plan`. */
+  describe?(ctx: ReadContext, opts: O): Promise<Description>;
   evaluate(ctx: ReadContext & { runId: number | null }, opts: O): Promise<GateResult>;
 }
 
