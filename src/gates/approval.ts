@@ -26,6 +26,9 @@ export const kind = {
   kind: 'gate.approval',
   category: 'gate',
   schema,
+  async describe(_ctx, o) {
+    return { actions: [], notes: [`approval: run with --approve ${o.id}`] };
+  },
   async evaluate(ctx, o) {
     const opensWhen = `run again with --approve ${o.id}`;
     const by = ctx.settings.actor;

@@ -82,11 +82,22 @@ export function runCommand(command: string, cwd: string, timeoutMs: number): Pro
   });
 }
 
+/** `10 min`, `90 s`, `1500 ms`. */
+function duration(ms: number): string {
+  if (ms % 60_000 === 0) return `${ms / 60_000} min`;
+  if (ms % 1000 === 0) return `${ms / 1000} s`;
+  return `${ms} ms`;
+}
+
 /** The `gate.command` kind. */
 export const kind = {
   kind: 'gate.command',
   category: 'gate',
   schema,
+  async describe(_ctx, o) {
+    const where = o.cwd ? `in ${o.cwd}` : "in the plan's directory";
+    return { actions: [], notes: [`command: ${o.command} (${where}; must exit 0 within ${duration(o.timeoutMs ?? DEFAULT_TIMEOUT_MS)})`] };
+  },
   async evaluate(ctx, o): Promise<GateResult> {
     const cwd = o.cwd ? (isAbsolute(o.cwd) ? o.cwd : resolve(ctx.plan.dir, o.cwd)) : ctx.plan.dir;
     const timeoutMs = o.timeoutMs ?? DEFAULT_TIMEOUT_MS;

@@ -19,13 +19,19 @@ export type Options = z.infer<typeof schema>;
 /** Options of `gate.flag` as the builder accepts them. */
 export type Input = z.input<typeof schema>;
 
+/** The command that opens the gate. */
+const opensWhenOf = (o: Options): string => `tidemark flag set ${o.flag} on`;
+
 /** The `gate.flag` kind. */
 export const kind = {
   kind: 'gate.flag',
   category: 'gate',
   schema,
+  async describe(_ctx, o) {
+    return { actions: [], notes: [`flag "${o.flag}" must be on (${opensWhenOf(o)})`] };
+  },
   async evaluate(ctx, o) {
-    const opensWhen = `tidemark flag set ${o.flag} on`;
+    const opensWhen = opensWhenOf(o);
     if (!ctx.ledger) return { open: false, reason: `flag "${o.flag}" is not set (no ledger in this database yet)`, opensWhen };
     const f = (await listFlags(ctx.ledger)).find((x) => x.name === o.flag);
     if (!f) return { open: false, reason: `flag "${o.flag}" has never been set`, opensWhen };

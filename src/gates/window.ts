@@ -55,13 +55,18 @@ function duration(mins: number): string {
   return h ? `${h} h${m ? ` ${m} min` : ''}` : `${m} min`;
 }
 
+/** `02:00–04:00 Europe/Paris`. */
+function windowText(between: readonly [string, string], timeZone: string): string {
+  return `${between[0]}–${between[1]} ${timeZone}`;
+}
+
 /** Whether `now` is inside the window, and when it next opens or closes (pure: the clock is a parameter). */
 export function windowVerdict(now: Date, between: readonly [string, string], timeZone = 'UTC'): { open: boolean; localTime: string; reason: string; opensWhen: string; nextOpen?: string } {
   const [start, end] = between.map(minutes);
   const local = localParts(now, timeZone);
   const t = local.minutes;
   const open = start < end ? t >= start && t < end : t >= start || t < end;
-  const win = `${between[0]}–${between[1]} ${timeZone}`;
+  const win = windowText(between, timeZone);
   const opensWhen = `the window ${win} opens`;
   if (open) {
     const left = (end - t + 1440) % 1440 || 1440;
@@ -91,6 +96,9 @@ export const kind = {
     if (o.timezone && !validTimeZone(o.timezone)) issues.push({ field: 'timezone', message: `"${o.timezone}" is not a known IANA time zone (e.g. "Europe/Paris", "America/New_York", "UTC")` });
     if (o.between[0] === o.between[1]) issues.push({ field: 'between', message: 'start and end are the same time: the window would be empty' });
     return issues;
+  },
+  async describe(_ctx, o) {
+    return { actions: [], notes: [`window ${windowText(o.between, o.timezone ?? 'UTC')}`] };
   },
   async evaluate(_ctx, o) {
     const v = windowVerdict(new Date(), o.between, o.timezone ?? 'UTC');
