@@ -1,12 +1,18 @@
 /**
  * `describePlan`: what `tidemark plan` prints — each step with its ledger status and the exact SQL
- * it would run, or with `rollback: true` what `rollback` would run, newest first. Writes nothing.
+ * it would run, or with `rollback: true` what `rollback` would run, newest first. Checks print the
+ * SQL their evaluation runs (per-row checks: their group's one fused scan, on its first check) and
+ * gates what opens them. Writes nothing.
  */
+import { describeScan } from '../checks/describe.js';
+import { rowProbeOf } from '../checks/fused.js';
+import { loadSqlParser } from '../checks/sql-columns.js';
 import type { StepState } from '../ledger/ledger.js';
-import type { Plan } from '../plan/types.js';
-import type { Action } from '../steps/step-kind.js';
+import type { Plan, PlannedStep } from '../plan/types.js';
+import type { Action, CheckKind, Description } from '../steps/step-kind.js';
 import { stepKind } from '../steps/registry.js';
-import { readContext } from './context.js';
+import { readContext, type Session } from './context.js';
+import { fusionGroup, supersededBy } from './evaluate-check.js';
 import { categoryOf } from './guards.js';
 import { openSession, type ConnectOptions } from './open.js';
 import { irreversibleReason, rollbackRange } from './rollback.js';
@@ -36,19 +42,46 @@ function describeNonSql(kind: string, options: Record<string, unknown>): string 
   return `${kind} ${JSON.stringify(rest, (_k, v) => (typeof v === 'function' ? '[function]' : v))}`;
 }
 
+/**
+ * What a check or gate runs: a superseded check says so; a per-row check the fused scan of the group
+ * the runner computes in one pass (on the group's first check; the others name it); other checks
+ * and gates their kind's `describe`.
+ */
+async function describeCheckOrGate(s: Session, st: PlannedStep): Promise<Description> {
+  const kind = stepKind(st.kind)!;
+  if (kind.category === 'check') {
+    const sup = supersededBy(s, st);
+    if (sup) return { actions: [], notes: [`superseded: what it checks was removed by applied step "${sup}"; not evaluated`] };
+    const probe = rowProbeOf(kind as CheckKind);
+    if (probe) {
+      const members = fusionGroup(s, st);
+      const self = members.find((m) => m.id === st.id) ?? { id: st.id, ctx: readContext(s, st), probe, options: st.options };
+      return describeScan(s.db.pool, self, members);
+    }
+  }
+  if (kind.describe) return kind.describe(readContext(s, st), st.options);
+  return { actions: [], notes: [describeNonSql(st.kind, st.options)] };
+}
+
 export async function describePlan(plan: Plan, o: ConnectOptions & { rollback?: boolean }): Promise<PlanDescription> {
   const session = await openSession(o, plan, false);
   try {
     const states: Map<string, StepState> = session.ledger ? await session.ledger.stepStates(plan.id) : new Map();
     const steps = o.rollback ? rollbackRange(plan, states, {}) : plan.steps;
+    // Superseded checks are told by the columns their SQL names, as the runner tells them.
+    await loadSqlParser();
     const out: StepDescription[] = [];
     for (const st of steps) {
       const kind = stepKind(st.kind)!;
       const ctx = readContext(session, st);
       const d: StepDescription = { stepId: st.id, phase: st.phase, kind: st.kind, title: st.title, status: states.get(st.id)?.status ?? 'pending', actions: [], notes: [] };
       const cat = categoryOf(st.kind);
-      if (cat === 'check' || cat === 'gate') {
-        d.notes.push(o.rollback ? `${cat}: nothing to undo` : describeNonSql(st.kind, st.options));
+      if ((cat === 'check' || cat === 'gate') && o.rollback) {
+        d.notes.push(`${cat}: nothing to undo`);
+      } else if (cat === 'check' || cat === 'gate') {
+        const r = await describeCheckOrGate(session, st);
+        d.actions = r.actions;
+        d.notes.push(...(r.notes ?? []));
       } else if (o.rollback) {
         const why = irreversibleReason(st);
         if (why) d.irreversible = why;
