@@ -101,7 +101,7 @@ describe('crash and resume', () => {
     const running = runFile(file, { databaseUrl: url });
     await until(async () => (await batches('drop')) >= 3);
     await until(async () => {
-      const t = await query<{ n: number }>(url, `SELECT count(pg_terminate_backend(pid))::int AS n FROM pg_stat_activity WHERE query LIKE 'UPDATE "dropped"%' AND pid <> pg_backend_pid()`);
+      const t = await query<{ n: number }>(url, `SELECT count(pg_terminate_backend(pid))::int AS n FROM pg_stat_activity WHERE datname = current_database() AND query LIKE 'UPDATE "dropped"%' AND pid <> pg_backend_pid()`);
       return t[0].n > 0;
     });
     const first = await running;

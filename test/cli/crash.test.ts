@@ -29,11 +29,11 @@ describe('kill -9 of the runner mid-plan', () => {
     ] }`);
     const child = spawn(process.execPath, [BIN, 'run', file, '--database-url', url], { stdio: 'ignore' });
     await waitFor(async () => (await query(url, `SELECT 1 FROM crash_log WHERE step = 'slow-a'`)).length > 0);
-    await waitFor(async () => (await query(url, `SELECT 1 FROM pg_stat_activity WHERE query LIKE 'SELECT pg_sleep(3)%'`)).length > 0);
+    await waitFor(async () => (await query(url, `SELECT 1 FROM pg_stat_activity WHERE datname = current_database() AND query LIKE 'SELECT pg_sleep(3)%'`)).length > 0);
     child.kill('SIGKILL');
     await new Promise((r) => child.on('close', r));
     // The server notices the dead client and ends its session, which releases the run lock.
-    await waitFor(async () => (await query(url, `SELECT 1 FROM pg_stat_activity WHERE query LIKE 'SELECT pg_sleep(3)%' AND state = 'active'`)).length === 0);
+    await waitFor(async () => (await query(url, `SELECT 1 FROM pg_stat_activity WHERE datname = current_database() AND query LIKE 'SELECT pg_sleep(3)%' AND state = 'active'`)).length === 0);
     expect((await query(url, `SELECT status, progress FROM tidemark.steps WHERE plan_id = 'crashy' AND step_id = 'slow'`))[0]).toEqual({ status: 'running', progress: { statementsDone: 1 } });
     const r = await cli(['run', file, '--database-url', url], { env: {} });
     expect(r.code, r.stderr).toBe(0);

@@ -57,7 +57,7 @@ describe('CLI exit codes and output', () => {
     await gatekeeper.query('SELECT pg_advisory_lock(424242)');
     const first = cli(['run', file, '--database-url', url]);
     for (let i = 0; i < 600; i++) {
-      if ((await query(url, `SELECT 1 FROM pg_stat_activity WHERE wait_event_type = 'Lock' AND query LIKE 'SELECT pg_advisory_lock(424242)%'`)).length) break;
+      if ((await query(url, `SELECT 1 FROM pg_stat_activity WHERE datname = current_database() AND wait_event_type = 'Lock' AND query LIKE 'SELECT pg_advisory_lock(424242)%'`)).length) break;
       await new Promise((r) => setTimeout(r, 50));
     }
     const second = await cli(['run', file, '--database-url', url]);

@@ -334,7 +334,7 @@ describe('op.convertToEnum through a shadow column', () => {
     expect(cursor).not.toBeNull();
     child.kill('SIGKILL');
     await new Promise((r) => child.once('exit', r));
-    await query(url, `SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE application_name LIKE 'tidemark:enum-kill%' AND pid <> pg_backend_pid()`);
+    await query(url, `SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = current_database() AND application_name LIKE 'tidemark:enum-kill%' AND pid <> pg_backend_pid()`);
     expect((await catalog(K)).col.type).toBe('character varying(32)');
     await query(url, `UPDATE ${K} SET stage = 'won' WHERE id = 19999`);
 

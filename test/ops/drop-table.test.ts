@@ -125,7 +125,7 @@ describe('op.dropTable', () => {
       const run = runFile(file, { databaseUrl: url, config: { lockTimeoutMs: 100, lockRetries: 20 } });
       // commit only once the runner has been seen queued behind the holder
       for (let i = 0; i < 1000; i++) {
-        const w = await query(url, `SELECT 1 FROM pg_locks WHERE relation = 'legacy_leads'::regclass AND NOT granted`);
+        const w = await query(url, `SELECT 1 FROM pg_locks WHERE relation = 'legacy_leads'::regclass AND database = (SELECT oid FROM pg_database WHERE datname = current_database()) AND NOT granted`);
         if (w.length) break;
         await new Promise((r) => setTimeout(r, 20));
       }

@@ -144,7 +144,7 @@ describe('op.setNotNull', () => {
             blocked = (async () => {
               await holder.query('BEGIN; LOCK TABLE leads IN SHARE UPDATE EXCLUSIVE MODE');
               for (let i = 0; i < 150; i++) {
-                const r = await killer.query(`SELECT pg_cancel_backend(pid) FROM pg_stat_activity WHERE application_name = 'tidemark:nn-crash' AND wait_event_type = 'Lock' AND query LIKE 'ALTER TABLE "leads"%'`);
+                const r = await killer.query(`SELECT pg_cancel_backend(pid) FROM pg_stat_activity WHERE datname = current_database() AND application_name = 'tidemark:nn-crash' AND wait_event_type = 'Lock' AND query LIKE 'ALTER TABLE "leads"%'`);
                 if (r.rowCount) break;
                 await sleep(20);
               }

@@ -93,7 +93,7 @@ describe('lock safety and the run lock', () => {
     await gatekeeper.query('SELECT pg_advisory_lock(515151)');
     const first = runFile(file, { databaseUrl: url });
     for (let i = 0; i < 600; i++) {
-      if ((await query(url, `SELECT 1 FROM pg_stat_activity WHERE wait_event_type = 'Lock' AND query LIKE 'SELECT pg_advisory_lock(515151)%'`)).length) break;
+      if ((await query(url, `SELECT 1 FROM pg_stat_activity WHERE datname = current_database() AND wait_event_type = 'Lock' AND query LIKE 'SELECT pg_advisory_lock(515151)%'`)).length) break;
       await new Promise((r) => setTimeout(r, 50));
     }
     const second = await runFile(file, { databaseUrl: url });
