@@ -33,7 +33,8 @@ async function holderOf(client: pg.Client, key: [number, number]): Promise<Holde
   const r = await client.query<Holder>(
     `SELECT a.pid, a.application_name, a.backend_start, a.client_addr::text
        FROM pg_locks l JOIN pg_stat_activity a ON a.pid = l.pid
-      WHERE l.locktype = 'advisory' AND l.classid::int = $1 AND l.objid::int = $2 AND l.objsubid = 2 AND l.granted`,
+      WHERE l.locktype = 'advisory' AND l.classid::int = $1 AND l.objid::int = $2 AND l.objsubid = 2 AND l.granted
+        AND l.database = (SELECT oid FROM pg_database WHERE datname = current_database())`,
     [key[0], key[1]],
   );
   return r.rows[0];
