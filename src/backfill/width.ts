@@ -5,8 +5,9 @@
  * server cores and beats the single `UPDATE`; a database serving traffic keeps the backfill to one
  * core, as gentle as before. (Other databases of the server are not counted: the traffic to
  * protect is this database's.) Sampled from `pg_stat_activity` before each batch (this run's own
- * connections excluded by their application_name); widening takes {@link QUIET_SAMPLES} quiet samples
- * in a row, one busy sample narrows it at once.
+ * connections excluded by their application_name): a session counts while it runs a statement and
+ * for a second after; widening takes {@link QUIET_SAMPLES} quiet samples in a row, one busy sample
+ * narrows it at once.
  */
 import type { Db } from '../db/connection.js';
 
@@ -17,11 +18,15 @@ export const QUIET_SAMPLES = 3;
 
 export type Concurrency = number | 'auto';
 
-/** Client sessions of others running a statement on this database now. */
+/**
+ * Client sessions of others on this database that are running a statement now or finished one in
+ * the last second: a busy application's connections are mostly between statements at any instant,
+ * so "active now" alone misses them; a pool idle for longer (or a forgotten psql) does not count.
+ */
 const BUSY_SQL = `SELECT count(*)::int AS n FROM pg_stat_activity
-   WHERE backend_type = 'client backend' AND state IN ('active', 'fastpath function call')
-     AND datname = current_database() AND pid <> pg_backend_pid()
-     AND application_name IS DISTINCT FROM current_setting('application_name')`;
+   WHERE backend_type = 'client backend' AND datname = current_database() AND pid <> pg_backend_pid()
+     AND application_name IS DISTINCT FROM current_setting('application_name')
+     AND (state IN ('active', 'fastpath function call') OR state_change > clock_timestamp() - interval '1 second')`;
 
 export class BatchWidth {
   private quiet = 0;

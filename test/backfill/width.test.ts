@@ -3,7 +3,7 @@
  * statement on the database, one while another does; a pinned number is used as given. Either way
  * a non-idempotent `set` lands exactly once per row.
  */
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { Db } from '../../src/db/connection.js';
 import { AUTO_MAX_WIDTH, BatchWidth, QUIET_SAMPLES } from '../../src/backfill/width.js';
 import { connect, createTestDatabase, query } from '../helpers/db.js';
@@ -11,15 +11,9 @@ import { tempDir, writePlan } from '../helpers/plan-files.js';
 import { runFile } from '../helpers/run.js';
 
 let url: string;
-let db: Db;
 
 beforeAll(async () => {
   url = await createTestDatabase('backfill_width');
-  db = new Db(url, { applicationName: 'tidemark:width-test', max: 2 });
-});
-
-afterAll(async () => {
-  await db.close();
 });
 
 /** Another session running a statement on the database until `end()`. */
@@ -46,6 +40,8 @@ const doneNotes = (r: Awaited<ReturnType<typeof runFile>>) =>
 
 describe('batch width', () => {
   it(`auto widens to ${AUTO_MAX_WIDTH} after ${QUIET_SAMPLES} quiet samples and narrows at once when another session is active`, async () => {
+    // (its own connection is excluded by its application_name, like a run's)
+    const db = new Db(url, { applicationName: 'tidemark:width-test', max: 1 });
     const w = new BatchWidth(db);
     const quiet = [];
     for (let i = 0; i < QUIET_SAMPLES + 1; i++) quiet.push(await w.next());
@@ -59,6 +55,22 @@ describe('batch width', () => {
     }
     expect(await w.next()).toBe(1); // quiet again, but one sample is not enough
     expect(w.summary()).toBe(`batch.concurrency auto: ${AUTO_MAX_WIDTH} batches in flight for 2 of ${QUIET_SAMPLES + 4} batches, while no other session was active on the database`);
+    await db.close();
+  });
+
+  it('a session that ran a statement within the last second counts as traffic; one idle for longer does not', async () => {
+    const db = new Db(url, { applicationName: 'tidemark:width-test', max: 1 });
+    const app = await connect(url);
+    try {
+      await app.query('SELECT 1');
+      const w = new BatchWidth(db);
+      expect([await w.next(), await w.next(), await w.next()]).toEqual([1, 1, 1]);
+      await new Promise((res) => setTimeout(res, 1200));
+      expect([await w.next(), await w.next(), await w.next()]).toEqual([1, 1, AUTO_MAX_WIDTH]);
+    } finally {
+      await app.end();
+      await db.close();
+    }
   });
 
   it('a pinned number is used as given, without sampling', async () => {
