@@ -16,7 +16,7 @@ export { rollbackPlan, type RollbackOptions } from './runner/rollback.js';
 export { describePlan, type PlanDescription, type StepDescription } from './runner/describe.js';
 export { formatAction } from './runner/format-action.js';
 export type { Action } from './steps/step-kind.js';
-export { readStatus, readPlanStatus, type LedgerStatus, type PlanStatus, type RunSummary } from './api/status.js';
+export { readStatus, readPlanStatus, type LedgerStatus, type PlanStatus, type ProofStatus, type RunSummary } from './api/status.js';
 export type { PlanListing } from './report/ledger-reads.js';
 export type { StepStatusLine } from './report/status.js';
 export { setFlag, listFlags, checkFlagName, FLAG_NAME, type FlagState } from './api/flags.js';

@@ -4,7 +4,10 @@
  * changes the ledger; a database without one answers `ledger: false`.
  */
 import { quoteIdent } from '../db/ident.js';
+import type { Ledger } from '../ledger/ledger.js';
+import { latestValidation } from '../ledger/records.js';
 import type { Plan } from '../plan/types.js';
+import { provenSteps } from '../runner/guards.js';
 import { listPlans, openLedger, type PlanListing } from '../report/ledger-reads.js';
 import { planStatus, type StepStatusLine } from '../report/status.js';
 import { withDb, type LedgerOptions } from './ledger-options.js';
@@ -30,6 +33,31 @@ export interface RunSummary {
   finishedAt: Date | null;
 }
 
+/**
+ * The latest proof (validate phase) as the contract guard sees it: `passed` on the plan as it is now,
+ * `failed`, `stale` (passed, but on another version of the plan, or a step it proves completed after
+ * it, e.g. a `--redo`), or `not run`.
+ */
+export interface ProofStatus {
+  state: 'passed' | 'failed' | 'stale' | 'not run';
+  at: Date | null;
+  failed: string[];
+  /** Why a passed proof no longer counts. */
+  staleBecause: string | null;
+}
+
+async function proofStatus(ledger: Ledger | undefined, plan: Plan): Promise<ProofStatus> {
+  const v = ledger ? await latestValidation(ledger, plan.id, provenSteps(plan)) : undefined;
+  if (!v) return { state: 'not run', at: null, failed: [], staleBecause: null };
+  if (!v.passed) return { state: 'failed', at: v.at, failed: v.failed_checks, staleBecause: null };
+  if (v.plan_checksum !== plan.checksum) return { state: 'stale', at: v.at, failed: [], staleBecause: 'it ran on another version of the plan' };
+  if (v.completed_after.length) {
+    const ids = v.completed_after.map((id) => `"${id}"`).join(', ');
+    return { state: 'stale', at: v.at, failed: [], staleBecause: `${v.completed_after.length === 1 ? 'step' : 'steps'} ${ids} completed after it` };
+  }
+  return { state: 'passed', at: v.at, failed: [], staleBecause: null };
+}
+
 /** One plan's state in the ledger. */
 export interface PlanStatus {
   schema: string;
@@ -39,6 +67,8 @@ export interface PlanStatus {
   /** The plan's status in the ledger, or null when it never ran in this database. */
   status: string | null;
   lastRun: RunSummary | null;
+  /** The latest proof, and whether it still counts for the contract. */
+  proof: ProofStatus;
   /** Every step of the plan file (and any the ledger holds that the file no longer has), in order. */
   steps: StepStatusLine[];
 }
@@ -65,6 +95,7 @@ export async function readPlanStatus(plan: Plan, o: LedgerOptions): Promise<Plan
       ))[0];
       if (r) lastRun = { runId: Number(r.run_id), command: r.command, status: r.status, message: r.message, runBy: r.run_by, startedAt: r.started_at, finishedAt: r.finished_at };
     }
-    return { schema, ledger: !!ledger, planId: plan.id, title: plan.title, status: planRow?.status ?? null, lastRun, steps };
+    const proof = await proofStatus(planRow ? ledger : undefined, plan);
+    return { schema, ledger: !!ledger, planId: plan.id, title: plan.title, status: planRow?.status ?? null, lastRun, proof, steps };
   });
 }

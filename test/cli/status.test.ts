@@ -71,9 +71,10 @@ describe('tidemark status', () => {
     expect(one.stdout).toMatch(/fill-label\s+backfill\.update\s+completed\s+500\s+\S+ m?s\s+500 \/ 500 rows \(100%\)/);
     expect(one.stdout).toMatch(/label-filled\s+check\.noNulls\s+completed.*pass 0 \(expected 0\)/);
     expect(one.stdout).toMatch(/go\s+gate\.approval\s+pending.*closed: waiting for approval "go"/);
+    expect(one.stdout).toMatch(/^proof: passed at .+ UTC on the plan as it is now$/m);
     const json = await cli(['status', plan, '--json', '--database-url', url]);
     const doc = JSON.parse(json.stdout.trim());
-    expect(doc).toMatchObject({ type: 'status', planId: 'status-wave', status: 'waiting' });
+    expect(doc).toMatchObject({ type: 'status', planId: 'status-wave', status: 'waiting', proof: { state: 'passed', failed: [], staleBecause: null } });
     expect(doc.steps.find((s: { stepId: string }) => s.stepId === 'fill-label').progress).toEqual({ done: 500, total: 500, unit: 'rows' });
   });
 
@@ -89,5 +90,17 @@ describe('tidemark status', () => {
     const doc = JSON.parse(readFileSync(out, 'utf8'));
     expect(doc).toMatchObject({ format: 'tidemark-report', version: 2, status: { state: 'waiting' } });
     expect(doc.backfills[0]).toMatchObject({ stepId: 'fill-label', table: 'items', rows: 500 });
+  });
+
+  it('a --redo of the backfill makes the proof stale until the next run proves it again', async () => {
+    const redo = await runFile(plan, { databaseUrl: url, redo: ['fill-label'], phase: 'backfill' });
+    expect(redo.exitCode, redo.message).toBe(0);
+    const one = await cli(['status', plan, '--database-url', url]);
+    expect(one.stdout).toMatch(/^proof: stale — passed at .+ UTC, but step "fill-label" completed after it: the next run proves it again before the contract$/m);
+    const json = JSON.parse((await cli(['status', plan, '--json', '--database-url', url])).stdout.trim());
+    expect(json.proof).toMatchObject({ state: 'stale', staleBecause: 'step "fill-label" completed after it' });
+    const again = await runFile(plan, { databaseUrl: url, phase: 'validate' });
+    expect(again.exitCode, again.message).toBe(0);
+    expect((await cli(['status', plan, '--database-url', url])).stdout).toMatch(/^proof: passed at /m);
   });
 });

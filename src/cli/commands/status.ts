@@ -7,7 +7,7 @@
  */
 import type { Command } from 'commander';
 import pc from 'picocolors';
-import { readPlanStatus, readStatus } from '../../api/status.js';
+import { readPlanStatus, readStatus, type ProofStatus } from '../../api/status.js';
 import { loadPlan } from '../../plan/load.js';
 import { fmtMs, fmtTime } from '../../report/format.js';
 import { formatProgress } from '../../report/status.js';
@@ -40,6 +40,15 @@ async function allPlans(ctx: CliContext): Promise<number> {
   return 0;
 }
 
+/** The latest proof in one line: whether the contract may count on it. */
+function proofLine(p: ProofStatus, c: ReturnType<typeof pc.createColors>): string {
+  const at = p.at ? ` at ${iso(p.at)}` : '';
+  if (p.state === 'passed') return c.green(`proof: passed${at} on the plan as it is now`);
+  if (p.state === 'failed') return c.red(`proof: failed${at} (${p.failed.join(', ')}): fix the data, then run again`);
+  if (p.state === 'stale') return c.yellow(`proof: stale — passed${at}, but ${p.staleBecause}: the next run proves it again before the contract`);
+  return c.dim('proof: not run yet');
+}
+
 async function onePlan(ctx: CliContext, file: string): Promise<number> {
   const plan = await loadPlan(file);
   const s = await readPlanStatus(plan, connectOptions(ctx, await ctx.databaseUrl()));
@@ -49,6 +58,7 @@ async function onePlan(ctx: CliContext, file: string): Promise<number> {
   if (!s.ledger) ctx.renderer.print(`no ledger in this database yet (schema "${s.schema}"): plan "${s.planId}" has never run here`);
   else if (!s.status) ctx.renderer.print(`plan "${s.planId}" has never run in this database`);
   else if (s.lastRun) ctx.renderer.print(c.dim(`last run #${s.lastRun.runId} (${s.lastRun.command}) ${s.lastRun.status} at ${iso(s.lastRun.finishedAt ?? s.lastRun.startedAt)}${s.lastRun.message ? ` — ${s.lastRun.message.split('\n')[0]}` : ''}`));
+  if (s.status) ctx.renderer.print(proofLine(s.proof, c));
   ctx.renderer.print('');
   const done = s.steps.filter((l) => l.status === 'completed').length;
   for (const line of textTable(s.steps.map((l) => ({
