@@ -16,6 +16,7 @@ import type { LintState } from './state.js';
 import { parseDirectives, scopeDirectives, type Directive } from './suppress.js';
 import { rule as syntaxError } from './rules/syntax-error.js';
 import { rule as invalidSuppression } from './rules/invalid-suppression.js';
+import { nonZeroTimeout } from './timeout-value.js';
 
 /** What analysing one script produced. */
 export interface SourceResult {
@@ -52,12 +53,6 @@ export function levelOf(config: LintConfig, ruleId: string, own: Level): Level |
   return c === 'off' ? undefined : c ?? own;
 }
 
-const NON_ZERO = (args: unknown): boolean => {
-  const a = (args as Node[] | undefined)?.[0]?.A_Const as { ival?: { ival?: number }; sval?: { sval?: string } } | undefined;
-  if (!a) return true;
-  if (a.ival) return (a.ival.ival ?? 0) !== 0;
-  return !/^\s*0+\s*(ms|s|min|h|d)?\s*$/i.test(a.sval?.sval ?? '');
-};
 
 /**
  * Analyse one script, updating the run-wide state. `collect`: record the tables it touches (for the
@@ -247,7 +242,7 @@ function track(st: Statement, source: SqlSource, state: LintState, inTx: boolean
     }
     case 'VariableSetStmt': {
       const name = n.name as string | undefined;
-      const on = n.kind === 'VAR_SET_VALUE' && NON_ZERO(n.args);
+      const on = n.kind === 'VAR_SET_VALUE' && nonZeroTimeout(n.args);
       if (n.kind === 'VAR_RESET_ALL') timeouts.lock = timeouts.statement = false;
       if (name === 'lock_timeout') timeouts.lock = on;
       if (name === 'statement_timeout') timeouts.statement = on;

@@ -23,6 +23,7 @@ import { rule as rlsHidesRows } from './rules/rls-hides-rows.js';
 import { rule as setNotNullWithoutCheck } from './rules/set-not-null-without-check.js';
 import { rule as syntaxError } from './rules/syntax-error.js';
 import { rule as tableRewrite } from './rules/table-rewrite.js';
+import { rule as timeoutDisabled } from './rules/timeout-disabled.js';
 import { rule as unbatchedDataChange } from './rules/unbatched-data-change.js';
 import { rule as uniqueWithoutIndex } from './rules/unique-without-index.js';
 
@@ -30,7 +31,7 @@ import { rule as uniqueWithoutIndex } from './rules/unique-without-index.js';
 export const SQL_RULES: readonly SqlRule[] = [
   indexNotConcurrent, constraintNotValid, uniqueWithoutIndex, setNotNullWithoutCheck, alterColumnType, tableRewrite,
   addColumnNotNull, exclusionConstraint, renameObject, dropObject, concurrentlyInTransaction, lockTable, unbatchedDataChange,
-  missingTimeout, syntaxError, invalidSuppression,
+  missingTimeout, timeoutDisabled, syntaxError, invalidSuppression,
 ];
 
 /** Rules over a whole plan. */
