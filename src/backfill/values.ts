@@ -9,7 +9,7 @@ import { quoteIdent } from '../db/ident.js';
 /** The alias of the recordset in generated statements (unlikely to clash with a user table). */
 export const RECORDSET = '__tidemark_v';
 
-/** JSON for PostgreSQL: Dates in local time with offset (as node-pg sends them), Buffers as bytea hex, bigint as text. */
+/** JSON for PostgreSQL: Dates as UTC instants, Buffers as bytea hex, bigint as text. */
 export function toJsonParam(rows: readonly Record<string, unknown>[]): string {
   return JSON.stringify(rows.map((r) => convertRow(r)));
 }
@@ -34,14 +34,17 @@ function convert(v: unknown, top: boolean): unknown {
   return v;
 }
 
-/** `2026-02-03T04:05:06.789+01:00`: local time with its offset, so `timestamp` and `timestamptz` both read it as node-pg would write it. */
+/**
+ * `2026-02-03T04:05:06.789+00:00`: the instant in UTC. A `timestamptz` column stores that instant; a
+ * `timestamp` column stores its UTC wall-clock time — the convention of Prisma, Drizzle and most ORMs,
+ * and the way Tidemark reads `timestamp` values too (see `TYPES` in db/connection.ts), so the result
+ * never depends on the time zone of the machine running Tidemark.
+ */
 export function dateToPg(d: Date): string {
   const pad = (n: number, w = 2) => String(Math.abs(n)).padStart(w, '0');
-  const off = -d.getTimezoneOffset();
-  const sign = off >= 0 ? '+' : '-';
-  const y = d.getFullYear();
+  const y = d.getUTCFullYear();
   const year = y < 1 ? `${pad(1 - y, 4)}` : pad(y, 4);
-  const s = `${year}-${pad(d.getMonth() + 1)}-${pad(d.getDate())}T${pad(d.getHours())}:${pad(d.getMinutes())}:${pad(d.getSeconds())}.${pad(d.getMilliseconds(), 3)}${sign}${pad(Math.floor(Math.abs(off) / 60))}:${pad(Math.abs(off) % 60)}`;
+  const s = `${year}-${pad(d.getUTCMonth() + 1)}-${pad(d.getUTCDate())}T${pad(d.getUTCHours())}:${pad(d.getUTCMinutes())}:${pad(d.getUTCSeconds())}.${pad(d.getUTCMilliseconds(), 3)}+00:00`;
   return y < 1 ? `${s} BC` : s;
 }
 

@@ -15,6 +15,35 @@ export interface DbOptions {
   statementTimeoutMs?: number;
 }
 
+/** OID of `timestamp without time zone`. */
+const TIMESTAMP_OID = 1114;
+
+/**
+ * Type parsers of Tidemark's connections: `timestamp without time zone` values are read as UTC
+ * (the convention of Prisma, Drizzle and most ORMs, which store UTC there), so what a transform
+ * receives and writes back never depends on the time zone of the machine running Tidemark.
+ * (node-pg's default reads them as the machine's local time.) Everything else as node-pg does.
+ */
+export const TYPES = {
+  getTypeParser(oid: number, format?: 'text' | 'binary') {
+    if (oid === TIMESTAMP_OID && format !== 'binary') return (v: string) => parseUtcTimestamp(v);
+    return pg.types.getTypeParser(oid, format);
+  },
+} as pg.CustomTypesConfig;
+
+/** `2026-01-02 03:04:05.678` (or `… BC`, `infinity`) as that wall-clock time in UTC. */
+export function parseUtcTimestamp(v: string): Date | string {
+  if (v === 'infinity' || v === '-infinity') return v;
+  const bc = v.endsWith(' BC');
+  const m = /^(\d{4,})-(\d\d)-(\d\d)[ T](\d\d):(\d\d):(\d\d)(?:\.(\d{1,6}))?/.exec(bc ? v.slice(0, -3) : v);
+  if (!m) return new Date(`${v}Z`);
+  const year = bc ? 1 - Number(m[1]) : Number(m[1]);
+  const ms = m[7] ? Math.floor(Number(m[7].padEnd(6, '0')) / 1000) : 0;
+  const d = new Date(Date.UTC(2000, Number(m[2]) - 1, Number(m[3]), Number(m[4]), Number(m[5]), Number(m[6]), ms));
+  d.setUTCFullYear(year);
+  return d;
+}
+
 /** A queryable connection: a pooled client or the pool itself. */
 export type Queryable = Pick<pg.PoolClient, 'query'>;
 
@@ -34,6 +63,7 @@ export class Db {
       application_name: options.applicationName ?? 'tidemark',
       statement_timeout: options.statementTimeoutMs || undefined,
       idleTimeoutMillis: 10_000,
+      types: TYPES,
     });
     // A dropped connection must not crash the process; the next query reports it.
     this.pool.on('error', () => undefined);
