@@ -136,14 +136,28 @@ export async function resolveTypeName(db: Queryable, typeText: string): Promise<
 }
 
 /**
- * True when a foreign key from a column of type `a` to one of type `b` compares like with like:
- * the same type under any domain, or types that are binary-coercible both ways (varchar ↔ text).
+ * True when a foreign key from a column of type `a` to one of type `b` can be created, as PostgreSQL
+ * decides it (ATAddForeignKeyConstraint): the same type under any domain, types binary-coercible both
+ * ways (varchar ↔ text), or — in the btree operator family of `b`'s default operator class — an
+ * equality operator between `b` and `a` (integer → bigint, timestamp → timestamptz), or an implicit
+ * cast from `a` to `b`'s operator class type (integer → numeric). text → uuid has none of these.
+ * Pass base types ({@link baseTypeOf}).
  */
 export async function typesMatch(db: Queryable, a: number, b: number): Promise<boolean> {
   if (a === b) return true;
   const r = await db.query<{ ok: boolean }>(
-    `SELECT EXISTS (SELECT 1 FROM pg_cast WHERE castsource = $1::int8::oid AND casttarget = $2::int8::oid AND castmethod = 'b')
-        AND EXISTS (SELECT 1 FROM pg_cast WHERE castsource = $2::int8::oid AND casttarget = $1::int8::oid AND castmethod = 'b') AS ok`,
+    `WITH opc AS (
+       SELECT c.opcfamily, c.opcintype FROM pg_opclass c JOIN pg_am am ON am.oid = c.opcmethod
+        WHERE am.amname = 'btree' AND c.opcdefault
+          AND (c.opcintype = $2::int8::oid OR EXISTS (SELECT 1 FROM pg_cast WHERE castsource = $2::int8::oid AND casttarget = c.opcintype AND castmethod = 'b'))
+        ORDER BY c.opcintype = $2::int8::oid DESC LIMIT 1),
+     eq(l, r) AS (SELECT o.amoplefttype, o.amoprighttype FROM pg_amop o JOIN opc ON o.amopfamily = opc.opcfamily WHERE o.amopstrategy = 3)
+     SELECT (EXISTS (SELECT 1 FROM pg_cast WHERE castsource = $1::int8::oid AND casttarget = $2::int8::oid AND castmethod = 'b')
+             AND EXISTS (SELECT 1 FROM pg_cast WHERE castsource = $2::int8::oid AND casttarget = $1::int8::oid AND castmethod = 'b'))
+         OR EXISTS (SELECT 1 FROM opc
+                     WHERE (EXISTS (SELECT 1 FROM eq WHERE l = opc.opcintype AND r = $1::int8::oid) AND EXISTS (SELECT 1 FROM eq WHERE l = $1::int8::oid AND r = $1::int8::oid))
+                        OR opc.opcintype = $1::int8::oid
+                        OR EXISTS (SELECT 1 FROM pg_cast WHERE castsource = $1::int8::oid AND casttarget = opc.opcintype AND castcontext = 'i')) AS ok`,
     [a, b],
   );
   return r.rows[0].ok;

@@ -16,6 +16,7 @@ import { inTx, progressOf, runActions, singleStatements } from '../ops/exec.js';
 import { foreignKeyName } from '../ops/names.js';
 import { addNotValidThenValidate } from '../ops/not-valid.js';
 import { hasPhrase, sqlWords, volatileCalls } from '../ops/sql-text.js';
+import { plannedColumnType } from '../ops/planned-column-type.js';
 import { orphanViolations } from '../ops/violations.js';
 import type { Action, Description, ReadContext, StepContext, StepKind } from './step-kind.js';
 
@@ -101,30 +102,40 @@ async function volatileInDefault(ctx: StepContext, expr: string): Promise<string
   return r.map((x) => x.proname);
 }
 
+/** A refusal naming the plan, phase, step and field. */
+function refusal(ctx: ReadContext, field: string, message: string, hint?: string): StepFailedError {
+  return new StepFailedError(ctx.step.id, `plan "${ctx.plan.id}": ${formatIssue({ phase: ctx.step.phase, stepId: ctx.step.id, field, message })}`, hint);
+}
+
 /**
- * Refuse a referencing column whose type differs from the referenced one, naming the plan, the step,
- * its `type` field and both types. `upFront` (the pre-flight, before the run's first step): a
- * referenced table or column that does not exist yet — an earlier step of the plan creates it — is
- * not an error here; the check runs again when the step itself runs.
+ * Pre-flight, before the run's first step: refuse a column type that does not match the referenced
+ * column's — as the database has it, or as the earlier step of the plan that creates it declares it
+ * (seed 001: a text customer_id pointing at the uuid id of a table the same plan creates). When the
+ * referenced type cannot be known yet (a raw `sql` step creates it), the check waits for the step.
  */
-async function checkReferenceType(ctx: ReadContext, o: Options, upFront: boolean): Promise<void> {
+async function preflightReference(ctx: ReadContext, o: Options): Promise<void> {
   const r = o.references!;
-  const refuse = (field: string, message: string, hint?: string) =>
-    new StepFailedError(ctx.step.id, `plan "${ctx.plan.id}": ${formatIssue({ phase: ctx.step.phase, stepId: ctx.step.id, field, message })}`, hint);
+  const ref = await plannedColumnType(ctx.db.pool, ctx.plan, ctx.step, r.table, r.column);
+  if (!ref) return;
+  const mine = await resolveTypeName(ctx.db.pool, o.type.trim());
+  if (mine && !(await typesMatch(ctx.db.pool, mine.oid, ref.oid))) {
+    const made = ref.stepId ? ` (as step "${ref.stepId}" creates it)` : '';
+    throw refusal(ctx, 'type', `${displayRelation(o.table)}.${o.column} would be ${mine.name} but references ${displayRelation(r.table)}.${r.column}, which is ${ref.type}${made}: the types must match`,
+      `Declare the column as ${ref.type} (or convert one side first); nothing was applied: the run stopped before its first step.`);
+  }
+}
+
+/** When the step runs: the referenced table and column exist, and the types match. */
+async function checkReferenceType(ctx: ReadContext, o: Options): Promise<void> {
+  const r = o.references!;
   const parent = await resolveTable(ctx.db.pool, r.table);
-  if (!parent) {
-    if (upFront) return;
-    throw refuse('references.table', `referenced table ${displayRelation(r.table)} does not exist`);
-  }
+  if (!parent) throw refusal(ctx, 'references.table', `referenced table ${displayRelation(r.table)} does not exist`);
   const pc = await findColumn(ctx.db.pool, parent.oid, r.column);
-  if (!pc) {
-    if (upFront) return;
-    throw refuse('references.column', `referenced table ${displayRelation(r.table)} has no column "${r.column}"`);
-  }
+  if (!pc) throw refusal(ctx, 'references.column', `referenced table ${displayRelation(r.table)} has no column "${r.column}"`);
   const mine = await resolveTypeName(ctx.db.pool, o.type.trim());
   if (mine && !(await typesMatch(ctx.db.pool, mine.oid, pc.baseTypeOid))) {
-    throw refuse('type', `${displayRelation(o.table)}.${o.column} would be ${mine.name} but references ${displayRelation(r.table)}.${r.column}, which is ${pc.type}: the types must match`,
-      `Declare the column as ${pc.type} (or convert one side first); nothing was changed.`);
+    throw refusal(ctx, 'type', `${displayRelation(o.table)}.${o.column} would be ${mine.name} but references ${displayRelation(r.table)}.${r.column}, which is ${pc.type}: the types must match`,
+      `Declare the column as ${pc.type} (or convert one side first), then run again; this step changed nothing.`);
   }
 }
 
@@ -146,7 +157,7 @@ export const kind = {
   describe,
   describeDown,
   async preflight(ctx, o) {
-    if (o.references) await checkReferenceType(ctx, o, true);
+    if (o.references) await preflightReference(ctx, o);
   },
   async apply(ctx, o) {
     const d = await describe(ctx, o);
@@ -172,7 +183,7 @@ export const kind = {
       });
       return { recorded: true };
     }
-    await checkReferenceType(ctx, o, false);
+    await checkReferenceType(ctx, o);
     const fk = fkActions(o);
     await addNotValidThenValidate(ctx, {
       table: o.table,

@@ -14,6 +14,7 @@ import { addConstraintNotValid, dropConstraint, foreignKeyClause, validateConstr
 import { progressOf, runActions, singleStatements } from '../ops/exec.js';
 import { foreignKeyName } from '../ops/names.js';
 import { addNotValidThenValidate } from '../ops/not-valid.js';
+import { plannedColumnType, type KnownColumnType } from '../ops/planned-column-type.js';
 import { orphanViolations } from '../ops/violations.js';
 import type { Description, ReadContext, StepKind } from './step-kind.js';
 
@@ -54,30 +55,46 @@ async function describeDown(ctx: ReadContext, o: Options): Promise<Description> 
   return singleStatements(ctx, { actions: [dropConstraint(o.table, constraintName(o))] });
 }
 
+/** A refusal naming the plan, phase, step and field. */
+function refusal(ctx: ReadContext, field: string, m: string, hint: string): StepFailedError {
+  return new StepFailedError(ctx.step.id, `plan "${ctx.plan.id}": ${formatIssue({ phase: ctx.step.phase, stepId: ctx.step.id, field, message: m })}`, hint);
+}
+
+/** The refusal of a pair of column types PostgreSQL would not accept for a foreign key. */
+function mismatch(ctx: ReadContext, o: Options, i: number, mine: string, theirs: string, hint: string): StepFailedError {
+  return refusal(ctx, 'columns', `${displayRelation(o.table)}.${o.columns[i]} is ${mine} but ${displayRelation(o.references.table)}.${o.references.columns[i]} is ${theirs}: a foreign key needs matching types`, hint);
+}
+
 /**
- * Both tables and columns exist, and each pair of column types matches; otherwise refuse, naming the
- * plan, the step, the field and both types. `upFront` (the pre-flight, before the run's first step):
- * a table or column that does not exist yet — an earlier step of the plan creates it — is not an
- * error here; the check runs again when the step itself runs.
+ * Pre-flight, before the run's first step: each pair of column types matches, the types taken from
+ * the database or, for a table or column an earlier step of the plan creates, from that step's
+ * definition. A pair whose type cannot be known yet (a raw `sql` step creates it) waits for the step.
  */
-async function checkColumns(ctx: ReadContext, o: Options, upFront: boolean): Promise<void> {
-  const fail = (field: string, m: string, hint?: string) =>
-    new StepFailedError(ctx.step.id, `plan "${ctx.plan.id}": ${formatIssue({ phase: ctx.step.phase, stepId: ctx.step.id, field, message: m })}`, hint ?? 'Nothing was changed.');
+async function preflightColumns(ctx: ReadContext, o: Options): Promise<void> {
+  for (let i = 0; i < o.columns.length; i++) {
+    const c = await plannedColumnType(ctx.db.pool, ctx.plan, ctx.step, o.table, o.columns[i]);
+    const p = c && (await plannedColumnType(ctx.db.pool, ctx.plan, ctx.step, o.references.table, o.references.columns[i]));
+    if (!c || !p || (await typesMatch(ctx.db.pool, c.oid, p.oid))) continue;
+    const made = (t: KnownColumnType) => (t.stepId ? ` (as step "${t.stepId}" creates it)` : '');
+    throw mismatch(ctx, o, i, c.type + made(c), p.type + made(p),
+      `Declare both columns with the same type (or convert one side first); nothing was applied: the run stopped before its first step.`);
+  }
+}
+
+/** When the step runs: both tables and columns exist, and each pair of column types matches. */
+async function checkColumns(ctx: ReadContext, o: Options): Promise<void> {
+  const fail = (field: string, m: string) => refusal(ctx, field, m, 'Create it first (or fix the name), then run again; this step changed nothing.');
   const child = await resolveTable(ctx.db.pool, o.table);
-  if (!child && upFront) return;
   if (!child) throw fail('table', `table ${displayRelation(o.table)} does not exist`);
   const parent = await resolveTable(ctx.db.pool, o.references.table);
-  if (!parent && upFront) return;
   if (!parent) throw fail('references.table', `referenced table ${displayRelation(o.references.table)} does not exist`);
   for (let i = 0; i < o.columns.length; i++) {
     const c = await findColumn(ctx.db.pool, child.oid, o.columns[i]);
     const p = await findColumn(ctx.db.pool, parent.oid, o.references.columns[i]);
-    if ((!c || !p) && upFront) continue;
     if (!c) throw fail('columns', `table ${displayRelation(o.table)} has no column "${o.columns[i]}"`);
     if (!p) throw fail('references.columns', `referenced table ${displayRelation(o.references.table)} has no column "${o.references.columns[i]}"`);
     if (!(await typesMatch(ctx.db.pool, c.baseTypeOid, p.baseTypeOid))) {
-      throw fail('columns', `${displayRelation(o.table)}.${o.columns[i]} is ${c.type} but ${displayRelation(o.references.table)}.${o.references.columns[i]} is ${p.type}: a foreign key needs matching types`,
-        'Convert one side first (e.g. a backfill into a new column of the right type); nothing was changed.');
+      throw mismatch(ctx, o, i, c.type, p.type, 'Convert one side first (e.g. a backfill into a new column of the right type), then run again; this step changed nothing.');
     }
   }
 }
@@ -97,12 +114,12 @@ export const kind = {
   describeDown,
   async preflight(ctx, o) {
     // Resumed after the constraint was added: apply does not check again, neither does this.
-    if ((await progressOf(ctx))?.constraint !== constraintName(o)) await checkColumns(ctx, o, true);
+    if ((await progressOf(ctx))?.constraint !== constraintName(o)) await preflightColumns(ctx, o);
   },
   async apply(ctx, o) {
     await describe(ctx, o);
     const name = constraintName(o);
-    if (ctx.progress?.constraint !== name) await checkColumns(ctx, o, false);
+    if (ctx.progress?.constraint !== name) await checkColumns(ctx, o);
     const a = actions(o);
     await addNotValidThenValidate(ctx, {
       table: o.table,

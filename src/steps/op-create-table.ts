@@ -1,14 +1,17 @@
 /**
  * `op.createTable({ id, table, columns, primaryKey? })` — creates a table in one short lock-safe
  * transaction that also records the step's completion. `columns` maps each (quoted) name to its
- * SQL type and constraints, used as written. Down: `DROP TABLE IF EXISTS`. See docs/steps/op-create-table.md.
+ * SQL type and constraints, used as written; an inline `REFERENCES` whose type does not match the
+ * referenced column is refused before the run's first step. Down: `DROP TABLE IF EXISTS`. See docs/steps/op-create-table.md.
  */
 import { z } from 'zod';
 import { displayRelation, quoteIdent, quoteRelation } from '../db/ident.js';
-import { StepFailedError } from '../errors.js';
+import { formatIssue, StepFailedError } from '../errors.js';
 import { common, ident, identList, relation, sqlText } from '../plan/fields.js';
-import { resolveTable } from '../ops/catalog.js';
+import { resolveTable, resolveTypeName, typesMatch } from '../ops/catalog.js';
+import { parseColumnDef } from '../ops/column-def.js';
 import { inTx, progressOf, runActions, singleStatements } from '../ops/exec.js';
+import { plannedColumnType } from '../ops/planned-column-type.js';
 import { hasPhrase, sqlWords } from '../ops/sql-text.js';
 import type { Action, Description, ReadContext, StepKind } from './step-kind.js';
 
@@ -48,6 +51,28 @@ async function describeDown(ctx: ReadContext, o: Options): Promise<Description> 
   return singleStatements(ctx, { actions: [dropAction(o)] });
 }
 
+/**
+ * Pre-flight, before the run's first step: each column whose definition holds `REFERENCES` must have
+ * the referenced column's type — as the database has it, or as the earlier step of the plan (or this
+ * one, for a self-reference) declares it. Seed 001: a text `job_id REFERENCES "Job" (id)` with a
+ * uuid id. A type that cannot be known yet (a raw `sql` step creates it) is left to PostgreSQL.
+ */
+async function preflightReferences(ctx: ReadContext, o: Options): Promise<void> {
+  for (const [name, definition] of Object.entries(o.columns)) {
+    if (!sqlWords(definition).includes('REFERENCES')) continue;
+    const def = await parseColumnDef(definition);
+    if (!def?.references) continue;
+    const mine = await resolveTypeName(ctx.db.pool, def.type);
+    const ref = mine && (await plannedColumnType(ctx.db.pool, ctx.plan, ctx.step, def.references.table, def.references.column));
+    if (!mine || !ref || (await typesMatch(ctx.db.pool, mine.oid, ref.oid))) continue;
+    const target = `${displayRelation(def.references.table)}.${ref.column}`;
+    const made = ref.stepId && ref.stepId !== ctx.step.id ? ` (as step "${ref.stepId}" creates it)` : '';
+    const message = `${displayRelation(o.table)}.${name} would be ${mine.name} but references ${target}, which is ${ref.type}${made}: the types must match`;
+    throw new StepFailedError(ctx.step.id, `plan "${ctx.plan.id}": ${formatIssue({ phase: ctx.step.phase, stepId: ctx.step.id, field: `columns.${name}`, message })}`,
+      `Declare "${name}" as ${ref.type} (or convert one side first); nothing was applied: the run stopped before its first step.`);
+  }
+}
+
 export const kind = {
   kind: 'op.createTable',
   category: 'op',
@@ -65,6 +90,10 @@ export const kind = {
   },
   describe,
   describeDown,
+  async preflight(ctx, o) {
+    if ((await progressOf(ctx))?.created) return;
+    await preflightReferences(ctx, o);
+  },
   async apply(ctx, o) {
     const d = await describe(ctx, o);
     if (await resolveTable(ctx.db.pool, o.table)) {

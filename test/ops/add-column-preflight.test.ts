@@ -2,7 +2,8 @@
  * Refused before anything runs (SPEC §2): a referencing column whose type differs from the
  * referenced one (seed 001: uuid ids, a text customer_id) stops the run before its first step, not
  * when its own step comes up after earlier steps were applied. Also for op.addForeignKey, in dry
- * runs, and not when an earlier step of the plan creates the referenced table.
+ * runs, and when an earlier step of the plan creates the referenced table or column (its type is
+ * taken from that step's definition).
  */
 import { beforeAll, describe, expect, it } from 'vitest';
 import { createTestDatabase, query } from '../helpers/db.js';
@@ -82,14 +83,16 @@ describe('pre-flight: foreign key types', () => {
     expect(await columns('Invoice')).toEqual(['id', 'customer_ref']);
   });
 
-  it('a referenced table or column an earlier step creates is checked when its step runs, not up front', async () => {
+  it('a referenced table or column an earlier step creates is checked up front from that step, and matching types run', async () => {
     const p = await plan({
       id: 'creates-parent',
       expand: [
-        op.createTable({ id: 'account', table: 'Account', columns: { id: 'bigint PRIMARY KEY' } }),
-        op.addColumn({ id: 'customer-account', table: 'Customer', column: 'account_id', type: 'bigint', references: { table: 'Account', column: 'id' } }),
+        op.createTable({ id: 'account', table: 'Account', columns: { id: 'bigint PRIMARY KEY', ref: 'UUID' } }),
+        op.addColumn({ id: 'customer-account', table: 'Customer', column: 'account_id', type: 'int8', references: { table: 'Account', column: 'id' } }),
         op.addColumn({ id: 'customer-code', table: 'Customer', column: 'code', type: 'text' }),
         op.addUnique({ id: 'customer-code-unique', table: 'Customer', columns: ['code'] }),
+        op.addUnique({ id: 'account-ref-unique', table: 'Account', columns: ['ref'] }),
+        op.addColumn({ id: 'job-account-ref', table: 'Job', column: 'account_ref', type: 'uuid', references: { table: 'Account', column: 'ref' } }),
         op.addColumn({ id: 'job-code', table: 'Job', column: 'customer_code', type: 'text' }),
       ],
       contract: [op.addForeignKey({ id: 'job-customer-code', table: 'Job', columns: ['customer_code'], references: { table: 'Customer', columns: ['code'] } })],
@@ -98,11 +101,12 @@ describe('pre-flight: foreign key types', () => {
     expect(r.exitCode, r.message).toBe(0);
     expect(await query(url, `SELECT conname FROM pg_constraint WHERE conrelid IN ('"Customer"'::regclass, '"Job"'::regclass) AND contype = 'f' ORDER BY 1`)).toEqual([
       { conname: 'Customer_account_id_fkey' },
+      { conname: 'Job_account_ref_fkey' },
       { conname: 'Job_customer_code_fkey' },
     ]);
   });
 
-  it('an earlier step of the plan that creates the referenced table with another type still fails, when its step runs', async () => {
+  it('op.addColumn: the referenced table is created by an earlier op.createTable with another type: refused before the first step', async () => {
     const p = await plan({
       id: 'creates-parent-text',
       expand: [
@@ -112,8 +116,49 @@ describe('pre-flight: foreign key types', () => {
     });
     const r = await run(url, p);
     expect(r.exitCode).toBe(1);
-    expect(r.message).toContain('Job.region_id would be integer but references Region.code, which is text');
-    expect(r.steps.map((s) => [s.stepId, s.outcome])).toEqual([['region', 'applied']]);
+    expect(r.message).toBe('plan "creates-parent-text": expand › step "job-region" › type: Job.region_id would be integer but references Region.code, which is text (as step "region" creates it): the types must match');
+    expect(r.hint).toContain('Declare the column as text');
+    expect(r.events.some((e) => e.type === 'step.start')).toBe(false);
+    expect(await query(url, `SELECT to_regclass('"Region"') IS NULL AS absent`)).toEqual([{ absent: true }]);
     expect(await columns('Job')).not.toContain('region_id');
+    expect(await query(url, `SELECT step_id, attempts FROM tidemark.steps WHERE plan_id = 'creates-parent-text' ORDER BY position`)).toEqual([
+      { step_id: 'region', attempts: 0 },
+      { step_id: 'job-region', attempts: 0 },
+    ]);
+  });
+
+  it('op.addColumn: the referenced column is added by an earlier op.addColumn with another type: refused up front, also in a dry run', async () => {
+    const p = await plan({
+      id: 'adds-parent-column',
+      expand: [
+        op.addColumn({ id: 'lead-ext', table: 'Lead', column: 'ext_id', type: 'bigint' }),
+        op.addUnique({ id: 'lead-ext-unique', table: 'Lead', columns: ['ext_id'] }),
+        op.addColumn({ id: 'job-lead-ext', table: 'Job', column: 'lead_ext_id', type: 'text', references: { table: 'Lead', column: 'ext_id' } }),
+      ],
+    });
+    const dry = await runPlan(p, { databaseUrl: url, dryRun: true });
+    const r = await run(url, p);
+    expect(r.exitCode).toBe(1);
+    expect(r.message).toContain('step "job-lead-ext" › type: Job.lead_ext_id would be text but references Lead.ext_id, which is bigint (as step "lead-ext" creates it)');
+    expect(dry.exitCode).toBe(1);
+    expect(dry.message).toBe(r.message);
+    expect(await columns('Lead')).toEqual(['id', 'email']);
+  });
+
+  it('op.addForeignKey: both columns created by earlier steps with different types: refused before the first step', async () => {
+    const p = await plan({
+      id: 'fk-planned-both',
+      expand: [
+        op.createTable({ id: 'shop', table: 'Shop', columns: { id: 'uuid PRIMARY KEY' } }),
+        op.addColumn({ id: 'job-shop', table: 'Job', column: 'shop_id', type: 'text' }),
+      ],
+      contract: [op.addForeignKey({ id: 'job-shop-fk', table: 'Job', columns: ['shop_id'], references: { table: 'Shop', columns: ['id'] } })],
+    });
+    const r = await run(url, p);
+    expect(r.exitCode).toBe(1);
+    expect(r.message).toBe('plan "fk-planned-both": contract › step "job-shop-fk" › columns: Job.shop_id is text (as step "job-shop" creates it) but Shop.id is uuid (as step "shop" creates it): a foreign key needs matching types');
+    expect(r.events.some((e) => e.type === 'step.start')).toBe(false);
+    expect(await query(url, `SELECT to_regclass('"Shop"') IS NULL AS absent`)).toEqual([{ absent: true }]);
+    expect(await columns('Job')).not.toContain('shop_id');
   });
 });
