@@ -79,7 +79,7 @@ describe('seed 001: Batch 1 + Batch 2 as one plan, through the CLI', () => {
   it('run: Batch 1 and the backfills apply; the proof catches the shared placeholder emails and the contract does not start', async () => {
     const r = await tm('run', PLAN);
     expect(r.code, r.stdout + r.stderr).toBe(1);
-    expect(r.stdout).toMatch(/^customer-email-unique\s+✗\s+2 \(expected: 0\)/m);
+    expect(r.stdout).toMatch(/^customer-email-unique\s+✗\s+duplicate \(email\) in "Customer": 2 \(expected: 0\)/m);
     expect(r.stdout).toContain('2 value(s) of email appear more than once in Customer (78 rows)');
     expect(r.stdout).toContain('noemail@junkquote.com');
     expect(r.stdout).toMatch(/^leads-without-phone\s+⚠/m);
@@ -173,7 +173,7 @@ describe('seed 001: Batch 1 + Batch 2 as one plan, through the CLI', () => {
   it('verify prints the proof, one line per check beginning with its id (exit 0); a second run is a no-op', async () => {
     const v = await tm('verify', PLAN);
     expect(v.code, v.stdout + v.stderr).toBe(0);
-    expect(v.stdout).toMatch(/^prisma-baseline\s+✓\s+applied 2025-10-28T14:10:01.000Z/m);
+    expect(v.stdout).toMatch(/^prisma-baseline\s+✓\s+prisma migration \S+ applied: applied 2025-10-28T14:10:01.000Z/m);
     for (const id of ['health-check', 'customer-id-columns', 'constraints-validated', 'indexes-valid', 'leads-unchanged', 'jobs-unchanged',
       'one-customer-per-phone', 'customer-phone-set', 'customer-phone-unique', 'customer-email-unique', 'lead-linked-to-its-customer',
       'job-linked-to-its-lead-customer', 'lead-customer-fk', 'job-customer-fk', 'one-conversation-per-lead-channel',
@@ -263,33 +263,38 @@ describe('seed 001: the UUID-vs-TEXT mistake inside the wave itself', () => {
   }
   const publicTables = async (db: string) => Number((await query(db, `SELECT count(*)::int AS n FROM pg_tables WHERE schemaname = 'public'`))[0].n);
 
-  // GAP (reported, not fixed here: src/ is not this test's to change). Seed 001's own mistake was a TEXT
-  // column pointing at a UUID key of a table the SAME migration creates. op.addColumn's pre-flight skips a
-  // referenced table that does not exist yet (src/steps/op-add-column.ts, checkReferenceType `upFront`),
-  // and op.createTable has no pre-flight for inline REFERENCES, so the steps before the bad one are applied
-  // first. These tests pin today's behaviour; when the pre-flight learns the types an earlier createTable
-  // declares, flip them to "exit 1 and 8 public tables".
-  it('GAP: Lead.customer_id as text → Customer.id (uuid, created by the same plan) is refused only when its step runs', async () => {
+  // Seed 001's own mistake was a TEXT column pointing at a UUID key — of a table the SAME migration
+  // creates, or of an existing table through op.createTable's inline REFERENCES. Both are refused by
+  // the pre-flight before the run's first step (the type of a plan-created column is read from the
+  // step that creates it): the database keeps its 8 tables, and a dry run refuses the same way.
+  it('Lead.customer_id as text → Customer.id (uuid, created by the same plan) is refused before anything runs', async () => {
     const { file, db } = await variant('seed-001-text-fk',
       `op.addColumn({ id: 'lead-customer-id', table: 'Lead', column: 'customer_id', type: 'uuid'`,
       `op.addColumn({ id: 'lead-customer-id', table: 'Lead', column: 'customer_id', type: 'text'`);
+    const refusal = 'expand › step "lead-customer-id" › type: Lead.customer_id would be text but references Customer.id, which is uuid (as step "customer-table" creates it): the types must match';
+    const dry = await cli(['run', file, '--dry-run', '--database-url', db], { timeoutMs: SLOW });
+    expect(dry.code, dry.stdout + dry.stderr).toBe(1);
+    expect(dry.stdout + dry.stderr).toContain(refusal);
     const r = await cli(['run', file, '--database-url', db], { timeoutMs: SLOW });
     expect(r.code).toBe(1);
-    expect(r.stdout + r.stderr).toContain('step "lead-customer-id" › type: Lead.customer_id would be text but references Customer.id, which is uuid');
-    expect(await publicTables(db)).toBe(15); // the enum and the 7 tables before it were applied
+    expect(r.stdout + r.stderr).toContain(refusal);
+    expect(r.stdout + r.stderr).toContain('Declare the column as uuid');
+    expect(await publicTables(db)).toBe(8); // nothing applied: not the enum, not the 7 tables before it
+    expect(Number((await query(db, `SELECT count(*)::int AS n FROM tidemark.steps WHERE plan_id = 'seed-001-text-fk' AND attempts > 0`))[0].n)).toBe(0);
   }, SLOW);
 
-  it('GAP: JobItem.job_id as text REFERENCES "Job" (uuid, an existing table) passes dry-run and lint, and fails mid-run', async () => {
+  it('JobItem.job_id as text REFERENCES "Job" (uuid, an existing table) is refused by the dry run and before the run\'s first step', async () => {
     const { file, db } = await variant('seed-001-text-inline',
       `job_id: 'uuid NOT NULL REFERENCES "Job" (id) ON DELETE CASCADE',\n        description`,
       `job_id: 'text NOT NULL REFERENCES "Job" (id) ON DELETE CASCADE',\n        description`);
+    const refusal = 'expand › step "job-item-table" › columns.job_id: JobItem.job_id would be text but references Job.id, which is uuid: the types must match';
     const dry = await cli(['run', file, '--dry-run', '--database-url', db], { timeoutMs: SLOW });
-    expect(dry.code).toBe(0);
-    const lint = await cli(['lint', file, '--database-url', db], { timeoutMs: SLOW });
-    expect(lint.code).toBe(0);
+    expect(dry.code).toBe(1);
+    expect(dry.stdout + dry.stderr).toContain(refusal);
     const r = await cli(['run', file, '--database-url', db], { timeoutMs: SLOW });
     expect(r.code).toBe(1);
-    expect(r.stdout + r.stderr).toContain('incompatible types: text and uuid');
-    expect(await publicTables(db)).toBe(13); // Customer … MemoryNote were created before job-item-table failed
+    expect(r.stdout + r.stderr).toContain(refusal);
+    expect(r.stdout + r.stderr).not.toContain('SQLSTATE 42804');
+    expect(await publicTables(db)).toBe(8); // Customer … MemoryNote were not created either
   }, SLOW);
 });
