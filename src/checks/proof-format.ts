@@ -54,7 +54,7 @@ export function checkLines(r: CheckOutcome, idWidth: number, o: ProofFormatOptio
   const c = pc.createColors(o.color);
   const paint = r.status === 'pass' ? c.green : r.status === 'warn' ? c.yellow : r.status === 'superseded' ? c.dim : c.red;
   const indent = ' '.repeat(idWidth + 5);
-  const label = r.title && r.title !== r.stepId ? `${r.title}: ` : '';
+  const label = r.title && r.title !== r.stepId ? `${r.title}: ` : r.what ? `${r.what}: ` : '';
   let text: string;
   if (r.status === 'superseded') text = `${label}superseded — ${r.message ?? ''}`;
   else if (r.error) text = `${label}${r.message ?? 'the check could not run'}`;

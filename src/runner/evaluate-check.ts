@@ -16,6 +16,7 @@ import type { CheckKind, CheckResult, ReadContext } from '../steps/step-kind.js'
 import { stepKind } from '../steps/registry.js';
 import { readContext, type Session } from './context.js';
 import type { CheckOutcome } from './events.js';
+import { checkWhat } from '../checks/what.js';
 
 /** A relation as one comparable string: `public` is where unqualified names live. */
 function relKey(rel: RelationName): string {
@@ -122,16 +123,16 @@ export async function evaluateCheck(s: Session, step: PlannedStep, runId: number
   let out: CheckOutcome;
   const sup = supersededBy(s, step);
   if (sup) {
-    out = { stepId: step.id, kind: step.kind, title: step.title, status: 'superseded', actual: null, expected: null, sample: [], message: `what it checks was removed by applied step "${sup}"` };
+    out = { stepId: step.id, kind: step.kind, title: step.title, ...whatOf(step), status: 'superseded', actual: null, expected: null, sample: [], message: `what it checks was removed by applied step "${sup}"` };
   } else {
     try {
       const r = await evaluateKind(s, step, kind, readContext(s, step));
       const status = r.status === 'fail' && severity === 'warn' ? 'warn' : r.status;
-      out = { stepId: step.id, kind: step.kind, title: step.title, status, actual: r.actual, expected: r.expected, sample: r.sample, message: r.message, distribution: r.distribution };
+      out = { stepId: step.id, kind: step.kind, title: step.title, ...whatOf(step), status, actual: r.actual, expected: r.expected, sample: r.sample, message: r.message, distribution: r.distribution };
     } catch (e) {
       // Not a fifth status: a failure (a warning under severity 'warn') that says it could not run.
       const msg = (e as Error).message;
-      out = { stepId: step.id, kind: step.kind, title: step.title, status: severity === 'warn' ? 'warn' : 'fail', actual: null, expected: null, sample: [], message: couldNotRunMessage(msg), error: true };
+      out = { stepId: step.id, kind: step.kind, title: step.title, ...whatOf(step), status: severity === 'warn' ? 'warn' : 'fail', actual: null, expected: null, sample: [], message: couldNotRunMessage(msg), error: true };
     }
   }
   out.durationMs = performance.now() - started;
@@ -149,4 +150,10 @@ export async function evaluateCheck(s: Session, step: PlannedStep, runId: number
 /** True when a result fails the proof (a check that could not run is a failure; warnings and superseded are not). */
 export function isFailure(r: CheckOutcome): boolean {
   return r.status === 'fail';
+}
+
+/** `{ what }` for a check's outcome, when its kind has words for it. */
+function whatOf(step: PlannedStep): { what?: string } {
+  const what = checkWhat(step.kind, step.options as Record<string, unknown>);
+  return what ? { what } : {};
 }

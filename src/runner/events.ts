@@ -9,6 +9,8 @@ export interface CheckOutcome {
   stepId: string;
   kind: string;
   title: string;
+  /** What it measures in a few words (from its options), shown when the plan gave no title. */
+  what?: string;
   status: 'pass' | 'fail' | 'warn' | 'superseded';
   actual: unknown;
   expected: unknown;

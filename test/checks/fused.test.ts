@@ -51,7 +51,7 @@ function session(plan: Plan, applied: string[] = []): Session {
   };
 }
 
-const strip = (r: CheckOutcome) => ({ ...r, durationMs: undefined });
+const strip = (r: CheckOutcome) => ({ ...r, durationMs: undefined, what: undefined });
 
 const validate = [
   check.noNulls({ id: 'org-set', table: 'Message', column: 'orgId' }),

@@ -77,9 +77,9 @@ describe('verify through the renderer', () => {
     expect(r.exitCode).toBe(1);
     const first = lines.findIndex((l) => l.startsWith('kind-set'));
     expect(first).toBeGreaterThan(0);
-    expect(lines[first]).toMatch(/^kind-set +✗ {2}1 \(expected: 0\)$/);
+    expect(lines[first]).toMatch(/^kind-set +✗ {2}rp_thread\.kind NULL: 1 \(expected: 0\)$/);
     const dist = lines.findIndex((l) => l.startsWith('by-kind'));
-    expect(lines[dist]).toMatch(/^by-kind +✓ {2}2 value\(s\), 3 row\(s\)$/);
+    expect(lines[dist]).toMatch(/^by-kind +✓ {2}rp_thread\.kind by value: 2 value\(s\), 3 row\(s\)$/);
     // Everything between the first check line and the verdict is a check line or indented under one.
     const verdict = lines.findIndex((l) => l.startsWith('❌'));
     for (const l of lines.slice(first, verdict).filter(Boolean)) expect(l.startsWith('kind-set') || l.startsWith('by-kind') || /^ {4,}\S/.test(l), l).toBe(true);

@@ -79,7 +79,7 @@ describe('seed 001: Batch 1 + Batch 2 as one plan, through the CLI', () => {
   it('run: Batch 1 and the backfills apply; the proof catches the shared placeholder emails and the contract does not start', async () => {
     const r = await tm('run', PLAN);
     expect(r.code, r.stdout + r.stderr).toBe(1);
-    expect(r.stdout).toMatch(/^customer-email-unique\s+✗\s+duplicate \(email\) in "Customer": 2 \(expected: 0\)/m);
+    expect(r.stdout).toMatch(/^customer-email-unique\s+✗\s+duplicate \(email\) in Customer: 2 \(expected: 0\)/m);
     expect(r.stdout).toContain('2 value(s) of email appear more than once in Customer (78 rows)');
     expect(r.stdout).toContain('noemail@junkquote.com');
     expect(r.stdout).toMatch(/^leads-without-phone\s+⚠/m);
