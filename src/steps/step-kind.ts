@@ -149,7 +149,8 @@ export interface StepKind<O extends StepCommon = StepCommon> {
    * refused before anything is applied: the runner calls it for every pending step of the run's
    * range before the first step runs (dry runs included). Throw a TidemarkError naming the plan,
    * step and field. An object that does not exist yet (an earlier step of the plan creates it) is
-   * not an error here: skip that check silently; `apply` makes it when the step runs.
+   * checked against that step's definition when it can be known (src/ops/planned-column-type.ts),
+   * and skipped silently when it cannot (a raw `sql` step creates it): `apply` checks it then.
    */
   preflight?(ctx: ReadContext, opts: O): Promise<void>;
 }
