@@ -10,6 +10,7 @@ import { StepFailedError } from '../errors.js';
 import type { RelationName } from '../plan/types.js';
 import type { Description, DryRunReport, ReadContext, StepContext, StepOutcome } from '../steps/step-kind.js';
 import { countMatching, creators, pendingExpand, prepare, sampleRows, show } from './dry-run.js';
+import { countTransformed, producedText } from './dry-run-transform.js';
 import { batchSettings, runBackfill } from './engine.js';
 import { conflictClause, insertWork, type InsertSpec, type OnConflict } from './insert-work.js';
 import { columnTypes, KeyProblem, resolveKey, resolveTable, type KeyInfo, type TableInfo } from './key.js';
@@ -124,10 +125,18 @@ export async function dryRunInsert(ctx: ReadContext, o: InsertOptions): Promise<
   const by = into ? [] : creators(pendingExpand(ctx), o.into);
   if (!into && !by.length) return { lines: [`${label}: would fail: ${displayRelation(o.into)} does not exist and no pending expand step creates it`], rows: null };
   const after = into ? '' : ` (${displayRelation(o.into)} is created by pending expand step ${by.map((x) => `"${x}"`).join(', ')}: after expand)`;
-  const lines = [o.values
-    ? `${label}: would insert ${o.onConflict ? 'up to ' : ''}${count.n} row(s) from ${count.n} source row(s)${o.where ? ` (where ${o.where})` : ''}${after}`
-    : `${label}: ${count.n} source row(s)${o.where ? ` (where ${o.where})` : ''} go to the transform, which returns the rows to insert${after}`];
+  const sourceRows = `${count.n} source row(s)${o.where ? ` (where ${o.where})` : ''}`;
+  const lines = [o.values ? `${label}: would insert ${o.onConflict ? 'up to ' : ''}${count.n} row(s) from ${sourceRows}${after}` : `${label}: ${sourceRows} go to the transform${after}`];
   if (!count.n) return { lines, rows: count.n };
+  if (o.transform && !o.perTenant && into) {
+    try {
+      const list = o.select ? [...new Set([...p.key.columns, ...o.select])].map((c) => `${p.table.sql}.${quoteIdent(c)}`).join(', ') : `${p.table.sql}.*`;
+      const t = await countTransformed(ctx, p, list, o.where, count.n, async (rows) => (((await o.transform!(rows)) ?? []) as unknown[]).length);
+      lines[0] = `${label}: would insert ${o.onConflict ? 'up to ' : ''}${producedText(t)} from ${sourceRows} (the transform's output, counted without writing)`;
+    } catch (e) {
+      lines.push(`  (the transform's output not counted: ${(e as Error).message})`);
+    }
+  }
   try {
     if (o.values) {
       const cols = Object.keys(o.values);

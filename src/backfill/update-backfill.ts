@@ -13,6 +13,7 @@ import { columnTypes, KeyProblem, resolveKey, resolveTable, type KeyInfo, type T
 import { missingColumns, refuse, runProbes, updateProbes } from './preflight.js';
 import { keyAsText, keyOfRow, showKey } from './range.js';
 import { rlsRefusal, rlsState, tenantWalk, type PerTenant } from './rls.js';
+import { countTransformed, producedText } from './dry-run-transform.js';
 import { installSyncTrigger, syncActions } from './sync-trigger.js';
 import type { ThrottleOptions } from './throttle.js';
 import { matchChanges, updateWork, type UpdateSpec } from './update-work.js';
@@ -132,6 +133,16 @@ export async function dryRunUpdate(ctx: ReadContext, o: UpdateOptions): Promise<
   const lines = [o.set ? `${label}: would change ${count.n} row(s)${o.where ? ` (where ${o.where})` : ''}` : `${label}: ${count.n} row(s) go to the transform${o.where ? ` (where ${o.where})` : ''}; it decides which change`];
   if (o.keepInSync) lines.push('would install a keepInSync trigger (removed by the contract phase)');
   if (o.perTenant || !count.n) return { lines, rows: count.n };
+  if (o.transform) {
+    try {
+      const spec: UpdateSpec = { stepId: o.id, scope: { table: p.table, key: p.key }, transform: o.transform, select: o.select, where: o.where, columnTypes: p.types };
+      const list = o.select ? [...new Set([...p.key.columns, ...o.select])].map((c) => `${p.table.sql}.${quoteIdent(c)}`).join(', ') : `${p.table.sql}.*`;
+      const t = await countTransformed(ctx, p, list, o.where, count.n, async (rows, textKeys) => matchChanges(spec, rows, textKeys, ((await o.transform!(rows)) ?? []) as Record<string, unknown>[]).length);
+      lines[0] = `${label}: would change ${producedText(t)} of ${count.n} read${o.where ? ` (where ${o.where})` : ''} (the transform's changes, counted without writing)`;
+    } catch (e) {
+      lines.push(`  (the transform's changes not counted: ${(e as Error).message})`);
+    }
+  }
   try {
     const key = p.key;
     if (o.set) {
