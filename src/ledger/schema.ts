@@ -229,6 +229,20 @@ CREATE TABLE {{schema}}.object_stats (
   at          timestamptz NOT NULL DEFAULT clock_timestamp()
 );
 `,
+  // 2: the statements each step attempt executed (src/ledger/statements.ts), for the report.
+  `
+CREATE TABLE {{schema}}.step_statements (
+  id          bigserial PRIMARY KEY,
+  plan_id     text NOT NULL,
+  step_id     text NOT NULL,
+  run_id      bigint,
+  outcome     text NOT NULL CHECK (outcome IN ('completed', 'failed')),
+  statements  jsonb NOT NULL,
+  omitted     int NOT NULL DEFAULT 0,
+  at          timestamptz NOT NULL DEFAULT clock_timestamp()
+);
+CREATE INDEX ON {{schema}}.step_statements (plan_id, step_id, id);
+`,
 ];
 
 /** The version a fully upgraded ledger has. */

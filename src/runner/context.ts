@@ -7,9 +7,10 @@ import type { Db } from '../db/connection.js';
 import type { LockPolicy } from '../db/lock-policy.js';
 import { runWaiting, withLockRetry, type LockEvent } from '../db/lock-safe.js';
 import type { Ledger } from '../ledger/ledger.js';
+import { recordStatements, StatementLog } from '../ledger/statements.js';
 import type { Plan, PlannedStep } from '../plan/types.js';
 import type { Action, ReadContext, Settings, StepContext, StepOutcome } from '../steps/step-kind.js';
-import type { EventSink } from './events.js';
+import type { EventSink, TidemarkEvent } from './events.js';
 
 /** What every context shares within one command. */
 export interface Session {
@@ -43,7 +44,20 @@ export interface LockStats {
   lockWaitMs: number;
 }
 
-export function stepContext(s: Session & { ledger: Ledger }, step: PlannedStep, runId: number, progress: Record<string, unknown> | null, stats: LockStats): StepContext {
+/** A step context that also collects the statements the step announces, for the ledger. */
+export interface RecordingStepContext extends StepContext {
+  /** The statements announced so far in this attempt (`step.statement` events). */
+  statements: StatementLog;
+  /** Store this attempt's statements; pass the transaction client that records the completion. */
+  recordStatements(outcome: 'completed' | 'failed', client?: pg.PoolClient): Promise<void>;
+}
+
+export function stepContext(s: Session & { ledger: Ledger }, step: PlannedStep, runId: number, progress: Record<string, unknown> | null, stats: LockStats): RecordingStepContext {
+  const log = new StatementLog();
+  const emit = (e: TidemarkEvent) => {
+    if (e.type === 'step.statement' && e.stepId === step.id) log.announce(e.sql);
+    s.emit(e);
+  };
   const onEvent = (e: LockEvent) => {
     if (e.type === 'lock.retry') {
       stats.retries++;
@@ -51,23 +65,33 @@ export function stepContext(s: Session & { ledger: Ledger }, step: PlannedStep, 
     }
     s.emit({ ...e, stepId: step.id });
   };
-  const ctx: StepContext = {
+  const ctx: RecordingStepContext = {
     ...readContext(s, step),
     ledger: s.ledger,
     runId,
     progress,
+    statements: log,
+    async recordStatements(outcome, client) {
+      await recordStatements(s.ledger, s.plan.id, step.id, runId, outcome, await log.toRecord(outcome), client);
+    },
     async saveProgress(p, client) {
       ctx.progress = p;
       await s.ledger.saveProgress(s.plan.id, step.id, p, client);
     },
     async markCompleted(client, outcome) {
+      await ctx.recordStatements('completed', client);
       await s.ledger.markCompleted(s.plan.id, step, runId, { rowsAffected: outcome.rowsAffected ?? null, details: outcome.details, retries: stats.retries, lockWaitMs: stats.lockWaitMs }, client);
     },
-    tx<T>(what: string, fn: (client: pg.PoolClient) => Promise<T>) {
-      return withLockRetry(s.db, s.policy, { what, onEvent }, fn);
+    async tx<T>(what: string, fn: (client: pg.PoolClient) => Promise<T>) {
+      const r = await withLockRetry(s.db, s.policy, { what, onEvent }, fn);
+      log.settle();
+      return r;
     },
-    waiting(what, sql, params) {
-      return runWaiting(s.db, s.policy, { what, onEvent }, sql, params);
+    async waiting(what, sql, params) {
+      log.outsideTransaction(sql);
+      const r = await runWaiting(s.db, s.policy, { what, onEvent }, sql, params);
+      log.settle();
+      return r;
     },
     async execActions(actions: Action[], complete?: StepOutcome) {
       const groups: { tx: boolean; actions: Action[] }[] = [];
@@ -77,6 +101,7 @@ export function stepContext(s: Session & { ledger: Ledger }, step: PlannedStep, 
         if (last && last.tx && tx) last.actions.push(a);
         else groups.push({ tx, actions: [a] });
       }
+      for (let i = 0; i < actions.length; i++) emit({ type: 'step.statement', stepId: step.id, index: i, count: actions.length, sql: actions[i].sql });
       for (let g = 0; g < groups.length; g++) {
         const group = groups[g];
         const isLast = g === groups.length - 1;
@@ -87,11 +112,11 @@ export function stepContext(s: Session & { ledger: Ledger }, step: PlannedStep, 
           });
         } else {
           for (const a of group.actions) await ctx.waiting(`step "${step.id}"`, a.sql, a.params);
-          if (isLast && complete) await s.ledger.markCompleted(s.plan.id, step, runId, { rowsAffected: complete.rowsAffected ?? null, details: complete.details, retries: stats.retries, lockWaitMs: stats.lockWaitMs });
+          if (isLast && complete) await s.db.transaction((c) => ctx.markCompleted(c, complete));
         }
       }
     },
-    emit: s.emit,
+    emit,
   };
   return ctx;
 }

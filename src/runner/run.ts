@@ -253,13 +253,17 @@ async function applyStep(s: Session & { ledger: Ledger }, st: PlannedStep, state
     const out = await kind.apply(ctx, st.options);
     const durationMs = performance.now() - t;
     if (!out.recorded) {
-      await s.ledger.markCompleted(s.plan.id, st, runId, { rowsAffected: out.rowsAffected ?? null, details: out.details, durationMs, retries: stats.retries, lockWaitMs: stats.lockWaitMs });
+      await s.db.transaction(async (c) => {
+        await ctx.recordStatements('completed', c);
+        await s.ledger.markCompleted(s.plan.id, st, runId, { rowsAffected: out.rowsAffected ?? null, details: out.details, durationMs, retries: stats.retries, lockWaitMs: stats.lockWaitMs }, c);
+      });
     }
     s.appliedSteps.add(st.id);
     s.emit({ type: 'step.done', stepId: st.id, phase: st.phase, kind: st.kind, durationMs, rowsAffected: out.rowsAffected, notes: out.notes });
     return { stepId: st.id, phase: st.phase, kind: st.kind, outcome: 'applied', durationMs, rowsAffected: out.rowsAffected ?? null };
   } catch (e) {
     const err = asStepError(st, e);
+    await ctx.recordStatements('failed').catch(() => undefined);
     await s.ledger.markFailed(s.plan.id, st.id, runId, err.message, err instanceof StepFailedError ? err.details : undefined).catch(() => undefined);
     if (stats.retries) await s.ledger.addRetries(s.plan.id, st.id, stats.retries, stats.lockWaitMs).catch(() => undefined);
     s.emit({ type: 'step.failed', stepId: st.id, phase: st.phase, kind: st.kind, error: err.message, hint: err.hint });

@@ -7,6 +7,7 @@ import { resolve } from 'node:path';
 import { z } from 'zod';
 import { common } from '../plan/fields.js';
 import { runScripts, scriptActions } from './sql-runner.js';
+import { announceScripts } from './sql.js';
 import type { StepKind } from './step-kind.js';
 
 const paths = z.union([z.string().min(1), z.array(z.string().min(1)).min(1)]);
@@ -62,8 +63,9 @@ export const kind = {
     for (const s of texts) actions.push(...(await scriptActions(s, tx(o, noTransaction))));
     return { actions };
   },
-  apply(ctx, o) {
+  async apply(ctx, o) {
     const { texts, noTransaction } = readScripts(ctx.plan.dir, o.up);
+    await announceScripts(ctx, texts, tx(o, noTransaction));
     return runScripts(ctx, texts, tx(o, noTransaction), `step "${o.id}"`);
   },
   rollback(ctx, o) {

@@ -4,7 +4,7 @@
 import { z } from 'zod';
 import { common, sqlList } from '../plan/fields.js';
 import { runScripts, scriptActions } from './sql-runner.js';
-import type { StepKind } from './step-kind.js';
+import type { StepContext, StepKind } from './step-kind.js';
 
 export const schema = z.object({
   ...common,
@@ -17,6 +17,17 @@ export type Options = z.infer<typeof schema>;
 export type Input = z.input<typeof schema>;
 
 const list = (v: string | string[]) => (Array.isArray(v) ? v : [v]);
+
+/**
+ * Announce the statements of a transactional script as `step.statement` events before it runs (the
+ * ledger records what a step ran from them; run statement by statement, `runScripts` announces each
+ * itself). `count: 0`, as ops announce: the CLI lists only statements run one by one.
+ */
+export async function announceScripts(ctx: StepContext, scripts: string[], transaction: boolean): Promise<void> {
+  if (!transaction) return;
+  let index = 0;
+  for (const s of scripts) for (const a of await scriptActions(s, true)) ctx.emit({ type: 'step.statement', stepId: ctx.step.id, index: index++, count: 0, sql: a.sql });
+}
 
 export const kind = {
   kind: 'sql',
@@ -34,7 +45,10 @@ export const kind = {
     for (const s of list(o.down)) actions.push(...(await scriptActions(s, o.transaction !== false)));
     return { actions };
   },
-  apply: (ctx, o) => runScripts(ctx, list(o.up), o.transaction !== false, `step "${o.id}"`),
+  async apply(ctx, o) {
+    await announceScripts(ctx, list(o.up), o.transaction !== false);
+    return runScripts(ctx, list(o.up), o.transaction !== false, `step "${o.id}"`);
+  },
   async rollback(ctx, o) {
     return runScripts({ ...ctx, progress: null, saveProgress: async () => undefined, markCompleted: async () => undefined }, list(o.down!), o.transaction !== false, `rollback of step "${o.id}"`);
   },
