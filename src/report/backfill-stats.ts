@@ -24,9 +24,31 @@ export async function rowsDoneByStep(l: Ledger, planId: string): Promise<Map<str
   return new Map(r.map((x) => [x.step_id, { rows: Number(x.rows), batches: Number(x.n) }]));
 }
 
-/** Statistics of one backfill step. `total` is the expected row count when known (progress or estimate). */
+/**
+ * When the current pass of a backfill began: its latest reset (`--redo`) or rollback, or -infinity.
+ * Batches before it belong to passes the current one superseded.
+ */
+async function passStart(l: Ledger, planId: string, stepId: string): Promise<{ since: Date | string; earlier: { passes: number; rows: number; batches: number } }> {
+  const r = (await l.db.rows<{ since: Date | null; rows: string; n: string; passes: string }>(
+    `WITH e AS (SELECT at FROM ${l.s}.step_history WHERE plan_id = $1 AND step_id = $2 AND event IN ('reset', 'rolled_back')),
+          since AS (SELECT max(at) AS since FROM e),
+          old AS (SELECT rows, at FROM ${l.s}.batches, since WHERE plan_id = $1 AND step_id = $2 AND at <= since.since)
+     SELECT since.since, (SELECT coalesce(sum(rows), 0) FROM old) AS rows, (SELECT count(*) FROM old) AS n,
+            (SELECT count(*) FROM e WHERE e.at > (SELECT min(at) FROM old)) AS passes
+       FROM since`,
+    [planId, stepId],
+  ))[0];
+  return { since: r.since ?? '-infinity', earlier: { passes: Number(r.passes), rows: Number(r.rows), batches: Number(r.n) } };
+}
+
+/**
+ * Statistics of one backfill step's current pass (a pass redone with `--redo`, or undone by a
+ * rollback, is counted once in `earlierPasses`, not in the rows). `total` is the expected row
+ * count when known (progress or estimate).
+ */
 export async function backfillStats(l: Ledger, planId: string, stepId: string, table: string | null, total: number | null): Promise<ReportBackfill> {
   const s = l.s;
+  const { since, earlier } = await passStart(l, planId, stepId);
   const a = (await l.db.rows<Agg>(
     `SELECT count(*) AS n, sum(rows) AS rows, sum(duration_ms) AS active, sum(throttled_ms) AS throttled,
             count(*) FILTER (WHERE throttled_ms > 0) AS throttled_n,
@@ -36,8 +58,8 @@ export async function backfillStats(l: Ledger, planId: string, stepId: string, t
             max(duration_ms) AS max, avg(duration_ms)::float8 AS mean,
             min(size) AS smin, max(size) AS smax, avg(size)::float8 AS smean,
             extract(epoch FROM max(at) - min(at - duration_ms * interval '1 millisecond'))::float8 * 1000 AS wall
-       FROM ${s}.batches WHERE plan_id = $1 AND step_id = $2`,
-    [planId, stepId],
+       FROM ${s}.batches WHERE plan_id = $1 AND step_id = $2 AND at > $3`,
+    [planId, stepId, since],
   ))[0];
   const n = Number(a.n);
   const bucketSize = Math.max(1, Math.ceil(n / MAX_POINTS));
@@ -45,15 +67,15 @@ export async function backfillStats(l: Ledger, planId: string, stepId: string, t
     `WITH b AS (
        SELECT rows, duration_ms, throttled_ms, at, (row_number() OVER (ORDER BY id) - 1) / $3 AS bucket,
               min(at - duration_ms * interval '1 millisecond') OVER () AS t0
-         FROM ${s}.batches WHERE plan_id = $1 AND step_id = $2)
+         FROM ${s}.batches WHERE plan_id = $1 AND step_id = $2 AND at > $4)
      SELECT extract(epoch FROM max(at) - min(t0))::float8 AS t, sum(rows) AS rows, avg(duration_ms)::float8 AS ms, max(duration_ms)::float8 AS ms_max,
             (sum(rows) * 1000 / nullif(sum(duration_ms) + sum(throttled_ms), 0))::float8 AS rate
        FROM b GROUP BY bucket ORDER BY bucket`,
-    [planId, stepId, bucketSize],
+    [planId, stepId, bucketSize, since],
   );
   const poison = await l.db.rows<{ key: unknown; error: string; sqlstate: string | null; at: Date; total: string }>(
-    `SELECT key, error, sqlstate, at, count(*) OVER () AS total FROM ${s}.poison_rows WHERE plan_id = $1 AND step_id = $2 ORDER BY id LIMIT 10`,
-    [planId, stepId],
+    `SELECT key, error, sqlstate, at, count(*) OVER () AS total FROM ${s}.poison_rows WHERE plan_id = $1 AND step_id = $2 AND at > $3 ORDER BY id LIMIT 10`,
+    [planId, stepId, since],
   );
   const rows = Number(a.rows ?? 0);
   const activeMs = a.active ?? 0;
@@ -63,6 +85,7 @@ export async function backfillStats(l: Ledger, planId: string, stepId: string, t
     stepId,
     table,
     rows,
+    earlierPasses: earlier,
     batches: n,
     activeMs: round(activeMs),
     wallMs: round(a.wall ?? 0),

@@ -4,6 +4,7 @@
  * or drop. Without a plan file, only the ledger's record is shown.
  */
 import type { StepState } from '../ledger/ledger.js';
+import { MAX_BYTES, MAX_STATEMENTS, type StatementAttempt } from '../ledger/statements.js';
 import type { Plan, PlannedStep } from '../plan/types.js';
 import { readContext, type Session } from '../runner/context.js';
 import { stepKind } from '../steps/registry.js';
@@ -27,13 +28,13 @@ export function orderedSteps(plan: Plan | undefined, states: Map<string, StepSta
   return out;
 }
 
-/** What a step runs, from its kind's `describe`, or why that is not shown. */
-async function actionsOf(session: Session | undefined, st: PlannedStep | undefined): Promise<{ actions: ReportAction[]; note: string | null }> {
-  if (!st || !session) return { actions: [], note: 'no plan file given: statements not shown' };
-  const cat = categoryOfKind(st.kind);
-  if (cat === 'check' || cat === 'gate') return { actions: [], note: null };
+type Shown = { actions: ReportAction[]; source: ReportStep['actionsSource']; note: string | null };
+
+/** What a step that never ran would run, from its kind's `describe` against the database now. */
+async function wouldRun(session: Session | undefined, st: PlannedStep | undefined): Promise<Shown> {
+  if (!st || !session) return { actions: [], source: 'none', note: 'not run yet, and no plan file given: statements not shown' };
   const kind = stepKind(st.kind);
-  if (!kind?.describe) return { actions: [], note: `${st.kind} cannot describe its statements in this version` };
+  if (!kind?.describe) return { actions: [], source: 'none', note: `${st.kind} cannot describe its statements in this version` };
   try {
     const d = await Promise.race([
       kind.describe(readContext(session, st), st.options),
@@ -41,12 +42,42 @@ async function actionsOf(session: Session | undefined, st: PlannedStep | undefin
     ]);
     const actions: ReportAction[] = [];
     for (const a of d.actions) {
-      actions.push({ sql: a.sql.trim(), lock: a.lock ?? (await lockOfSql(a.sql)), transaction: a.transaction !== false, note: a.note ?? null });
+      actions.push({ sql: a.sql.trim(), lock: a.lock ?? (await lockOfSql(a.sql)), transaction: a.transaction !== false, note: a.note ?? null, state: null, runId: null });
     }
-    return { actions, note: d.notes?.length ? d.notes.join('; ') : null };
+    return { actions, source: 'would run', note: ['not run yet: what it would run now', ...(d.notes ?? [])].join('; ') };
   } catch (e) {
-    return { actions: [], note: `statements not available: ${(e as Error).message}` };
+    return { actions: [], source: 'none', note: `not run yet; statements not available: ${(e as Error).message}` };
   }
+}
+
+/** What a step ran, as the ledger recorded it (every attempt behind its current state). */
+function ran(attempts: StatementAttempt[], category: string): Shown {
+  const actions: ReportAction[] = [];
+  let omitted = 0;
+  for (const a of attempts) {
+    omitted += a.omitted;
+    for (const x of a.statements) {
+      const note = x.state === 'failed' ? (x.transaction ? 'failed: its transaction was rolled back' : 'failed here') : null;
+      actions.push({ sql: x.sql, lock: x.lock, transaction: x.transaction, note, state: x.state, runId: a.runId });
+    }
+  }
+  const notes: string[] = [];
+  const runs = [...new Set(attempts.map((a) => a.runId).filter((r): r is number => r != null))];
+  if (attempts.length > 1) notes.push(`${attempts.length} attempts (run${runs.length > 1 ? 's' : ''} ${runs.map((r) => `#${r}`).join(', ')})`);
+  if (omitted) notes.push(`${omitted} more statement(s) ran but were not recorded (over ${MAX_STATEMENTS} statements or ${MAX_BYTES / 1024} kB per attempt)`);
+  if (!actions.length) notes.push(category === 'backfill' ? 'ran in batches (see Backfills): no DDL statement announced' : 'ran, but announced no statement: its DDL is not recorded');
+  return { actions, source: 'ran', note: notes.length ? notes.join('; ') : null };
+}
+
+/** The statements shown for a step: recorded when it ran, described when it never did. */
+async function actionsOf(session: Session | undefined, st: PlannedStep | undefined, kind: string, state: StepState | undefined, attempts: StatementAttempt[] | undefined): Promise<Shown> {
+  const cat = categoryOfKind(kind);
+  if (cat === 'check' || cat === 'gate') return { actions: [], source: 'none', note: null };
+  if (attempts?.length) return ran(attempts, cat);
+  if (!state || state.status === 'pending') return wouldRun(session, st);
+  if (state.status === 'skipped') return { actions: [], source: 'none', note: 'skipped: ran nothing' };
+  if (state.status === 'running') return { actions: [], source: 'not recorded', note: 'not recorded: the runner stopped during this step (statements are recorded when a step completes or fails)' };
+  return { actions: [], source: 'not recorded', note: 'not recorded: applied by a Tidemark that did not record statements (ledger version 1)' };
 }
 
 /**
@@ -75,9 +106,10 @@ export async function buildSteps(snap: LedgerSnapshot, plan: Plan | undefined, s
   const out: ReportStep[] = [];
   for (const { id, planned, state } of orderedSteps(plan, snap.steps)) {
     const kind = planned?.kind ?? state?.kind ?? 'sql';
-    const { actions, note } = await actionsOf(session, planned);
-    let objects = await objectChanges(id, actions);
-    if (!objects.length && planned && state?.status === 'completed') objects = droppedByOptions(id, kind, planned.options);
+    const { actions, source, note } = await actionsOf(session, planned, kind, state, snap.statements.get(id));
+    const effective = actions.filter((a) => a.state !== 'failed');
+    let objects = await objectChanges(id, effective);
+    if (!objects.length && !actions.length && planned && state?.status === 'completed') objects = droppedByOptions(id, kind, planned.options);
     out.push({
       id,
       phase: planned?.phase ?? state?.phase ?? 'expand',
@@ -94,6 +126,7 @@ export async function buildSteps(snap: LedgerSnapshot, plan: Plan | undefined, s
       lockWaitMs: Math.round(state?.lockWaitMs ?? 0),
       error: state?.error ?? null,
       actions,
+      actionsSource: source,
       actionsNote: note,
       locks: locksOf(actions),
       objects,

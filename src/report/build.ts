@@ -24,6 +24,7 @@ import { openLedger, readSnapshot, type LedgerSnapshot } from './ledger-reads.js
 import { REPORT_FORMAT_VERSION, type ReportModel, type ReportStep } from './model.js';
 import { nextSteps } from './next-steps.js';
 import { tableKey } from './object-stats.js';
+import { netChanges } from './objects.js';
 
 /** A plan the ledger has no record of (exit 1: there is nothing to report). */
 export class NotRunError extends TidemarkError {
@@ -95,7 +96,7 @@ function runsOf(snap: LedgerSnapshot): ReportModel['runs'] {
 
 function summaryOf(steps: ReportStep[], runs: ReportModel['runs']): ReportModel['summary'] {
   const done = steps.filter((s) => s.status === 'completed');
-  const objs = done.flatMap((s) => s.objects);
+  const { kept: objs, createdThenDropped } = netChanges(done.flatMap((s) => s.objects));
   const count = (st: string) => steps.filter((s) => s.status === st).length;
   const work = runs.filter((r) => r.command === 'run');
   return {
@@ -112,6 +113,7 @@ function summaryOf(steps: ReportStep[], runs: ReportModel['runs']): ReportModel[
     constraintsAdded: objs.filter((o) => o.type === 'constraint' && o.change === 'created').map((o) => `${o.table}.${o.name}${o.detail ? ` (${o.detail})` : ''}`),
     objectsAltered: objs.filter((o) => o.change === 'altered').map((o) => `${o.type === 'column' ? '' : `${o.type} `}${o.table ? `${o.table}.` : ''}${o.name}${o.detail ? `: ${o.detail}` : ''}`),
     objectsDropped: objs.filter((o) => o.change === 'dropped').map((o) => `${o.type} ${o.table ? `${o.table}.` : ''}${o.name}`),
+    createdThenDropped: createdThenDropped.map((o) => `${o.type} ${o.table ? `${o.table}.` : ''}${o.name}`),
   };
 }
 
@@ -126,7 +128,7 @@ async function rollbackOf(o: BuildReportOptions, plan: Plan | undefined, snap: L
     const d = await describePlan(plan, { databaseUrl: o.databaseUrl, ledgerSchema: o.ledgerSchema, config: o.config, rollback: true });
     const steps = d.steps.map((s) => ({
       stepId: s.stepId, phase: s.phase, kind: s.kind,
-      actions: s.actions.map((a) => ({ sql: a.sql.trim(), lock: a.lock ?? null, transaction: a.transaction !== false, note: a.note ?? null })),
+      actions: s.actions.map((a) => ({ sql: a.sql.trim(), lock: a.lock ?? null, transaction: a.transaction !== false, note: a.note ?? null, state: null, runId: null })),
       notes: s.notes, irreversible: s.irreversible ?? null,
     }));
     return { available: true, command: `npx tidemark rollback ${displayPlanPath(plan.file) ?? plan.id}`, refuses: steps.filter((s) => s.irreversible).map((s) => s.stepId), steps, archives, error: null };

@@ -8,7 +8,7 @@ import { CHART_SCRIPT, REPORT_CSS, uplotAssets } from './html-assets.js';
 import { badge, c, h, htmlTable, join, raw, sampleDetails, section, val, type Raw } from './html-kit.js';
 import { fmtBytes, fmtBytesDelta, fmtMs, fmtNum, fmtTime, MARK } from './format.js';
 import type { ReportModel } from './model.js';
-import { formatSql, lockSummary } from './sql-text.js';
+import { backfillRows, formatSql, lockSummary } from './sql-text.js';
 
 const pre = (sql: string) => `<pre><code>${h(sql)}</code></pre>`;
 const codes = (xs: string[]) => xs.map((x) => `<code>${h(x)}</code>`).join(', ');
@@ -50,6 +50,8 @@ function done(m: ReportModel): string {
   add('Constraints added', s.constraintsAdded);
   add('Altered', s.objectsAltered);
   add('Dropped', s.objectsDropped);
+  add('Created, then dropped by a later step', s.createdThenDropped);
+  items.push(`<li><b>Rows written</b>: ${h(fmtNum(s.rowsAffected) + backfillRows(m))}</li>`);
   const phases = m.phases.map((p) => `<li><b>${h(p.phase)}</b>: ${p.steps.filter((x) => x.status === 'completed').length} of ${p.steps.length} step(s) done</li>`).join('');
   return join(
     `<ul>${phases}</ul>`,
@@ -71,6 +73,7 @@ function steps(m: ReportModel): string {
     ]), [3, 4, 6]),
     ...p.steps.filter((s) => s.error && s.category !== 'check').map((s) => `<div class="callout bad"><code>${h(s.id)}</code>: ${h(s.error)}</div>`),
     ...p.steps.filter((s) => s.actions.length).map((s) => `<details><summary><code>${h(s.id)}</code> — ${h(lockSummary(s))}</summary>${pre(s.actions.map(formatSql).join('\n'))}${s.actionsNote ? `<p class="muted">${h(s.actionsNote)}</p>` : ''}</details>`),
+    ...p.steps.filter((s) => !s.actions.length && s.actionsSource === 'not recorded').map((s) => `<p class="muted"><code>${h(s.id)}</code> — ${h(s.actionsNote ?? 'not recorded')}</p>`),
   )).join('\n');
 }
 

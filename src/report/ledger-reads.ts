@@ -6,6 +6,7 @@ import type { Db } from '../db/connection.js';
 import { quoteIdent } from '../db/ident.js';
 import { ledgerVersion } from '../ledger/install.js';
 import { Ledger, type StepState } from '../ledger/ledger.js';
+import { currentStatements, type StatementAttempt } from '../ledger/statements.js';
 
 type Row = Record<string, unknown>;
 
@@ -23,6 +24,8 @@ export interface LedgerSnapshot {
   archives: Row[];
   syncTriggers: Row[];
   objectStats: Row[];
+  /** Per step, the recorded attempts behind its current state (none: not recorded, e.g. a v1 ledger). */
+  statements: Map<string, StatementAttempt[]>;
 }
 
 /** The ledger of `schema` in `db` when it exists (version > 0), else undefined. */
@@ -36,7 +39,7 @@ export async function readSnapshot(l: Ledger, planId: string): Promise<LedgerSna
   const rows = (sql: string) => l.db.rows<Row>(sql, [planId]);
   const plan = (await l.db.rows<LedgerSnapshot['plan']>(`SELECT plan_id, title, file, checksum, status, created_at, completed_at FROM ${s}.plans WHERE plan_id = $1`, [planId]))[0];
   if (!plan) return undefined;
-  const [runs, steps, history, checks, validations, gates, approvals, drift, archives, syncTriggers, objectStats] = await Promise.all([
+  const [runs, steps, history, checks, validations, gates, approvals, drift, archives, syncTriggers, objectStats, statements] = await Promise.all([
     rows(`SELECT * FROM ${s}.runs WHERE plan_id = $1 ORDER BY run_id`),
     l.stepStates(planId),
     rows(`SELECT step_id, run_id, event, detail, at FROM ${s}.step_history WHERE plan_id = $1 ORDER BY id`),
@@ -48,6 +51,7 @@ export async function readSnapshot(l: Ledger, planId: string): Promise<LedgerSna
     rows(`SELECT step_id, kind, object, archive_schema, archive_table, restored_at, at FROM ${s}.archives WHERE plan_id = $1 ORDER BY id`),
     rows(`SELECT step_id, table_name, trigger_name, installed_at, removed_at FROM ${s}.sync_triggers WHERE plan_id = $1 ORDER BY installed_at, trigger_name`),
     rows(`SELECT run_id, moment, stats, at FROM ${s}.object_stats WHERE plan_id = $1 ORDER BY id`),
+    currentStatements(l, planId),
   ]);
   return {
     plan,
@@ -62,6 +66,7 @@ export async function readSnapshot(l: Ledger, planId: string): Promise<LedgerSna
     archives,
     syncTriggers,
     objectStats,
+    statements,
   };
 }
 

@@ -8,7 +8,7 @@ import { fmtBytes, fmtBytesDelta, fmtMs, fmtNum, fmtTime, MARK } from './format.
 import { code, esc, fence, table } from './markdown-kit.js';
 import { checklistSection, gatesSection } from './markdown-proof.js';
 import type { ReportModel, ReportStep } from './model.js';
-import { formatSql, lockSummary } from './sql-text.js';
+import { backfillRows, formatSql, lockSummary } from './sql-text.js';
 
 function header(m: ReportModel): string[] {
   const lines = [`# ${esc(m.plan.title)} — ${MARK[m.status.state] ?? ''} ${m.status.label}`, ''];
@@ -44,7 +44,8 @@ function whatWasDone(m: ReportModel): string[] {
   list('Constraints added', s.constraintsAdded);
   list('Altered', s.objectsAltered);
   list('Dropped', s.objectsDropped);
-  lines.push(`- **Rows written**: ${fmtNum(s.rowsAffected)}${m.backfills.length ? ` (backfills: ${fmtNum(m.backfills.reduce((n, b) => n + b.rows, 0))})` : ''}`);
+  list('Created, then dropped by a later step', s.createdThenDropped);
+  lines.push(`- **Rows written**: ${fmtNum(s.rowsAffected)}${backfillRows(m)}`);
   const c = m.proof.counts;
   const checks = m.proof.checks.length;
   const broken = m.proof.checks.filter((x) => x.status === 'fail' && x.error).length;
@@ -80,10 +81,14 @@ function stepsSection(m: ReportModel): string[] {
   for (const p of m.phases) {
     lines.push('', `### ${p.phase}`, '', table(['', 'Step', 'Kind', 'Status', 'Rows', 'Duration', 'Locks', 'Lock retries / wait'], p.steps.map(stepRow), ['l', 'l', 'l', 'l', 'r', 'r', 'l', 'r']));
     for (const s of p.steps.filter((x) => x.error && x.category !== 'check')) lines.push('', `> ❌ ${code(s.id)}: ${esc(s.error!)}`);
-    const ddl = p.steps.filter((x) => x.actions.length);
+    const ddl = p.steps.filter((x) => x.actions.length || x.actionsSource === 'not recorded');
     if (ddl.length) {
       lines.push('', `<details><summary>DDL of the ${p.phase} phase (${ddl.length} step(s))</summary>`, '');
       for (const s of ddl) {
+        if (!s.actions.length) {
+          lines.push(`**${code(s.id)}** — ${esc(s.actionsNote ?? 'not recorded')}`, '');
+          continue;
+        }
         lines.push(`**${code(s.id)}** — ${lockSummary(s)}`, '', fence(s.actions.map(formatSql).join('\n'), 'sql'), '');
         if (s.actionsNote) lines.push(`_${esc(s.actionsNote)}_`, '');
       }

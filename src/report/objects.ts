@@ -166,7 +166,7 @@ function changesOf(stmt: ParsedStatement, stepId: string): ObjectChange[] {
 }
 
 /** Net object changes of a step's actions: a create undone by a later drop in the same step disappears. */
-export async function objectChanges(stepId: string, actions: readonly ReportAction[]): Promise<ObjectChange[]> {
+export async function objectChanges(stepId: string, actions: readonly Pick<ReportAction, 'sql'>[]): Promise<ObjectChange[]> {
   await ensureParser();
   const all: ObjectChange[] = [];
   for (const a of actions) {
@@ -199,7 +199,7 @@ export async function objectChanges(stepId: string, actions: readonly ReportActi
 }
 
 /** Distinct table locks taken by the actions, strongest first (`none` left out). */
-export function locksOf(actions: readonly ReportAction[]): string[] {
+export function locksOf(actions: readonly Pick<ReportAction, 'lock'>[]): string[] {
   const seen = new Set(actions.map((a) => a.lock).filter((l): l is string => !!l && l !== 'none'));
   return [...LOCK_ORDER.filter((l) => seen.has(l)), ...[...seen].filter((l) => !LOCK_ORDER.includes(l as LockMode))];
 }
@@ -214,4 +214,42 @@ export async function lockOfSql(sql: string): Promise<string | null> {
   } catch {
     return null;
   }
+}
+
+const last = (name: string): string => name.split('.').pop() ?? name;
+
+/**
+ * The net object changes of a wave, over its completed steps in plan order: an object a step
+ * created and a later step dropped (by name, or with its table) is neither created nor dropped —
+ * it is listed in `createdThenDropped` — so "created" counts what exists at the end.
+ */
+export function netChanges(changes: readonly ObjectChange[]): { kept: ObjectChange[]; createdThenDropped: ObjectChange[] } {
+  const kept: ObjectChange[] = [];
+  const gone: ObjectChange[] = [];
+  const take = (pred: (c: ObjectChange) => boolean): boolean => {
+    let hit = false;
+    for (let i = kept.length - 1; i >= 0; i--) {
+      if (pred(kept[i])) {
+        gone.unshift(...kept.splice(i, 1));
+        hit = true;
+      }
+    }
+    return hit;
+  };
+  for (const c of changes) {
+    if (c.change !== 'dropped') {
+      kept.push(c);
+      continue;
+    }
+    const created = (x: ObjectChange) => x.change === 'created' && x.type === c.type;
+    let hit: boolean;
+    if (c.type === 'table') {
+      hit = take((x) => created(x) && x.name === c.name);
+      if (hit) take((x) => x.change === 'created' && x.table === c.name);
+    } else if (c.type === 'index') hit = take((x) => created(x) && last(x.name) === last(c.name));
+    else if (c.type === 'column' || c.type === 'constraint' || c.type === 'trigger') hit = take((x) => created(x) && x.name === c.name && (!c.table || x.table === c.table));
+    else hit = take((x) => created(x) && x.name === c.name);
+    if (!hit) kept.push(c);
+  }
+  return { kept, createdThenDropped: gone };
 }

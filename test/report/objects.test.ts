@@ -3,7 +3,7 @@
  * CHECK created and dropped leaves no trace), column types as written, drops, locks strongest first.
  */
 import { describe, expect, it } from 'vitest';
-import { locksOf, objectChanges } from '../../src/report/objects.js';
+import { locksOf, netChanges, objectChanges } from '../../src/report/objects.js';
 
 const a = (sql: string, lock: string | null = null) => ({ sql, lock, transaction: true, note: null });
 
@@ -44,5 +44,15 @@ describe('objectChanges', () => {
 
   it('lists locks strongest first', () => {
     expect(locksOf([a('x', 'ROW EXCLUSIVE'), a('y', 'ACCESS EXCLUSIVE'), a('z', 'none'), a('w', 'SHARE UPDATE EXCLUSIVE'), a('v', 'ACCESS EXCLUSIVE')])).toEqual(['ACCESS EXCLUSIVE', 'SHARE UPDATE EXCLUSIVE', 'ROW EXCLUSIVE']);
+  });
+});
+
+describe('netChanges', () => {
+  it('an index or a table created then dropped by a later step is neither created nor dropped', async () => {
+    const created = await objectChanges('a', [{ sql: 'CREATE TABLE t1 (id int)' }, { sql: 'CREATE INDEX i1 ON t1 (id)' }, { sql: 'CREATE INDEX i2 ON keep (id)' }, { sql: 'CREATE INDEX i3 ON keep (id)' }]);
+    const dropped = await objectChanges('b', [{ sql: 'DROP INDEX CONCURRENTLY IF EXISTS "public"."i2"' }, { sql: 'DROP TABLE t1' }, { sql: 'DROP TABLE other' }]);
+    const { kept, createdThenDropped } = netChanges([...created, ...dropped]);
+    expect(kept.map((o) => `${o.change} ${o.type} ${o.name}`)).toEqual(['created index i3', 'dropped table other']);
+    expect(createdThenDropped.map((o) => `${o.type} ${o.name}`).sort()).toEqual(['index i1', 'index i2', 'table t1']);
   });
 });
