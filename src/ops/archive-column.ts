@@ -18,6 +18,7 @@ import type { KeyColumn } from './archive-sql.js';
 import { walkKeys } from './shadow-batch.js';
 import type { Queryable } from '../db/connection.js';
 import { estimatedRows } from '../db/catalog.js';
+import { announce } from './exec.js';
 
 /** Options of `op.dropColumn`. */
 export interface DropColumnOptions {
@@ -88,6 +89,7 @@ export async function archiveAndDropColumn(ctx: StepContext, o: DropColumnOption
 
   // 1. The archive table and its ledger record.
   let archiveId = archived?.id;
+  announce(ctx, { sql: s.createTable });
   if (!archived) {
     archiveId = await ctx.tx(`${label}: create archive`, async (c) => {
       await ensureArchiveSchema(c);
@@ -107,6 +109,8 @@ export async function archiveAndDropColumn(ctx: StepContext, o: DropColumnOption
   // 2. The trigger that records rows written while the copy runs.
   const hasTrigger = (await ctx.db.rows(`SELECT 1 FROM pg_trigger WHERE tgrelid = $1 AND tgname = $2`, [table.oid, def.trigger])).length > 0;
   if (!hasTrigger) {
+    announce(ctx, { sql: s.createFunction });
+    announce(ctx, { sql: s.createTrigger });
     await ctx.tx(`${label}: archive trigger`, async (c) => {
       await c.query(s.createFunction);
       await c.query(s.createTrigger);
@@ -135,6 +139,7 @@ export async function archiveAndDropColumn(ctx: StepContext, o: DropColumnOption
   if (!pre) throw new StepFailedError(o.id, `column "${o.column}" disappeared from ${table.display} while it was being archived`);
   if (pre.problems.length) refuse(ctx, table, o.column, pre.problems);
   const f0 = await dependencyFingerprint(ctx.db.pool, table.oid, pre.def.column.attnum);
+  for (const sql of [s.lock, s.dropTrigger, s.dropColumn, s.dropFunction]) announce(ctx, { sql });
   await ctx.tx(`${label}: drop column`, async (c) => {
     await c.query(s.lock);
     let now = pre;

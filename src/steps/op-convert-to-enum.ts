@@ -13,7 +13,7 @@ import { displayRelation } from '../db/ident.js';
 import { StepFailedError } from '../errors.js';
 import { common, ident, relation } from '../plan/fields.js';
 import { formatAction } from '../runner/format-action.js';
-import { progressOf } from '../ops/exec.js';
+import { announce, progressOf } from '../ops/exec.js';
 import { cleanupShadow, runShadow, type ShadowProgress } from '../ops/shadow-column.js';
 import { conversionProblems, downSpec, dropEnumAction, inPlaceActions, planConversion, trialConversion, upSpec, type EnumConversion, type Original } from '../ops/shadow-enum.js';
 import { shadowActions, shadowNames, shadowSql } from '../ops/shadow-sql.js';
@@ -160,6 +160,7 @@ export const kind = {
     const orig = p0.original ?? original(c);
     if (c.path === 'in-place') {
       const actions = [...(c.createEnum ? [c.createEnum] : []), ...inPlaceActions(c.table, o.column, c.enumSql, c.enumSql, c.column.default, c.newDefault).map((a) => a.sql)];
+      for (const sql of actions) announce(ctx, { sql });
       try {
         await ctx.tx(label, async (cl) => {
           for (const sql of actions) await cl.query(sql);
@@ -172,6 +173,7 @@ export const kind = {
       return { recorded: true, notes: ['converted in place'] };
     }
     const progress: Progress = { path: 'shadow', original: orig, createdEnum: !!p0.createdEnum, shadow: p0.shadow ?? {} };
+    if (c.createEnum) announce(ctx, { sql: c.createEnum });
     await ctx.tx(label, async (cl) => {
       if (c.createEnum) {
         await cl.query(c.createEnum);
@@ -198,6 +200,7 @@ export const kind = {
     if (c.converted) {
       const path = p.downPath ?? c.path;
       if (path === 'in-place') {
+        for (const a of inPlaceActions(c.table, o.column, withCollation(orig), orig.type, c.column.default, orig.default)) announce(ctx, a);
         await ctx.tx(label, async (cl) => {
           for (const a of inPlaceActions(c.table, o.column, withCollation(orig), orig.type, c.column.default, orig.default)) await cl.query(a.sql);
         });
@@ -215,6 +218,7 @@ export const kind = {
     }
     if (p.createdEnum) {
       try {
+        announce(ctx, dropEnumAction(c.enumSql));
         await ctx.tx(label, (cl) => cl.query(dropEnumAction(c.enumSql).sql));
         notes.push(`dropped enum ${displayRelation(o.enum)}`);
       } catch (e) {

@@ -15,6 +15,7 @@ import { constraintDef, constraintOid, keyColumns, refOf, resolveRelation, type 
 import { constraintActions, restoreConstraint, unrestorableReason } from '../ops/archive-restore.js';
 import { activeArchive, activeArchiveIfAny, markArchiveRestored, recordArchive } from '../ops/archive.js';
 import type { Action, StepKind } from './step-kind.js';
+import { announce } from '../ops/exec.js';
 
 /** The options of `op.dropConstraint`, as a plan writes them. */
 export const schema = z.object({
@@ -92,6 +93,7 @@ export const kind = {
     }
     if (problems.length) throw new StepFailedError(o.id, `cannot drop constraint "${o.name}" on ${table.display} restorably: ${problems.join('; ')}`, 'Nothing was changed.');
     const drop = dropAction(table, con);
+    announce(ctx, drop);
     await ctx.tx(`step "${o.id}": drop constraint ${o.name}`, async (c) => {
       const definition: Archived = { table: { schema: table.schema, name: table.name }, constraint: con };
       await recordArchive(ctx.ledger, c, { planId: ctx.plan.id, stepId: o.id, kind: 'constraint', object: `${table.display}.${con.name}`, archiveTable: null, definition: { ...definition } });

@@ -14,6 +14,7 @@ import { common, relation } from '../plan/fields.js';
 import { foreignKeysInto, resolveRelation, viewsOnTable, type RelationRef } from '../ops/archive-catalog.js';
 import { ARCHIVE_SCHEMA, activeArchive, activeArchiveIfAny, archiveName, ensureArchiveSchema, markArchiveRestored, recordArchive } from '../ops/archive.js';
 import type { Action, StepKind } from './step-kind.js';
+import { announce } from '../ops/exec.js';
 
 /** The options of `op.dropTable`, as a plan writes them. */
 export const schema = z.object({
@@ -130,6 +131,7 @@ export const kind = {
       throw new StepFailedError(o.id, `${ARCHIVE_SCHEMA}.${d.archived} already exists (an earlier archive of this step that was not restored)`,
         `Inspect it; drop it (DROP TABLE ${A}.${quoteIdent(d.archived)}) if it is no longer needed, then run again.`);
     }
+    for (const a of applyActions(d).slice(1)) announce(ctx, a);
     await ctx.tx(`step "${o.id}": archive table ${t.display}`, async (c) => {
       await ensureArchiveSchema(c);
       for (const a of applyActions(d).slice(1)) await c.query(a.sql);
@@ -142,6 +144,7 @@ export const kind = {
     const a = await activeArchive(ctx.ledger, ctx.plan.id, o.id);
     if (!a) return { notes: ['nothing was archived: nothing to restore'] };
     const d = a.definition as unknown as Archived;
+    for (const x of restoreActions(d)) announce(ctx, x);
     await ctx.tx(`rollback of step "${o.id}": restore table ${d.schema}.${d.name}`, async (c) => {
       if (await exists(c, ARCHIVE_SCHEMA, d.archived)) {
         if (await exists(c, d.schema, d.name)) {
