@@ -5,6 +5,7 @@ import { runFile } from '../helpers/run.js';
 import { loadPlan } from '../../src/plan/load.js';
 import { runPlan } from '../../src/runner/run.js';
 import type { TidemarkEvent } from '../../src/runner/events.js';
+import { LEDGER_VERSION } from '../../src/ledger/schema.js';
 
 let url: string;
 beforeAll(async () => {
@@ -112,6 +113,6 @@ describe('lock safety and the run lock', () => {
     const b = writePlan(dir, `{ id: 'race-b', expand: [sql({ id: 's', up: 'CREATE TABLE race_b (id int)' })] }`, 'b.plan.ts');
     const results = await Promise.all([runFile(a, { databaseUrl: fresh, waitSeconds: 5 }), runFile(b, { databaseUrl: fresh }), runFile(a, { databaseUrl: fresh, waitSeconds: 5 })]);
     expect(results.map((r) => r.exitCode)).toEqual([0, 0, 0]);
-    expect(await query(fresh, `SELECT value FROM tidemark.meta WHERE key = 'version'`)).toEqual([{ value: '1' }]);
+    expect(await query(fresh, `SELECT value FROM tidemark.meta WHERE key = 'version'`)).toEqual([{ value: String(LEDGER_VERSION) }]);
   });
 });
