@@ -82,3 +82,16 @@ export const throttleOptions = z.object({
   when: sqlText.optional(),
   checkEveryMs: z.number().int().positive().optional(),
 }).strict();
+
+/** The options every backfill kind takes besides its table(s) and what it writes. */
+export const backfillCommon = {
+  transform: fn<(rows: Record<string, unknown>[]) => unknown>().optional(),
+  select: identList.optional(),
+  where: sqlText.optional(),
+  key: identList.optional(),
+  batch: batchOptions.optional(),
+  onError: z.enum(['stop', 'skip']).optional(),
+  down: z.union([sqlText, z.array(sqlText).min(1)]).optional(),
+  perTenant: perTenantOptions.optional(),
+  throttle: throttleOptions.optional(),
+};

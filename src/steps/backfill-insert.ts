@@ -8,25 +8,17 @@ import { z } from 'zod';
 import { applyInsert, describeInsert, dryRunInsert } from '../backfill/insert-backfill.js';
 import { describeBackfillDown, rollbackBackfill } from '../backfill/rollback.js';
 import { displayRelation } from '../db/ident.js';
-import { common, ident, identList, relation, sqlText, fn, batchOptions, perTenantOptions, throttleOptions } from '../plan/fields.js';
+import { backfillCommon, common, ident, identList, relation, sqlText } from '../plan/fields.js';
 import type { PlanIssue } from '../plan/types.js';
 import type { StepKind } from './step-kind.js';
 
 export const schema = z.object({
   ...common,
+  ...backfillCommon,
   from: relation,
   into: relation,
   values: z.record(ident, sqlText).optional(),
-  transform: fn<(rows: Record<string, unknown>[]) => unknown>().optional(),
-  select: identList.optional(),
-  where: sqlText.optional(),
-  key: identList.optional(),
-  batch: batchOptions.optional(),
   onConflict: z.union([z.literal('ignore'), z.object({ target: identList, update: identList }).strict()]).optional(),
-  onError: z.enum(['stop', 'skip']).optional(),
-  down: z.union([sqlText, z.array(sqlText).min(1)]).optional(),
-  perTenant: perTenantOptions.optional(),
-  throttle: throttleOptions.optional(),
 }).strict();
 
 export type Options = z.infer<typeof schema>;

@@ -7,24 +7,16 @@
 import { z } from 'zod';
 import { applyUpdate, describeUpdate, dryRunUpdate } from '../backfill/update-backfill.js';
 import { describeBackfillDown, rollbackBackfill } from '../backfill/rollback.js';
-import { common, ident, identList, relation, sqlText, fn, batchOptions, perTenantOptions, throttleOptions } from '../plan/fields.js';
+import { backfillCommon, common, ident, relation, sqlText } from '../plan/fields.js';
 import type { PlanIssue } from '../plan/types.js';
 import type { StepKind } from './step-kind.js';
 
 export const schema = z.object({
   ...common,
+  ...backfillCommon,
   table: relation,
   set: z.record(ident, sqlText).optional(),
-  transform: fn<(rows: Record<string, unknown>[]) => unknown>().optional(),
-  select: identList.optional(),
-  where: sqlText.optional(),
-  key: identList.optional(),
-  batch: batchOptions.optional(),
   keepInSync: z.union([z.boolean(), z.object({ reverse: z.record(ident, sqlText) }).strict()]).optional(),
-  onError: z.enum(['stop', 'skip']).optional(),
-  down: z.union([sqlText, z.array(sqlText).min(1)]).optional(),
-  perTenant: perTenantOptions.optional(),
-  throttle: throttleOptions.optional(),
 }).strict();
 
 export type Options = z.infer<typeof schema>;
