@@ -5,7 +5,7 @@
  */
 import type { Command } from 'commander';
 import { ExitCode, TidemarkError } from '../errors.js';
-import { redactText } from '../db/redact.js';
+import { redactText, redactedJson } from '../db/redact.js';
 import { createContext, type CliContext, type GlobalOptions } from './context.js';
 
 /** Holds the exit code an action decided on. */
@@ -35,7 +35,7 @@ export function action<F>(fn: (ctx: CliContext, args: string[], flags: F & Globa
 export function reportError(e: unknown, ctx: CliContext | undefined, opts: GlobalOptions): number {
   const err = e instanceof Error ? e : new Error(String(e));
   if (ctx) ctx.renderer.error(err);
-  else if (opts.json) process.stdout.write(redactText(JSON.stringify({ type: 'error', message: err.message, exitCode: (err as TidemarkError).exitCode ?? 1 })) + '\n');
+  else if (opts.json) process.stdout.write(redactedJson({ type: 'error', message: err.message, exitCode: (err as TidemarkError).exitCode ?? 1 }) + '\n');
   else {
     process.stderr.write(redactText(`error: ${err.message}`) + '\n');
     if ((err as TidemarkError).hint) process.stderr.write(redactText(`  next: ${(err as TidemarkError).hint}`) + '\n');

@@ -5,6 +5,7 @@
  */
 import { Command, CommanderError } from 'commander';
 import { ExitCode } from '../errors.js';
+import { redactedJson, redactText } from '../db/redact.js';
 import { TIDEMARK_VERSION } from '../version.js';
 import { registerDemo } from './commands/demo.js';
 import { registerFlag } from './commands/flag.js';
@@ -27,6 +28,8 @@ export function buildProgram(): Command {
     .showHelpAfterError('(run with --help for usage)')
     // Inherited by every command created below: their --help lists the global options too.
     .configureHelp({ showGlobalOptions: true })
+    // A mistyped argument can be a connection string: commander's own error lines are redacted too.
+    .configureOutput({ writeErr: (str) => process.stderr.write(redactText(str)) })
     .exitOverride();
   addGlobalOptions(program);
   program.addHelpText('after', '\nGlobal options may stand before the command, after it, or after its arguments.\nExit codes: 0 done, 1 a step or check failed, 2 bad input, 3 plan locked by another runner, 4 drift, 5 stopped at a gate.');
@@ -61,7 +64,7 @@ export async function main(argv: string[]): Promise<number> {
       // --help, `help [command]` and --version exit 0; usage shown because a command is missing exits 2.
       if (e.exitCode === 0 && (e.code === 'commander.helpDisplayed' || e.code === 'commander.version' || e.code === 'commander.help')) return 0;
       // commander wrote the message to stderr; with --json, stdout still ends with an NDJSON line.
-      if (wantsJson(argv)) process.stdout.write(JSON.stringify({ type: 'error', message: e.message.replace(/^error: /, ''), exitCode: ExitCode.badInput }) + '\n');
+      if (wantsJson(argv)) process.stdout.write(redactedJson({ type: 'error', message: e.message.replace(/^error: /, ''), exitCode: ExitCode.badInput }) + '\n');
       return ExitCode.badInput;
     }
     return reportError(e, undefined, {});

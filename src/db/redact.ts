@@ -19,6 +19,15 @@ export function redactText(text: string, secrets: readonly string[] = knownSecre
   return out;
 }
 
+/**
+ * JSON of `value` with every string in it redacted — never the JSON text as a whole: a `password=`
+ * pair runs to the next whitespace, which JSON text lacks, so redacting the text could eat the
+ * closing quote and the rest of the document.
+ */
+export function redactedJson(value: unknown): string {
+  return JSON.stringify(value, (_key, v: unknown) => (typeof v === 'string' ? redactText(v) : v));
+}
+
 const knownSecrets: string[] = [];
 
 /** Remember a secret (a connection password) so {@link redactText} removes it wherever it appears. */

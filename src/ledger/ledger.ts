@@ -5,7 +5,7 @@
 import type { Queryable } from '../db/connection.js';
 import type { Db } from '../db/connection.js';
 import { quoteIdent } from '../db/ident.js';
-import { redactText } from '../db/redact.js';
+import { redactText, redactedJson } from '../db/redact.js';
 import type { Plan, PlannedStep } from '../plan/types.js';
 
 export type StepStatus = 'pending' | 'running' | 'completed' | 'failed' | 'rolled_back' | 'skipped';
@@ -188,7 +188,7 @@ export class Ledger {
       `UPDATE ${this.s}.steps SET status = 'failed', run_id = $3, finished_at = clock_timestamp(), error = $4, details = coalesce($5::jsonb, details),
           duration_ms = extract(epoch FROM clock_timestamp() - started_at) * 1000
         WHERE plan_id = $1 AND step_id = $2`,
-      [planId, stepId, runId, redactText(error), details ? redactText(JSON.stringify(details)) : null],
+      [planId, stepId, runId, redactText(error), details ? redactedJson(details) : null],
     );
     await this.history(planId, stepId, runId, 'failed', { error: redactText(error) });
   }
@@ -219,7 +219,7 @@ export class Ledger {
   async history(planId: string, stepId: string, runId: number | null, event: string, detail: unknown, client?: Queryable): Promise<void> {
     await this.q(client).query(
       `INSERT INTO ${this.s}.step_history (plan_id, step_id, run_id, event, detail) VALUES ($1, $2, $3, $4, $5)`,
-      [planId, stepId, runId, event, detail == null ? null : redactText(JSON.stringify(detail))],
+      [planId, stepId, runId, event, detail == null ? null : redactedJson(detail)],
     );
   }
 

@@ -6,7 +6,7 @@
  * failed. Capped per attempt ({@link MAX_STATEMENTS}, {@link MAX_BYTES}); what is left out is counted.
  */
 import type { Queryable } from '../db/connection.js';
-import { redactText } from '../db/redact.js';
+import { redactText, redactedJson } from '../db/redact.js';
 import { ensureParser, parseStatements, statementTraits } from '../db/sql-parse.js';
 import type { Ledger } from './ledger.js';
 
@@ -54,13 +54,13 @@ export async function strongestLock(sql: string): Promise<string | null> {
   }
 }
 
-type Entry = { sql: string; transaction: boolean; settled: boolean };
+type Entry = { sql: string; transaction: boolean; settled: boolean; failed?: boolean };
 
 /**
  * Collects one step attempt's announced statements. The step context calls {@link announce} on
  * each `step.statement` event, {@link outsideTransaction} when a statement goes to `waiting`, and
- * {@link settle} when a transaction or a waiting statement succeeded: what is unsettled when the
- * step fails is the unit that failed.
+ * {@link settle} when a transaction or a waiting statement succeeded and {@link fail} when it
+ * failed (a step may go on after a failed unit, e.g. dropping an INVALID index a failed build left).
  */
 export class StatementLog {
   private kept: Entry[] = [];
@@ -99,6 +99,13 @@ export class StatementLog {
     for (const e of this.entries()) e.settled = true;
   }
 
+  /** The unit that just ran failed: its statements are not in effect, whatever runs after it. */
+  fail(): void {
+    for (const e of this.entries()) {
+      if (!e.settled) Object.assign(e, { settled: true, failed: true });
+    }
+  }
+
   get size(): number {
     return this.kept.length + (this.last ? 1 : 0) + this.omitted;
   }
@@ -116,7 +123,7 @@ export class StatementLog {
         sql: redactText(sql),
         lock: await strongestLock(e.sql),
         transaction: e.transaction,
-        state: outcome === 'failed' && !e.settled ? 'failed' : 'ran',
+        state: e.failed || (outcome === 'failed' && !e.settled) ? 'failed' : 'ran',
       });
     }
     return { statements, omitted: this.omitted };
@@ -127,7 +134,7 @@ export class StatementLog {
 export async function recordStatements(l: Ledger, planId: string, stepId: string, runId: number, outcome: 'completed' | 'failed', rec: StatementRecord, client?: Queryable): Promise<void> {
   await (client ?? l.db.pool).query(
     `INSERT INTO ${l.s}.step_statements (plan_id, step_id, run_id, outcome, statements, omitted) VALUES ($1, $2, $3, $4, $5, $6)`,
-    [planId, stepId, runId, outcome, redactText(JSON.stringify(rec.statements)), rec.omitted],
+    [planId, stepId, runId, outcome, redactedJson(rec.statements), rec.omitted],
   );
 }
 

@@ -102,7 +102,8 @@ export async function buildIndex(ctx: StepContext, b: IndexBuild, ours: boolean)
   try {
     await runBuild(ctx, b.ref.schema, b.name, b.create, false);
   } catch (e) {
-    if (!(await state(ctx, b).catch(() => null))) {
+    // (when the state cannot be read, keep the progress: a rerun then adopts the index if it is there)
+    if ((await state(ctx, b).catch(() => 'unknown' as const)) === null) {
       const { index: _gone, ...rest } = ctx.progress ?? {};
       await ctx.saveProgress(rest).catch(() => undefined);
     }

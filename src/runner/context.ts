@@ -83,13 +83,19 @@ export function stepContext(s: Session & { ledger: Ledger }, step: PlannedStep, 
       await s.ledger.markCompleted(s.plan.id, step, runId, { rowsAffected: outcome.rowsAffected ?? null, details: outcome.details, retries: stats.retries, lockWaitMs: stats.lockWaitMs }, client);
     },
     async tx<T>(what: string, fn: (client: pg.PoolClient) => Promise<T>) {
-      const r = await withLockRetry(s.db, s.policy, { what, onEvent }, fn);
+      const r = await withLockRetry(s.db, s.policy, { what, onEvent }, fn).catch((e: unknown) => {
+        log.fail();
+        throw e;
+      });
       log.settle();
       return r;
     },
     async waiting(what, sql, params) {
       log.outsideTransaction(sql);
-      const r = await runWaiting(s.db, s.policy, { what, onEvent }, sql, params);
+      const r = await runWaiting(s.db, s.policy, { what, onEvent }, sql, params).catch((e: unknown) => {
+        log.fail();
+        throw e;
+      });
       log.settle();
       return r;
     },

@@ -5,7 +5,7 @@
 import cliProgress from 'cli-progress';
 import pc from 'picocolors';
 import { describeBlocker, type TidemarkError } from '../../errors.js';
-import { redactText } from '../../db/redact.js';
+import { redactText, redactedJson } from '../../db/redact.js';
 import type { EventSink, TidemarkEvent } from '../../runner/events.js';
 import type { RunResult } from '../../runner/result.js';
 import { checkLines, verdictLine } from '../../checks/proof-format.js';
@@ -163,14 +163,14 @@ export function createRenderer(o: RendererOptions): Renderer {
   return {
     mode: o.mode,
     color: o.color,
-    sink: o.mode === 'json' ? (e) => out(redactText(JSON.stringify(e))) : onEvent,
+    sink: o.mode === 'json' ? (e) => out(redactedJson(e)) : onEvent,
     info: (s) => (o.mode === 'json' ? undefined : human(s)),
     print: (s) => (o.mode === 'json' ? undefined : line(s)),
-    json: (obj) => (o.mode === 'json' ? out(redactText(JSON.stringify(obj))) : undefined),
+    json: (obj) => (o.mode === 'json' ? out(redactedJson(obj)) : undefined),
     result(r) {
       if (o.mode === 'json') {
         const { error: _e, ...rest } = r;
-        out(redactText(JSON.stringify({ type: 'result', ...rest })));
+        out(redactedJson({ type: 'result', ...rest }));
         return;
       }
       stopBar();
@@ -185,7 +185,7 @@ export function createRenderer(o: RendererOptions): Renderer {
       stopBar();
       const hint = (e as TidemarkError).hint;
       if (o.mode === 'json') {
-        out(redactText(JSON.stringify({ type: 'error', code: (e as TidemarkError).code ?? 'error', message: e.message, hint, exitCode: (e as TidemarkError).exitCode ?? 1 })));
+        out(redactedJson({ type: 'error', code: (e as TidemarkError).code ?? 'error', message: e.message, hint, exitCode: (e as TidemarkError).exitCode ?? 1 }));
         return;
       }
       err(redactText(`${c.red('error:')} ${e.message}`));
