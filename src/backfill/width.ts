@@ -22,11 +22,14 @@ export type Concurrency = number | 'auto';
  * Client sessions of others on this database that are running a statement now or finished one in
  * the last second: a busy application's connections are mostly between statements at any instant,
  * so "active now" alone misses them; a pool idle for longer (or a forgotten psql) does not count.
+ * A session whose state this role may not see (another role's, without pg_read_all_stats: its
+ * backend_type and state read NULL) counts as busy: when in doubt, one batch at a time.
  */
 const BUSY_SQL = `SELECT count(*)::int AS n FROM pg_stat_activity
-   WHERE backend_type = 'client backend' AND datname = current_database() AND pid <> pg_backend_pid()
+   WHERE (backend_type = 'client backend' OR (backend_type IS NULL AND usename IS NOT NULL))
+     AND datname = current_database() AND pid <> pg_backend_pid()
      AND application_name IS DISTINCT FROM current_setting('application_name')
-     AND (state IN ('active', 'fastpath function call') OR state_change > clock_timestamp() - interval '1 second')`;
+     AND (state IS NULL OR state IN ('active', 'fastpath function call') OR state_change > clock_timestamp() - interval '1 second')`;
 
 export class BatchWidth {
   private quiet = 0;

@@ -63,7 +63,7 @@ export const batchOptions = z.object({
   targetMs: z.number().int().positive().optional(),
   size: z.number().int().positive().optional(),
   pauseMs: z.number().int().nonnegative().optional(),
-  /** Batches in flight: 1–4, or 'auto' (the default): 2 while no other session is active on the server, else 1. */
+  /** Batches in flight: 1–4, or 'auto' (the default): 2 while no other session is using the database, else 1. */
   concurrency: z.union([z.number().int().min(1).max(4), z.literal('auto')]).optional(),
 }).strict();
 

@@ -101,3 +101,25 @@ describe('batch width', () => {
     expect(await query(url, 'SELECT hits, count(*)::int AS n FROM w GROUP BY hits')).toEqual([{ hits: 2, n: 4000 }]);
   });
 });
+
+describe('batch width, seen by a role without pg_read_all_stats', () => {
+  it("another role's session, whose state this role may not see, counts as busy", async () => {
+    const role = 'tm_width_limited';
+    await query(url, `DO $$ BEGIN CREATE ROLE ${role} LOGIN PASSWORD 'width-pw-1'; EXCEPTION WHEN duplicate_object THEN NULL; END $$`);
+    const limited = new URL(url);
+    limited.username = role;
+    limited.password = 'width-pw-1';
+    const db = new Db(limited.toString(), { applicationName: 'tidemark:width-limited', max: 1 });
+    const other = await connect(url); // the test's superuser: another role, idle
+    try {
+      await new Promise((res) => setTimeout(res, 1200));
+      const seen = await db.rows<{ state: string | null }>(`SELECT state FROM pg_stat_activity WHERE pid = $1`, [(other as unknown as { processID: number }).processID]);
+      expect(seen).toEqual([{ state: null }]);
+      const w = new BatchWidth(db);
+      expect([await w.next(), await w.next(), await w.next(), await w.next()]).toEqual([1, 1, 1, 1]);
+    } finally {
+      await other.end();
+      await db.close();
+    }
+  });
+});
