@@ -86,6 +86,22 @@ export function columnConstraints(col: ColumnDefNode): ConstraintNode[] {
   return (col.constraints ?? []).map((c) => c.Constraint as ConstraintNode).filter(Boolean);
 }
 
+/**
+ * The constraints one `ALTER TABLE` command adds, of the given kinds: `ADD CONSTRAINT …` (kept when
+ * `keep` accepts it), or declared inline on an `ADD COLUMN` (with that column's name).
+ */
+export function addedConstraints(c: AlterCmd, kinds: readonly string[], keep: (con: ConstraintNode) => boolean = () => true): { con: ConstraintNode; column?: string }[] {
+  if (c.subtype === 'AT_AddConstraint') {
+    const con = asConstraint(c.def);
+    return con && kinds.includes(con.contype) && keep(con) ? [{ con }] : [];
+  }
+  if (c.subtype === 'AT_AddColumn') {
+    const col = asColumnDef(c.def);
+    return (col ? columnConstraints(col) : []).filter((con) => kinds.includes(con.contype)).map((con) => ({ con, column: col?.colname }));
+  }
+  return [];
+}
+
 /** The type name of a column definition, last part lowercased (`int4`, `serial`, `varchar`). */
 export function typeNameOf(col: ColumnDefNode): string {
   const parts = strings(col.typeName?.names);

@@ -5,7 +5,7 @@
  * FK). The safe form adds it `NOT VALID`, then runs `VALIDATE CONSTRAINT`, which blocks nothing —
  * in a later transaction: validating in the transaction that added it keeps ADD's lock for the scan.
  */
-import { alterCmds, asColumnDef, asConstraint, columnConstraints, displayTable, strings, type ConstraintNode, type RangeVar } from '../ast.js';
+import { addedConstraints, alterCmds, displayTable, strings, type ConstraintNode, type RangeVar } from '../ast.js';
 import type { SqlRule } from '../rule.js';
 
 function describe(con: ConstraintNode, column?: string): { what: string; help: string } {
@@ -38,16 +38,7 @@ export const rule = {
     if (ctx.isNew(rv)) return;
     const t = displayTable(rv);
     for (const c of alterCmds(st.node)) {
-      const found: { con: ConstraintNode; column?: string }[] = [];
-      if (c.subtype === 'AT_AddConstraint') {
-        const con = asConstraint(c.def);
-        if (con && (con.contype === 'CONSTR_FOREIGN' || con.contype === 'CONSTR_CHECK') && !con.skip_validation) found.push({ con });
-      } else if (c.subtype === 'AT_AddColumn') {
-        const col = asColumnDef(c.def);
-        for (const con of col ? columnConstraints(col) : []) {
-          if (con.contype === 'CONSTR_FOREIGN' || con.contype === 'CONSTR_CHECK') found.push({ con, column: col?.colname });
-        }
-      }
+      const found = addedConstraints(c, ['CONSTR_FOREIGN', 'CONSTR_CHECK'], (con) => !con.skip_validation);
       if (c.subtype === 'AT_ValidateConstraint' && c.name && ctx.addedInOpenTransaction(rv, c.name)) {
         ctx.report({
           message: `VALIDATE CONSTRAINT "${c.name}" runs in the same transaction that added it NOT VALID: the lock taken by ADD CONSTRAINT (blocking writes to "${t}") is held during the whole validation scan`,

@@ -4,7 +4,7 @@
  * lock: no reads, no writes until it is done. The safe form builds the unique index
  * `CONCURRENTLY`, then attaches it with `ADD CONSTRAINT … UNIQUE USING INDEX` (instant).
  */
-import { alterCmds, asColumnDef, asConstraint, columnConstraints, displayTable, strings, type ConstraintNode, type RangeVar } from '../ast.js';
+import { addedConstraints, alterCmds, displayTable, strings, type RangeVar } from '../ast.js';
 import type { SqlRule } from '../rule.js';
 
 /** The rule. */
@@ -20,16 +20,7 @@ export const rule = {
     if (ctx.isNew(rv)) return;
     const t = displayTable(rv);
     for (const c of alterCmds(st.node)) {
-      const found: { con: ConstraintNode; column?: string }[] = [];
-      if (c.subtype === 'AT_AddConstraint') {
-        const con = asConstraint(c.def);
-        if (con && (con.contype === 'CONSTR_UNIQUE' || con.contype === 'CONSTR_PRIMARY') && !con.indexname) found.push({ con });
-      } else if (c.subtype === 'AT_AddColumn') {
-        const col = asColumnDef(c.def);
-        for (const con of col ? columnConstraints(col) : []) {
-          if (con.contype === 'CONSTR_UNIQUE' || con.contype === 'CONSTR_PRIMARY') found.push({ con, column: col?.colname });
-        }
-      }
+      const found = addedConstraints(c, ['CONSTR_UNIQUE', 'CONSTR_PRIMARY'], (con) => !con.indexname);
       for (const { con, column } of found) {
         const kind = con.contype === 'CONSTR_PRIMARY' ? 'PRIMARY KEY' : 'UNIQUE';
         const cols = column ? [column] : strings(con.keys);
