@@ -2,11 +2,11 @@
  * Feature flags that `gate.flag` reads (`tidemark flag set|list`): recorded in the ledger with who
  * set them and when, every change kept in `flag_history`.
  */
-import { UsageError } from '../errors.js';
+import { UsageError } from '../model/errors.js';
 import { installLedger } from '../ledger/install.js';
 import { Ledger } from '../ledger/ledger.js';
 import { listFlags as flagRows, setFlag as writeFlag } from '../ledger/records.js';
-import { openLedger } from '../report/ledger-reads.js';
+import { openLedger } from '../ledger/reads.js';
 import { defaultActor } from '../runner/open.js';
 import { withDb, type LedgerOptions } from './ledger-options.js';
 

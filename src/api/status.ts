@@ -3,12 +3,12 @@
  * ledger state, backfill progress and latest check or gate verdict. Read-only: never creates or
  * changes the ledger; a database without one answers `ledger: false`.
  */
-import { quoteIdent } from '../db/ident.js';
+import { quoteIdent } from '../sql/ident.js';
 import type { Ledger } from '../ledger/ledger.js';
 import { latestValidation } from '../ledger/records.js';
-import type { Plan } from '../plan/types.js';
+import type { Plan } from '../model/plan.js';
 import { provenSteps } from '../runner/guards.js';
-import { listPlans, openLedger, type PlanListing } from '../report/ledger-reads.js';
+import { listPlans, openLedger, type PlanListing } from '../ledger/reads.js';
 import { planStatus, type StepStatusLine } from '../report/status.js';
 import { withDb, type LedgerOptions } from './ledger-options.js';
 

@@ -7,7 +7,7 @@
  */
 import { keyAsText, keyOrder, keyTuple, keyValue, Params } from './range.js';
 import { readOnly, type Prepared } from './dry-run.js';
-import type { ReadContext } from '../steps/step-kind.js';
+import type { ReadContext } from '../kind/step-kind.js';
 
 /** Source rows a dry run hands to the transform before it extrapolates. */
 export const DRY_RUN_TRANSFORM_LIMIT = 100_000;

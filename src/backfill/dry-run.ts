@@ -5,9 +5,9 @@
  * pending expand step creates: "up to N rows, after expand". Nothing is written, the ledger included.
  */
 import type pg from 'pg';
-import { parseRelation, quoteIdent } from '../db/ident.js';
-import type { PlannedStep, RelationName } from '../plan/types.js';
-import type { DryRunReport, ReadContext } from '../steps/step-kind.js';
+import { parseRelation, quoteIdent } from '../sql/ident.js';
+import type { PlannedStep, RelationName } from '../model/plan.js';
+import type { DryRunReport, ReadContext } from '../kind/step-kind.js';
 import { columnTypes, KeyProblem, resolveKey, resolveTable, type KeyInfo, type TableInfo } from './key.js';
 import { keyOrder } from './range.js';
 import { listTenants, rlsRefusal, rlsState, type PerTenant } from './rls.js';

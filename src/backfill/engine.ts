@@ -7,12 +7,12 @@
  * backfill walks tenant by tenant. The step completes in a final tiny transaction.
  */
 import type pg from 'pg';
-import { LockTimeoutError, StepFailedError } from '../errors.js';
+import { LockTimeoutError, StepFailedError } from '../model/errors.js';
 import { backoffDelay } from '../db/lock-policy.js';
 import { sleep } from '../db/lock-safe.js';
 import { recordBatch, recordPoisonRow } from '../ledger/records.js';
-import type { StepContext, StepOutcome } from '../steps/step-kind.js';
-import { quoteIdent } from '../db/ident.js';
+import type { StepContext, StepOutcome } from '../kind/step-kind.js';
+import { quoteIdent } from '../sql/ident.js';
 import { bisect } from './bisect.js';
 import { batchTx, type TxSettings } from './batch-tx.js';
 import { countAfter, nextBound, type Bound, type WalkScope } from './bounds.js';

@@ -6,7 +6,7 @@
  * it would fail on every row.
  */
 import { isConnectionError, sqlState } from '../db/connection.js';
-import { TidemarkError } from '../errors.js';
+import { TidemarkError } from '../model/errors.js';
 
 /** How the engine reacts to a failed batch. */
 export type FailureKind = 'row' | 'timeout' | 'lock' | 'transient' | 'fatal';

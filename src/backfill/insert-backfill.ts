@@ -5,10 +5,10 @@
  * the source tenant by tenant under `SET LOCAL <setting>`), then runs the engine.
  * Also its `plan` description and dry run.
  */
-import { displayRelation, quoteIdent, quoteRelation } from '../db/ident.js';
-import { StepFailedError } from '../errors.js';
-import type { RelationName } from '../plan/types.js';
-import type { Description, DryRunReport, ReadContext, StepContext, StepOutcome } from '../steps/step-kind.js';
+import { displayRelation, quoteIdent, quoteRelation } from '../sql/ident.js';
+import { StepFailedError } from '../model/errors.js';
+import type { RelationName } from '../model/plan.js';
+import type { Description, DryRunReport, ReadContext, StepContext, StepOutcome } from '../kind/step-kind.js';
 import { countMatching, creators, pendingExpand, prepare, sampleRows, show } from './dry-run.js';
 import { countTransformed, producedText } from './dry-run-transform.js';
 import { batchSettings, runBackfill } from './engine.js';

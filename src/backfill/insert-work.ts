@@ -5,7 +5,7 @@
  * of rows to insert (seed 004 expands a JSON array into events); they are inserted through a typed
  * recordset. The cursor commits with the inserted rows, so a rerun never inserts a row twice.
  */
-import { quoteIdent } from '../db/ident.js';
+import { quoteIdent } from '../sql/ident.js';
 import type { WalkScope } from './bounds.js';
 import type { TableInfo } from './key.js';
 import { keyOrder, Params, rangePredicate, type KeyRange } from './range.js';

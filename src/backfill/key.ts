@@ -4,8 +4,8 @@
  * is refused with the reason (and the candidates it does have).
  */
 import type { Queryable } from '../db/connection.js';
-import { displayRelation, parseRelation, quoteIdent } from '../db/ident.js';
-import type { RelationName } from '../plan/types.js';
+import { displayRelation, parseRelation, quoteIdent } from '../sql/ident.js';
+import type { RelationName } from '../model/plan.js';
 
 /** The key a backfill walks: columns in index order with the types their cursor values are cast to. */
 export interface KeyInfo {

@@ -2,7 +2,7 @@
  * How failed rows are reported: a sample of up to 10 (key and error) for messages, and the step
  * failure of `onError: 'stop'`, which names them and says how to go on.
  */
-import { StepFailedError } from '../errors.js';
+import { StepFailedError } from '../model/errors.js';
 import type { KeyInfo } from './key.js';
 import type { PoisonRef } from './progress.js';
 import { namedKey, showKey } from './range.js';

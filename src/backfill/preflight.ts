@@ -6,9 +6,9 @@
  */
 import type pg from 'pg';
 import type { Db } from '../db/connection.js';
-import { quoteIdent } from '../db/ident.js';
-import { PlanInvalidError } from '../errors.js';
-import type { Phase, PlanIssue } from '../plan/types.js';
+import { quoteIdent } from '../sql/ident.js';
+import { PlanInvalidError } from '../model/errors.js';
+import type { Phase, PlanIssue } from '../model/plan.js';
 import type { TableInfo } from './key.js';
 import { whenQuery } from './throttle.js';
 

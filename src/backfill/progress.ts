@@ -3,7 +3,7 @@
  * each batch's data) and the progress events it emits: rows done / estimated total, rows/s, ETA,
  * current batch size, and a note when throttled or when rows failed.
  */
-import type { EventSink } from '../runner/events.js';
+import type { EventSink } from '../kind/events.js';
 
 /** A row that failed, by its key (text form) and error. */
 export interface PoisonRef {

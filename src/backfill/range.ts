@@ -3,7 +3,7 @@
  * travel as text parameters cast to the key's types, so any key type (bigint, uuid, text,
  * timestamps, composites) round-trips exactly. Identifiers are quoted; values are parameters.
  */
-import { quoteIdent } from '../db/ident.js';
+import { quoteIdent } from '../sql/ident.js';
 import type { KeyInfo } from './key.js';
 
 /** One batch's key range: (lo, hi]. `lo` null = from the start; `exact`: only the row whose key is `hi`. Values in PostgreSQL's text form. */

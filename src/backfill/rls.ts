@@ -7,9 +7,9 @@
  * distinct values when nothing hides them.
  */
 import type { Queryable } from '../db/connection.js';
-import { quoteIdent } from '../db/ident.js';
-import { StepFailedError } from '../errors.js';
-import type { StepContext } from '../steps/step-kind.js';
+import { quoteIdent } from '../sql/ident.js';
+import { StepFailedError } from '../model/errors.js';
+import type { StepContext } from '../kind/step-kind.js';
 import type { TableInfo } from './key.js';
 import { readProgress } from './progress.js';
 

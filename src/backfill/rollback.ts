@@ -3,10 +3,10 @@
  * then its `down` SQL runs, lock-safely, when given. Without `down` nothing of the data is undone
  * (the expand rollback usually removes what the backfill filled), and `plan --rollback` says so.
  */
-import type { Action, Description, ReadContext, StepContext, StepOutcome } from '../steps/step-kind.js';
+import type { Action, Description, ReadContext, StepContext, StepOutcome } from '../kind/step-kind.js';
 import { resolveTable } from './key.js';
 import { removeActions, removeSyncTriggers } from './sync-trigger.js';
-import type { RelationName } from '../plan/types.js';
+import type { RelationName } from '../model/plan.js';
 
 /** The options rollback reads. */
 export interface DownOptions {

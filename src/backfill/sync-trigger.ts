@@ -11,13 +11,13 @@
  * ledger's `sync_triggers`; {@link removeSyncTriggers} drops them (contract phase, rollback).
  */
 import type { Db } from '../db/connection.js';
-import { generatedName, quoteIdent } from '../db/ident.js';
+import { generatedName, quoteIdent } from '../sql/ident.js';
 import type { LockPolicy } from '../db/lock-policy.js';
 import { withLockRetry, type LockEvent } from '../db/lock-safe.js';
 import type { Ledger } from '../ledger/ledger.js';
-import { sha256 } from '../plan/checksum.js';
-import type { EventSink } from '../runner/events.js';
-import type { Action, StepContext } from '../steps/step-kind.js';
+import { sha256 } from '../sql/checksum.js';
+import type { EventSink } from '../kind/events.js';
+import type { Action, StepContext } from '../kind/step-kind.js';
 import type { TableInfo } from './key.js';
 
 /** The custom setting a batch sets so its own step's trigger leaves its writes alone. */

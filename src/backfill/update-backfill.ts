@@ -3,10 +3,10 @@
  * row-level security that would hide rows (or list the tenants for `perTenant`), install the
  * keepInSync trigger, then hand the walk to the engine. Also its `plan` description and dry run.
  */
-import { displayRelation, quoteIdent, quoteRelation } from '../db/ident.js';
-import { StepFailedError } from '../errors.js';
-import type { RelationName } from '../plan/types.js';
-import type { Action, Description, DryRunReport, ReadContext, StepContext, StepOutcome } from '../steps/step-kind.js';
+import { displayRelation, quoteIdent, quoteRelation } from '../sql/ident.js';
+import { StepFailedError } from '../model/errors.js';
+import type { RelationName } from '../model/plan.js';
+import type { Action, Description, DryRunReport, ReadContext, StepContext, StepOutcome } from '../kind/step-kind.js';
 import { batchSettings, runBackfill } from './engine.js';
 import { countMatching, prepare, sampleRows, show } from './dry-run.js';
 import { columnTypes, KeyProblem, resolveKey, resolveTable, type KeyInfo, type TableInfo } from './key.js';

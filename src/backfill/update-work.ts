@@ -5,7 +5,7 @@
  * function, and its changes written back through a typed recordset, all in the batch's transaction.
  */
 import type pg from 'pg';
-import { quoteIdent } from '../db/ident.js';
+import { quoteIdent } from '../sql/ident.js';
 import type { WalkScope } from './bounds.js';
 import { keyAsText, keyOrder, Params, rangePredicate, type KeyRange } from './range.js';
 import { groupByColumns, RECORDSET, recordsetColumns, toJsonParam } from './values.js';

@@ -4,7 +4,7 @@
  * json/jsonb as objects (never as a JSON string), Dates as timestamps, bigint strings as bigint.
  * Rows that set different columns are grouped, so a column a row leaves out is never overwritten.
  */
-import { quoteIdent } from '../db/ident.js';
+import { quoteIdent } from '../sql/ident.js';
 
 /** The alias of the recordset in generated statements (unlikely to clash with a user table). */
 export const RECORDSET = '__tidemark_v';

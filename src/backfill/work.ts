@@ -5,9 +5,9 @@
  * inside the transaction it is given.
  */
 import type pg from 'pg';
-import { StepFailedError } from '../errors.js';
+import { StepFailedError } from '../model/errors.js';
 import { TransformThrewError } from './failure.js';
-import type { Action } from '../steps/step-kind.js';
+import type { Action } from '../kind/step-kind.js';
 import type { WalkScope } from './bounds.js';
 import type { Params, KeyRange } from './range.js';
 

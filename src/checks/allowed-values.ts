@@ -7,9 +7,9 @@
  * lists up to 10 rows holding them. See docs/checks/allowed-values.md.
  */
 import { z } from 'zod';
-import { displayRelation, quoteIdent, quoteRelation } from '../db/ident.js';
-import { common, ident, relation, severity } from '../plan/fields.js';
-import type { CheckKind, ReadContext } from '../steps/step-kind.js';
+import { displayRelation, quoteIdent, quoteRelation } from '../sql/ident.js';
+import { common, ident, relation, severity } from '../kind/fields.js';
+import type { CheckKind, ReadContext } from '../kind/step-kind.js';
 import { columnTypes } from './compare.js';
 import { onlyWhenItFails } from './describe.js';
 import { evaluateAlone, type RowCheck, type RowProbe } from './fused.js';

@@ -8,9 +8,9 @@
  * See docs/checks/columns-match.md.
  */
 import { z } from 'zod';
-import { displayRelation, quoteIdent, quoteRelation } from '../db/ident.js';
-import { common, ident, relation, severity, sqlText } from '../plan/fields.js';
-import type { CheckKind, ReadContext } from '../steps/step-kind.js';
+import { displayRelation, quoteIdent, quoteRelation } from '../sql/ident.js';
+import { common, ident, relation, severity, sqlText } from '../kind/fields.js';
+import type { CheckKind, ReadContext } from '../kind/step-kind.js';
 import { columnTypes, directlyComparable, typeCategory } from './compare.js';
 import { onlyWhenItFails } from './describe.js';
 import { evaluateAlone, type RowCheck, type RowProbe } from './fused.js';

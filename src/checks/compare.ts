@@ -4,8 +4,8 @@
  * varchar), both are compared as text. Types come from the catalog, never from guessing.
  */
 import type { Queryable } from '../db/connection.js';
-import { displayRelation, quoteRelation } from '../db/ident.js';
-import type { RelationName } from '../plan/types.js';
+import { displayRelation, quoteRelation } from '../sql/ident.js';
+import type { RelationName } from '../model/plan.js';
 
 /** A column's type: oid, readable name and `pg_type.typcategory` (N numeric, S string, E enum, …). */
 export interface ColumnType {

@@ -10,10 +10,10 @@
  * - A table or column that does not exist yet (an earlier step of the plan creates it) is a note,
  *   not an error ({@link describeRead}).
  */
-import { displayRelation, quoteRelation } from '../db/ident.js';
+import { displayRelation, quoteRelation } from '../sql/ident.js';
 import { sqlState, type Queryable } from '../db/connection.js';
-import type { RelationName } from '../plan/types.js';
-import type { Action, Description } from '../steps/step-kind.js';
+import type { RelationName } from '../model/plan.js';
+import type { Action, Description } from '../kind/step-kind.js';
 import { MissingObjectError } from './compare.js';
 import { fusedStatement, type ScanMember } from './fused.js';
 import { SAMPLE_SIZE } from './sample.js';

@@ -3,9 +3,9 @@
  * per value (seed 003: threads by number class). See docs/checks/distribution.md.
  */
 import { z } from 'zod';
-import { quoteIdent, quoteRelation } from '../db/ident.js';
-import { common, ident, relation, severity, sqlText } from '../plan/fields.js';
-import type { CheckKind } from '../steps/step-kind.js';
+import { quoteIdent, quoteRelation } from '../sql/ident.js';
+import { common, ident, relation, severity, sqlText } from '../kind/fields.js';
+import type { CheckKind } from '../kind/step-kind.js';
 import { columnTypes } from './compare.js';
 import { describeRead, readAction } from './describe.js';
 import { fromWhere } from './sample.js';

@@ -13,9 +13,9 @@
  * comes. Values are handed out once, so a later evaluation always scans again.
  */
 import type { Db } from '../db/connection.js';
-import { quoteRelation } from '../db/ident.js';
-import type { RelationName } from '../plan/types.js';
-import type { CheckKind, CheckResult, ReadContext } from '../steps/step-kind.js';
+import { quoteRelation } from '../sql/ident.js';
+import type { RelationName } from '../model/plan.js';
+import type { CheckKind, CheckResult, ReadContext } from '../kind/step-kind.js';
 import { paramList, type Bind } from './sample.js';
 
 /** Aggregate values computed by a scan, by the names the check gave them (bigint counts come as strings). */

@@ -14,9 +14,9 @@
  * entry for `name`, or the latest entries). See docs/checks/migration-applied.md.
  */
 import { z } from 'zod';
-import { quoteIdent } from '../db/ident.js';
-import { common, severity } from '../plan/fields.js';
-import type { CheckKind, CheckResult, Description, ReadContext } from '../steps/step-kind.js';
+import { quoteIdent } from '../sql/ident.js';
+import { common, severity } from '../kind/fields.js';
+import type { CheckKind, CheckResult, Description, ReadContext } from '../kind/step-kind.js';
 import { onlyWhenItFails, readAction } from './describe.js';
 import { alembicAncestors, drizzleJournalEntry, resolveDir } from './migration-files.js';
 

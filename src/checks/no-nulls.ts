@@ -4,9 +4,9 @@
  * table's other per-row checks into one scan (see fused.ts). See docs/checks/no-nulls.md.
  */
 import { z } from 'zod';
-import { displayRelation, quoteIdent, quoteRelation } from '../db/ident.js';
-import { common, ident, relation, severity, sqlText } from '../plan/fields.js';
-import type { CheckKind } from '../steps/step-kind.js';
+import { displayRelation, quoteIdent, quoteRelation } from '../sql/ident.js';
+import { common, ident, relation, severity, sqlText } from '../kind/fields.js';
+import type { CheckKind } from '../kind/step-kind.js';
 import { columnTypes } from './compare.js';
 import { onlyWhenItFails } from './describe.js';
 import { evaluateAlone, type RowCheck, type RowProbe } from './fused.js';

@@ -6,9 +6,9 @@
  * text, a uuid against varchar) are compared as text. See docs/checks/no-orphans.md.
  */
 import { z } from 'zod';
-import { displayRelation, quoteIdent, quoteRelation } from '../db/ident.js';
-import { common, ident, relation, severity } from '../plan/fields.js';
-import type { CheckKind, ReadContext } from '../steps/step-kind.js';
+import { displayRelation, quoteIdent, quoteRelation } from '../sql/ident.js';
+import { common, ident, relation, severity } from '../kind/fields.js';
+import type { CheckKind, ReadContext } from '../kind/step-kind.js';
 import { columnTypes, directlyComparable, eq } from './compare.js';
 import { describeRead, onlyWhenItFails, readAction } from './describe.js';
 import { SAMPLE_SIZE, sampleKey } from './sample.js';

@@ -9,9 +9,9 @@
  * fetches up to 10 of them with their counts. See docs/checks/per-group.md.
  */
 import { z } from 'zod';
-import { displayRelation, quoteIdent, quoteRelation } from '../db/ident.js';
-import { common, ident, identList, relation, severity, sqlText } from '../plan/fields.js';
-import type { CheckKind, ReadContext } from '../steps/step-kind.js';
+import { displayRelation, quoteIdent, quoteRelation } from '../sql/ident.js';
+import { common, ident, identList, relation, severity, sqlText } from '../kind/fields.js';
+import type { CheckKind, ReadContext } from '../kind/step-kind.js';
 import { columnTypes, directlyComparable, eq, isUniqueColumn } from './compare.js';
 import { describeRead, onlyWhenItFails, readAction } from './describe.js';
 import { freeName, fromWhere, paramList, rangeIssues, rangeText, SAMPLE_SIZE, type Bind } from './sample.js';

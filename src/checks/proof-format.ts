@@ -7,7 +7,7 @@
  * the check outcomes, so `verify`, `run` and reports render the same text.
  */
 import pc from 'picocolors';
-import type { CheckOutcome } from '../runner/events.js';
+import type { CheckOutcome } from '../kind/events.js';
 import { SAMPLE_SIZE } from './sample.js';
 
 /** Rendering options. */

@@ -4,8 +4,8 @@
  * one column), or else at the number of rows. See docs/checks/query.md.
  */
 import { z } from 'zod';
-import { common, severity, sqlText } from '../plan/fields.js';
-import type { CheckKind } from '../steps/step-kind.js';
+import { common, severity, sqlText } from '../kind/fields.js';
+import type { CheckKind } from '../kind/step-kind.js';
 import { readAction } from './describe.js';
 import { SAMPLE_SIZE } from './sample.js';
 

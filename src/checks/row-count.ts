@@ -6,10 +6,10 @@
  */
 import { z } from 'zod';
 import type { Db } from '../db/connection.js';
-import { displayRelation, quoteRelation } from '../db/ident.js';
+import { displayRelation, quoteRelation } from '../sql/ident.js';
 import { baselineOf } from '../ledger/records.js';
-import { common, relation, severity } from '../plan/fields.js';
-import type { CheckKind } from '../steps/step-kind.js';
+import { common, relation, severity } from '../kind/fields.js';
+import type { CheckKind } from '../kind/step-kind.js';
 import { evaluateAlone, type RowCheck, type RowProbe } from './fused.js';
 import { inRange, rangeIssues, rangeText } from './sample.js';
 

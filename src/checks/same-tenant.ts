@@ -7,9 +7,9 @@
  * both tenants. See docs/checks/same-tenant.md.
  */
 import { z } from 'zod';
-import { displayRelation, parseRelation, quoteIdent, quoteRelation } from '../db/ident.js';
-import { common, ident, relation, severity } from '../plan/fields.js';
-import type { CheckKind, ReadContext } from '../steps/step-kind.js';
+import { displayRelation, parseRelation, quoteIdent, quoteRelation } from '../sql/ident.js';
+import { common, ident, relation, severity } from '../kind/fields.js';
+import type { CheckKind, ReadContext } from '../kind/step-kind.js';
 import { columnTypes, directlyComparable, eq } from './compare.js';
 import { describeRead, onlyWhenItFails, readAction } from './describe.js';
 import { freeName, SAMPLE_SIZE, sampleKey } from './sample.js';

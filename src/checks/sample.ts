@@ -4,8 +4,8 @@
  */
 import type { Queryable } from '../db/connection.js';
 import { primaryKeyColumns } from '../db/catalog.js';
-import { quoteIdent } from '../db/ident.js';
-import type { RelationName } from '../plan/types.js';
+import { quoteIdent } from '../sql/ident.js';
+import type { RelationName } from '../model/plan.js';
 
 /** Samples hold at most this many offending rows (SPEC §4). */
 export const SAMPLE_SIZE = 10;

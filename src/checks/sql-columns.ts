@@ -3,7 +3,7 @@
  * PostgreSQL parser. Used to tell that a check's `equals` or `where` names a column an applied
  * contract step dropped (the check is then superseded, not failed).
  */
-import { ensureParser, parseStatements } from '../db/sql-parse.js';
+import { ensureParser, parseStatements } from '../sql/parse.js';
 
 /** Load the parser (once) so {@link columnRefs} can run synchronously. */
 export const loadSqlParser = ensureParser;

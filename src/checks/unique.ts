@@ -5,9 +5,9 @@
  * query fetches the rows that share the first duplicated tuples. See docs/checks/unique.md.
  */
 import { z } from 'zod';
-import { displayRelation, quoteIdent, quoteRelation } from '../db/ident.js';
-import { common, identList, relation, severity, sqlText } from '../plan/fields.js';
-import type { CheckKind } from '../steps/step-kind.js';
+import { displayRelation, quoteIdent, quoteRelation } from '../sql/ident.js';
+import { common, identList, relation, severity, sqlText } from '../kind/fields.js';
+import type { CheckKind } from '../kind/step-kind.js';
 import { columnTypes } from './compare.js';
 import { describeRead, onlyWhenItFails, readAction } from './describe.js';
 import { andWhere, fromWhere, SAMPLE_SIZE, sampleKey } from './sample.js';

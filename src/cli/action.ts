@@ -4,8 +4,8 @@
  * says what to do next.
  */
 import type { Command } from 'commander';
-import { ExitCode, TidemarkError } from '../errors.js';
-import { redactText, redactedJson } from '../db/redact.js';
+import { ExitCode, TidemarkError } from '../model/errors.js';
+import { redactText, redactedJson } from '../sql/redact.js';
 import { createContext, type CliContext, type GlobalOptions } from './context.js';
 
 /** Holds the exit code an action decided on. */

@@ -4,9 +4,9 @@
  * `--embedded [DIR]`), the renderer, and cleanup.
  */
 import type { Command } from 'commander';
-import { loadConfig, type TidemarkConfig } from '../config.js';
+import { loadConfig, type TidemarkConfig } from '../config/config.js';
 import { startEmbedded, type EmbeddedServer } from '../db/embedded.js';
-import { UsageError } from '../errors.js';
+import { UsageError } from '../model/errors.js';
 import { createRenderer, type Renderer } from './render/renderer.js';
 
 /** Global options (SPEC §6), accepted before the command, after it, and after its positional arguments. */

@@ -4,9 +4,9 @@
  * that says what to do next.
  */
 import { Command, CommanderError } from 'commander';
-import { ExitCode } from '../errors.js';
-import { redactedJson, redactText } from '../db/redact.js';
-import { TIDEMARK_VERSION } from '../version.js';
+import { ExitCode } from '../model/errors.js';
+import { redactedJson, redactText } from '../sql/redact.js';
+import { TIDEMARK_VERSION } from '../model/version.js';
 import { registerDemo } from './commands/demo.js';
 import { registerFlag } from './commands/flag.js';
 import { registerInit } from './commands/init.js';

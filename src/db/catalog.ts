@@ -3,8 +3,8 @@
  * it the way PostgreSQL would (search_path when unqualified).
  */
 import type { Queryable } from './connection.js';
-import { quoteRelation } from './ident.js';
-import type { RelationName } from '../plan/types.js';
+import { quoteRelation } from '../sql/ident.js';
+import type { RelationName } from '../model/plan.js';
 
 /** The table's oid, or null when it does not exist. */
 export async function relationOid(db: Queryable, table: RelationName): Promise<number | null> {

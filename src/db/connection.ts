@@ -3,7 +3,7 @@
  * Tidemark needs. Values always travel as parameters; identifiers go through `quoteIdent`.
  */
 import pg from 'pg';
-import { passwordOf, redactUrl, registerSecret } from './redact.js';
+import { passwordOf, redactUrl, registerSecret } from '../sql/redact.js';
 
 /** Options for opening a {@link Db}. */
 export interface DbOptions {

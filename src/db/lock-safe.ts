@@ -7,11 +7,11 @@
  * timeout, bounded by `concurrentTimeoutMs`, and report what they wait for.
  */
 import type pg from 'pg';
-import { LockTimeoutError, type BlockerInfo } from '../errors.js';
+import { LockTimeoutError, type BlockerInfo } from '../model/errors.js';
 import type { Db } from './connection.js';
 import { sqlState } from './connection.js';
 import { backoffDelay, type LockPolicy } from './lock-policy.js';
-import { redactText } from './redact.js';
+import { redactText } from '../sql/redact.js';
 
 /** Events the lock-safe layer reports. */
 export type LockEvent =

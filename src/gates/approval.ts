@@ -8,8 +8,8 @@
 import { z } from 'zod';
 import { approvalStanding, type ApprovalStanding } from '../ledger/approvals.js';
 import { recordApproval } from '../ledger/records.js';
-import { common } from '../plan/fields.js';
-import type { GateKind } from '../steps/step-kind.js';
+import { common } from '../kind/fields.js';
+import type { GateKind } from '../kind/step-kind.js';
 
 /** The options of `gate.approval`, as a plan writes them (zod). */
 export const schema = z.object({

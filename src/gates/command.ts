@@ -8,9 +8,9 @@
 import { spawn } from 'node:child_process';
 import { isAbsolute, resolve } from 'node:path';
 import { z } from 'zod';
-import { redactText } from '../db/redact.js';
-import { common } from '../plan/fields.js';
-import type { GateKind, GateResult } from '../steps/step-kind.js';
+import { redactText } from '../sql/redact.js';
+import { common } from '../kind/fields.js';
+import type { GateKind, GateResult } from '../kind/step-kind.js';
 
 /** The options of `gate.command`, as a plan writes them (zod). */
 export const schema = z.object({

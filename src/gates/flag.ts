@@ -5,8 +5,8 @@
  */
 import { z } from 'zod';
 import { listFlags } from '../ledger/records.js';
-import { common } from '../plan/fields.js';
-import type { GateKind } from '../steps/step-kind.js';
+import { common } from '../kind/fields.js';
+import type { GateKind } from '../kind/step-kind.js';
 
 /** The options of `gate.flag`, as a plan writes them (zod). */
 export const schema = z.object({

@@ -7,8 +7,8 @@
  * See docs/gates/window.md.
  */
 import { z } from 'zod';
-import { common } from '../plan/fields.js';
-import type { GateKind } from '../steps/step-kind.js';
+import { common } from '../kind/fields.js';
+import type { GateKind } from '../kind/step-kind.js';
 
 const hhmm = z.string().regex(/^([01]\d|2[0-3]):[0-5]\d$/, 'must be HH:MM');
 

@@ -4,7 +4,7 @@
  * Nothing here runs for `plan`, `status`, `lint` or `--dry-run`.
  */
 import type { Db } from '../db/connection.js';
-import { quoteIdent } from '../db/ident.js';
+import { quoteIdent } from '../sql/ident.js';
 import { LEDGER_MIGRATIONS, LEDGER_VERSION } from './schema.js';
 
 /** Advisory lock key (two int4) for the install of a given ledger schema. */

@@ -4,9 +4,9 @@
  */
 import type { Queryable } from '../db/connection.js';
 import type { Db } from '../db/connection.js';
-import { quoteIdent } from '../db/ident.js';
-import { redactText, redactedJson } from '../db/redact.js';
-import type { Plan, PlannedStep } from '../plan/types.js';
+import { quoteIdent } from '../sql/ident.js';
+import { redactText, redactedJson } from '../sql/redact.js';
+import type { Plan, PlannedStep } from '../model/plan.js';
 
 export type StepStatus = 'pending' | 'running' | 'completed' | 'failed' | 'rolled_back' | 'skipped';
 

@@ -6,8 +6,8 @@
  * failed. Capped per attempt ({@link MAX_STATEMENTS}, {@link MAX_BYTES}); what is left out is counted.
  */
 import type { Queryable } from '../db/connection.js';
-import { redactText, redactedJson } from '../db/redact.js';
-import { ensureParser, parseStatements, statementTraits } from '../db/sql-parse.js';
+import { redactText, redactedJson } from '../sql/redact.js';
+import { ensureParser, parseStatements, statementTraits } from '../sql/parse.js';
 import type { Ledger } from './ledger.js';
 
 /** Statements kept per attempt at most (the last one announced is always kept). */

@@ -4,10 +4,10 @@
  * run the sql rules, turn their drafts into findings with file positions, and apply
  * `-- tidemark-ignore` suppressions.
  */
-import { statementTraits, SqlSyntaxError, type ParsedStatement } from '../db/sql-parse.js';
+import { statementTraits, SqlSyntaxError, type ParsedStatement } from '../sql/parse.js';
 import { parseScript } from './parse.js';
-import { redactText } from '../db/redact.js';
-import { BLOCKING_LOCKS } from '../steps/step-kind.js';
+import { redactText } from '../sql/redact.js';
+import { BLOCKING_LOCKS } from '../kind/step-kind.js';
 import { alterCmds, asConstraint, functionNames, lineColumn, lineStartsOf, notNullColumns, OffsetMap, rangeVars, skipTrivia, statementTables, tableKey, type Node, type RangeVar } from './ast.js';
 import type { LintConfig } from './config.js';
 import type { Finding, Level } from './finding.js';

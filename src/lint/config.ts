@@ -3,7 +3,7 @@
  * `resolveLintConfig` validates user input and lists every problem (exit 2).
  */
 import { z } from 'zod';
-import { UsageError } from '../errors.js';
+import { UsageError } from '../model/errors.js';
 
 const level = z.enum(['error', 'warning', 'off']);
 

@@ -5,9 +5,9 @@
  * `default_transaction_read_only`, nothing is created, the ledger is never touched.
  */
 import pg from 'pg';
-import { UsageError } from '../errors.js';
-import { quoteIdent } from '../db/ident.js';
-import { passwordOf, redactText, redactUrl, registerSecret } from '../db/redact.js';
+import { UsageError } from '../model/errors.js';
+import { quoteIdent } from '../sql/ident.js';
+import { passwordOf, redactText, redactUrl, registerSecret } from '../sql/redact.js';
 import type { RangeVar } from './ast.js';
 import type { LintConfig } from './config.js';
 import type { Finding, Level } from './finding.js';

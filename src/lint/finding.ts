@@ -3,7 +3,7 @@
  * bad, where (file, line, column, statement, plan step and phase), what to do instead, and — when
  * a `-- tidemark-ignore` comment covers it — why it was accepted.
  */
-import type { Phase } from '../plan/types.js';
+import type { Phase } from '../model/plan.js';
 
 /** `error`: takes a dangerous lock, rewrites a table, loses data or breaks running code (exit 1). `warning`: advice (exit 0). */
 export type Level = 'error' | 'warning';

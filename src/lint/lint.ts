@@ -5,10 +5,10 @@
  */
 import type pg from 'pg';
 import type { Queryable } from '../db/connection.js';
-import { ensureParser } from '../db/sql-parse.js';
+import { ensureParser } from '../sql/parse.js';
 import { loadPlan } from '../plan/load.js';
-import type { Plan } from '../plan/types.js';
-import { redactUrl } from '../db/redact.js';
+import type { Plan } from '../model/plan.js';
+import { redactUrl } from '../sql/redact.js';
 import { analyzeSource, levelOf, type SourceResult } from './analyze.js';
 import { resolveLintConfig, type LintConfigInput } from './config.js';
 import { applyTableSizes, connectReadOnly, runDatabaseRules } from './database.js';

@@ -5,7 +5,7 @@
  * multi-thousand-statement files linters meet, such as schema dumps.)
  */
 import { parseSync } from 'libpg-query';
-import { SqlSyntaxError, type ParsedStatement } from '../db/sql-parse.js';
+import { SqlSyntaxError, type ParsedStatement } from '../sql/parse.js';
 import { lineColumn, lineStartsOf, type OffsetMap } from './ast.js';
 
 type RawTree = { stmts?: { stmt: Record<string, Record<string, unknown>>; stmt_location?: number; stmt_len?: number }[] };

@@ -2,9 +2,9 @@
  * Reading a loaded plan the way plan rules need it: table keys, the columns each step reads or
  * fills, and the `up` SQL of raw steps.
  */
-import { parseRelation } from '../db/ident.js';
-import type { Plan, PlannedStep, RelationName } from '../plan/types.js';
-import { readScripts } from '../steps/sql-file.js';
+import { parseRelation } from '../sql/ident.js';
+import type { Plan, PlannedStep, RelationName } from '../model/plan.js';
+import { readScripts } from '../raw-sql/sql-file.js';
 
 /** `schema.name` key of a plan relation (schema `public` when unqualified), matching `tableKey`. */
 export function relKey(rel: unknown): string {

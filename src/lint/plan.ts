@@ -6,9 +6,9 @@
  */
 import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
-import { parseRelation } from '../db/ident.js';
-import { parseStatements } from '../db/sql-parse.js';
-import type { Plan, PlannedStep, RelationName } from '../plan/types.js';
+import { parseRelation } from '../sql/ident.js';
+import { parseStatements } from '../sql/parse.js';
+import type { Plan, PlannedStep, RelationName } from '../model/plan.js';
 import { analyzeSource, levelOf } from './analyze.js';
 import { lineColumn, lineStartsOf, notNullColumns, type Node, type RangeVar } from './ast.js';
 import type { LintConfig } from './config.js';

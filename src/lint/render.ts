@@ -1,7 +1,7 @@
 /**
  * `render(result, format, { color })`: one lint result, four reporters over the same finding model.
  */
-import { UsageError } from '../errors.js';
+import { UsageError } from '../model/errors.js';
 import type { LintResult } from './lint.js';
 import { renderGcc } from './reporters/gcc.js';
 import { renderGithub } from './reporters/github.js';

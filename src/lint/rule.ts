@@ -5,8 +5,8 @@
  * see the tables the linted SQL locks or changes and query the live database (only with an
  * explicit `--database-url`).
  */
-import type { Plan, PlannedStep, Phase } from '../plan/types.js';
-import type { StatementTraits } from '../db/sql-parse.js';
+import type { Plan, PlannedStep, Phase } from '../model/plan.js';
+import type { StatementTraits } from '../sql/parse.js';
 import type { Node, RangeVar } from './ast.js';
 import type { Level } from './finding.js';
 import type { LintConfig } from './config.js';

@@ -5,8 +5,8 @@
  * `pg_get_indexdef` / `pg_get_constraintdef` print them.
  */
 import type { Queryable } from '../db/connection.js';
-import { quoteIdent, quoteRelation } from '../db/ident.js';
-import type { RelationName } from '../plan/types.js';
+import { quoteIdent, quoteRelation } from '../sql/ident.js';
+import type { RelationName } from '../model/plan.js';
 import type { KeyColumn } from './archive-sql.js';
 
 /** A table (or index) as found in the catalog. */

@@ -6,8 +6,8 @@
  * never dropped) it only removes the trigger and the partial archive. Every stage checks the
  * catalog first, so a rollback that stopped half-way can be run again.
  */
-import { StepFailedError } from '../errors.js';
-import type { Action, StepContext, StepOutcome } from '../steps/step-kind.js';
+import { StepFailedError } from '../model/errors.js';
+import type { Action, StepContext, StepOutcome } from '../kind/step-kind.js';
 import { columnDef, refOf, type RelationRef } from './archive-catalog.js';
 import { addColumnStatements, columnArchiveSql, withRange, type ColumnArchiveDef } from './archive-column-sql.js';
 import { buildIndexConcurrently, concurrentIndexSql, constraintActions, indexActions, notNullActions, restoreConstraint, restoreNotNull } from './archive-restore.js';

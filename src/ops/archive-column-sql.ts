@@ -5,9 +5,9 @@
  * row; a trigger upserts rows written while the copy runs, so the final transaction that drops
  * the column has nothing left to copy and stays short.
  */
-import { generatedName, quoteIdent } from '../db/ident.js';
-import { sha256 } from '../plan/checksum.js';
-import type { Action } from '../steps/step-kind.js';
+import { generatedName, quoteIdent } from '../sql/ident.js';
+import { sha256 } from '../sql/checksum.js';
+import type { Action } from '../kind/step-kind.js';
 import type { ColumnDef, ConstraintDef, IndexDef, RelationRef } from './archive-catalog.js';
 import { ARCHIVE_SCHEMA, archiveName } from './archive.js';
 import { dollarQuote, keyList, keyTuple, quoteLiteral, type KeyColumn } from './archive-sql.js';

@@ -6,10 +6,10 @@
  * the column, its indexes and constraints. Resumable at every stage: each one checks the catalog
  * and the saved cursor first.
  */
-import { StepFailedError } from '../errors.js';
-import { displayRelation } from '../db/ident.js';
-import type { RelationName } from '../plan/types.js';
-import type { StepContext, StepOutcome } from '../steps/step-kind.js';
+import { StepFailedError } from '../model/errors.js';
+import { displayRelation } from '../sql/ident.js';
+import type { RelationName } from '../model/plan.js';
+import type { StepContext, StepOutcome } from '../kind/step-kind.js';
 import { columnDef, columnDependents, dependencyFingerprint, keyColumns, resolveRelation, type ColumnDef, type RelationRef } from './archive-catalog.js';
 import { columnArchiveNames, columnArchiveSql, withRange, type ColumnArchiveDef } from './archive-column-sql.js';
 import { unrestorableReason } from './archive-restore.js';

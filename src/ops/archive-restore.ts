@@ -7,11 +7,11 @@
  * first, so a rerun after a crash picks up where the last one stopped. The `*Actions` functions
  * return the same statements as data, for `tidemark plan --rollback`.
  */
-import { StepFailedError } from '../errors.js';
+import { StepFailedError } from '../model/errors.js';
 import { sqlState } from '../db/connection.js';
-import { generatedName, quoteIdent } from '../db/ident.js';
-import { sha256 } from '../plan/checksum.js';
-import type { Action, StepContext } from '../steps/step-kind.js';
+import { generatedName, quoteIdent } from '../sql/ident.js';
+import { sha256 } from '../sql/checksum.js';
+import type { Action, StepContext } from '../kind/step-kind.js';
 import { ensureIndex } from './concurrent-index.js';
 import { inTx } from './exec.js';
 import type { ConstraintDef, IndexDef, RelationRef } from './archive-catalog.js';

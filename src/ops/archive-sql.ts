@@ -4,10 +4,10 @@
  * for the DDL that takes no parameters. Identifiers still go through `quoteIdent`; every value
  * that can be a parameter is one.
  */
-import { quoteIdent } from '../db/ident.js';
+import { quoteIdent } from '../sql/ident.js';
 
 /** A SQL string literal for DDL that takes no parameters (PostgreSQL's quote_literal). */
-export { quoteLiteral } from './sql-text.js';
+export { quoteLiteral } from '../sql/text.js';
 
 /** Wrap a function body in a dollar quote whose tag does not occur inside it. */
 export function dollarQuote(body: string): string {

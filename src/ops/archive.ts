@@ -5,9 +5,9 @@
  * (plan, step, kind, object, where the data went, and the definition needed to rebuild it).
  */
 import type { Queryable } from '../db/connection.js';
-import { generatedName, quoteIdent } from '../db/ident.js';
+import { generatedName, quoteIdent } from '../sql/ident.js';
 import type { Ledger } from '../ledger/ledger.js';
-import { sha256 } from '../plan/checksum.js';
+import { sha256 } from '../sql/checksum.js';
 
 /** The schema archived tables and archived column data are moved into. */
 export const ARCHIVE_SCHEMA = 'tidemark_archive';

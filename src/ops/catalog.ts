@@ -4,8 +4,8 @@
  * index valid, is someone still building it, do two column types match.
  */
 import type { Queryable } from '../db/connection.js';
-import { quoteRelation, type QualifiedName } from '../db/ident.js';
-import type { RelationName } from '../plan/types.js';
+import { quoteRelation, type QualifiedName } from '../sql/ident.js';
+import type { RelationName } from '../model/plan.js';
 
 /** A table resolved the way PostgreSQL resolves it (search_path when unqualified). */
 export interface TableRef {

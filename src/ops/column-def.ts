@@ -3,8 +3,8 @@
  * read through the real PostgreSQL parser: its type name, whether it is the primary key, and the
  * foreign key it declares inline. Pure: nothing here talks to the database.
  */
-import { quoteIdent, type QualifiedName } from '../db/ident.js';
-import { ensureParser, parseStatements } from '../db/sql-parse.js';
+import { quoteIdent, type QualifiedName } from '../sql/ident.js';
+import { ensureParser, parseStatements } from '../sql/parse.js';
 
 /** What a column definition declares, as far as foreign keys care. */
 export interface ColumnDef {

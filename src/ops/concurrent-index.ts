@@ -6,10 +6,10 @@
  * invalid index. A failed build removes its INVALID leftover at once (and a rerun would too).
  */
 import { sqlState } from '../db/connection.js';
-import { displayRelation, quoteIdent } from '../db/ident.js';
-import { StepFailedError } from '../errors.js';
-import type { RelationName } from '../plan/types.js';
-import type { Action, StepContext } from '../steps/step-kind.js';
+import { displayRelation, quoteIdent } from '../sql/ident.js';
+import { StepFailedError } from '../model/errors.js';
+import type { RelationName } from '../model/plan.js';
+import type { Action, StepContext } from '../kind/step-kind.js';
 import { findIndex, indexBuilder, type IndexState, type TableRef } from './catalog.js';
 import { inTx, waiting } from './exec.js';
 import { violationError, type Violations } from './violations.js';

@@ -2,9 +2,9 @@
  * The DDL statements the `op.*` steps share, as {@link Action}s with the lock each takes — built
  * from names through `quoteIdent`/`quoteRelation`, so `tidemark plan` prints exactly what runs.
  */
-import { quoteIdent, quoteRelation } from '../db/ident.js';
-import type { RelationName } from '../plan/types.js';
-import type { Action } from '../steps/step-kind.js';
+import { quoteIdent, quoteRelation } from '../sql/ident.js';
+import type { RelationName } from '../model/plan.js';
+import type { Action } from '../kind/step-kind.js';
 
 /** `ON DELETE` / `ON UPDATE` actions as a plan writes them. */
 export type FkAction = 'cascade' | 'restrict' | 'set null' | 'set default' | 'no action';

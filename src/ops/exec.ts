@@ -5,9 +5,9 @@
  * is exactly one statement, and reading a step's saved progress from either kind of context.
  */
 import type pg from 'pg';
-import { UsageError } from '../errors.js';
-import { ensureParser, parseStatements, SqlSyntaxError } from '../db/sql-parse.js';
-import type { Action, Description, ReadContext, StepContext } from '../steps/step-kind.js';
+import { UsageError } from '../model/errors.js';
+import { ensureParser, parseStatements, SqlSyntaxError } from '../sql/parse.js';
+import type { Action, Description, ReadContext, StepContext } from '../kind/step-kind.js';
 
 /**
  * Refuse a description whose SQL is not exactly one statement per action: SQL fields (`where`,

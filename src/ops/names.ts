@@ -3,9 +3,9 @@
  * conventions (`<table>_<columns>_idx`, `_key`, `_fkey`), deterministic, readable and within 63
  * bytes (a stable hash replaces the tail of a name that would be longer).
  */
-import { generatedName, parseRelation } from '../db/ident.js';
-import { sha256 } from '../plan/checksum.js';
-import type { RelationName } from '../plan/types.js';
+import { generatedName, parseRelation } from '../sql/ident.js';
+import { sha256 } from '../sql/checksum.js';
+import type { RelationName } from '../model/plan.js';
 
 const hash = (s: string) => sha256(s);
 

@@ -7,10 +7,10 @@
  * saved progress says the constraint is ours; the catalog says how far it got.
  */
 import { sqlState } from '../db/connection.js';
-import { displayRelation } from '../db/ident.js';
-import { StepFailedError } from '../errors.js';
-import type { RelationName } from '../plan/types.js';
-import type { Action, StepContext } from '../steps/step-kind.js';
+import { displayRelation } from '../sql/ident.js';
+import { StepFailedError } from '../model/errors.js';
+import type { RelationName } from '../model/plan.js';
+import type { Action, StepContext } from '../kind/step-kind.js';
 import { findConstraint, resolveTable } from './catalog.js';
 import { inTx, waiting } from './exec.js';
 import { violationError, type Violations } from './violations.js';

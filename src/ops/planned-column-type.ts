@@ -7,8 +7,8 @@
  * refused before the run's first step (seed 001: a text column pointing at a uuid key).
  */
 import type { Queryable } from '../db/connection.js';
-import { parseRelation, type QualifiedName } from '../db/ident.js';
-import type { Plan, PlannedStep, RelationName } from '../plan/types.js';
+import { parseRelation, type QualifiedName } from '../sql/ident.js';
+import type { Plan, PlannedStep, RelationName } from '../model/plan.js';
 import { findColumn, resolveTable, resolveTypeName } from './catalog.js';
 import { parseColumnDef } from './column-def.js';
 

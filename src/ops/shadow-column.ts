@@ -8,8 +8,8 @@
  * announced as a `step.statement` event (the batches as `step.progress`).
  */
 import type pg from 'pg';
-import { StepFailedError } from '../errors.js';
-import type { StepContext } from '../steps/step-kind.js';
+import { StepFailedError } from '../model/errors.js';
+import type { StepContext } from '../kind/step-kind.js';
 import type { Queryable } from '../db/connection.js';
 import { columnDef, columnDependents, dependencyFingerprint } from './archive-catalog.js';
 import { withRange } from './archive-column-sql.js';

@@ -7,9 +7,9 @@
  */
 import { sqlState, type Db, type Queryable } from '../db/connection.js';
 import { estimatedRows } from '../db/catalog.js';
-import { displayRelation, quoteIdent, quoteRelation } from '../db/ident.js';
-import type { RelationName } from '../plan/types.js';
-import type { Action } from '../steps/step-kind.js';
+import { displayRelation, quoteIdent, quoteRelation } from '../sql/ident.js';
+import type { RelationName } from '../model/plan.js';
+import type { Action } from '../kind/step-kind.js';
 import { columnDef, columnDependents, keyColumns, resolveRelation, type ColumnDef, type ColumnDependents, type RelationRef } from './archive-catalog.js';
 import { quoteLiteral, type KeyColumn } from './archive-sql.js';
 import { findType } from './catalog.js';

@@ -7,8 +7,8 @@
  * type that happens to share the column's name is left alone.
  */
 import { parseSync, scanSync } from 'libpg-query';
-import { ensureParser } from '../db/sql-parse.js';
-import { quoteIdent } from '../db/ident.js';
+import { ensureParser } from '../sql/parse.js';
+import { quoteIdent } from '../sql/ident.js';
 
 interface Token {
   start: number;

@@ -5,9 +5,9 @@
  * backfill, each index rebuilt `CONCURRENTLY` on the shadow, a validated `CHECK (shadow IS NOT
  * NULL)` when the column is NOT NULL, then the swap in one short transaction.
  */
-import { generatedName, quoteIdent } from '../db/ident.js';
-import { sha256 } from '../plan/checksum.js';
-import type { Action } from '../steps/step-kind.js';
+import { generatedName, quoteIdent } from '../sql/ident.js';
+import { sha256 } from '../sql/checksum.js';
+import type { Action } from '../kind/step-kind.js';
 import type { ColumnDef, ConstraintDef, IndexDef, RelationRef } from './archive-catalog.js';
 import { RANGE } from './archive-column-sql.js';
 import { dollarQuote, keyTuple, quoteLiteral, type KeyColumn } from './archive-sql.js';

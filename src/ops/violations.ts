@@ -4,16 +4,16 @@
  * `check.noNulls`, duplicates through `check.unique`, orphans through `check.noOrphans` (single
  * column; composite keys are counted here the same way).
  */
-import { StepFailedError } from '../errors.js';
+import { StepFailedError } from '../model/errors.js';
 import { columnsOf } from '../db/catalog.js';
-import { displayRelation, quoteIdent, quoteRelation } from '../db/ident.js';
+import { displayRelation, quoteIdent, quoteRelation } from '../sql/ident.js';
 import * as noNulls from '../checks/no-nulls.js';
 import * as noOrphans from '../checks/no-orphans.js';
 import * as uniqueCheck from '../checks/unique.js';
 import { SAMPLE_SIZE, sampleKey } from '../checks/sample.js';
 import { columnRefs, loadSqlParser } from '../checks/sql-columns.js';
-import type { RelationName } from '../plan/types.js';
-import type { CheckKind, CheckResult, ReadContext } from '../steps/step-kind.js';
+import type { RelationName } from '../model/plan.js';
+import type { CheckKind, CheckResult, ReadContext } from '../kind/step-kind.js';
 
 /** Rows that stop a constraint: how many, and a sample. */
 export interface Violations {

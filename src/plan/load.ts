@@ -6,8 +6,8 @@ import { existsSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { createJiti } from 'jiti';
-import { UsageError } from '../errors.js';
-import type { Plan } from './types.js';
+import { UsageError } from '../model/errors.js';
+import type { Plan } from '../model/plan.js';
 import { validatePlan } from './validate.js';
 
 /** The entry point of the running Tidemark (dist/index.js, or src/index.ts under tests). */

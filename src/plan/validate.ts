@@ -4,13 +4,13 @@
  * checksums computed.
  */
 import { dirname } from 'node:path';
-import { PlanInvalidError } from '../errors.js';
-import { stepKind } from '../steps/registry.js';
-import { ensureParser } from '../db/sql-parse.js';
-import { scriptProblems } from '../steps/sql-runner.js';
-import { sha256, stepChecksum } from './checksum.js';
-import { kebabId } from './fields.js';
-import { PHASES, type Phase, type Plan, type PlannedStep, type PlanIssue, type StepDef } from './types.js';
+import { PlanInvalidError } from '../model/errors.js';
+import { stepKind } from './registry.js';
+import { ensureParser } from '../sql/parse.js';
+import { scriptProblems } from '../raw-sql/sql-runner.js';
+import { sha256, stepChecksum } from '../sql/checksum.js';
+import { kebabId } from '../kind/fields.js';
+import { PHASES, type Phase, type Plan, type PlannedStep, type PlanIssue, type StepDef } from '../model/plan.js';
 
 const PLAN_KEYS = new Set(['id', 'title', '__tidemarkPlan', ...PHASES]);
 

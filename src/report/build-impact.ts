@@ -4,12 +4,13 @@
  * retries and waits, the locks each step took, and the sync triggers installed.
  */
 import type { Db } from '../db/connection.js';
-import { quoteRelation } from '../db/ident.js';
-import type { Plan, RelationName } from '../plan/types.js';
+import { quoteRelation } from '../sql/ident.js';
+import type { Plan, RelationName } from '../model/plan.js';
 import { isoOf } from './format.js';
-import type { LedgerSnapshot } from './ledger-reads.js';
-import type { ReportModel, ReportStep, SizeStat } from './model.js';
-import { currentStats, planTables, walBytes, type ObjectStats } from './object-stats.js';
+import type { LedgerSnapshot } from '../ledger/reads.js';
+import type { SizeStat } from '../ledger/object-stats.js';
+import type { ReportModel, ReportStep } from './model.js';
+import { currentStats, planTables, walBytes, type ObjectStats } from '../ledger/object-stats.js';
 
 /** Below this many estimated rows a table is counted exactly. */
 const EXACT_COUNT_BELOW = 1_000_000;

@@ -5,10 +5,10 @@
  */
 import { isCouldNotRun } from '../checks/could-not-run.js';
 import type { Ledger } from '../ledger/ledger.js';
-import type { Plan } from '../plan/types.js';
+import type { Plan } from '../model/plan.js';
 import { categoryOfKind, orderedSteps } from './build-steps.js';
 import { isoOf } from './format.js';
-import { readFlags, type LedgerSnapshot } from './ledger-reads.js';
+import { readFlags, type LedgerSnapshot } from '../ledger/reads.js';
 import type { ReportCheck, ReportModel } from './model.js';
 
 const num = (v: unknown) => (v == null ? null : Number(v));

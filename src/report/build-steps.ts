@@ -5,13 +5,13 @@
  */
 import type { StepState } from '../ledger/ledger.js';
 import { MAX_BYTES, MAX_STATEMENTS, type StatementAttempt } from '../ledger/statements.js';
-import type { Plan, PlannedStep } from '../plan/types.js';
+import type { Plan, PlannedStep } from '../model/plan.js';
 import { readContext, type Session } from '../runner/context.js';
-import { stepKind } from '../steps/registry.js';
+import { stepKind } from '../plan/registry.js';
 import { isoOf } from './format.js';
-import type { LedgerSnapshot } from './ledger-reads.js';
+import type { LedgerSnapshot } from '../ledger/reads.js';
 import type { ObjectChange, ReportAction, ReportStep } from './model.js';
-import { tableKey } from './object-stats.js';
+import { tableKey } from '../ledger/object-stats.js';
 import { lockOfSql, locksOf, objectChanges } from './objects.js';
 
 /** The category of a kind: `sql`, `op`, `backfill`, `check` or `gate`. */

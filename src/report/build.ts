@@ -4,26 +4,26 @@
  * the report says what `rollback` would run now; without it, the ledger's record alone.
  */
 import { basename, relative, isAbsolute } from 'node:path';
-import { lockPolicyOf, type TidemarkConfig } from '../config.js';
+import { lockPolicyOf, type TidemarkConfig } from '../config/config.js';
 import { Db } from '../db/connection.js';
-import { redactText, redactUrl } from '../db/redact.js';
-import { ExitCode, TidemarkError } from '../errors.js';
+import { redactText, redactUrl } from '../sql/redact.js';
+import { ExitCode, TidemarkError } from '../model/errors.js';
 import type { Ledger } from '../ledger/ledger.js';
-import type { Plan } from '../plan/types.js';
+import type { Plan } from '../model/plan.js';
 import type { Session } from '../runner/context.js';
 import { describePlan } from '../runner/describe.js';
-import { noopSink } from '../runner/events.js';
+import { noopSink } from '../kind/events.js';
 import { settingsOf } from '../runner/open.js';
-import { TIDEMARK_VERSION } from '../version.js';
+import { TIDEMARK_VERSION } from '../model/version.js';
 import { buildImpact } from './build-impact.js';
 import { buildGates, buildProof } from './build-proof.js';
 import { buildSteps } from './build-steps.js';
 import { backfillStats, rowsDoneByStep } from './backfill-stats.js';
 import { isoOf } from './format.js';
-import { openLedger, readSnapshot, type LedgerSnapshot } from './ledger-reads.js';
+import { openLedger, readSnapshot, type LedgerSnapshot } from '../ledger/reads.js';
 import { REPORT_FORMAT_VERSION, type ReportModel, type ReportStep } from './model.js';
 import { nextSteps } from './next-steps.js';
-import { tableKey } from './object-stats.js';
+import { tableKey } from '../ledger/object-stats.js';
 import { netChanges } from './objects.js';
 
 /** A plan the ledger has no record of (exit 1: there is nothing to report). */

@@ -4,8 +4,8 @@
  * every `op.*` alike. A step that creates and then drops the same object (the temporary CHECK of
  * `op.setNotNull`) leaves no trace: only the net effect is reported.
  */
-import { ensureParser, parseStatements, statementTraits, type ParsedStatement } from '../db/sql-parse.js';
-import type { LockMode } from '../steps/step-kind.js';
+import { ensureParser, parseStatements, statementTraits, type ParsedStatement } from '../sql/parse.js';
+import type { LockMode } from '../kind/step-kind.js';
 import type { ObjectChange, ReportAction } from './model.js';
 
 type Node = Record<string, unknown>;

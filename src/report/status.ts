@@ -6,7 +6,7 @@
 import { isCouldNotRun } from '../checks/could-not-run.js';
 import { estimatedRows } from '../db/catalog.js';
 import type { Ledger } from '../ledger/ledger.js';
-import type { Plan, RelationName } from '../plan/types.js';
+import type { Plan, RelationName } from '../model/plan.js';
 import { rowsDoneByStep } from './backfill-stats.js';
 import { categoryOfKind, orderedSteps } from './build-steps.js';
 import { fmtNum, fmtValue } from './format.js';

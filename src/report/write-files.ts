@@ -3,8 +3,8 @@
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import type { TidemarkConfig } from '../config.js';
-import type { Plan } from '../plan/types.js';
+import type { TidemarkConfig } from '../config/config.js';
+import type { Plan } from '../model/plan.js';
 import { buildReport } from './build.js';
 import { renderHtml } from './html.js';
 import { renderJson } from './json.js';

@@ -8,9 +8,9 @@ import type { LockPolicy } from '../db/lock-policy.js';
 import { runWaiting, withLockRetry, type LockEvent } from '../db/lock-safe.js';
 import type { Ledger } from '../ledger/ledger.js';
 import { recordStatements, StatementLog } from '../ledger/statements.js';
-import type { Plan, PlannedStep } from '../plan/types.js';
-import type { Action, ReadContext, Settings, StepContext, StepOutcome } from '../steps/step-kind.js';
-import type { EventSink, TidemarkEvent } from './events.js';
+import type { Plan, PlannedStep } from '../model/plan.js';
+import type { Action, ReadContext, Settings, StepContext, StepOutcome } from '../kind/step-kind.js';
+import type { EventSink, TidemarkEvent } from '../kind/events.js';
 
 /** What every context shares within one command. */
 export interface Session {

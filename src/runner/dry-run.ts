@@ -6,16 +6,16 @@
  * backfill the exact number of rows it would change with a before/after sample. Exit 0 when
  * everything could be computed.
  */
-import { DriftError, ExitCode } from '../errors.js';
-import { stepKind } from '../steps/registry.js';
+import { DriftError, ExitCode } from '../model/errors.js';
+import { stepKind } from '../plan/registry.js';
 import { readContext } from './context.js';
 import { categoryOf, driftOf, endIndex } from './guards.js';
 import { lintBeforeRun, pendingSteps, preflightSteps } from './preflight.js';
 import { openSession } from './open.js';
 import { errorResult, type RunResult, type StepReport } from './result.js';
 import type { RunOptions } from './open.js';
-import type { Plan } from '../plan/types.js';
-import { formatAction } from './format-action.js';
+import type { Plan } from '../model/plan.js';
+import { formatAction } from '../kind/format-action.js';
 
 export async function dryRunPlan(plan: Plan, o: RunOptions): Promise<RunResult> {
   const t0 = performance.now();

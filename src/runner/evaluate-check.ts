@@ -4,18 +4,18 @@
  * `checks/fused.ts`), severity, errors as failures, storage in the ledger, and the `check.result`
  * event. The runner calls {@link evaluateCheck} once per step, in plan order.
  */
-import { LockTimeoutError, NotAvailableError } from '../errors.js';
-import { displayRelation, parseRelation, quoteRelation } from '../db/ident.js';
+import { LockTimeoutError, NotAvailableError } from '../model/errors.js';
+import { displayRelation, parseRelation, quoteRelation } from '../sql/ident.js';
 import { withLockRetry } from '../db/lock-safe.js';
 import { recordCheck } from '../ledger/records.js';
 import { couldNotRunMessage } from '../checks/could-not-run.js';
 import { fusedValues, rowProbeOf, type ScanMember } from '../checks/fused.js';
 import { columnRefs, loadSqlParser } from '../checks/sql-columns.js';
-import type { PlannedStep, RelationName } from '../plan/types.js';
-import type { CheckKind, CheckResult, ReadContext } from '../steps/step-kind.js';
-import { stepKind } from '../steps/registry.js';
+import type { PlannedStep, RelationName } from '../model/plan.js';
+import type { CheckKind, CheckResult, ReadContext } from '../kind/step-kind.js';
+import { stepKind } from '../plan/registry.js';
 import { readContext, type Session } from './context.js';
-import type { CheckOutcome } from './events.js';
+import type { CheckOutcome } from '../kind/events.js';
 import { checkWhat } from '../checks/what.js';
 
 /** A relation as one comparable string: `public` is where unqualified names live. */

@@ -2,11 +2,11 @@
  * Evaluating one gate step: the verdict is recorded in the ledger and emitted; a closed gate stops
  * the run (exit 5) and says what would open it.
  */
-import { NotAvailableError } from '../errors.js';
+import { NotAvailableError } from '../model/errors.js';
 import { recordGate } from '../ledger/records.js';
-import type { PlannedStep } from '../plan/types.js';
-import type { GateKind, GateResult } from '../steps/step-kind.js';
-import { stepKind } from '../steps/registry.js';
+import type { PlannedStep } from '../model/plan.js';
+import type { GateKind, GateResult } from '../kind/step-kind.js';
+import { stepKind } from '../plan/registry.js';
 import { readContext, type Session } from './context.js';
 
 /** Evaluate a gate: record its verdict (with the run), emit `gate.open` / `gate.closed`, and return it. */

@@ -4,12 +4,12 @@
  * since the last step it covers completed), and the row-count baselines of
  * `check.rowCount({ unchanged: true })`.
  */
-import { DriftError, StepFailedError, UsageError } from '../errors.js';
-import { displayRelation, quoteRelation } from '../db/ident.js';
+import { DriftError, StepFailedError, UsageError } from '../model/errors.js';
+import { displayRelation, quoteRelation } from '../sql/ident.js';
 import type { Ledger, StepState } from '../ledger/ledger.js';
 import { latestValidation, saveBaseline } from '../ledger/records.js';
-import { PHASES, type Phase, type Plan, type RelationName } from '../plan/types.js';
-import { stepKind } from '../steps/registry.js';
+import { PHASES, type Phase, type Plan, type RelationName } from '../model/plan.js';
+import { stepKind } from '../plan/registry.js';
 import type { Db } from '../db/connection.js';
 
 /** Category of a planned step's kind. */

@@ -3,14 +3,14 @@
  * install it), the lock policy and settings.
  */
 import { hostname, userInfo } from 'node:os';
-import { lockPolicyOf, type TidemarkConfig } from '../config.js';
+import { lockPolicyOf, type TidemarkConfig } from '../config/config.js';
 import { Db } from '../db/connection.js';
 import { installLedger, ledgerVersion } from '../ledger/install.js';
 import { Ledger } from '../ledger/ledger.js';
-import type { Phase, Plan } from '../plan/types.js';
-import type { Settings } from '../steps/step-kind.js';
+import type { Phase, Plan } from '../model/plan.js';
+import type { Settings } from '../kind/step-kind.js';
 import type { Session } from './context.js';
-import { noopSink, type EventSink } from './events.js';
+import { noopSink, type EventSink } from '../kind/events.js';
 
 /** Options every command that touches a database takes. */
 export interface ConnectOptions {

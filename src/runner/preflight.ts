@@ -4,13 +4,13 @@
  * refuses, plan-level and database-aware findings are warnings) and each pending step's pre-flight
  * (e.g. a foreign key between columns of different types). Nothing here writes.
  */
-import { StepFailedError, TidemarkError } from '../errors.js';
+import { StepFailedError, TidemarkError } from '../model/errors.js';
 import type { StepState } from '../ledger/ledger.js';
 import type { LintConfigInput } from '../lint/config.js';
 import type { Finding } from '../lint/finding.js';
 import { lintPlanAtRun } from '../lint/lint.js';
-import type { Plan, PlannedStep } from '../plan/types.js';
-import { stepKind } from '../steps/registry.js';
+import type { Plan, PlannedStep } from '../model/plan.js';
+import { stepKind } from '../plan/registry.js';
 import { readContext, type Session } from './context.js';
 import { categoryOf } from './guards.js';
 

@@ -2,8 +2,8 @@
  * What a command returns. The runner never throws for expected failures: they are results with an
  * exit code (kysely's Migrator style); the CLI renders them.
  */
-import { ExitCode, TidemarkError, type ExitCodeValue } from '../errors.js';
-import type { CheckOutcome } from './events.js';
+import { ExitCode, TidemarkError, type ExitCodeValue } from '../model/errors.js';
+import type { CheckOutcome } from '../kind/events.js';
 
 export type RunStatus = 'done' | 'nothing' | 'failed' | 'gate' | 'drift' | 'locked' | 'invalid';
 

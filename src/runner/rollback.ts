@@ -4,12 +4,12 @@
  * range holding an irreversible step (raw SQL without `down`, `addEnumValue`), naming it.
  */
 import { hostname } from 'node:os';
-import { ExitCode, NotAvailableError, StepFailedError } from '../errors.js';
+import { ExitCode, NotAvailableError, StepFailedError } from '../model/errors.js';
 import type { Ledger, StepState } from '../ledger/ledger.js';
-import { PHASES, type Phase, type Plan, type PlannedStep } from '../plan/types.js';
+import { PHASES, type Phase, type Plan, type PlannedStep } from '../model/plan.js';
 import { removeSyncTriggers } from '../backfill/sync-trigger.js';
-import { stepKind } from '../steps/registry.js';
-import { TIDEMARK_VERSION } from '../version.js';
+import { stepKind } from '../plan/registry.js';
+import { TIDEMARK_VERSION } from '../model/version.js';
 import { stepContext, type Session } from './context.js';
 import { categoryOf, checkRunOptions } from './guards.js';
 import { openSession, type ConnectOptions } from './open.js';

@@ -5,7 +5,7 @@
  * before anything is locked (two connections served by one backend, or one by two) and refused.
  */
 import pg from 'pg';
-import { RunLockedError, UsageError } from '../errors.js';
+import { RunLockedError, UsageError } from '../model/errors.js';
 import { hashInt } from '../ledger/install.js';
 import { sleep } from '../db/lock-safe.js';
 

@@ -4,20 +4,20 @@
  * failures). See SPEC §2–§6 for the behaviour it implements.
  */
 import { hostname } from 'node:os';
-import { ExitCode, NotAvailableError, StepFailedError, TidemarkError } from '../errors.js';
+import { ExitCode, NotAvailableError, StepFailedError, TidemarkError } from '../model/errors.js';
 import { sqlState } from '../db/connection.js';
 import type { Ledger, StepState } from '../ledger/ledger.js';
 import { latestValidation, recordValidation } from '../ledger/records.js';
-import type { Phase, Plan, PlannedStep } from '../plan/types.js';
+import type { Phase, Plan, PlannedStep } from '../model/plan.js';
 import { removeSyncTriggers } from '../backfill/sync-trigger.js';
-import { captureObjectStats } from '../report/object-stats.js';
-import { stepKind } from '../steps/registry.js';
-import { TIDEMARK_VERSION } from '../version.js';
+import { captureObjectStats } from '../ledger/object-stats.js';
+import { stepKind } from '../plan/registry.js';
+import { TIDEMARK_VERSION } from '../model/version.js';
 import { stepContext, type Session } from './context.js';
 import { dryRunPlan } from './dry-run.js';
 import { evaluateCheck, isFailure } from './evaluate-check.js';
 import { evaluateGate } from './evaluate-gate.js';
-import type { CheckOutcome } from './events.js';
+import type { CheckOutcome } from '../kind/events.js';
 import { checkIdWidth, categoryOf, checkDrift, checkRunOptions, contractBlockers, contractRefusal, endIndex, provenSteps, staleReason, takeBaselines } from './guards.js';
 import { lintBeforeRun, pendingSteps, preflightSteps } from './preflight.js';
 import { openSession, settingsOf, type RunOptions } from './open.js';

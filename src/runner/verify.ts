@@ -2,13 +2,13 @@
  * `verifyPlan`: runs the preconditions and validate checks and returns them as a proof (exit 1 on
  * any failure). Results are stored in the ledger when it exists; verify never creates it.
  */
-import { ExitCode } from '../errors.js';
-import type { Plan } from '../plan/types.js';
+import { ExitCode } from '../model/errors.js';
+import type { Plan } from '../model/plan.js';
 import { evaluateCheck, isFailure } from './evaluate-check.js';
 import { checkIdWidth, categoryOf } from './guards.js';
 import { openSession, type ConnectOptions } from './open.js';
 import { errorResult, type RunResult } from './result.js';
-import type { CheckOutcome } from './events.js';
+import type { CheckOutcome } from '../kind/events.js';
 
 export async function verifyPlan(plan: Plan, o: ConnectOptions): Promise<RunResult> {
   const t0 = performance.now();

@@ -9,7 +9,7 @@ import { userInfo } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { freePort } from '../../src/db/embedded.js';
-import type { TidemarkEvent } from '../../src/runner/events.js';
+import type { TidemarkEvent } from '../../src/kind/events.js';
 import { query } from '../helpers/db.js';
 import { tempDir, writePlan } from '../helpers/plan-files.js';
 import { loadPlan } from '../../src/plan/load.js';

@@ -9,7 +9,7 @@ import { check, definePlan } from '../../src/plan/define.js';
 import { validatePlan } from '../../src/plan/validate.js';
 import type { Session } from '../../src/runner/context.js';
 import { evaluateCheck } from '../../src/runner/evaluate-check.js';
-import type { TidemarkEvent } from '../../src/runner/events.js';
+import type { TidemarkEvent } from '../../src/kind/events.js';
 import { connect, createTestDatabase, query } from '../helpers/db.js';
 import { Db } from './context.js';
 

@@ -4,8 +4,8 @@
 import { Db } from '../../src/db/connection.js';
 import { DEFAULT_LOCK_POLICY } from '../../src/db/lock-policy.js';
 import type { Ledger } from '../../src/ledger/ledger.js';
-import type { Plan, PlannedStep } from '../../src/plan/types.js';
-import type { ReadContext, Settings } from '../../src/steps/step-kind.js';
+import type { Plan, PlannedStep } from '../../src/model/plan.js';
+import type { ReadContext, Settings } from '../../src/kind/step-kind.js';
 
 /** A minimal plan around one step. */
 export function planOf(id = 'checks-test', dir = process.cwd()): Plan {

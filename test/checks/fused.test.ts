@@ -8,12 +8,12 @@ import { fusedStatement } from '../../src/checks/fused.js';
 import { DEFAULT_LOCK_POLICY } from '../../src/db/lock-policy.js';
 import { check, definePlan, op, sql } from '../../src/plan/define.js';
 import { validatePlan } from '../../src/plan/validate.js';
-import type { Plan } from '../../src/plan/types.js';
+import type { Plan } from '../../src/model/plan.js';
 import type { Session } from '../../src/runner/context.js';
 import { evaluateCheck, fusionGroup } from '../../src/runner/evaluate-check.js';
-import type { CheckOutcome } from '../../src/runner/events.js';
-import type { CheckKind } from '../../src/steps/step-kind.js';
-import { stepKind } from '../../src/steps/registry.js';
+import type { CheckOutcome } from '../../src/kind/events.js';
+import type { CheckKind } from '../../src/kind/step-kind.js';
+import { stepKind } from '../../src/plan/registry.js';
 import { createTestDatabase, query } from '../helpers/db.js';
 import { Db, readCtx } from './context.js';
 

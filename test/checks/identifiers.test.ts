@@ -7,8 +7,8 @@ import { DEFAULT_LOCK_POLICY } from '../../src/db/lock-policy.js';
 import { check, definePlan } from '../../src/plan/define.js';
 import { validatePlan } from '../../src/plan/validate.js';
 import { evaluateCheck } from '../../src/runner/evaluate-check.js';
-import type { CheckKind } from '../../src/steps/step-kind.js';
-import { stepKind } from '../../src/steps/registry.js';
+import type { CheckKind } from '../../src/kind/step-kind.js';
+import { stepKind } from '../../src/plan/registry.js';
 import { createTestDatabase, query } from '../helpers/db.js';
 import { Db, readCtx } from './context.js';
 

@@ -3,7 +3,7 @@
  * phase, step and field — before anything touches a database.
  */
 import { describe, expect, it } from 'vitest';
-import { PlanInvalidError } from '../../src/errors.js';
+import { PlanInvalidError } from '../../src/model/errors.js';
 import { loadPlan } from '../../src/plan/load.js';
 import { tempDir, writePlan } from '../helpers/plan-files.js';
 

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { formatProof, verdictLine } from '../../src/checks/proof-format.js';
-import type { CheckOutcome } from '../../src/runner/events.js';
+import type { CheckOutcome } from '../../src/kind/events.js';
 
 const outcomes: CheckOutcome[] = [
   { stepId: 'front-desk-per-org', kind: 'check.perGroup', title: 'Front desk numbers per org', status: 'fail', actual: '2 of 5 group(s) out of range', expected: '1 row(s) per orgId', sample: [{ orgId: 'org-2', count: 2 }, { orgId: 'org-5', count: 0 }], message: '2 orgId group(s) of MessageNumber have a row count other than 1' },

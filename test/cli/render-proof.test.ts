@@ -7,7 +7,7 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import { createRenderer } from '../../src/cli/render/renderer.js';
 import { loadPlan } from '../../src/plan/load.js';
-import type { CheckOutcome, TidemarkEvent } from '../../src/runner/events.js';
+import type { CheckOutcome, TidemarkEvent } from '../../src/kind/events.js';
 import { verifyPlan } from '../../src/runner/verify.js';
 import { createTestDatabase, query } from '../helpers/db.js';
 import { tempDir, writePlan } from '../helpers/plan-files.js';

@@ -7,7 +7,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { reportFormat } from '../../src/cli/commands/report.js';
-import type { UsageError } from '../../src/errors.js';
+import type { UsageError } from '../../src/model/errors.js';
 import { createTestDatabase, query } from '../helpers/db.js';
 import { tempDir, writePlan } from '../helpers/plan-files.js';
 import { cli, runFile } from '../helpers/run.js';

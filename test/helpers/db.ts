@@ -4,7 +4,7 @@
  */
 import { inject } from 'vitest';
 import pg from 'pg';
-import { quoteIdent } from '../../src/db/ident.js';
+import { quoteIdent } from '../../src/sql/ident.js';
 
 /** Admin URL of the run's server. */
 export function adminUrl(): string {
@@ -20,7 +20,7 @@ export function withDatabase(base: string, database: string): string {
 
 /** Create (or recreate) a database for one test file and return its URL. Names are prefixed `tm_test_`. */
 export async function createTestDatabase(name: string): Promise<string> {
-  const db = `tm_test_${name.replace(/[^a-z0-9_]/gi, '_').toLowerCase()}`.slice(0, 63);
+  const db = `tm_test_${(process.env.TIDEMARK_TEST_DB_PREFIX ?? "") + name}`.replace(/[^a-z0-9_]/gi, '_').toLowerCase().slice(0, 63);
   const c = new pg.Client({ connectionString: adminUrl() });
   await c.connect();
   try {

@@ -5,7 +5,7 @@ import { spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { loadPlan } from '../../src/plan/load.js';
 import { runPlan, type RunOptions } from '../../src/runner/run.js';
-import type { TidemarkEvent } from '../../src/runner/events.js';
+import type { TidemarkEvent } from '../../src/kind/events.js';
 import type { RunResult } from '../../src/runner/result.js';
 
 export const BIN = fileURLToPath(new URL('../../bin/tidemark.js', import.meta.url));

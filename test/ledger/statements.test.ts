@@ -4,7 +4,7 @@
  * fail the step); a unit that failed stays "failed" even when a later unit of the step succeeds.
  */
 import { describe, expect, it } from 'vitest';
-import { redactedJson } from '../../src/db/redact.js';
+import { redactedJson } from '../../src/sql/redact.js';
 import { StatementLog } from '../../src/ledger/statements.js';
 import { createTestDatabase, query } from '../helpers/db.js';
 import { tempDir, writePlan } from '../helpers/plan-files.js';

@@ -6,7 +6,7 @@
 import { describe, expect, it } from 'vitest';
 import { lint, lintPlanForRun } from '../../src/lint/index.js';
 import { loadPlan } from '../../src/plan/load.js';
-import { PlanInvalidError, UsageError } from '../../src/errors.js';
+import { PlanInvalidError, UsageError } from '../../src/model/errors.js';
 import { tempDir, writeFiles, writePlan } from '../helpers/plan-files.js';
 import { active, lintPlanBody } from './helpers.js';
 

@@ -9,7 +9,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { createTestDatabase, query } from '../helpers/db.js';
 import { exec, op, plan, run } from './op-harness.js';
 import { runPlan } from '../../src/runner/run.js';
-import type { TidemarkEvent } from '../../src/runner/events.js';
+import type { TidemarkEvent } from '../../src/kind/events.js';
 
 let url: string;
 beforeAll(async () => {

@@ -10,7 +10,7 @@ import pg from 'pg';
 import { createTestDatabase, query } from '../helpers/db.js';
 import { exec, op, plan, run, sql } from './op-harness.js';
 import { runPlan } from '../../src/runner/run.js';
-import type { TidemarkEvent } from '../../src/runner/events.js';
+import type { TidemarkEvent } from '../../src/kind/events.js';
 import { resolveTypeName, typesMatch } from '../../src/ops/catalog.js';
 
 let url: string;

@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { quoteIdent } from '../../src/db/ident.js';
+import { quoteIdent } from '../../src/sql/ident.js';
 import { indexName, notNullCheckName, uniqueName } from '../../src/ops/names.js';
 import { createTestDatabase, query } from '../helpers/db.js';
 import { exec, op, plan, rollback, run } from './op-harness.js';

@@ -4,14 +4,14 @@
  */
 import pg from 'pg';
 import { definePlan } from '../../src/plan/define.js';
-import type { Plan, PlanInput } from '../../src/plan/types.js';
+import type { Plan, PlanInput } from '../../src/model/plan.js';
 import { validatePlan } from '../../src/plan/validate.js';
 import { describePlan } from '../../src/runner/describe.js';
-import type { TidemarkEvent } from '../../src/runner/events.js';
+import type { TidemarkEvent } from '../../src/kind/events.js';
 import type { RunResult } from '../../src/runner/result.js';
 import { rollbackPlan } from '../../src/runner/rollback.js';
 import { runPlan } from '../../src/runner/run.js';
-import type { TidemarkConfig } from '../../src/config.js';
+import type { TidemarkConfig } from '../../src/config/config.js';
 import { connect } from '../helpers/db.js';
 
 export { definePlan };

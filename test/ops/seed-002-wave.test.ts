@@ -9,7 +9,7 @@
  */
 import { beforeAll, describe, expect, it } from 'vitest';
 import { createTestDatabase, query } from '../helpers/db.js';
-import type { TidemarkEvent } from '../../src/runner/events.js';
+import type { TidemarkEvent } from '../../src/kind/events.js';
 import { exec, op, plan, rollback, run, session, sleep, sql } from './op-harness.js';
 
 const LOCK_TIMEOUT = 150;

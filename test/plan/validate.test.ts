@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { backfill, check, definePlan, op, sql } from '../../src/plan/define.js';
-import { PlanInvalidError } from '../../src/errors.js';
+import { PlanInvalidError } from '../../src/model/errors.js';
 import { validatePlan } from '../../src/plan/validate.js';
 
 async function issuesOf(def: unknown) {

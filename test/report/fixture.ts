@@ -3,7 +3,7 @@
  * exist, deterministic backfill batches, and the normalisation that makes a report comparable
  * across runs and servers (times, durations, hosts, ports, sizes, versions).
  */
-import { quoteIdent } from '../../src/db/ident.js';
+import { quoteIdent } from '../../src/sql/ident.js';
 import type { ReportModel } from '../../src/report/model.js';
 import { query } from '../helpers/db.js';
 

@@ -4,7 +4,7 @@ import { tempDir, writePlan } from '../helpers/plan-files.js';
 import { runFile } from '../helpers/run.js';
 import { loadPlan } from '../../src/plan/load.js';
 import { runPlan } from '../../src/runner/run.js';
-import type { TidemarkEvent } from '../../src/runner/events.js';
+import type { TidemarkEvent } from '../../src/kind/events.js';
 import { LEDGER_VERSION } from '../../src/ledger/schema.js';
 
 let url: string;

@@ -2,8 +2,8 @@
  * The demo's closing summary, read from the ledger and the catalog: what changed, rows, durations.
  */
 import { Db } from '../../db/connection.js';
-import { quoteIdent } from '../../db/ident.js';
-import type { Plan } from '../../plan/types.js';
+import { quoteIdent } from '../../sql/ident.js';
+import type { Plan } from '../../model/plan.js';
 import type { RunResult } from '../../runner/result.js';
 import { alignedTable } from '../../checks/proof-format.js';
 

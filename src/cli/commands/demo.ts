@@ -9,7 +9,7 @@ import type { Command } from 'commander';
 import pc from 'picocolors';
 import { Db } from '../../db/connection.js';
 import { startEmbedded } from '../../db/embedded.js';
-import { UsageError } from '../../errors.js';
+import { UsageError } from '../../model/errors.js';
 import { demoSizes, seedDemo } from '../../demo/seed.js';
 import { loadPlan } from '../../plan/load.js';
 import { writeReportFiles } from '../../report/write-files.js';

@@ -4,7 +4,7 @@
  */
 import type { Command } from 'commander';
 import { checkFlagName, listFlags, setFlag } from '../../api/flags.js';
-import { UsageError } from '../../errors.js';
+import { UsageError } from '../../model/errors.js';
 import { connectOptions } from '../context.js';
 import { action } from '../action.js';
 import { textTable } from '../render/table.js';

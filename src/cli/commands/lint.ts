@@ -5,7 +5,7 @@
  * one `lint.finding` line per finding, then a `lint.end` line.
  */
 import type { Command } from 'commander';
-import { UsageError } from '../../errors.js';
+import { UsageError } from '../../model/errors.js';
 import { LINT_FORMATS, lint, render } from '../../lint/index.js';
 import { renderNdjson } from '../../lint/reporters/ndjson.js';
 import { action } from '../action.js';

@@ -3,7 +3,7 @@ import type { Command } from 'commander';
 import pc from 'picocolors';
 import { loadPlan } from '../../plan/load.js';
 import { describePlan } from '../../runner/describe.js';
-import { formatAction } from '../../runner/format-action.js';
+import { formatAction } from '../../kind/format-action.js';
 import { connectOptions } from '../context.js';
 import { action } from '../action.js';
 

@@ -7,7 +7,7 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { dirname, extname, resolve } from 'node:path';
 import type { Command } from 'commander';
-import { UsageError } from '../../errors.js';
+import { UsageError } from '../../model/errors.js';
 import { loadPlan } from '../../plan/load.js';
 import { buildReport } from '../../report/build.js';
 import { REPORT_FORMATS, renderReport, type ReportFormat } from '../../report/write-files.js';

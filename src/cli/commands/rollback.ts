@@ -1,8 +1,8 @@
 /** `tidemark rollback <plan> [--to STEP | --phase P]`: undo applied steps, newest first. */
 import type { Command } from 'commander';
-import { UsageError } from '../../errors.js';
+import { UsageError } from '../../model/errors.js';
 import { loadPlan } from '../../plan/load.js';
-import type { Phase } from '../../plan/types.js';
+import type { Phase } from '../../model/plan.js';
 import { rollbackPlan } from '../../runner/rollback.js';
 import { connectOptions } from '../context.js';
 import { action } from '../action.js';

@@ -1,7 +1,7 @@
 /** `tidemark run <plan>`: runs the pending steps; see SPEC §6. */
 import type { Command } from 'commander';
 import { loadPlan } from '../../plan/load.js';
-import type { Phase } from '../../plan/types.js';
+import type { Phase } from '../../model/plan.js';
 import { runPlan } from '../../runner/run.js';
 import { connectOptions } from '../context.js';
 import { action } from '../action.js';

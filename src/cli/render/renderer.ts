@@ -4,12 +4,12 @@
  */
 import cliProgress from 'cli-progress';
 import pc from 'picocolors';
-import { describeBlocker, type TidemarkError } from '../../errors.js';
-import { redactText, redactedJson } from '../../db/redact.js';
-import type { EventSink, TidemarkEvent } from '../../runner/events.js';
+import { describeBlocker, type TidemarkError } from '../../model/errors.js';
+import { redactText, redactedJson } from '../../sql/redact.js';
+import type { EventSink, TidemarkEvent } from '../../kind/events.js';
 import type { RunResult } from '../../runner/result.js';
 import { checkLines, verdictLine } from '../../checks/proof-format.js';
-import type { CheckOutcome } from '../../runner/events.js';
+import type { CheckOutcome } from '../../kind/events.js';
 
 export interface RendererOptions {
   mode: 'tty' | 'plain' | 'json';

@@ -5,11 +5,11 @@
  * `UPDATE … SET` in the backfill phase). Existing rows keep NULL there, so e.g. `op.setNotNull`
  * fails at the end of the wave.
  */
-import { parseStatements } from '../../db/sql-parse.js';
+import { parseStatements } from '../../sql/parse.js';
 import { alterCmds, asColumnDef, columnConstraints, tableKey, type Node, type RangeVar } from '../ast.js';
 import type { PlanRule } from '../rule.js';
 import { columnsRead, relDisplay, relKey, stepScripts } from '../plan-model.js';
-import type { Plan, PlannedStep } from '../../plan/types.js';
+import type { Plan, PlannedStep } from '../../model/plan.js';
 
 function statements(plan: Plan, step: PlannedStep): { type: string; node: Node }[] {
   const s = stepScripts(plan, step);

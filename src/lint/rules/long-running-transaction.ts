@@ -3,8 +3,8 @@
  * for longer than `longTransactionSeconds` holds a lock on a table the migration locks. The DDL
  * would wait behind it, and every query on the table would queue behind the DDL.
  */
-import { redactText } from '../../db/redact.js';
-import { quoteIdent } from '../../db/ident.js';
+import { redactText } from '../../sql/redact.js';
+import { quoteIdent } from '../../sql/ident.js';
 import { displayTable, tableKey } from '../ast.js';
 import type { DatabaseRule, TableTouch } from '../rule.js';
 

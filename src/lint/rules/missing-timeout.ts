@@ -6,7 +6,7 @@
  * once per file, at the first such statement.
  */
 import { asConstraint, columnConstraints, asColumnDef, displayTable, statementTables, type Node, type RangeVar } from '../ast.js';
-import { BLOCKING_LOCKS } from '../../steps/step-kind.js';
+import { BLOCKING_LOCKS } from '../../kind/step-kind.js';
 import type { RuleContext, SqlRule, Statement } from '../rule.js';
 
 /** Existing tables the statement takes a blocking lock on (FK targets of a new table included). */

@@ -4,7 +4,7 @@
  * (not a superuser, no BYPASSRLS, not the owner — or the owner under FORCE ROW LEVEL SECURITY).
  * The statement would silently see only the rows the policies allow, often none.
  */
-import { quoteIdent } from '../../db/ident.js';
+import { quoteIdent } from '../../sql/ident.js';
 import { displayTable, tableKey } from '../ast.js';
 import type { DatabaseRule, TableTouch } from '../rule.js';
 

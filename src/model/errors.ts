@@ -1,0 +1,136 @@
+/**
+ * Typed errors. Each carries the exit code the CLI maps it to (SPEC §6) and the fields a user
+ * needs to act. The runner turns them into results; the CLI is the one error boundary that prints.
+ */
+import type { PlanIssue } from './plan.js';
+
+/** Exit codes of SPEC §6. */
+export const ExitCode = {
+  ok: 0,
+  failed: 1,
+  badInput: 2,
+  locked: 3,
+  drift: 4,
+  gate: 5,
+} as const;
+export type ExitCodeValue = (typeof ExitCode)[keyof typeof ExitCode];
+
+/** Base class: a message for humans, a stable code for machines, an exit code for the CLI. */
+export class TidemarkError extends Error {
+  readonly code: string;
+  readonly exitCode: ExitCodeValue;
+  /** What to do next, shown under the message. */
+  readonly hint?: string;
+  constructor(code: string, message: string, exitCode: ExitCodeValue, hint?: string) {
+    super(message);
+    this.name = 'TidemarkError';
+    this.code = code;
+    this.exitCode = exitCode;
+    this.hint = hint;
+  }
+}
+
+/** Bad arguments, config or plan (exit 2). */
+export class UsageError extends TidemarkError {
+  constructor(message: string, hint?: string) {
+    super('usage', message, ExitCode.badInput, hint);
+  }
+}
+
+/** A plan that failed validation; lists every problem (exit 2). */
+export class PlanInvalidError extends TidemarkError {
+  readonly issues: PlanIssue[];
+  readonly planId?: string;
+  constructor(issues: PlanIssue[], planId?: string, file?: string) {
+    const where = planId ? `plan "${planId}"` : file ? `plan ${file}` : 'plan';
+    const lines = issues.map((i) => `- ${formatIssue(i)}`);
+    super('plan_invalid', `${where} is invalid (${issues.length} problem${issues.length === 1 ? '' : 's'}):\n${lines.join('\n')}`, ExitCode.badInput);
+    this.issues = issues;
+    this.planId = planId;
+  }
+}
+
+/** `phase › step "id" › field: message`. */
+export function formatIssue(i: PlanIssue): string {
+  const parts: string[] = [];
+  if (i.phase) parts.push(i.phase);
+  if (i.stepId) parts.push(`step "${i.stepId}"`);
+  if (i.field) parts.push(i.field);
+  return parts.length ? `${parts.join(' › ')}: ${i.message}` : i.message;
+}
+
+/** A step kind whose runtime is not built yet (exit 2). */
+export class NotAvailableError extends TidemarkError {
+  constructor(what: string) {
+    super('not_available', `${what} is not available in this version of Tidemark yet`, ExitCode.badInput);
+  }
+}
+
+/** Information about the session holding a lock we wait for. */
+export interface BlockerInfo {
+  pid: number;
+  applicationName: string | null;
+  state: string | null;
+  /** The blocker's current or last query, shortened and with secrets removed. */
+  query: string | null;
+  /** Seconds its transaction has been open. */
+  transactionSeconds: number | null;
+}
+
+/** A DDL statement that could not get its lock within the retry budget. */
+export class LockTimeoutError extends TidemarkError {
+  readonly blockers: BlockerInfo[];
+  readonly attempts: number;
+  constructor(what: string, attempts: number, lockTimeoutMs: number, blockers: BlockerInfo[]) {
+    const who = blockers.length
+      ? blockers.map(describeBlocker).join('; ')
+      : 'no blocking session was seen while waiting';
+    super(
+      'lock_timeout',
+      `${what}: could not acquire its lock after ${attempts} attempts (lock_timeout ${lockTimeoutMs} ms each). Blocked by ${who}`,
+      ExitCode.failed,
+      'Finish or terminate the blocking transaction (pg_terminate_backend(pid)), or rerun when traffic is lower; Tidemark never removes lock_timeout to force its way through.',
+    );
+    this.blockers = blockers;
+    this.attempts = attempts;
+  }
+}
+
+/** One line about a blocking session. */
+export function describeBlocker(b: BlockerInfo): string {
+  const held = b.transactionSeconds != null ? `, transaction open ${b.transactionSeconds.toFixed(1)} s` : '';
+  const app = b.applicationName ? ` (${b.applicationName})` : '';
+  const state = b.state ? `, ${b.state}` : '';
+  const q = b.query ? `: ${b.query}` : '';
+  return `pid ${b.pid}${app}${state}${held}${q}`;
+}
+
+/** Another runner holds this plan's lock (exit 3). */
+export class RunLockedError extends TidemarkError {
+  constructor(planId: string, holder: string) {
+    super('locked', `plan "${planId}" is being run by another runner: ${holder}`, ExitCode.locked,
+      'Wait for it to finish, or pass --wait SECONDS to wait for the lock.');
+  }
+}
+
+/** An applied step whose definition changed (exit 4). */
+export class DriftError extends TidemarkError {
+  readonly drifted: { stepId: string; old: string; new: string }[];
+  constructor(planId: string, drifted: { stepId: string; old: string; new: string }[]) {
+    const lines = drifted.map((d) => `- step "${d.stepId}": applied with checksum ${d.old.slice(0, 12)}, now ${d.new.slice(0, 12)}`);
+    super('drift', `plan "${planId}": ${drifted.length} applied step(s) changed since they ran:\n${lines.join('\n')}`, ExitCode.drift,
+      `Restore the original definition, or accept the change with ${drifted.map((d) => `--accept-changed ${d.stepId}`).join(' ')}.`);
+    this.drifted = drifted;
+  }
+}
+
+/** A step failed while running (exit 1). */
+export class StepFailedError extends TidemarkError {
+  readonly stepId: string;
+  readonly details?: Record<string, unknown>;
+  constructor(stepId: string, message: string, hint?: string, details?: Record<string, unknown>) {
+    super('step_failed', message, ExitCode.failed, hint);
+    this.stepId = stepId;
+    this.details = details;
+  }
+}
