@@ -1,7 +1,7 @@
 /**
  * Splitting a script into statements for the linter, in linear time: one call to the real
  * PostgreSQL parser (libpg-query), byte offsets mapped to string offsets once per script.
- * (`db/sql-parse.ts` re-encodes the script for every statement, which is quadratic on the
+ * (`sql/parse.ts` re-encodes the script for every statement, which is quadratic on the
  * multi-thousand-statement files linters meet, such as schema dumps.)
  */
 import { parseSync } from 'libpg-query';
