@@ -29,7 +29,8 @@ const VARIANTS = {
   },
   wide: {
     columns: 'id bigint PRIMARY KEY, a int NOT NULL, doc jsonb NOT NULL, b int',
-    fill: (n) => `INSERT INTO tpl SELECT g, (g::bigint * 7919 % 100000)::int, jsonb_build_object('n', g, 'tags', jsonb_build_array('alpha', 'beta', 'gamma'), 'text', repeat(md5(g::text), 12)), NULL FROM generate_series(1, ${n}) g`,
+    fill: (n) =>
+      `INSERT INTO tpl SELECT g, (g::bigint * 7919 % 100000)::int, jsonb_build_object('n', g, 'tags', jsonb_build_array('alpha', 'beta', 'gamma'), 'text', repeat(md5(g::text), 12)), NULL FROM generate_series(1, ${n}) g`,
     set: { b: "(doc->>'n')::int + a" },
   },
 };
@@ -59,7 +60,9 @@ async function copy(c, name, variant, rows) {
 }
 
 function setSql(variant) {
-  return Object.entries(VARIANTS[variant].set).map(([k, v]) => `"${k}" = (${v})`).join(', ');
+  return Object.entries(VARIANTS[variant].set)
+    .map(([k, v]) => `"${k}" = (${v})`)
+    .join(', ');
 }
 
 /** Random point updates and reads until stopped; returns every latency (ms). */
@@ -80,27 +83,42 @@ function workload(url, table, rows) {
       await c.end();
     }
   });
-  return { async stop() { stop = true; await Promise.all(runners); return lat; } };
+  return {
+    async stop() {
+      stop = true;
+      await Promise.all(runners);
+      return lat;
+    },
+  };
 }
 
 /** Run the Tidemark backfill; returns its time, batch durations and the peak RSS growth of this process. */
 async function tidemark(url, table, variant, concurrency) {
   const batch = concurrency === undefined ? { targetMs: TARGET_MS } : { targetMs: TARGET_MS, concurrency };
-  const plan = await validatePlan(definePlan({ id: `bench-${variant}-${table.replace(/_/g, '-')}`, backfill: [backfill.update({ id: 'fill', table, set: VARIANTS[variant].set, batch })] }));
+  const plan = await validatePlan(
+    definePlan({
+      id: `bench-${variant}-${table.replace(/_/g, '-')}`,
+      backfill: [backfill.update({ id: 'fill', table, set: VARIANTS[variant].set, batch })],
+    }),
+  );
   globalThis.gc?.();
   const rss0 = process.memoryUsage().rss;
   let peak = rss0;
   const timer = setInterval(() => (peak = Math.max(peak, process.memoryUsage().rss)), 20);
   const t = performance.now();
   const notes = [];
-  const r = await runPlan(plan, { databaseUrl: url, events: (e) => e.type === 'step.done' && notes.push(...(e.notes ?? [])) });
+  const r = await runPlan(plan, {
+    databaseUrl: url,
+    events: (e) => e.type === 'step.done' && notes.push(...(e.notes ?? [])),
+  });
   const elapsed = performance.now() - t;
   clearInterval(timer);
   peak = Math.max(peak, process.memoryUsage().rss);
   if (r.exitCode !== 0) throw new Error(`tidemark backfill failed: ${r.message}`);
   const width = notes.find((n) => n.startsWith('batch.concurrency auto')) ?? '';
   const c = await client(url);
-  const b = (await c.query(`SELECT duration_ms, size FROM tidemark.batches WHERE plan_id = $1 ORDER BY id`, [plan.id])).rows;
+  const b = (await c.query(`SELECT duration_ms, size FROM tidemark.batches WHERE plan_id = $1 ORDER BY id`, [plan.id]))
+    .rows;
   await c.end();
   return { elapsed, batches: b.map((x) => x.duration_ms), sizes: b.map((x) => x.size), rss: peak - rss0, width };
 }
@@ -115,7 +133,10 @@ async function singleUpdate(c, table, variant) {
 async function offsetLoop(c, table, variant) {
   const t = performance.now();
   for (let off = 0; ; off += 1000) {
-    const r = await c.query(`UPDATE ${table} SET ${setSql(variant)} WHERE id IN (SELECT id FROM ${table} ORDER BY id OFFSET $1 LIMIT 1000)`, [off]);
+    const r = await c.query(
+      `UPDATE ${table} SET ${setSql(variant)} WHERE id IN (SELECT id FROM ${table} ORDER BY id OFFSET $1 LIMIT 1000)`,
+      [off],
+    );
     if (!r.rowCount) break;
   }
   return performance.now() - t;
@@ -146,9 +167,17 @@ export default async function bench(ctx) {
   const c = await client(url);
   const variants = (process.env.TIDEMARK_BENCH_VARIANTS ?? 'narrow,wide').split(',');
   const scale = ROWS / SAMPLE;
-  const conf = (await c.query(`SELECT current_setting('server_version') AS v, current_setting('fsync') AS f, current_setting('synchronous_commit') AS s`)).rows[0];
-  ctx.log(`server ${conf.v}, fsync=${conf.f}, synchronous_commit=${conf.s}${conf.f === 'off' ? ' (per-row commits cost no disk flush here, which flatters the row-by-row loop)' : ''}`);
-  ctx.log(`${ROWS.toLocaleString('en')} rows per table (100k-row sample for the OFFSET and row-by-row loops, extrapolated ×${scale}); target ${TARGET_MS} ms per batch; ${WORKLOAD_CLIENTS} workload clients`);
+  const conf = (
+    await c.query(
+      `SELECT current_setting('server_version') AS v, current_setting('fsync') AS f, current_setting('synchronous_commit') AS s`,
+    )
+  ).rows[0];
+  ctx.log(
+    `server ${conf.v}, fsync=${conf.f}, synchronous_commit=${conf.s}${conf.f === 'off' ? ' (per-row commits cost no disk flush here, which flatters the row-by-row loop)' : ''}`,
+  );
+  ctx.log(
+    `${ROWS.toLocaleString('en')} rows per table (100k-row sample for the OFFSET and row-by-row loops, extrapolated ×${scale}); target ${TARGET_MS} ms per batch; ${WORKLOAD_CLIENTS} workload clients`,
+  );
   const summary = [];
   try {
     for (const variant of variants) {
@@ -163,7 +192,9 @@ export default async function bench(ctx) {
       ctx.log(`single UPDATE: ${secs(single)}`);
       await copy(c, 't_tm', variant, ROWS);
       const tm = await tidemark(url, 't_tm', variant);
-      ctx.log(`Tidemark (default, concurrency auto): ${secs(tm.elapsed)} in ${tm.batches.length} batches — ${tm.width}`);
+      ctx.log(
+        `Tidemark (default, concurrency auto): ${secs(tm.elapsed)} in ${tm.batches.length} batches — ${tm.width}`,
+      );
       await copy(c, 't_tm1', variant, ROWS);
       const tm1 = await tidemark(url, 't_tm1', variant, 1);
       ctx.log(`Tidemark, batch.concurrency 1: ${secs(tm1.elapsed)} in ${tm1.batches.length} batches`);
@@ -179,30 +210,96 @@ export default async function bench(ctx) {
       await copy(c, 't_lat', variant, ROWS);
       const base = await latencyDuring(url, 't_lat', ROWS, () => new Promise((r) => setTimeout(r, BASELINE_MS)));
       let tmLatRun;
-      const during = await latencyDuring(url, 't_lat', ROWS, async () => (tmLatRun = await tidemark(url, 't_lat', variant)));
+      const during = await latencyDuring(
+        url,
+        't_lat',
+        ROWS,
+        async () => (tmLatRun = await tidemark(url, 't_lat', variant)),
+      );
       await copy(c, 't_lat3', variant, ROWS);
       let tm2LatRun;
-      const during2 = await latencyDuring(url, 't_lat3', ROWS, async () => (tm2LatRun = await tidemark(url, 't_lat3', variant, 2)));
+      const during2 = await latencyDuring(
+        url,
+        't_lat3',
+        ROWS,
+        async () => (tm2LatRun = await tidemark(url, 't_lat3', variant, 2)),
+      );
       await copy(c, 't_lat2', variant, ROWS);
       let singleLatRun = 0;
-      const duringSingle = await latencyDuring(url, 't_lat2', ROWS, async () => (singleLatRun = await singleUpdate(c, 't_lat2', variant)));
+      const duringSingle = await latencyDuring(
+        url,
+        't_lat2',
+        ROWS,
+        async () => (singleLatRun = await singleUpdate(c, 't_lat2', variant)),
+      );
 
       ctx.report([
-        { what: 'Tidemark backfill (default)', time: secs(tm.elapsed), 'vs single UPDATE': (tm.elapsed / single).toFixed(2), note: `${tm.batches.length} batches, sizes ${Math.min(...tm.sizes)}…${Math.max(...tm.sizes)}; ${tm.width.replace('batch.concurrency auto: ', 'auto: ')}` },
-        { what: 'Tidemark, batch.concurrency: 1', time: secs(tm1.elapsed), 'vs single UPDATE': (tm1.elapsed / single).toFixed(2), note: `one batch at a time; p99 batch ${ms(pct(tm1.batches, 99))}` },
-        { what: 'single UPDATE', time: secs(single), 'vs single UPDATE': '1.00', note: 'one statement, every row locked until it ends' },
-        { what: 'OFFSET-paged loop', time: `${secs(off)} (extrapolated)`, 'vs single UPDATE': (off / single).toFixed(2), note: `timed on ${SAMPLE.toLocaleString('en')} rows ×${scale}` },
-        { what: 'row-by-row loop (seed 004)', time: `${secs(rbr)} (extrapolated)`, 'vs single UPDATE': (rbr / single).toFixed(2), note: `timed on ${SAMPLE.toLocaleString('en')} rows ×${scale}; Tidemark is ${(rbr / tm.elapsed).toFixed(0)}× faster` },
+        {
+          what: 'Tidemark backfill (default)',
+          time: secs(tm.elapsed),
+          'vs single UPDATE': (tm.elapsed / single).toFixed(2),
+          note: `${tm.batches.length} batches, sizes ${Math.min(...tm.sizes)}…${Math.max(...tm.sizes)}; ${tm.width.replace('batch.concurrency auto: ', 'auto: ')}`,
+        },
+        {
+          what: 'Tidemark, batch.concurrency: 1',
+          time: secs(tm1.elapsed),
+          'vs single UPDATE': (tm1.elapsed / single).toFixed(2),
+          note: `one batch at a time; p99 batch ${ms(pct(tm1.batches, 99))}`,
+        },
+        {
+          what: 'single UPDATE',
+          time: secs(single),
+          'vs single UPDATE': '1.00',
+          note: 'one statement, every row locked until it ends',
+        },
+        {
+          what: 'OFFSET-paged loop',
+          time: `${secs(off)} (extrapolated)`,
+          'vs single UPDATE': (off / single).toFixed(2),
+          note: `timed on ${SAMPLE.toLocaleString('en')} rows ×${scale}`,
+        },
+        {
+          what: 'row-by-row loop (seed 004)',
+          time: `${secs(rbr)} (extrapolated)`,
+          'vs single UPDATE': (rbr / single).toFixed(2),
+          note: `timed on ${SAMPLE.toLocaleString('en')} rows ×${scale}; Tidemark is ${(rbr / tm.elapsed).toFixed(0)}× faster`,
+        },
       ]);
       ctx.report([
-        { measure: 'batch duration p50 / p99 / max', value: `${ms(pct(tm.batches, 50))} / ${ms(pct(tm.batches, 99))} / ${ms(Math.max(...tm.batches))}`, target: `p99 ≤ ${1.5 * TARGET_MS} ms` },
-        { measure: `runner peak RSS growth at ${SAMPLE.toLocaleString('en')} / ${ROWS.toLocaleString('en')} rows`, value: `${mb(tmSmall.rss)} / ${mb(tm.rss)}`, target: 'flat in table size' },
+        {
+          measure: 'batch duration p50 / p99 / max',
+          value: `${ms(pct(tm.batches, 50))} / ${ms(pct(tm.batches, 99))} / ${ms(Math.max(...tm.batches))}`,
+          target: `p99 ≤ ${1.5 * TARGET_MS} ms`,
+        },
+        {
+          measure: `runner peak RSS growth at ${SAMPLE.toLocaleString('en')} / ${ROWS.toLocaleString('en')} rows`,
+          value: `${mb(tmSmall.rss)} / ${mb(tm.rss)}`,
+          target: 'flat in table size',
+        },
       ]);
       ctx.report([
         { workload: 'baseline', p50: ms(base.p50), p99: ms(base.p99), max: ms(base.max), ops: base.n },
-        { workload: `during Tidemark, default (${secs(tmLatRun.elapsed)}; ${tmLatRun.width.replace('batch.concurrency auto: ', 'auto: ')})`, p50: ms(during.p50), p99: ms(during.p99), max: ms(during.max), ops: during.n },
-        { workload: `during Tidemark, concurrency 2 forced (${secs(tm2LatRun.elapsed)})`, p50: ms(during2.p50), p99: ms(during2.p99), max: ms(during2.max), ops: during2.n },
-        { workload: `during single UPDATE (${secs(singleLatRun)})`, p50: ms(duringSingle.p50), p99: ms(duringSingle.p99), max: ms(duringSingle.max), ops: duringSingle.n },
+        {
+          workload: `during Tidemark, default (${secs(tmLatRun.elapsed)}; ${tmLatRun.width.replace('batch.concurrency auto: ', 'auto: ')})`,
+          p50: ms(during.p50),
+          p99: ms(during.p99),
+          max: ms(during.max),
+          ops: during.n,
+        },
+        {
+          workload: `during Tidemark, concurrency 2 forced (${secs(tm2LatRun.elapsed)})`,
+          p50: ms(during2.p50),
+          p99: ms(during2.p99),
+          max: ms(during2.max),
+          ops: during2.n,
+        },
+        {
+          workload: `during single UPDATE (${secs(singleLatRun)})`,
+          p50: ms(duringSingle.p50),
+          p99: ms(duringSingle.p99),
+          max: ms(duringSingle.max),
+          ops: duringSingle.n,
+        },
       ]);
       summary.push({
         table: variant,
@@ -215,7 +312,8 @@ export default async function bench(ctx) {
         'forced concurrency 2: worst wait / median ÷ baseline': `${ms(during2.max)} / ${(during2.p50 / base.p50).toFixed(2)}`,
         'worst wait during UPDATE': ms(duringSingle.max),
       });
-      for (const t of ['t_single', 't_tm', 't_tm1', 't_tm_small', 't_off', 't_rbr', 't_lat', 't_lat2', 't_lat3', 'tpl']) await c.query(`DROP TABLE IF EXISTS ${t}`);
+      for (const t of ['t_single', 't_tm', 't_tm1', 't_tm_small', 't_off', 't_rbr', 't_lat', 't_lat2', 't_lat3', 'tpl'])
+        await c.query(`DROP TABLE IF EXISTS ${t}`);
     }
     ctx.log('\n--- targets ---');
     ctx.report(summary);

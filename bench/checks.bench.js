@@ -11,9 +11,10 @@
  * All checks pass on this data (a passing proof is the common case; samples are fetched only on
  * failure). Times are medians of interleaved repetitions after a warm-up.
  */
-import { check, definePlan, validatePlan } from '../dist/index.js';
+
 import { Db } from '../dist/db/connection.js';
 import { DEFAULT_LOCK_POLICY } from '../dist/db/lock-policy.js';
+import { check, definePlan, validatePlan } from '../dist/index.js';
 import { evaluateCheck } from '../dist/runner/evaluate-check.js';
 import { stepKind } from '../dist/steps/registry.js';
 
@@ -33,20 +34,35 @@ async function time(fn) {
 async function race(contenders) {
   for (const c of contenders) await c.fn(); // warm-up
   const times = contenders.map(() => []);
-  for (let i = 0; i < REPS; i++) for (let j = 0; j < contenders.length; j++) times[j].push(await time(contenders[j].fn));
+  for (let i = 0; i < REPS; i++)
+    for (let j = 0; j < contenders.length; j++) times[j].push(await time(contenders[j].fn));
   return times.map(median);
 }
 
 function session(db, plan) {
   return {
-    db, plan, ledgerSchema: 'tidemark', policy: DEFAULT_LOCK_POLICY, emit: () => undefined, appliedSteps: new Set(),
+    db,
+    plan,
+    ledgerSchema: 'tidemark',
+    policy: DEFAULT_LOCK_POLICY,
+    emit: () => undefined,
+    appliedSteps: new Set(),
     settings: { backfillTargetMs: 200, shadowThresholdRows: 1_000_000, approvals: [], actor: 'bench' },
   };
 }
 
 function readCtx(db, plan, step) {
   const s = session(db, plan);
-  return { db, plan, step, ledgerSchema: s.ledgerSchema, policy: s.policy, appliedSteps: s.appliedSteps, emit: s.emit, settings: s.settings };
+  return {
+    db,
+    plan,
+    step,
+    ledgerSchema: s.ledgerSchema,
+    policy: s.policy,
+    appliedSteps: s.appliedSteps,
+    emit: s.emit,
+    settings: s.settings,
+  };
 }
 
 export default async function checksBench(ctx) {
@@ -55,7 +71,9 @@ export default async function checksBench(ctx) {
   try {
     ctx.log(`building ${ROWS.toLocaleString('en')} messages over ${CONVS.toLocaleString('en')} conversations…`);
     await db.query(`CREATE TABLE "Conversation" (id int PRIMARY KEY, "tenantId" int NOT NULL, status text NOT NULL)`);
-    await db.query(`INSERT INTO "Conversation" SELECT g, g % 50, (ARRAY['open','closed','snoozed'])[1 + g % 3] FROM generate_series(1, ${CONVS}) g`);
+    await db.query(
+      `INSERT INTO "Conversation" SELECT g, g % 50, (ARRAY['open','closed','snoozed'])[1 + g % 3] FROM generate_series(1, ${CONVS}) g`,
+    );
     await db.query(`CREATE TABLE "Message" (
       id bigint PRIMARY KEY, "conversationId" int NOT NULL, "tenantId" int NOT NULL, role text NOT NULL, intent text, "primaryIntent" text,
       "tokensIn" int, "tokensOut" int, "tokensTotal" int, model text, "modelUsed" text, "externalRef" text, "createdAt" timestamptz NOT NULL)`);
@@ -66,21 +84,38 @@ export default async function checksBench(ctx) {
     await db.query(`VACUUM ANALYZE "Message"`);
 
     // ---- fused per-row checks -------------------------------------------------------------------
-    const plan = await validatePlan(definePlan({
-      id: 'bench-checks',
-      validate: [
-        check.noNulls({ id: 'conv', table: 'Message', column: 'conversationId' }),
-        check.noNulls({ id: 'intent', table: 'Message', column: 'primaryIntent' }),
-        check.noNulls({ id: 'model', table: 'Message', column: 'modelUsed', where: `role <> 'system'` }),
-        check.allowedValues({ id: 'role', table: 'Message', column: 'role', values: ['user', 'assistant', 'system'] }),
-        check.allowedValues({ id: 'model-values', table: 'Message', column: 'modelUsed', values: ['model-0', 'model-1', 'model-2', 'model-3'] }),
-        check.columnsMatch({ id: 'intent-copied', table: 'Message', column: 'primaryIntent', equals: 'intent' }),
-        check.columnsMatch({ id: 'tokens-total', table: 'Message', column: 'tokensTotal', equals: '"tokensIn" + "tokensOut"' }),
-        check.columnsMatch({ id: 'model-copied', table: 'Message', column: 'modelUsed', equals: 'model' }),
-        check.rowCount({ id: 'count', table: 'Message', equals: ROWS }),
-        check.rowCount({ id: 'count-min', table: 'Message', min: 1 }),
-      ],
-    }));
+    const plan = await validatePlan(
+      definePlan({
+        id: 'bench-checks',
+        validate: [
+          check.noNulls({ id: 'conv', table: 'Message', column: 'conversationId' }),
+          check.noNulls({ id: 'intent', table: 'Message', column: 'primaryIntent' }),
+          check.noNulls({ id: 'model', table: 'Message', column: 'modelUsed', where: `role <> 'system'` }),
+          check.allowedValues({
+            id: 'role',
+            table: 'Message',
+            column: 'role',
+            values: ['user', 'assistant', 'system'],
+          }),
+          check.allowedValues({
+            id: 'model-values',
+            table: 'Message',
+            column: 'modelUsed',
+            values: ['model-0', 'model-1', 'model-2', 'model-3'],
+          }),
+          check.columnsMatch({ id: 'intent-copied', table: 'Message', column: 'primaryIntent', equals: 'intent' }),
+          check.columnsMatch({
+            id: 'tokens-total',
+            table: 'Message',
+            column: 'tokensTotal',
+            equals: '"tokensIn" + "tokensOut"',
+          }),
+          check.columnsMatch({ id: 'model-copied', table: 'Message', column: 'modelUsed', equals: 'model' }),
+          check.rowCount({ id: 'count', table: 'Message', equals: ROWS }),
+          check.rowCount({ id: 'count-min', table: 'Message', min: 1 }),
+        ],
+      }),
+    );
     const fused = async () => {
       const s = session(db, plan);
       for (const st of plan.steps) {
@@ -92,17 +127,24 @@ export default async function checksBench(ctx) {
       for (const st of plan.steps) await stepKind(st.kind).evaluate(readCtx(db, plan, st), st.options);
     };
     const countScan = () => db.query(`SELECT count(*) FROM "Message"`);
-    const countSeq = () => db.withClient(async (c) => {
-      await c.query('BEGIN');
-      await c.query('SET LOCAL enable_indexonlyscan = off');
-      await c.query('SET LOCAL enable_indexscan = off');
-      await c.query('SET LOCAL enable_bitmapscan = off');
-      await c.query(`SELECT count(*) FROM "Message"`);
-      await c.query('COMMIT');
-    });
+    const countSeq = () =>
+      db.withClient(async (c) => {
+        await c.query('BEGIN');
+        await c.query('SET LOCAL enable_indexonlyscan = off');
+        await c.query('SET LOCAL enable_indexscan = off');
+        await c.query('SET LOCAL enable_bitmapscan = off');
+        await c.query(`SELECT count(*) FROM "Message"`);
+        await c.query('COMMIT');
+      });
     const oneStep = plan.steps.find((st) => st.id === 'model');
     const oneCheck = () => stepKind(oneStep.kind).evaluate(readCtx(db, plan, oneStep), oneStep.options);
-    const [tFused, tSeparate, tCount, tSeq, tOne] = await race([{ fn: fused }, { fn: separate }, { fn: countScan }, { fn: countSeq }, { fn: oneCheck }]);
+    const [tFused, tSeparate, tCount, tSeq, tOne] = await race([
+      { fn: fused },
+      { fn: separate },
+      { fn: countScan },
+      { fn: countSeq },
+      { fn: oneCheck },
+    ]);
     const plan0 = (await db.rows(`EXPLAIN SELECT count(*) FROM "Message"`)).map((r) => r['QUERY PLAN']).join(' ');
     ctx.log(`count(*) plan: ${/Index Only Scan/.test(plan0) ? 'index-only scan' : 'sequential scan'}`);
 
@@ -115,26 +157,68 @@ export default async function checksBench(ctx) {
       },
       {
         name: 'noOrphans (Message → Conversation)',
-        step: check.noOrphans({ id: 'no-orphans', table: 'Message', column: 'conversationId', references: { table: 'Conversation', column: 'id' } }),
+        step: check.noOrphans({
+          id: 'no-orphans',
+          table: 'Message',
+          column: 'conversationId',
+          references: { table: 'Conversation', column: 'id' },
+        }),
         expert: `SELECT count(*) FROM "Message" m WHERE NOT EXISTS (SELECT 1 FROM "Conversation" c WHERE c.id = m."conversationId")`,
       },
       {
         name: 'perGroup (1–100 messages per conversation, groupsFrom)',
-        step: check.perGroup({ id: 'per-conv', table: 'Message', groupBy: 'conversationId', min: 1, max: 100, groupsFrom: { table: 'Conversation', column: 'id' } }),
+        step: check.perGroup({
+          id: 'per-conv',
+          table: 'Message',
+          groupBy: 'conversationId',
+          min: 1,
+          max: 100,
+          groupsFrom: { table: 'Conversation', column: 'id' },
+        }),
         expert: `SELECT c.id, count(m.id) FROM "Conversation" c LEFT JOIN "Message" m ON m."conversationId" = c.id GROUP BY c.id HAVING count(m.id) NOT BETWEEN 1 AND 100`,
       },
       {
         name: 'sameTenant (Message → Conversation)',
-        step: check.sameTenant({ id: 'same-tenant', table: 'Message', column: 'conversationId', tenantColumn: 'tenantId', references: { table: 'Conversation', column: 'id', tenantColumn: 'tenantId' } }),
+        step: check.sameTenant({
+          id: 'same-tenant',
+          table: 'Message',
+          column: 'conversationId',
+          tenantColumn: 'tenantId',
+          references: { table: 'Conversation', column: 'id', tenantColumn: 'tenantId' },
+        }),
         expert: `SELECT count(*) FROM "Message" m JOIN "Conversation" c ON c.id = m."conversationId" WHERE m."tenantId" <> c."tenantId"`,
       },
     ];
     const setPlan = await validatePlan(definePlan({ id: 'bench-set-checks', validate: setChecks.map((c) => c.step) }));
     const rows = [
-      { benchmark: `10 per-row checks, fused ÷ count(*) [${ROWS.toLocaleString('en')} rows]`, 'tidemark ms': tFused.toFixed(0), 'baseline ms': tCount.toFixed(0), ratio: (tFused / tCount).toFixed(2), target: '≤ 1.5' },
-      { benchmark: '10 per-row checks, fused ÷ count(*) as a sequential scan', 'tidemark ms': tFused.toFixed(0), 'baseline ms': tSeq.toFixed(0), ratio: (tFused / tSeq).toFixed(2), target: '' },
-      { benchmark: '10 per-row checks, fused ÷ 1 noNulls check alone', 'tidemark ms': tFused.toFixed(0), 'baseline ms': tOne.toFixed(0), ratio: (tFused / tOne).toFixed(2), target: '' },
-      { benchmark: '10 per-row checks one by one ÷ count(*) (for comparison)', 'tidemark ms': tSeparate.toFixed(0), 'baseline ms': tCount.toFixed(0), ratio: (tSeparate / tCount).toFixed(2), target: '' },
+      {
+        benchmark: `10 per-row checks, fused ÷ count(*) [${ROWS.toLocaleString('en')} rows]`,
+        'tidemark ms': tFused.toFixed(0),
+        'baseline ms': tCount.toFixed(0),
+        ratio: (tFused / tCount).toFixed(2),
+        target: '≤ 1.5',
+      },
+      {
+        benchmark: '10 per-row checks, fused ÷ count(*) as a sequential scan',
+        'tidemark ms': tFused.toFixed(0),
+        'baseline ms': tSeq.toFixed(0),
+        ratio: (tFused / tSeq).toFixed(2),
+        target: '',
+      },
+      {
+        benchmark: '10 per-row checks, fused ÷ 1 noNulls check alone',
+        'tidemark ms': tFused.toFixed(0),
+        'baseline ms': tOne.toFixed(0),
+        ratio: (tFused / tOne).toFixed(2),
+        target: '',
+      },
+      {
+        benchmark: '10 per-row checks one by one ÷ count(*) (for comparison)',
+        'tidemark ms': tSeparate.toFixed(0),
+        'baseline ms': tCount.toFixed(0),
+        ratio: (tSeparate / tCount).toFixed(2),
+        target: '',
+      },
     ];
     for (let i = 0; i < setChecks.length; i++) {
       const st = setPlan.steps[i];
@@ -145,7 +229,13 @@ export default async function checksBench(ctx) {
       };
       const expert = () => db.query(setChecks[i].expert);
       const [tOurs, tExpert] = await race([{ fn: ours }, { fn: expert }]);
-      rows.push({ benchmark: `${setChecks[i].name} ÷ hand-written`, 'tidemark ms': tOurs.toFixed(0), 'baseline ms': tExpert.toFixed(0), ratio: (tOurs / tExpert).toFixed(2), target: '≤ 1.1' });
+      rows.push({
+        benchmark: `${setChecks[i].name} ÷ hand-written`,
+        'tidemark ms': tOurs.toFixed(0),
+        'baseline ms': tExpert.toFixed(0),
+        ratio: (tOurs / tExpert).toFixed(2),
+        target: '≤ 1.1',
+      });
     }
     ctx.report(rows);
   } finally {

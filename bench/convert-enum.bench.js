@@ -51,10 +51,20 @@ function readers(url) {
 }
 
 async function convert(url, planId, shadowThresholdRows) {
-  const plan = await validatePlan(definePlan({
-    id: planId,
-    expand: [op.convertToEnum({ id: 'status-enum', table: 'bench_leads', column: 'status', enum: 'bench_lead_status', values: ['new', 'won', 'lost'] })],
-  }));
+  const plan = await validatePlan(
+    definePlan({
+      id: planId,
+      expand: [
+        op.convertToEnum({
+          id: 'status-enum',
+          table: 'bench_leads',
+          column: 'status',
+          enum: 'bench_lead_status',
+          values: ['new', 'won', 'lost'],
+        }),
+      ],
+    }),
+  );
   const r = readers(url);
   await new Promise((res) => setTimeout(res, 300));
   const t = performance.now();
@@ -73,7 +83,10 @@ export default async function (ctx) {
   const rows = [];
   const results = {};
   try {
-    for (const [path, threshold] of [['in place', 1e12], ['shadow column', 0]]) {
+    for (const [path, threshold] of [
+      ['in place', 1e12],
+      ['shadow column', 0],
+    ]) {
       ctx.log(`${path}: loading ${ROWS} rows…`);
       await admin.query(SETUP);
       await admin.query('VACUUM ANALYZE bench_leads');

@@ -32,7 +32,7 @@ function traffic(url) {
   const loop = async (sink, sql) => {
     const c = new pg.Client({ connectionString: url });
     await c.connect();
-    for (let i = 0; !stop; i++) {
+    for (let _i = 0; !stop; _i++) {
       const id = 1 + Math.floor(Math.random() * ROWS);
       const t = performance.now();
       await c.query(sql, [id]);
@@ -74,8 +74,12 @@ export default async function opsBench(ctx) {
   await admin.connect();
   try {
     ctx.log(`building ${ROWS.toLocaleString('en')} leads…`);
-    await admin.query(`CREATE TABLE leads (id bigint PRIMARY KEY, tenant_id int, email text NOT NULL, pad text NOT NULL)`);
-    await admin.query(`INSERT INTO leads SELECT g, 1 + g % 100, 'lead' || g || '@example.com', repeat('x', 120) FROM generate_series(1, ${ROWS}) g`);
+    await admin.query(
+      `CREATE TABLE leads (id bigint PRIMARY KEY, tenant_id int, email text NOT NULL, pad text NOT NULL)`,
+    );
+    await admin.query(
+      `INSERT INTO leads SELECT g, 1 + g % 100, 'lead' || g || '@example.com', repeat('x', 120) FROM generate_series(1, ${ROWS}) g`,
+    );
     await admin.query('VACUUM ANALYZE leads');
 
     const rows = [];
@@ -92,7 +96,12 @@ export default async function opsBench(ctx) {
         if (contender === 'plain') {
           await admin.query('ALTER TABLE leads ALTER COLUMN tenant_id SET NOT NULL');
         } else {
-          plan = await validatePlan(definePlan({ id: `bench-nn-${++n}`, contract: [op.setNotNull({ id: 'nn', table: 'leads', column: 'tenant_id' })] }));
+          plan = await validatePlan(
+            definePlan({
+              id: `bench-nn-${++n}`,
+              contract: [op.setNotNull({ id: 'nn', table: 'leads', column: 'tenant_id' })],
+            }),
+          );
           const r = await runPlan(plan, { databaseUrl: url });
           if (r.exitCode !== 0) throw new Error(r.message);
         }
@@ -115,7 +124,11 @@ export default async function opsBench(ctx) {
         else await admin.query('ALTER TABLE leads ALTER COLUMN tenant_id DROP NOT NULL');
       }
       const worst = (k) => Math.max(...results[k].reads);
-      rows.push({ situation, contender: 'ratio plain ÷ op (worst read)', 'read max ms': +(worst('plain') / worst('op.setNotNull')).toFixed(1) });
+      rows.push({
+        situation,
+        contender: 'ratio plain ÷ op (worst read)',
+        'read max ms': +(worst('plain') / worst('op.setNotNull')).toFixed(1),
+      });
     }
     ctx.report(rows);
   } finally {

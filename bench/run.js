@@ -23,7 +23,9 @@ if (!files.length) {
 const external = process.env.TIDEMARK_BENCH_DATABASE_URL;
 const server = external ? undefined : await startEmbedded();
 const adminUrl = external ?? server.url;
-console.log(`PostgreSQL: ${external ? 'external server (TIDEMARK_BENCH_DATABASE_URL)' : 'embedded'} · node ${process.version}`);
+console.log(
+  `PostgreSQL: ${external ? 'external server (TIDEMARK_BENCH_DATABASE_URL)' : 'embedded'} · node ${process.version}`,
+);
 let failed = false;
 try {
   for (const f of files) {

@@ -5,7 +5,9 @@ import { fileURLToPath } from 'node:url';
 
 const main = fileURLToPath(new URL('../dist/cli/main.js', import.meta.url));
 if (!existsSync(main)) {
-  console.error('tidemark: the build is missing (dist/). Run `npm install` (or `npm run build`) in the tidemark package.');
+  console.error(
+    'tidemark: the build is missing (dist/). Run `npm install` (or `npm run build`) in the tidemark package.',
+  );
   process.exit(2);
 }
 // A closed pipe (`tidemark run … | head`) must not kill a run midway: ignore EPIPE on output.

@@ -2,13 +2,14 @@
  * Feature flags that `gate.flag` reads (`tidemark flag set|list`): recorded in the ledger with who
  * set them and when, every change kept in `flag_history`.
  */
-import { UsageError } from '../model/errors.js';
+
 import { installLedger } from '../ledger/install.js';
 import { Ledger } from '../ledger/ledger.js';
-import { listFlags as flagRows, setFlag as writeFlag } from '../ledger/records.js';
 import { openLedger } from '../ledger/reads.js';
+import { listFlags as flagRows, setFlag as writeFlag } from '../ledger/records.js';
+import { UsageError } from '../model/errors.js';
 import { defaultActor } from '../runner/open.js';
-import { withDb, type LedgerOptions } from './ledger-options.js';
+import { type LedgerOptions, withDb } from './ledger-options.js';
 
 /** A flag's current value. */
 export interface FlagState {
@@ -23,16 +24,25 @@ export const FLAG_NAME = /^[A-Za-z0-9_.:-]+$/;
 
 /** Throw a UsageError (exit 2) unless `name` is a valid flag name. */
 export function checkFlagName(name: string): void {
-  if (!FLAG_NAME.test(name)) throw new UsageError(`flag name "${name}" must use letters, digits, _ . : -`, 'Rename the flag (and the gate.flag that reads it).');
+  if (!FLAG_NAME.test(name))
+    throw new UsageError(
+      `flag name "${name}" must use letters, digits, _ . : -`,
+      'Rename the flag (and the gate.flag that reads it).',
+    );
 }
 
 /**
  * Turn a flag on or off, recorded with `actor` (default: `$TIDEMARK_ACTOR`, else OS user@host).
  * Creates the ledger when the database has none yet. Returns the flag as now recorded.
  */
-export async function setFlag(name: string, enabled: boolean, o: LedgerOptions & { actor?: string }): Promise<FlagState> {
+export async function setFlag(
+  name: string,
+  enabled: boolean,
+  o: LedgerOptions & { actor?: string },
+): Promise<FlagState> {
   checkFlagName(name);
-  if (typeof enabled !== 'boolean') throw new UsageError(`flag "${name}": enabled must be true or false, got ${JSON.stringify(enabled)}`);
+  if (typeof enabled !== 'boolean')
+    throw new UsageError(`flag "${name}": enabled must be true or false, got ${JSON.stringify(enabled)}`);
   return withDb(o, 'tidemark:flag', async (db, schema) => {
     await installLedger(db, schema);
     const ledger = new Ledger(db, schema);

@@ -14,7 +14,11 @@ export function ledgerSchemaOf(o: LedgerOptions): string {
 }
 
 /** Run `fn` with a small pool to the database, closed afterwards. */
-export async function withDb<T>(o: LedgerOptions, applicationName: string, fn: (db: Db, schema: string) => Promise<T>): Promise<T> {
+export async function withDb<T>(
+  o: LedgerOptions,
+  applicationName: string,
+  fn: (db: Db, schema: string) => Promise<T>,
+): Promise<T> {
   const db = new Db(o.databaseUrl, { applicationName, max: 2 });
   try {
     return await fn(db, ledgerSchemaOf(o));

@@ -3,14 +3,15 @@
  * ledger state, backfill progress and latest check or gate verdict. Read-only: never creates or
  * changes the ledger; a database without one answers `ledger: false`.
  */
-import { quoteIdent } from '../sql/ident.js';
+
 import type { Ledger } from '../ledger/ledger.js';
+import { listPlans, openLedger, type PlanListing } from '../ledger/reads.js';
 import { latestValidation } from '../ledger/records.js';
 import type { Plan } from '../model/plan.js';
-import { provenSteps } from '../runner/guards.js';
-import { listPlans, openLedger, type PlanListing } from '../ledger/reads.js';
 import { planStatus, type StepStatusLine } from '../report/status.js';
-import { withDb, type LedgerOptions } from './ledger-options.js';
+import { provenSteps } from '../runner/guards.js';
+import { quoteIdent } from '../sql/ident.js';
+import { type LedgerOptions, withDb } from './ledger-options.js';
 
 /** Every plan the ledger holds, most recently run first. */
 export interface LedgerStatus {
@@ -50,10 +51,16 @@ async function proofStatus(ledger: Ledger | undefined, plan: Plan): Promise<Proo
   const v = ledger ? await latestValidation(ledger, plan.id, provenSteps(plan)) : undefined;
   if (!v) return { state: 'not run', at: null, failed: [], staleBecause: null };
   if (!v.passed) return { state: 'failed', at: v.at, failed: v.failed_checks, staleBecause: null };
-  if (v.plan_checksum !== plan.checksum) return { state: 'stale', at: v.at, failed: [], staleBecause: 'it ran on another version of the plan' };
+  if (v.plan_checksum !== plan.checksum)
+    return { state: 'stale', at: v.at, failed: [], staleBecause: 'it ran on another version of the plan' };
   if (v.completed_after.length) {
     const ids = v.completed_after.map((id) => `"${id}"`).join(', ');
-    return { state: 'stale', at: v.at, failed: [], staleBecause: `${v.completed_after.length === 1 ? 'step' : 'steps'} ${ids} completed after it` };
+    return {
+      state: 'stale',
+      at: v.at,
+      failed: [],
+      staleBecause: `${v.completed_after.length === 1 ? 'step' : 'steps'} ${ids} completed after it`,
+    };
   }
   return { state: 'passed', at: v.at, failed: [], staleBecause: null };
 }
@@ -89,13 +96,41 @@ export async function readPlanStatus(plan: Plan, o: LedgerOptions): Promise<Plan
     const steps = await planStatus(planRow ? ledger : undefined, plan);
     let lastRun: RunSummary | null = null;
     if (planRow) {
-      const r = (await db.rows<{ run_id: string; command: string; status: string; message: string | null; run_by: string; started_at: Date; finished_at: Date | null }>(
-        `SELECT run_id, command, status, message, run_by, started_at, finished_at FROM ${quoteIdent(schema)}.runs WHERE plan_id = $1 ORDER BY run_id DESC LIMIT 1`,
-        [plan.id],
-      ))[0];
-      if (r) lastRun = { runId: Number(r.run_id), command: r.command, status: r.status, message: r.message, runBy: r.run_by, startedAt: r.started_at, finishedAt: r.finished_at };
+      const r = (
+        await db.rows<{
+          run_id: string;
+          command: string;
+          status: string;
+          message: string | null;
+          run_by: string;
+          started_at: Date;
+          finished_at: Date | null;
+        }>(
+          `SELECT run_id, command, status, message, run_by, started_at, finished_at FROM ${quoteIdent(schema)}.runs WHERE plan_id = $1 ORDER BY run_id DESC LIMIT 1`,
+          [plan.id],
+        )
+      )[0];
+      if (r)
+        lastRun = {
+          runId: Number(r.run_id),
+          command: r.command,
+          status: r.status,
+          message: r.message,
+          runBy: r.run_by,
+          startedAt: r.started_at,
+          finishedAt: r.finished_at,
+        };
     }
     const proof = await proofStatus(planRow ? ledger : undefined, plan);
-    return { schema, ledger: !!ledger, planId: plan.id, title: plan.title, status: planRow?.status ?? null, lastRun, proof, steps };
+    return {
+      schema,
+      ledger: !!ledger,
+      planId: plan.id,
+      title: plan.title,
+      status: planRow?.status ?? null,
+      lastRun,
+      proof,
+      steps,
+    };
   });
 }

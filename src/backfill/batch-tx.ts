@@ -24,7 +24,12 @@ export interface TxSettings {
 }
 
 /** Run `fn` in one transaction with the batch settings; returns its value and the lock waits it caused. */
-export async function batchTx<T>(db: Db, s: TxSettings, monitor: LockMonitor | null, fn: (client: pg.PoolClient) => Promise<T>): Promise<{ value: T; waits: LockWaitSample }> {
+export async function batchTx<T>(
+  db: Db,
+  s: TxSettings,
+  monitor: LockMonitor | null,
+  fn: (client: pg.PoolClient) => Promise<T>,
+): Promise<{ value: T; waits: LockWaitSample }> {
   return db.withClient(async (client) => {
     // A checked-out pg client that loses its connection emits 'error' besides failing its query;
     // without a listener that would crash the process (the query's rejection reports it).

@@ -6,7 +6,7 @@
  */
 import type { Queryable } from '../db/connection.js';
 import type { KeyInfo, TableInfo } from './key.js';
-import { keyAsText, keyOfRow, keyOrder, keyTuple, keyValue, Params, type KeyRange } from './range.js';
+import { type KeyRange, keyAsText, keyOfRow, keyOrder, keyTuple, keyValue, Params } from './range.js';
 
 /** What a walk covers: a table, its key and an optional extra filter (the tenant of a perTenant pass). */
 export interface WalkScope {
@@ -33,7 +33,12 @@ function conditions(scope: WalkScope, lo: string[] | null, p: Params): string {
 }
 
 /** The next range after `lo` holding up to `size` rows, or null when no row is left. */
-export async function nextBound(db: Queryable, scope: WalkScope, lo: string[] | null, size: number): Promise<Bound | null> {
+export async function nextBound(
+  db: Queryable,
+  scope: WalkScope,
+  lo: string[] | null,
+  size: number,
+): Promise<Bound | null> {
   const p = new Params();
   const where = conditions(scope, lo, p);
   const off = p.add(Math.max(0, size - 1));
@@ -55,6 +60,9 @@ export async function nextBound(db: Queryable, scope: WalkScope, lo: string[] | 
 /** Rows (key positions) after `lo`: the exact count, used for the progress total when no estimate exists. */
 export async function countAfter(db: Queryable, scope: WalkScope, lo: string[] | null): Promise<number> {
   const p = new Params();
-  const r = await db.query<{ n: string }>(`SELECT count(*) AS n FROM ${scope.table.sql} ${conditions(scope, lo, p)}`, p.values);
+  const r = await db.query<{ n: string }>(
+    `SELECT count(*) AS n FROM ${scope.table.sql} ${conditions(scope, lo, p)}`,
+    p.values,
+  );
   return Number(r.rows[0].n);
 }

@@ -5,9 +5,10 @@
  * not just how many it would read. Exact up to {@link DRY_RUN_TRANSFORM_LIMIT} source rows; beyond
  * that the count is extrapolated from them, and the line says so.
  */
-import { keyAsText, keyOrder, keyTuple, keyValue, Params } from './range.js';
-import { readOnly, type Prepared } from './dry-run.js';
+
 import type { ReadContext } from '../kind/step-kind.js';
+import { type Prepared, readOnly } from './dry-run.js';
+import { keyAsText, keyOrder, keyTuple, keyValue, Params } from './range.js';
 
 /** Source rows a dry run hands to the transform before it extrapolates. */
 export const DRY_RUN_TRANSFORM_LIMIT = 100_000;
@@ -27,18 +28,30 @@ export interface TransformCount {
  * Walk the source rows matching `where` in key order, `selectList` (qualified by the table) per row,
  * and add up what `count` says of each page. Rows reach `count` without the walk's own key columns.
  */
-export async function countTransformed(ctx: ReadContext, p: Prepared, selectList: string, where: string | undefined, total: number,
-  count: (rows: Record<string, unknown>[], textKeys: string[][]) => Promise<number>): Promise<TransformCount> {
+export async function countTransformed(
+  ctx: ReadContext,
+  p: Prepared,
+  selectList: string,
+  where: string | undefined,
+  total: number,
+  count: (rows: Record<string, unknown>[], textKeys: string[][]) => Promise<number>,
+): Promise<TransformCount> {
   const keyCols = keyAsText(p.key, p.table.sql).replace(/ AS k(\d+)/g, ' AS __tm_k$1');
   let last: string[] | null = null;
   let walked = 0;
   let produced = 0;
   while (walked < DRY_RUN_TRANSFORM_LIMIT) {
     const params = new Params();
-    const conds: string[] = [last && `${keyTuple(p.key, p.table.sql)} > ${keyValue(p.key, last, params)}`, where && `(${where})`].filter((x): x is string => !!x);
+    const conds: string[] = [
+      last && `${keyTuple(p.key, p.table.sql)} > ${keyValue(p.key, last, params)}`,
+      where && `(${where})`,
+    ].filter((x): x is string => !!x);
     const limit = Math.min(PAGE, DRY_RUN_TRANSFORM_LIMIT - walked);
     const sql: string = `SELECT ${selectList}, ${keyCols} FROM ${p.table.sql}${conds.length ? ` WHERE ${conds.join(' AND ')}` : ''} ORDER BY ${keyOrder(p.key, false, p.table.sql)} LIMIT ${limit}`;
-    const rows: Record<string, unknown>[] = await readOnly(ctx, async (c) => (await c.query<Record<string, unknown>>(sql, params.values)).rows);
+    const rows: Record<string, unknown>[] = await readOnly(
+      ctx,
+      async (c) => (await c.query<Record<string, unknown>>(sql, params.values)).rows,
+    );
     if (!rows.length) break;
     const textKeys: string[][] = rows.map((r) => p.key.columns.map((_, i) => String(r[`__tm_k${i}`])));
     for (const r of rows) for (let i = 0; i < p.key.columns.length; i++) delete r[`__tm_k${i}`];

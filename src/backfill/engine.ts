@@ -7,26 +7,33 @@
  * backfill walks tenant by tenant. The step completes in a final tiny transaction.
  */
 import type pg from 'pg';
-import { LockTimeoutError, StepFailedError } from '../model/errors.js';
 import { backoffDelay } from '../db/lock-policy.js';
 import { sleep } from '../db/lock-safe.js';
-import { recordBatch, recordPoisonRow } from '../ledger/records.js';
 import type { StepContext, StepOutcome } from '../kind/step-kind.js';
+import { recordBatch, recordPoisonRow } from '../ledger/records.js';
+import { LockTimeoutError, StepFailedError } from '../model/errors.js';
 import { quoteIdent } from '../sql/ident.js';
-import { bisect } from './bisect.js';
 import { batchTx, type TxSettings } from './batch-tx.js';
-import { countAfter, nextBound, type Bound, type WalkScope } from './bounds.js';
+import { bisect } from './bisect.js';
+import { type Bound, countAfter, nextBound, type WalkScope } from './bounds.js';
 import { classify, describeError } from './failure.js';
 import { LockMonitor } from './lock-monitor.js';
 import { poisonSample, stoppedError } from './poison-report.js';
-import { freshProgress, ProgressMeter, readProgress, SKIPPED_SAMPLE, type BackfillProgress, type PoisonRef } from './progress.js';
-import { keyAsText, keyOfRow, keyOrder, namedKey, Params, rangePredicate, showKey, type KeyRange } from './range.js';
+import {
+  type BackfillProgress,
+  freshProgress,
+  type PoisonRef,
+  ProgressMeter,
+  readProgress,
+  SKIPPED_SAMPLE,
+} from './progress.js';
+import { type KeyRange, keyAsText, keyOfRow, keyOrder, namedKey, Params, rangePredicate, showKey } from './range.js';
 import { liveRows } from './rls.js';
 import { BatchSizer } from './sizer.js';
 import { backfillMarker } from './sync-trigger.js';
 import { Throttle, type ThrottleOptions } from './throttle.js';
-import type { BatchWork, ScopeFilter } from './work.js';
 import { BatchWidth, type Concurrency } from './width.js';
+import type { BatchWork, ScopeFilter } from './work.js';
 
 /** At most this many rows of one batch may fail before the step stops regardless of `onError`. */
 export const MAX_POISON_PER_BATCH = 100;
@@ -59,7 +66,9 @@ interface Done {
   walked: number;
 }
 
-type Attempt = { ok: true; done: Done; ms: number } | { ok: false; kind: 'row' | 'timeout' | 'aborted'; error: unknown };
+type Attempt =
+  | { ok: true; done: Done; ms: number }
+  | { ok: false; kind: 'row' | 'timeout' | 'aborted'; error: unknown };
 
 /** A batch rolled back because the one before it failed (it must not commit past a gap). */
 class BatchAborted extends Error {}
@@ -67,7 +76,10 @@ class BatchAborted extends Error {}
 /** Run (or resume) a backfill to its end. */
 /** A step's `batch` and `onError` options as the engine takes them (the same for update and insert). */
 export function batchSettings(
-  o: { batch?: { targetMs?: number; size?: number; pauseMs?: number; concurrency?: Concurrency }; onError?: 'stop' | 'skip' },
+  o: {
+    batch?: { targetMs?: number; size?: number; pauseMs?: number; concurrency?: Concurrency };
+    onError?: 'stop' | 'skip';
+  },
   defaultTargetMs: number,
 ): Pick<BackfillRun, 'targetMs' | 'size' | 'pauseMs' | 'concurrency' | 'onError'> {
   return {
@@ -103,7 +115,11 @@ class Engine {
       this.prog.tenants = r.perTenant.tenants;
       this.prog.tenantIndex = 0;
     }
-    this.sizer = new BatchSizer({ targetMs: r.targetMs, size: r.size, start: this.prog.size ? this.prog.size / 2 : undefined });
+    this.sizer = new BatchSizer({
+      targetMs: r.targetMs,
+      size: r.size,
+      start: this.prog.size ? this.prog.size / 2 : undefined,
+    });
     this.throttle = new Throttle(r.ctx.db, r.throttle, r.targetMs, r.size === undefined);
     // Polled often enough to see a wait reach the threshold, no more (pg_locks is not free).
     this.monitor = new LockMonitor(r.ctx.db, Math.max(25, Math.min(1000, Math.round(this.throttle.maxLockWaitMs / 2))));
@@ -119,10 +135,16 @@ class Engine {
     const { ctx, prog } = this;
     const scope = this.r.work.scope;
     if (prog.batches > 0 || prog.cursor) {
-      ctx.emit({ type: 'notice', level: 'info', stepId: this.stepId, message: `resuming after ${showKey(scope.key, prog.cursor)}: ${prog.done} rows walked and ${prog.rows} changed in ${prog.batches} earlier batch(es)` });
+      ctx.emit({
+        type: 'notice',
+        level: 'info',
+        stepId: this.stepId,
+        message: `resuming after ${showKey(scope.key, prog.cursor)}: ${prog.done} rows walked and ${prog.rows} changed in ${prog.batches} earlier batch(es)`,
+      });
     }
     const estimate = await liveRows(ctx.db.pool, scope.table);
-    const total = estimate > 0 ? estimate : prog.done + (await countAfter(ctx.db.pool, scope, prog.tenants ? null : prog.cursor));
+    const total =
+      estimate > 0 ? estimate : prog.done + (await countAfter(ctx.db.pool, scope, prog.tenants ? null : prog.cursor));
     this.meter = new ProgressMeter(ctx.emit, this.stepId, prog.done, Math.max(total, prog.done));
     try {
       await this.retryPoison();
@@ -153,7 +175,9 @@ class Engine {
     const tight = walked > 1 && this.r.size === undefined;
     return {
       lockTimeoutMs: this.ctx.policy.lockTimeoutMs,
-      statementTimeoutMs: tight ? Math.max(50, Math.round(LOCK_TIME_LIMIT * this.r.targetMs)) : Math.max(10 * this.r.targetMs, 5_000),
+      statementTimeoutMs: tight
+        ? Math.max(50, Math.round(LOCK_TIME_LIMIT * this.r.targetMs))
+        : Math.max(10 * this.r.targetMs, 5_000),
       marker: this.marker,
       tenant: pt && tenant !== undefined ? { setting: pt.setting, value: tenant } : undefined,
     };
@@ -175,7 +199,12 @@ class Engine {
    * returns, retrying lock timeouts and serialization failures with backoff. Row errors and
    * statement timeouts are returned. `body` returning null = nothing left (an empty commit).
    */
-  private async attempt(tenant: string | undefined, walked: number, body: (client: pg.PoolClient, filter?: ScopeFilter) => Promise<Done>, next: (p: BackfillProgress, d: Done) => BackfillProgress): Promise<Attempt> {
+  private async attempt(
+    tenant: string | undefined,
+    walked: number,
+    body: (client: pg.PoolClient, filter?: ScopeFilter) => Promise<Done>,
+    next: (p: BackfillProgress, d: Done) => BackfillProgress,
+  ): Promise<Attempt> {
     const policy = this.ctx.policy;
     const key = this.r.work.scope.key;
     for (let attempt = 1; ; attempt++) {
@@ -186,11 +215,22 @@ class Engine {
           const d = await body(client, this.filter(tenant));
           const p = next(this.prog, d);
           await this.ctx.saveProgress(p as unknown as Record<string, unknown>, client);
-          await recordBatch(this.ctx.ledger, {
-            planId: this.ctx.plan.id, stepId: this.stepId, runId: this.ctx.runId, batchNo: p.batches,
-            keyFrom: d.range.exact ? namedKey(key, d.range.hi) : d.range.lo && namedKey(key, d.range.lo),
-            keyTo: namedKey(key, d.range.hi), rows: d.rows, size: d.walked, durationMs: performance.now() - t, throttledMs: this.throttledMs,
-          }, client);
+          await recordBatch(
+            this.ctx.ledger,
+            {
+              planId: this.ctx.plan.id,
+              stepId: this.stepId,
+              runId: this.ctx.runId,
+              batchNo: p.batches,
+              keyFrom: d.range.exact ? namedKey(key, d.range.hi) : d.range.lo && namedKey(key, d.range.lo),
+              keyTo: namedKey(key, d.range.hi),
+              rows: d.rows,
+              size: d.walked,
+              durationMs: performance.now() - t,
+              throttledMs: this.throttledMs,
+            },
+            client,
+          );
           return { d, p };
         }).then((x) => {
           if (this.throttle.afterBatch(x.waits)) this.sizer.shrink(0.5);
@@ -205,11 +245,20 @@ class Engine {
         const kind = classify(e);
         if (kind === 'row' || kind === 'timeout') return { ok: false, kind, error: e };
         if (kind === 'fatal' || attempt >= policy.retries) {
-          if (kind === 'lock') throw new LockTimeoutError(`step "${this.stepId}": batch after ${showKey(key, this.prog.cursor)}`, attempt, policy.lockTimeoutMs, []);
+          if (kind === 'lock')
+            throw new LockTimeoutError(
+              `step "${this.stepId}": batch after ${showKey(key, this.prog.cursor)}`,
+              attempt,
+              policy.lockTimeoutMs,
+              [],
+            );
           throw e;
         }
         const delay = backoffDelay(policy, attempt);
-        this.note = kind === 'lock' ? `a row of the batch is locked by another session: retrying in ${delay} ms with a smaller batch` : `serialization failure or deadlock: retrying in ${delay} ms`;
+        this.note =
+          kind === 'lock'
+            ? `a row of the batch is locked by another session: retrying in ${delay} ms with a smaller batch`
+            : `serialization failure or deadlock: retrying in ${delay} ms`;
         this.meter.report(this.prog.done, this.sizer.size, this.note);
         this.sizer.shrink(0.5);
         await sleep(delay);
@@ -218,23 +267,52 @@ class Engine {
   }
 
   /** Change exactly `range` (bisection, retries). */
-  private attemptRange(range: KeyRange, walked: number, tenant: string | undefined, next: (p: BackfillProgress, d: Done) => BackfillProgress): Promise<Attempt> {
-    return this.attempt(tenant, walked, async (client, f) => ({ rows: await this.r.work.run(client, range, f), range, walked }), next);
+  private attemptRange(
+    range: KeyRange,
+    walked: number,
+    tenant: string | undefined,
+    next: (p: BackfillProgress, d: Done) => BackfillProgress,
+  ): Promise<Attempt> {
+    return this.attempt(
+      tenant,
+      walked,
+      async (client, f) => ({ rows: await this.r.work.run(client, range, f), range, walked }),
+      next,
+    );
   }
 
   /** Record a failed row (and move the progress with `next`) in one transaction. */
-  private async poison(key: string[], error: unknown, tenant: string | undefined, next: (p: BackfillProgress, ref: PoisonRef) => BackfillProgress): Promise<PoisonRef> {
+  private async poison(
+    key: string[],
+    error: unknown,
+    tenant: string | undefined,
+    next: (p: BackfillProgress, ref: PoisonRef) => BackfillProgress,
+  ): Promise<PoisonRef> {
     const d = describeError(error);
     const ref: PoisonRef = { key, error: d.message, sqlstate: d.sqlstate, ...(tenant !== undefined ? { tenant } : {}) };
     const { value } = await batchTx(this.ctx.db, this.settings(tenant), null, async (client) => {
-      await recordPoisonRow(this.ctx.ledger, this.ctx.plan.id, this.stepId, this.ctx.runId, namedKey(this.r.work.scope.key, key), d.message, d.sqlstate, client);
+      await recordPoisonRow(
+        this.ctx.ledger,
+        this.ctx.plan.id,
+        this.stepId,
+        this.ctx.runId,
+        namedKey(this.r.work.scope.key, key),
+        d.message,
+        d.sqlstate,
+        client,
+      );
       const p = next(this.prog, ref);
       await this.ctx.saveProgress(p as unknown as Record<string, unknown>, client);
       return p;
     });
     this.prog = value;
     const skip = this.r.onError === 'skip';
-    this.ctx.emit({ type: 'notice', level: 'warn', stepId: this.stepId, message: `row ${showKey(this.r.work.scope.key, key)} failed${d.sqlstate ? ` [${d.sqlstate}]` : ''}: ${d.message}${skip ? ' (skipped)' : ''}` });
+    this.ctx.emit({
+      type: 'notice',
+      level: 'warn',
+      stepId: this.stepId,
+      message: `row ${showKey(this.r.work.scope.key, key)} failed${d.sqlstate ? ` [${d.sqlstate}]` : ''}: ${d.message}${skip ? ' (skipped)' : ''}`,
+    });
     return ref;
   }
 
@@ -244,23 +322,47 @@ class Engine {
   private async retryPoison(): Promise<void> {
     const pending = this.prog.retry ?? [];
     if (!pending.length) return;
-    this.ctx.emit({ type: 'notice', level: 'info', stepId: this.stepId, message: `trying again the ${pending.length} row(s) that failed in an earlier run` });
+    this.ctx.emit({
+      type: 'notice',
+      level: 'info',
+      stepId: this.stepId,
+      message: `trying again the ${pending.length} row(s) that failed in an earlier run`,
+    });
     const still: PoisonRef[] = [];
     for (const ref of pending) {
       const tenant = ref.tenant;
-      const drop = (p: BackfillProgress) => ({ ...p, retry: (p.retry ?? []).filter((x) => x.key.join('\u0000') !== ref.key.join('\u0000')) });
-      const a = await this.attemptRange({ lo: null, hi: ref.key, exact: true }, 1, tenant, (p, d) => ({ ...drop(p), rows: p.rows + d.rows, batches: p.batches + 1 }));
-      if (!a.ok) still.push(await this.poison(ref.key, a.error, tenant, (p, r) => ({ ...drop(p), retry: [...(drop(p).retry ?? []), r] })));
+      const drop = (p: BackfillProgress) => ({
+        ...p,
+        retry: (p.retry ?? []).filter((x) => x.key.join('\u0000') !== ref.key.join('\u0000')),
+      });
+      const a = await this.attemptRange({ lo: null, hi: ref.key, exact: true }, 1, tenant, (p, d) => ({
+        ...drop(p),
+        rows: p.rows + d.rows,
+        batches: p.batches + 1,
+      }));
+      if (!a.ok)
+        still.push(
+          await this.poison(ref.key, a.error, tenant, (p, r) => ({ ...drop(p), retry: [...(drop(p).retry ?? []), r] })),
+        );
     }
     if (still.length && this.r.onError === 'stop') throw stoppedError(this.stepId, this.r.work.scope.key, still, 0);
     if (still.length) {
       // onError is now 'skip': they count as skipped.
-      await this.save({ ...this.prog, retry: [], skipped: [...(this.prog.skipped ?? []), ...still].slice(0, SKIPPED_SAMPLE) });
+      await this.save({
+        ...this.prog,
+        retry: [],
+        skipped: [...(this.prog.skipped ?? []), ...still].slice(0, SKIPPED_SAMPLE),
+      });
     }
   }
 
   /** The next bound after `lo`, found on its own connection (under the tenant's setting for a perTenant pass). */
-  private async findBound(scope: WalkScope, tenant: string | undefined, lo: string[] | null, size: number): Promise<Bound | null> {
+  private async findBound(
+    scope: WalkScope,
+    tenant: string | undefined,
+    lo: string[] | null,
+    size: number,
+  ): Promise<Bound | null> {
     if (tenant === undefined) return nextBound(this.ctx.db.pool, scope, lo, size);
     return (await batchTx(this.ctx.db, this.settings(tenant), null, (c) => nextBound(c, scope, lo, size))).value;
   }
@@ -304,7 +406,8 @@ class Engine {
         const size = this.sizer.size;
         let b: Bound | null = await next;
         // A bound found before the last batch was measured is redone when the size moved a lot.
-        if (b && (b.walked > size * 1.5 || (!b.tail && b.walked < size / 1.5))) b = await this.findBound(scope, tenant, lo, size);
+        if (b && (b.walked > size * 1.5 || (!b.tail && b.walked < size / 1.5)))
+          b = await this.findBound(scope, tenant, lo, size);
         if (!b) {
           next = null;
           break;
@@ -313,12 +416,27 @@ class Engine {
         if (bound.tail) tails++;
         lo = bound.range.hi;
         const before = prev;
-        const run = this.attempt(tenant, bound.walked, async (client, f) => {
-          const rows = await this.r.work.run(client, bound.range, f);
-          if (!(await before)) throw new BatchAborted();
-          return { rows, range: bound.range, walked: bound.walked };
-        }, (p, d) => ({ ...p, cursor: d.range.hi, done: p.done + d.walked, rows: p.rows + d.rows, batches: p.batches + 1, size: d.walked }));
-        prev = run.then((a) => a.ok, () => false);
+        const run = this.attempt(
+          tenant,
+          bound.walked,
+          async (client, f) => {
+            const rows = await this.r.work.run(client, bound.range, f);
+            if (!(await before)) throw new BatchAborted();
+            return { rows, range: bound.range, walked: bound.walked };
+          },
+          (p, d) => ({
+            ...p,
+            cursor: d.range.hi,
+            done: p.done + d.walked,
+            rows: p.rows + d.rows,
+            batches: p.batches + 1,
+            size: d.walked,
+          }),
+        );
+        prev = run.then(
+          (a) => a.ok,
+          () => false,
+        );
         flying.push({ b: bound, run });
         next = bound.tail && tails >= TAIL_PASSES ? null : this.findBound(scope, tenant, lo, this.sizer.size);
         while (flying.length >= width) await settle();
@@ -342,7 +460,10 @@ class Engine {
     const { value: keys } = await batchTx(this.ctx.db, this.settings(tenant), null, async (client) => {
       const p = new Params();
       const f = this.filter(tenant);
-      const res = await client.query(`SELECT ${keyAsText(scope.key)} FROM ${scope.table.sql} WHERE ${rangePredicate(scope.key, range, p)}${f ? ` AND ${f(p)}` : ''} ORDER BY ${keyOrder(scope.key)}`, p.values);
+      const res = await client.query(
+        `SELECT ${keyAsText(scope.key)} FROM ${scope.table.sql} WHERE ${rangePredicate(scope.key, range, p)}${f ? ` AND ${f(p)}` : ''} ORDER BY ${keyOrder(scope.key)}`,
+        p.values,
+      );
       return res.rows.map((row) => keyOfRow(scope.key, row));
     });
     const found: PoisonRef[] = [];
@@ -352,19 +473,36 @@ class Engine {
     await bisect(range.lo, keys, error, {
       keepGoing: () => found.length < MAX_POISON_PER_BATCH,
       tryRange: async (sub, walked) => {
-        const a = await this.attemptRange(sub, walked, tenant, (p, d) => ({ ...p, cursor: sub.hi, done: p.done + walked, rows: p.rows + d.rows, batches: p.batches + 1 }));
+        const a = await this.attemptRange(sub, walked, tenant, (p, d) => ({
+          ...p,
+          cursor: sub.hi,
+          done: p.done + walked,
+          rows: p.rows + d.rows,
+          batches: p.batches + 1,
+        }));
         return a.ok ? { ok: true } : { ok: false, error: a.error };
       },
       poison: async (key, err) => {
-        found.push(await this.poison(key, err, tenant, (p, ref) => ({
-          ...p, cursor: key, done: p.done + 1, poison: p.poison + 1,
-          ...(skip ? { skipped: [...(p.skipped ?? []), ref].slice(0, SKIPPED_SAMPLE) } : { retry: [...(p.retry ?? []), ref] }),
-        })));
+        found.push(
+          await this.poison(key, err, tenant, (p, ref) => ({
+            ...p,
+            cursor: key,
+            done: p.done + 1,
+            poison: p.poison + 1,
+            ...(skip
+              ? { skipped: [...(p.skipped ?? []), ref].slice(0, SKIPPED_SAMPLE) }
+              : { retry: [...(p.retry ?? []), ref] }),
+          })),
+        );
       },
     });
     if (found.length >= MAX_POISON_PER_BATCH) {
-      throw new StepFailedError(this.stepId, `step "${this.stepId}": ${found.length} rows of one batch failed, which looks like a mistake in the step rather than bad rows; stopped after ${showKey(scope.key, this.prog.cursor)}.\n${poisonSample(scope.key, found)}`,
-        'Fix the expression (or the data), then run again: the failed rows are tried again first, then the backfill continues where it stopped.', { poison: found.slice(0, 10) });
+      throw new StepFailedError(
+        this.stepId,
+        `step "${this.stepId}": ${found.length} rows of one batch failed, which looks like a mistake in the step rather than bad rows; stopped after ${showKey(scope.key, this.prog.cursor)}.\n${poisonSample(scope.key, found)}`,
+        'Fix the expression (or the data), then run again: the failed rows are tried again first, then the backfill continues where it stopped.',
+        { poison: found.slice(0, 10) },
+      );
     }
     if (found.length && !skip) throw stoppedError(this.stepId, scope.key, found, keys.length - found.length);
   }
@@ -383,14 +521,24 @@ class Engine {
     if (prog.done === 0 && this.r.rlsEnabled) {
       const n = await liveRows(ctx.db.pool, scope.table);
       if (n > 0) {
-        throw new StepFailedError(this.stepId, `step "${this.stepId}": walked 0 of about ${n} rows of ${scope.table.display}: row-level security hides every row from role this backfill runs as; nothing was changed`,
-          'Run as the table owner or a role with BYPASSRLS, or give perTenant: { column, setting } (and perTenant.tenants when the tenants cannot be listed).');
+        throw new StepFailedError(
+          this.stepId,
+          `step "${this.stepId}": walked 0 of about ${n} rows of ${scope.table.display}: row-level security hides every row from role this backfill runs as; nothing was changed`,
+          'Run as the table owner or a role with BYPASSRLS, or give perTenant: { column, setting } (and perTenant.tenants when the tenants cannot be listed).',
+        );
       }
     }
     this.meter.finish(prog.done);
     this.meter.report(prog.done, this.sizer.size);
     const skipped = prog.skipped ?? [];
-    const details = { batches: prog.batches, walked: prog.done, rows: prog.rows, poison: prog.poison, ...(skipped.length ? { skipped: skipped.map((r) => ({ key: namedKey(scope.key, r.key), error: r.error })) } : {}), ...(prog.tenants ? { tenants: prog.tenants.length } : {}) };
+    const details = {
+      batches: prog.batches,
+      walked: prog.done,
+      rows: prog.rows,
+      poison: prog.poison,
+      ...(skipped.length ? { skipped: skipped.map((r) => ({ key: namedKey(scope.key, r.key), error: r.error })) } : {}),
+      ...(prog.tenants ? { tenants: prog.tenants.length } : {}),
+    };
     await ctx.db.transaction(async (client) => {
       await ctx.saveProgress(prog as unknown as Record<string, unknown>, client);
       await ctx.markCompleted(client, { rowsAffected: prog.rows, details });
@@ -398,7 +546,10 @@ class Engine {
     const notes: string[] = [`${prog.rows} row(s) changed in ${prog.batches} batch(es)`];
     const width = this.width.summary();
     if (width) notes.push(width);
-    if (prog.poison) notes.push(`${prog.poison} row(s) failed and were skipped (onError: 'skip'):\n${poisonSample(scope.key, skipped)}`);
+    if (prog.poison)
+      notes.push(
+        `${prog.poison} row(s) failed and were skipped (onError: 'skip'):\n${poisonSample(scope.key, skipped)}`,
+      );
     return { rowsAffected: prog.rows, details, notes, recorded: true };
   }
 }

@@ -5,18 +5,19 @@
  * the source tenant by tenant under `SET LOCAL <setting>`), then runs the engine.
  * Also its `plan` description and dry run.
  */
-import { displayRelation, quoteIdent, quoteRelation } from '../sql/ident.js';
+
+import type { Description, DryRunReport, ReadContext, StepContext, StepOutcome } from '../kind/step-kind.js';
 import { StepFailedError } from '../model/errors.js';
 import type { RelationName } from '../model/plan.js';
-import type { Description, DryRunReport, ReadContext, StepContext, StepOutcome } from '../kind/step-kind.js';
+import { displayRelation, quoteIdent, quoteRelation } from '../sql/ident.js';
 import { countMatching, creators, pendingExpand, prepare, sampleRows, show } from './dry-run.js';
 import { countTransformed, producedText } from './dry-run-transform.js';
 import { batchSettings, runBackfill } from './engine.js';
-import { conflictClause, insertWork, type InsertSpec, type OnConflict } from './insert-work.js';
-import { columnTypes, KeyProblem, resolveKey, resolveTable, type KeyInfo, type TableInfo } from './key.js';
+import { conflictClause, type InsertSpec, insertWork, type OnConflict } from './insert-work.js';
+import { columnTypes, type KeyInfo, KeyProblem, resolveKey, resolveTable, type TableInfo } from './key.js';
 import { insertProbes, missingColumns, refuse, runProbes } from './preflight.js';
 import { keyAsText, keyOfRow, showKey } from './range.js';
-import { rlsRefusal, rlsState, tenantWalk, type PerTenant } from './rls.js';
+import { type PerTenant, rlsRefusal, rlsState, tenantWalk } from './rls.js';
 import type { ThrottleOptions } from './throttle.js';
 import type { TransformFn } from './work.js';
 
@@ -41,8 +42,16 @@ export interface InsertOptions {
 async function resolve(ctx: ReadContext, o: InsertOptions): Promise<InsertSpec> {
   const from = await resolveTable(ctx.db.pool, o.from);
   const into = await resolveTable(ctx.db.pool, o.into);
-  for (const [t, rel] of [[from, o.from], [into, o.into]] as const) {
-    if (!t) throw new StepFailedError(o.id, `step "${o.id}": table ${displayRelation(rel)} does not exist`, 'Create it in the expand phase (op.createTable) or fix the name; names are case-sensitive.');
+  for (const [t, rel] of [
+    [from, o.from],
+    [into, o.into],
+  ] as const) {
+    if (!t)
+      throw new StepFailedError(
+        o.id,
+        `step "${o.id}": table ${displayRelation(rel)} does not exist`,
+        'Create it in the expand phase (op.createTable) or fix the name; names are case-sensitive.',
+      );
   }
   const fromTypes = await columnTypes(ctx.db.pool, from!.oid);
   const intoTypes = await columnTypes(ctx.db.pool, into!.oid);
@@ -51,7 +60,10 @@ async function resolve(ctx: ReadContext, o: InsertOptions): Promise<InsertSpec> 
     ...missingColumns('select', from!, o.select ?? [], fromTypes),
   ];
   if (o.onConflict && o.onConflict !== 'ignore') {
-    issues.push(...missingColumns('onConflict.target', into!, o.onConflict.target, intoTypes), ...missingColumns('onConflict.update', into!, o.onConflict.update, intoTypes));
+    issues.push(
+      ...missingColumns('onConflict.target', into!, o.onConflict.target, intoTypes),
+      ...missingColumns('onConflict.update', into!, o.onConflict.update, intoTypes),
+    );
   }
   let key: KeyInfo | undefined;
   try {
@@ -60,17 +72,37 @@ async function resolve(ctx: ReadContext, o: InsertOptions): Promise<InsertSpec> 
     if (!(e instanceof KeyProblem)) throw e;
     issues.push({ field: e.field, message: e.message });
   }
-  if (!issues.length) issues.push(...(await runProbes(ctx.db, insertProbes(from!, into!, { values: o.values, where: o.where, conflict: conflictClause(o.onConflict) }))));
+  if (!issues.length)
+    issues.push(
+      ...(await runProbes(
+        ctx.db,
+        insertProbes(from!, into!, { values: o.values, where: o.where, conflict: conflictClause(o.onConflict) }),
+      )),
+    );
   if (issues.length) refuse(ctx.plan.id, ctx.step.phase, o.id, issues);
-  return { stepId: o.id, scope: { table: from!, key: key! }, into: into!, intoTypes, values: o.values, transform: o.transform, select: o.select, where: o.where, onConflict: o.onConflict };
+  return {
+    stepId: o.id,
+    scope: { table: from!, key: key! },
+    into: into!,
+    intoTypes,
+    values: o.values,
+    transform: o.transform,
+    select: o.select,
+    where: o.where,
+    onConflict: o.onConflict,
+  };
 }
 
 /** Run (or resume) the insert backfill. */
 export async function applyInsert(ctx: StepContext, o: InsertOptions): Promise<StepOutcome> {
   const spec = await resolve(ctx, o);
   const source = await rlsState(ctx.db.pool, spec.scope.table);
-  for (const [t, rls] of [[spec.scope.table, source], [spec.into, await rlsState(ctx.db.pool, spec.into)]] as const) {
-    if (rls.active && !o.perTenant) throw new StepFailedError(o.id, `step "${o.id}": ${rlsRefusal(t, rls)}`, 'Nothing was changed.');
+  for (const [t, rls] of [
+    [spec.scope.table, source],
+    [spec.into, await rlsState(ctx.db.pool, spec.into)],
+  ] as const) {
+    if (rls.active && !o.perTenant)
+      throw new StepFailedError(o.id, `step "${o.id}": ${rlsRefusal(t, rls)}`, 'Nothing was changed.');
   }
   if (o.perTenant) {
     const types = await columnTypes(ctx.db.pool, spec.scope.table.oid);
@@ -89,7 +121,14 @@ export async function applyInsert(ctx: StepContext, o: InsertOptions): Promise<S
 
 function stand(rel: RelationName): TableInfo {
   const sql = quoteRelation(rel);
-  return { oid: 0, schema: 'public', name: typeof rel === 'string' ? rel.split('.').pop()! : rel.name, sql, qualified: sql, display: displayRelation(rel) };
+  return {
+    oid: 0,
+    schema: 'public',
+    name: typeof rel === 'string' ? rel.split('.').pop()! : rel.name,
+    sql,
+    qualified: sql,
+    display: displayRelation(rel),
+  };
 }
 
 /** What `tidemark plan` shows: the per-batch INSERT. */
@@ -107,10 +146,25 @@ export async function describeInsert(ctx: ReadContext, o: InsertOptions): Promis
     }
   }
   const intoTypes = into.oid ? await columnTypes(ctx.db.pool, into.oid) : new Map<string, string>();
-  const actions = insertWork({ stepId: o.id, scope: { table: from, key }, into, intoTypes, values: o.values, transform: o.transform, select: o.select, where: o.where, onConflict: o.onConflict }).template();
-  const target = o.batch?.size ? `${o.batch.size} source rows per batch (pinned)` : `batches sized to about ${o.batch?.targetMs ?? ctx.settings.backfillTargetMs} ms each`;
-  notes.push(`walks ${from.display} by ${key.columns.join(', ')}; ${target}; the cursor commits with the inserted rows, so a rerun never inserts a row twice`);
-  if (o.perTenant) notes.push(`tenant by tenant: SET LOCAL ${o.perTenant.setting} = <tenant> (${from.display}.${o.perTenant.column})`);
+  const actions = insertWork({
+    stepId: o.id,
+    scope: { table: from, key },
+    into,
+    intoTypes,
+    values: o.values,
+    transform: o.transform,
+    select: o.select,
+    where: o.where,
+    onConflict: o.onConflict,
+  }).template();
+  const target = o.batch?.size
+    ? `${o.batch.size} source rows per batch (pinned)`
+    : `batches sized to about ${o.batch?.targetMs ?? ctx.settings.backfillTargetMs} ms each`;
+  notes.push(
+    `walks ${from.display} by ${key.columns.join(', ')}; ${target}; the cursor commits with the inserted rows, so a rerun never inserts a row twice`,
+  );
+  if (o.perTenant)
+    notes.push(`tenant by tenant: SET LOCAL ${o.perTenant.setting} = <tenant> (${from.display}.${o.perTenant.column})`);
   return { actions, notes };
 }
 
@@ -123,15 +177,34 @@ export async function dryRunInsert(ctx: ReadContext, o: InsertOptions): Promise<
   if ('refused' in count) return { lines: [`${label}: would be refused: ${count.refused}`], rows: null };
   const into = await resolveTable(ctx.db.pool, o.into);
   const by = into ? [] : creators(pendingExpand(ctx), o.into);
-  if (!into && !by.length) return { lines: [`${label}: would fail: ${displayRelation(o.into)} does not exist and no pending expand step creates it`], rows: null };
-  const after = into ? '' : ` (${displayRelation(o.into)} is created by pending expand step ${by.map((x) => `"${x}"`).join(', ')}: after expand)`;
+  if (!into && !by.length)
+    return {
+      lines: [`${label}: would fail: ${displayRelation(o.into)} does not exist and no pending expand step creates it`],
+      rows: null,
+    };
+  const after = into
+    ? ''
+    : ` (${displayRelation(o.into)} is created by pending expand step ${by.map((x) => `"${x}"`).join(', ')}: after expand)`;
   const sourceRows = `${count.n} source row(s)${o.where ? ` (where ${o.where})` : ''}`;
-  const lines = [o.values ? `${label}: would insert ${o.onConflict ? 'up to ' : ''}${count.n} row(s) from ${sourceRows}${after}` : `${label}: ${sourceRows} go to the transform${after}`];
+  const lines = [
+    o.values
+      ? `${label}: would insert ${o.onConflict ? 'up to ' : ''}${count.n} row(s) from ${sourceRows}${after}`
+      : `${label}: ${sourceRows} go to the transform${after}`,
+  ];
   if (!count.n) return { lines, rows: count.n };
   if (o.transform && !o.perTenant && into) {
     try {
-      const list = o.select ? [...new Set([...p.key.columns, ...o.select])].map((c) => `${p.table.sql}.${quoteIdent(c)}`).join(', ') : `${p.table.sql}.*`;
-      const t = await countTransformed(ctx, p, list, o.where, count.n, async (rows) => (((await o.transform!(rows)) ?? []) as unknown[]).length);
+      const list = o.select
+        ? [...new Set([...p.key.columns, ...o.select])].map((c) => `${p.table.sql}.${quoteIdent(c)}`).join(', ')
+        : `${p.table.sql}.*`;
+      const t = await countTransformed(
+        ctx,
+        p,
+        list,
+        o.where,
+        count.n,
+        async (rows) => (((await o.transform!(rows)) ?? []) as unknown[]).length,
+      );
       lines[0] = `${label}: would insert ${o.onConflict ? 'up to ' : ''}${producedText(t)} from ${sourceRows} (the transform's output, counted without writing)`;
     } catch (e) {
       lines.push(`  (the transform's output not counted: ${(e as Error).message})`);
@@ -142,13 +215,27 @@ export async function dryRunInsert(ctx: ReadContext, o: InsertOptions): Promise<
       const cols = Object.keys(o.values);
       const list = [keyAsText(p.key, p.table.sql), ...cols.map((c, i) => `(${o.values![c]}) AS v${i}`)].join(', ');
       for (const r of await sampleRows(ctx, p, list, o.where)) {
-        lines.push(`  ${showKey(p.key, keyOfRow(p.key, r))} → ${cols.map((c, i) => `${c} = ${show(r[`v${i}`])}`).join(', ')}`);
+        lines.push(
+          `  ${showKey(p.key, keyOfRow(p.key, r))} → ${cols.map((c, i) => `${c} = ${show(r[`v${i}`])}`).join(', ')}`,
+        );
       }
     } else {
-      const sample = await sampleRows(ctx, p, o.select ? [...new Set([...p.key.columns, ...o.select])].map((c) => `${p.table.sql}.${quoteIdent(c)}`).join(', ') : `${p.table.sql}.*`, o.where);
+      const sample = await sampleRows(
+        ctx,
+        p,
+        o.select
+          ? [...new Set([...p.key.columns, ...o.select])].map((c) => `${p.table.sql}.${quoteIdent(c)}`).join(', ')
+          : `${p.table.sql}.*`,
+        o.where,
+      );
       const out = ((await o.transform!(sample)) ?? []) as Record<string, unknown>[];
       lines.push(`  the first ${sample.length} source row(s) give ${out.length} row(s), e.g.:`);
-      for (const r of out.slice(0, 5)) lines.push(`  ${Object.entries(r).map(([c, v]) => `${c} = ${show(v)}`).join(', ')}`);
+      for (const r of out.slice(0, 5))
+        lines.push(
+          `  ${Object.entries(r)
+            .map(([c, v]) => `${c} = ${show(v)}`)
+            .join(', ')}`,
+        );
     }
   } catch (e) {
     lines.push(`  (sample not computed: ${(e as Error).message})`);

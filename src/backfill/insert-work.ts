@@ -8,10 +8,17 @@
 import { quoteIdent } from '../sql/ident.js';
 import type { WalkScope } from './bounds.js';
 import type { TableInfo } from './key.js';
-import { keyOrder, Params, rangePredicate, type KeyRange } from './range.js';
+import { type KeyRange, keyOrder, Params, rangePredicate } from './range.js';
 import { readRows, type UpdateSpec } from './update-work.js';
 import { groupByColumns, RECORDSET, recordsetColumns, toJsonParam } from './values.js';
-import { callTransform, conditions, TransformShapeError, type BatchWork, type ScopeFilter, type TransformFn } from './work.js';
+import {
+  type BatchWork,
+  callTransform,
+  conditions,
+  type ScopeFilter,
+  type TransformFn,
+  TransformShapeError,
+} from './work.js';
 
 /** `onConflict` as the plan gives it. */
 export type OnConflict = 'ignore' | { target: string[]; update: string[] };
@@ -39,7 +46,11 @@ export function conflictClause(c: OnConflict | undefined): string {
 }
 
 /** The `INSERT … SELECT` of a `values` backfill for one source range. */
-export function valuesStatement(spec: InsertSpec, range: KeyRange, filter?: ScopeFilter): { sql: string; params: unknown[] } {
+export function valuesStatement(
+  spec: InsertSpec,
+  range: KeyRange,
+  filter?: ScopeFilter,
+): { sql: string; params: unknown[] } {
   const p = new Params();
   const cols = Object.keys(spec.values!);
   const exprs = cols.map((c) => `(${spec.values![c]})`);
@@ -50,7 +61,13 @@ export function valuesStatement(spec: InsertSpec, range: KeyRange, filter?: Scop
 
 /** The {@link BatchWork} of `backfill.insert`. */
 export function insertWork(spec: InsertSpec): BatchWork {
-  const readSpec: UpdateSpec = { stepId: spec.stepId, scope: spec.scope, select: spec.select, where: spec.where, columnTypes: new Map() };
+  const readSpec: UpdateSpec = {
+    stepId: spec.stepId,
+    scope: spec.scope,
+    select: spec.select,
+    where: spec.where,
+    columnTypes: new Map(),
+  };
   return {
     scope: spec.scope,
     async run(client, range, filter) {
@@ -63,7 +80,11 @@ export function insertWork(spec: InsertSpec): BatchWork {
       let n = 0;
       for (const g of groupByColumns(out)) {
         const unknown = g.columns.filter((c) => !spec.intoTypes.has(c));
-        if (unknown.length) throw new TransformShapeError(spec.stepId, `step "${spec.stepId}": transform returned column(s) ${unknown.map((c) => `"${c}"`).join(', ')}, which ${spec.into.display} does not have`);
+        if (unknown.length)
+          throw new TransformShapeError(
+            spec.stepId,
+            `step "${spec.stepId}": transform returned column(s) ${unknown.map((c) => `"${c}"`).join(', ')}, which ${spec.into.display} does not have`,
+          );
         if (!g.columns.length) continue;
         const sql = `INSERT INTO ${spec.into.sql} (${g.columns.map(quoteIdent).join(', ')}) SELECT ${g.columns.map((c) => `${RECORDSET}.${quoteIdent(c)}`).join(', ')} FROM jsonb_to_recordset($1::jsonb) AS ${RECORDSET}(${recordsetColumns(g.columns, spec.intoTypes)})${conflictClause(spec.onConflict)}`;
         n += (await client.query(sql, [toJsonParam(g.rows)])).rowCount ?? 0;
@@ -73,13 +94,30 @@ export function insertWork(spec: InsertSpec): BatchWork {
     template() {
       const k = spec.scope.key;
       const placeholder: KeyRange = { lo: k.columns.map(() => '…'), hi: k.columns.map(() => '…') };
-      if (spec.values) return [{ sql: valuesStatement(spec, placeholder).sql, lock: 'ROW EXCLUSIVE', note: 'per batch of source keys: $lo < key <= $hi, one short transaction with the cursor' }];
+      if (spec.values)
+        return [
+          {
+            sql: valuesStatement(spec, placeholder).sql,
+            lock: 'ROW EXCLUSIVE',
+            note: 'per batch of source keys: $lo < key <= $hi, one short transaction with the cursor',
+          },
+        ];
       const p = new Params();
       const from = spec.scope.table.sql;
-      const cols = spec.select ? [...new Set([...k.columns, ...spec.select])].map((c) => `${from}.${quoteIdent(c)}`).join(', ') : `${from}.*`;
+      const cols = spec.select
+        ? [...new Set([...k.columns, ...spec.select])].map((c) => `${from}.${quoteIdent(c)}`).join(', ')
+        : `${from}.*`;
       return [
-        { sql: `SELECT ${cols} FROM ${from} ${conditions([rangePredicate(k, placeholder, p, from), spec.where && `(${spec.where})`])} ORDER BY ${keyOrder(k, false, from)}`, lock: 'ACCESS SHARE', note: 'per batch: the source rows handed to transform' },
-        { sql: `INSERT INTO ${spec.into.sql} (<columns>) SELECT … FROM jsonb_to_recordset($1::jsonb) AS ${RECORDSET}(<column> <its type>, …)${conflictClause(spec.onConflict)}`, lock: 'ROW EXCLUSIVE', note: 'the rows transform returned, typed by their columns; same transaction' },
+        {
+          sql: `SELECT ${cols} FROM ${from} ${conditions([rangePredicate(k, placeholder, p, from), spec.where && `(${spec.where})`])} ORDER BY ${keyOrder(k, false, from)}`,
+          lock: 'ACCESS SHARE',
+          note: 'per batch: the source rows handed to transform',
+        },
+        {
+          sql: `INSERT INTO ${spec.into.sql} (<columns>) SELECT … FROM jsonb_to_recordset($1::jsonb) AS ${RECORDSET}(<column> <its type>, …)${conflictClause(spec.onConflict)}`,
+          lock: 'ROW EXCLUSIVE',
+          note: 'the rows transform returned, typed by their columns; same transaction',
+        },
       ];
     },
   };

@@ -4,8 +4,8 @@
  * is refused with the reason (and the candidates it does have).
  */
 import type { Queryable } from '../db/connection.js';
-import { displayRelation, parseRelation, quoteIdent } from '../sql/ident.js';
 import type { RelationName } from '../model/plan.js';
+import { displayRelation, parseRelation, quoteIdent } from '../sql/ident.js';
 
 /** The key a backfill walks: columns in index order with the types their cursor values are cast to. */
 export interface KeyInfo {
@@ -30,7 +30,10 @@ export interface TableInfo {
 
 /** A problem with the key, phrased for the user; `field` names the option to change. */
 export class KeyProblem extends Error {
-  constructor(message: string, readonly field: string = 'key') {
+  constructor(
+    message: string,
+    readonly field: string = 'key',
+  ) {
     super(message);
   }
 }
@@ -89,7 +92,9 @@ export async function resolveKey(db: Queryable, table: TableInfo, given?: readon
   const indexes = await uniqueIndexes(db, table.oid);
   const usable = indexes.filter((i) => i.notnull.every(Boolean));
   const candidates = () =>
-    usable.length ? `; usable unique keys: ${usable.map((i) => `[${i.cols.map((c) => `'${c}'`).join(', ')}]`).join(', ')}` : '';
+    usable.length
+      ? `; usable unique keys: ${usable.map((i) => `[${i.cols.map((c) => `'${c}'`).join(', ')}]`).join(', ')}`
+      : '';
   if (!given) {
     const pk = indexes.find((i) => i.primary);
     if (pk) return { columns: pk.cols, types: pk.types, index: pk.name };
@@ -97,19 +102,27 @@ export async function resolveKey(db: Queryable, table: TableInfo, given?: readon
       `table ${table.display} has no primary key, so there is no key to walk in order; give \`key\` naming NOT NULL columns with a unique index${candidates()}`,
     );
   }
-  const cols = await db.query<{ attname: string }>(`SELECT attname FROM pg_attribute WHERE attrelid = $1 AND attnum > 0 AND NOT attisdropped`, [table.oid]);
+  const cols = await db.query<{ attname: string }>(
+    `SELECT attname FROM pg_attribute WHERE attrelid = $1 AND attnum > 0 AND NOT attisdropped`,
+    [table.oid],
+  );
   const existing = new Set(cols.rows.map((c) => c.attname));
   const missing = given.filter((c) => !existing.has(c));
-  if (missing.length) throw new KeyProblem(`table ${table.display} has no column ${missing.map((c) => `"${c}"`).join(', ')}`);
+  if (missing.length)
+    throw new KeyProblem(`table ${table.display} has no column ${missing.map((c) => `"${c}"`).join(', ')}`);
   const want = [...given].sort().join('\u0000');
   const same = indexes.filter((i) => [...i.cols].sort().join('\u0000') === want);
   if (!same.length) {
-    throw new KeyProblem(`no unique index on (${given.join(', ')}) of ${table.display}: a key must identify each row (add one with op.addUnique)${candidates()}`);
+    throw new KeyProblem(
+      `no unique index on (${given.join(', ')}) of ${table.display}: a key must identify each row (add one with op.addUnique)${candidates()}`,
+    );
   }
   const exact = same.find((i) => i.cols.join('\u0000') === given.join('\u0000')) ?? same[0];
   const nullable = exact.cols.filter((_, i) => !exact.notnull[i]);
   if (nullable.length) {
-    throw new KeyProblem(`key column ${nullable.map((c) => `"${c}"`).join(', ')} of ${table.display} is nullable: rows with a NULL key cannot be walked (make it NOT NULL with op.setNotNull)${candidates()}`);
+    throw new KeyProblem(
+      `key column ${nullable.map((c) => `"${c}"`).join(', ')} of ${table.display} is nullable: rows with a NULL key cannot be walked (make it NOT NULL with op.setNotNull)${candidates()}`,
+    );
   }
   return { columns: exact.cols, types: exact.types, index: exact.name };
 }

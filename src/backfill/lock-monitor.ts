@@ -27,7 +27,10 @@ export class LockMonitor {
   private timer: NodeJS.Timeout | null = null;
   private inflight: Promise<void> | null = null;
 
-  constructor(private readonly db: Db, private readonly intervalMs: number) {}
+  constructor(
+    private readonly db: Db,
+    private readonly intervalMs: number,
+  ) {}
 
   /** Start watching `pid` (a batch's backend); the returned function stops and returns what was seen. */
   watch(pid: number): () => LockWaitSample {

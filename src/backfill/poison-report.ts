@@ -9,7 +9,9 @@ import { namedKey, showKey } from './range.js';
 
 /** Up to 10 failed rows, one line each. */
 export function poisonSample(key: KeyInfo, refs: PoisonRef[]): string {
-  const lines = refs.slice(0, 10).map((r) => `- ${showKey(key, r.key)}: ${r.error}${r.sqlstate ? ` [${r.sqlstate}]` : ''}`);
+  const lines = refs
+    .slice(0, 10)
+    .map((r) => `- ${showKey(key, r.key)}: ${r.error}${r.sqlstate ? ` [${r.sqlstate}]` : ''}`);
   if (refs.length > 10) lines.push(`- … and ${refs.length - 10} more (ledger table poison_rows)`);
   return lines.join('\n');
 }
@@ -17,7 +19,10 @@ export function poisonSample(key: KeyInfo, refs: PoisonRef[]): string {
 /** The failure of a step that stopped on failed rows (`saved`: the other rows of the batch, committed). */
 export function stoppedError(stepId: string, key: KeyInfo, refs: PoisonRef[], saved: number): StepFailedError {
   const rest = saved > 0 ? ` (the other ${saved} row(s) of the batch were saved)` : '';
-  return new StepFailedError(stepId, `step "${stepId}": ${refs.length} row(s) failed and were left unchanged${rest}:\n${poisonSample(key, refs)}`,
+  return new StepFailedError(
+    stepId,
+    `step "${stepId}": ${refs.length} row(s) failed and were left unchanged${rest}:\n${poisonSample(key, refs)}`,
     "Fix those rows (or the step), then run again: they are tried again first and the backfill continues after the last saved batch. Or set onError: 'skip'.",
-    { poison: refs.map((r) => ({ key: namedKey(key, r.key), error: r.error, sqlstate: r.sqlstate })) });
+    { poison: refs.map((r) => ({ key: namedKey(key, r.key), error: r.error, sqlstate: r.sqlstate })) },
+  );
 }

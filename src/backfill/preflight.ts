@@ -6,9 +6,9 @@
  */
 import type pg from 'pg';
 import type { Db } from '../db/connection.js';
-import { quoteIdent } from '../sql/ident.js';
 import { PlanInvalidError } from '../model/errors.js';
 import type { Phase, PlanIssue } from '../model/plan.js';
+import { quoteIdent } from '../sql/ident.js';
 import type { TableInfo } from './key.js';
 import { whenQuery } from './throttle.js';
 
@@ -21,9 +21,19 @@ export interface Probe {
 }
 
 /** Column problems found from the catalog alone. */
-export function missingColumns(field: string, table: TableInfo, columns: Iterable<string>, have: ReadonlyMap<string, unknown>): Omit<PlanIssue, 'phase' | 'stepId'>[] {
+export function missingColumns(
+  field: string,
+  table: TableInfo,
+  columns: Iterable<string>,
+  have: ReadonlyMap<string, unknown>,
+): Omit<PlanIssue, 'phase' | 'stepId'>[] {
   const out: Omit<PlanIssue, 'phase' | 'stepId'>[] = [];
-  for (const c of columns) if (!have.has(c)) out.push({ field: field.includes('*') ? field.replace('*', c) : field, message: `${table.display} has no column "${c}"` });
+  for (const c of columns)
+    if (!have.has(c))
+      out.push({
+        field: field.includes('*') ? field.replace('*', c) : field,
+        message: `${table.display} has no column "${c}"`,
+      });
   return out;
 }
 
@@ -57,16 +67,37 @@ export async function runProbes(db: Db, probes: Probe[]): Promise<Omit<PlanIssue
  * keepInSync, each expression is also planned the way the trigger evaluates it — against the row
  * under the table's bare name — so a form the trigger cannot run is refused before old code hits it.
  */
-export function updateProbes(table: TableInfo, o: { set?: Record<string, string>; where?: string; reverse?: Record<string, string>; when?: string; keepInSync?: boolean }): Probe[] {
+export function updateProbes(
+  table: TableInfo,
+  o: {
+    set?: Record<string, string>;
+    where?: string;
+    reverse?: Record<string, string>;
+    when?: string;
+    keepInSync?: boolean;
+  },
+): Probe[] {
   const probes: Probe[] = [];
   const asTrigger = (e: string) => `SELECT (${e}) FROM (SELECT * FROM ${table.qualified}) AS ${quoteIdent(table.name)}`;
   for (const [c, e] of Object.entries(o.set ?? {})) {
     probes.push({ field: `set.${c}`, sql: `UPDATE ${table.sql} SET ${quoteIdent(c)} = (${e}) WHERE false` });
-    if (o.keepInSync) probes.push({ field: `set.${c}`, sql: asTrigger(e), context: `as the keepInSync trigger evaluates it (against the written row, named ${table.name})` });
+    if (o.keepInSync)
+      probes.push({
+        field: `set.${c}`,
+        sql: asTrigger(e),
+        context: `as the keepInSync trigger evaluates it (against the written row, named ${table.name})`,
+      });
   }
   for (const [c, e] of Object.entries(o.reverse ?? {})) {
-    probes.push({ field: `keepInSync.reverse.${c}`, sql: `UPDATE ${table.sql} SET ${quoteIdent(c)} = (${e}) WHERE false` });
-    probes.push({ field: `keepInSync.reverse.${c}`, sql: asTrigger(e), context: `as the keepInSync trigger evaluates it (against the written row, named ${table.name})` });
+    probes.push({
+      field: `keepInSync.reverse.${c}`,
+      sql: `UPDATE ${table.sql} SET ${quoteIdent(c)} = (${e}) WHERE false`,
+    });
+    probes.push({
+      field: `keepInSync.reverse.${c}`,
+      sql: asTrigger(e),
+      context: `as the keepInSync trigger evaluates it (against the written row, named ${table.name})`,
+    });
   }
   if (o.where) probes.push({ field: 'where', sql: `SELECT 1 FROM ${table.sql} WHERE (${o.where})` });
   if (o.when) probes.push({ field: 'throttle.when', sql: whenQuery(o.when) });
@@ -74,15 +105,35 @@ export function updateProbes(table: TableInfo, o: { set?: Record<string, string>
 }
 
 /** Probes for an insert backfill's `values`, `where` and `onConflict`. */
-export function insertProbes(from: TableInfo, into: TableInfo, o: { values?: Record<string, string>; where?: string; conflict: string }): Probe[] {
+export function insertProbes(
+  from: TableInfo,
+  into: TableInfo,
+  o: { values?: Record<string, string>; where?: string; conflict: string },
+): Probe[] {
   const probes: Probe[] = [];
-  for (const [c, e] of Object.entries(o.values ?? {})) probes.push({ field: `values.${c}`, sql: `INSERT INTO ${into.sql} (${quoteIdent(c)}) SELECT (${e}) FROM ${from.sql} WHERE false` });
+  for (const [c, e] of Object.entries(o.values ?? {}))
+    probes.push({
+      field: `values.${c}`,
+      sql: `INSERT INTO ${into.sql} (${quoteIdent(c)}) SELECT (${e}) FROM ${from.sql} WHERE false`,
+    });
   if (o.where) probes.push({ field: 'where', sql: `SELECT 1 FROM ${from.sql} WHERE (${o.where})` });
-  if (o.conflict) probes.push({ field: 'onConflict', sql: `INSERT INTO ${into.sql} SELECT * FROM ${into.sql} WHERE false${o.conflict}` });
+  if (o.conflict)
+    probes.push({
+      field: 'onConflict',
+      sql: `INSERT INTO ${into.sql} SELECT * FROM ${into.sql} WHERE false${o.conflict}`,
+    });
   return probes;
 }
 
 /** Throw the issues as a plan problem naming the step and its fields. */
-export function refuse(planId: string, phase: Phase, stepId: string, issues: Omit<PlanIssue, 'phase' | 'stepId'>[]): never {
-  throw new PlanInvalidError(issues.map((i) => ({ phase, stepId, ...i })), planId);
+export function refuse(
+  planId: string,
+  phase: Phase,
+  stepId: string,
+  issues: Omit<PlanIssue, 'phase' | 'stepId'>[],
+): never {
+  throw new PlanInvalidError(
+    issues.map((i) => ({ phase, stepId, ...i })),
+    planId,
+  );
 }

@@ -45,7 +45,7 @@ export function freshProgress(): BackfillProgress {
 
 /** Read a saved state; anything that is not ours (or from another format) starts over. */
 export function readProgress(saved: Record<string, unknown> | null | undefined): BackfillProgress | null {
-  if (!saved || saved.v !== 1 || !('cursor' in saved)) return null;
+  if (saved?.v !== 1 || !('cursor' in saved)) return null;
   const p = saved as unknown as BackfillProgress;
   if (p.cursor !== null && !Array.isArray(p.cursor)) return null;
   return { ...freshProgress(), ...p };
@@ -56,7 +56,12 @@ export class ProgressMeter {
   private readonly t0 = performance.now();
   private readonly done0: number;
 
-  constructor(private readonly emit: EventSink, private readonly stepId: string, startDone: number, private total: number | null) {
+  constructor(
+    private readonly emit: EventSink,
+    private readonly stepId: string,
+    startDone: number,
+    private total: number | null,
+  ) {
     this.done0 = startDone;
   }
 
@@ -66,7 +71,16 @@ export class ProgressMeter {
     const secs = (performance.now() - this.t0) / 1000;
     const rate = secs > 0 ? (done - this.done0) / secs : 0;
     const etaSeconds = this.total !== null && rate > 0 ? Math.max(0, (this.total - done) / rate) : null;
-    this.emit({ type: 'step.progress', stepId: this.stepId, done, total: this.total, rate: Math.round(rate), etaSeconds: etaSeconds === null ? null : Math.round(etaSeconds), batchSize, note });
+    this.emit({
+      type: 'step.progress',
+      stepId: this.stepId,
+      done,
+      total: this.total,
+      rate: Math.round(rate),
+      etaSeconds: etaSeconds === null ? null : Math.round(etaSeconds),
+      batchSize,
+      note,
+    });
   }
 
   /** The total when the walk ends (what was walked is the truth). */

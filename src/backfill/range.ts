@@ -71,7 +71,9 @@ export function keyOfRow(key: KeyInfo, row: Record<string, unknown>): string[] {
 /** `{ id: '42' }` — a key value with its column names, for messages and the ledger. */
 export function namedKey(key: KeyInfo, values: string[]): Record<string, string> {
   const out: Record<string, string> = {};
-  key.columns.forEach((c, i) => (out[c] = values[i]));
+  key.columns.forEach((c, i) => {
+    out[c] = values[i];
+  });
   return out;
 }
 

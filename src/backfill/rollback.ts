@@ -4,9 +4,9 @@
  * (the expand rollback usually removes what the backfill filled), and `plan --rollback` says so.
  */
 import type { Action, Description, ReadContext, StepContext, StepOutcome } from '../kind/step-kind.js';
+import type { RelationName } from '../model/plan.js';
 import { resolveTable } from './key.js';
 import { removeActions, removeSyncTriggers } from './sync-trigger.js';
-import type { RelationName } from '../model/plan.js';
 
 /** The options rollback reads. */
 export interface DownOptions {
@@ -32,12 +32,22 @@ export async function rollbackBackfill(ctx: StepContext, o: DownOptions): Promis
 }
 
 /** What `plan --rollback` shows. */
-export async function describeBackfillDown(ctx: ReadContext, o: DownOptions & { table?: RelationName; keepInSync?: unknown }): Promise<Description> {
+export async function describeBackfillDown(
+  ctx: ReadContext,
+  o: DownOptions & { table?: RelationName; keepInSync?: unknown },
+): Promise<Description> {
   const actions: Action[] = [];
   if (o.keepInSync && o.table) {
     const t = await resolveTable(ctx.db.pool, o.table);
     if (t) actions.push(...removeActions({ planId: ctx.plan.id, stepId: o.id, table: t }));
   }
   for (const s of list(o.down)) actions.push({ sql: s, lock: 'ROW EXCLUSIVE' });
-  return { actions, notes: o.down ? [] : ['no `down`: rollback leaves the rows this backfill changed as they are (rolling back the expand step that added the column removes them)'] };
+  return {
+    actions,
+    notes: o.down
+      ? []
+      : [
+          'no `down`: rollback leaves the rows this backfill changed as they are (rolling back the expand step that added the column removes them)',
+        ],
+  };
 }

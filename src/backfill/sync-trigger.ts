@@ -11,13 +11,13 @@
  * ledger's `sync_triggers`; {@link removeSyncTriggers} drops them (contract phase, rollback).
  */
 import type { Db } from '../db/connection.js';
-import { generatedName, quoteIdent } from '../sql/ident.js';
 import type { LockPolicy } from '../db/lock-policy.js';
-import { withLockRetry, type LockEvent } from '../db/lock-safe.js';
-import type { Ledger } from '../ledger/ledger.js';
-import { sha256 } from '../sql/checksum.js';
+import { type LockEvent, withLockRetry } from '../db/lock-safe.js';
 import type { EventSink } from '../kind/events.js';
 import type { Action, StepContext } from '../kind/step-kind.js';
+import type { Ledger } from '../ledger/ledger.js';
+import { sha256 } from '../sql/checksum.js';
+import { generatedName, quoteIdent } from '../sql/ident.js';
 import type { TableInfo } from './key.js';
 
 /** The custom setting a batch sets so its own step's trigger leaves its writes alone. */
@@ -66,7 +66,9 @@ export function syncActions(s: SyncSpec): Action[] {
     `  IF current_setting('${BACKFILL_SETTING}', true) = ${literal(backfillMarker(s.planId, s.stepId))} THEN RETURN NEW; END IF;`,
   ];
   if (s.reverse && Object.keys(s.reverse).length) {
-    const legacyNull = Object.keys(s.reverse).map((c) => `NEW.${quoteIdent(c)} IS NULL`).join(' AND ');
+    const legacyNull = Object.keys(s.reverse)
+      .map((c) => `NEW.${quoteIdent(c)} IS NULL`)
+      .join(' AND ');
     const newGiven = setCols.map((c) => `NEW.${quoteIdent(c)} IS NOT NULL`).join(' OR ');
     lines.push(
       `  IF (TG_OP = 'UPDATE' AND (${changed})) OR (TG_OP = 'INSERT' AND (${legacyNull}) AND (${newGiven})) THEN`,
@@ -117,7 +119,11 @@ export async function installSyncTrigger(ctx: StepContext, s: SyncSpec): Promise
 export function removeActions(s: Pick<SyncSpec, 'planId' | 'stepId' | 'table'>): Action[] {
   const { trigger, fn } = syncNames(s.planId, s.stepId);
   return [
-    { sql: `DROP TRIGGER IF EXISTS ${quoteIdent(trigger)} ON ${s.table.qualified}`, lock: 'ACCESS EXCLUSIVE', note: 'the keepInSync trigger' },
+    {
+      sql: `DROP TRIGGER IF EXISTS ${quoteIdent(trigger)} ON ${s.table.qualified}`,
+      lock: 'ACCESS EXCLUSIVE',
+      note: 'the keepInSync trigger',
+    },
     { sql: `DROP FUNCTION IF EXISTS ${quoteIdent(s.table.schema)}.${quoteIdent(fn)}()`, lock: 'none' },
   ];
 }
@@ -134,7 +140,11 @@ export interface SyncRemovalContext {
  * Drop the keepInSync triggers a plan (or one of its steps) installed and mark them removed in the
  * ledger, each in one lock-safe transaction. Idempotent. Returns the triggers removed.
  */
-export async function removeSyncTriggers(s: SyncRemovalContext, planId: string, stepId?: string): Promise<{ stepId: string; table: string; trigger: string }[]> {
+export async function removeSyncTriggers(
+  s: SyncRemovalContext,
+  planId: string,
+  stepId?: string,
+): Promise<{ stepId: string; table: string; trigger: string }[]> {
   const rows = await s.db.rows<{ step_id: string; table_name: string; trigger_name: string; function_name: string }>(
     `SELECT step_id, table_name, trigger_name, function_name FROM ${s.ledger.s}.sync_triggers
       WHERE plan_id = $1 AND removed_at IS NULL AND ($2::text IS NULL OR step_id = $2) ORDER BY installed_at`,
@@ -143,23 +153,46 @@ export async function removeSyncTriggers(s: SyncRemovalContext, planId: string, 
   const removed: { stepId: string; table: string; trigger: string }[] = [];
   for (const r of rows) {
     const onEvent = (e: LockEvent) => s.emit?.({ ...e, stepId: r.step_id });
-    await withLockRetry(s.db, s.policy, { what: `remove the keepInSync trigger "${r.trigger_name}" of step "${r.step_id}"`, onEvent }, async (client) => {
-      // Names come back from the catalog, quoted by PostgreSQL itself (the table may have been dropped).
-      const t = await client.query<{ rel: string | null }>(`SELECT to_regclass($1)::text AS rel`, [r.table_name]);
-      const rel = t.rows[0].rel;
-      if (rel) {
-        const has = await client.query(`SELECT 1 FROM pg_trigger WHERE tgrelid = $1::regclass AND tgname = $2`, [rel, r.trigger_name]);
-        if (has.rows.length) await client.query(`DROP TRIGGER ${quoteIdent(r.trigger_name)} ON ${rel}`);
-      }
-      const fnOid = await client.query<{ oid: number | null }>(`SELECT to_regprocedure($1 || '()')::oid AS oid`, [r.function_name]);
-      if (fnOid.rows[0].oid) {
-        const name = await client.query<{ schema: string; name: string }>(`SELECT n.nspname AS schema, p.proname AS name FROM pg_proc p JOIN pg_namespace n ON n.oid = p.pronamespace WHERE p.oid = $1`, [fnOid.rows[0].oid]);
-        await client.query(`DROP FUNCTION IF EXISTS ${quoteIdent(name.rows[0].schema)}.${quoteIdent(name.rows[0].name)}()`);
-      }
-      await client.query(`UPDATE ${s.ledger.s}.sync_triggers SET removed_at = clock_timestamp() WHERE plan_id = $1 AND step_id = $2 AND trigger_name = $3`, [planId, r.step_id, r.trigger_name]);
-    });
+    await withLockRetry(
+      s.db,
+      s.policy,
+      { what: `remove the keepInSync trigger "${r.trigger_name}" of step "${r.step_id}"`, onEvent },
+      async (client) => {
+        // Names come back from the catalog, quoted by PostgreSQL itself (the table may have been dropped).
+        const t = await client.query<{ rel: string | null }>(`SELECT to_regclass($1)::text AS rel`, [r.table_name]);
+        const rel = t.rows[0].rel;
+        if (rel) {
+          const has = await client.query(`SELECT 1 FROM pg_trigger WHERE tgrelid = $1::regclass AND tgname = $2`, [
+            rel,
+            r.trigger_name,
+          ]);
+          if (has.rows.length) await client.query(`DROP TRIGGER ${quoteIdent(r.trigger_name)} ON ${rel}`);
+        }
+        const fnOid = await client.query<{ oid: number | null }>(`SELECT to_regprocedure($1 || '()')::oid AS oid`, [
+          r.function_name,
+        ]);
+        if (fnOid.rows[0].oid) {
+          const name = await client.query<{ schema: string; name: string }>(
+            `SELECT n.nspname AS schema, p.proname AS name FROM pg_proc p JOIN pg_namespace n ON n.oid = p.pronamespace WHERE p.oid = $1`,
+            [fnOid.rows[0].oid],
+          );
+          await client.query(
+            `DROP FUNCTION IF EXISTS ${quoteIdent(name.rows[0].schema)}.${quoteIdent(name.rows[0].name)}()`,
+          );
+        }
+        await client.query(
+          `UPDATE ${s.ledger.s}.sync_triggers SET removed_at = clock_timestamp() WHERE plan_id = $1 AND step_id = $2 AND trigger_name = $3`,
+          [planId, r.step_id, r.trigger_name],
+        );
+      },
+    );
     removed.push({ stepId: r.step_id, table: r.table_name, trigger: r.trigger_name });
-    s.emit?.({ type: 'notice', level: 'info', stepId: r.step_id, message: `removed the keepInSync trigger "${r.trigger_name}" from ${r.table_name}` });
+    s.emit?.({
+      type: 'notice',
+      level: 'info',
+      stepId: r.step_id,
+      message: `removed the keepInSync trigger "${r.trigger_name}" from ${r.table_name}`,
+    });
   }
   return removed;
 }

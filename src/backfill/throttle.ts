@@ -43,7 +43,12 @@ export class Throttle {
   readonly maxLockWaitMs: number;
   private lockPause: { ms: number; note: string } | null = null;
 
-  constructor(private readonly db: Db, private readonly o: ThrottleOptions, targetMs: number, private readonly canShrink = true) {
+  constructor(
+    private readonly db: Db,
+    private readonly o: ThrottleOptions,
+    targetMs: number,
+    private readonly canShrink = true,
+  ) {
     this.everyMs = o.checkEveryMs ?? DEFAULT_CHECK_EVERY_MS;
     this.maxLagMs = o.maxReplicaLagMs ?? DEFAULT_MAX_REPLICA_LAG_MS;
     this.maxLockWaitMs = o.maxLockWaitMs ?? Math.max(2 * targetMs, 500);
@@ -58,7 +63,8 @@ export class Throttle {
          FROM pg_stat_replication WHERE NOT pg_is_in_recovery()`,
     );
     const ms = lag[0]?.ms ?? 0;
-    if (ms > this.maxLagMs) return `replica replay lag ${(ms / 1000).toFixed(1)} s > ${(this.maxLagMs / 1000).toFixed(1)} s`;
+    if (ms > this.maxLagMs)
+      return `replica replay lag ${(ms / 1000).toFixed(1)} s > ${(this.maxLagMs / 1000).toFixed(1)} s`;
     if (this.o.when) {
       const r = await this.db.query(whenQuery(this.o.when));
       const row = r.rows[0];

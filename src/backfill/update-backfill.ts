@@ -3,20 +3,21 @@
  * row-level security that would hide rows (or list the tenants for `perTenant`), install the
  * keepInSync trigger, then hand the walk to the engine. Also its `plan` description and dry run.
  */
-import { displayRelation, quoteIdent, quoteRelation } from '../sql/ident.js';
+
+import type { Action, Description, DryRunReport, ReadContext, StepContext, StepOutcome } from '../kind/step-kind.js';
 import { StepFailedError } from '../model/errors.js';
 import type { RelationName } from '../model/plan.js';
-import type { Action, Description, DryRunReport, ReadContext, StepContext, StepOutcome } from '../kind/step-kind.js';
-import { batchSettings, runBackfill } from './engine.js';
+import { displayRelation, quoteIdent, quoteRelation } from '../sql/ident.js';
 import { countMatching, prepare, sampleRows, show } from './dry-run.js';
-import { columnTypes, KeyProblem, resolveKey, resolveTable, type KeyInfo, type TableInfo } from './key.js';
+import { countTransformed, producedText } from './dry-run-transform.js';
+import { batchSettings, runBackfill } from './engine.js';
+import { columnTypes, type KeyInfo, KeyProblem, resolveKey, resolveTable, type TableInfo } from './key.js';
 import { missingColumns, refuse, runProbes, updateProbes } from './preflight.js';
 import { keyAsText, keyOfRow, showKey } from './range.js';
-import { rlsRefusal, rlsState, tenantWalk, type PerTenant } from './rls.js';
-import { countTransformed, producedText } from './dry-run-transform.js';
+import { type PerTenant, rlsRefusal, rlsState, tenantWalk } from './rls.js';
 import { installSyncTrigger, syncActions } from './sync-trigger.js';
 import type { ThrottleOptions } from './throttle.js';
-import { matchChanges, updateWork, type UpdateSpec } from './update-work.js';
+import { matchChanges, type UpdateSpec, updateWork } from './update-work.js';
 import type { TransformFn } from './work.js';
 
 /** The options of `backfill.update` the engine reads (the step's zod schema is the source of truth). */
@@ -40,7 +41,12 @@ const reverseOf = (o: UpdateOptions) => (typeof o.keepInSync === 'object' ? o.ke
 /** Resolve and check everything before anything is written; plan problems throw exit 2. */
 async function resolve(ctx: ReadContext, o: UpdateOptions): Promise<{ spec: UpdateSpec; table: TableInfo }> {
   const table = await resolveTable(ctx.db.pool, o.table);
-  if (!table) throw new StepFailedError(o.id, `step "${o.id}": table ${displayRelation(o.table)} does not exist`, 'Create it in the expand phase (op.createTable) or fix the name; names are case-sensitive.');
+  if (!table)
+    throw new StepFailedError(
+      o.id,
+      `step "${o.id}": table ${displayRelation(o.table)} does not exist`,
+      'Create it in the expand phase (op.createTable) or fix the name; names are case-sensitive.',
+    );
   const types = await columnTypes(ctx.db.pool, table.oid);
   const issues = [
     ...missingColumns('set.*', table, Object.keys(o.set ?? {}), types),
@@ -56,20 +62,50 @@ async function resolve(ctx: ReadContext, o: UpdateOptions): Promise<{ spec: Upda
     issues.push({ field: e.field, message: e.message });
   }
   if (key && o.set) {
-    for (const c of key.columns) if (c in o.set) issues.push({ field: `set.${c}`, message: `"${c}" is part of the key the backfill walks; a backfill cannot change it` });
+    for (const c of key.columns)
+      if (c in o.set)
+        issues.push({
+          field: `set.${c}`,
+          message: `"${c}" is part of the key the backfill walks; a backfill cannot change it`,
+        });
   }
-  if (!issues.length) issues.push(...(await runProbes(ctx.db, updateProbes(table, { set: o.set, where: o.where, reverse: reverseOf(o), when: o.throttle?.when, keepInSync: !!o.keepInSync }))));
+  if (!issues.length)
+    issues.push(
+      ...(await runProbes(
+        ctx.db,
+        updateProbes(table, {
+          set: o.set,
+          where: o.where,
+          reverse: reverseOf(o),
+          when: o.throttle?.when,
+          keepInSync: !!o.keepInSync,
+        }),
+      )),
+    );
   if (issues.length) refuse(ctx.plan.id, ctx.step.phase, o.id, issues);
-  return { table, spec: { stepId: o.id, scope: { table, key: key! }, set: o.set, transform: o.transform, select: o.select, where: o.where, columnTypes: types } };
+  return {
+    table,
+    spec: {
+      stepId: o.id,
+      scope: { table, key: key! },
+      set: o.set,
+      transform: o.transform,
+      select: o.select,
+      where: o.where,
+      columnTypes: types,
+    },
+  };
 }
 
 /** Run (or resume) the backfill. */
 export async function applyUpdate(ctx: StepContext, o: UpdateOptions): Promise<StepOutcome> {
   const { spec, table } = await resolve(ctx, o);
   const rls = await rlsState(ctx.db.pool, table);
-  if (rls.active && !o.perTenant) throw new StepFailedError(o.id, `step "${o.id}": ${rlsRefusal(table, rls)}`, 'Nothing was changed.');
+  if (rls.active && !o.perTenant)
+    throw new StepFailedError(o.id, `step "${o.id}": ${rlsRefusal(table, rls)}`, 'Nothing was changed.');
   const perTenant = o.perTenant ? await tenantWalk(ctx, o.id, table, o.perTenant, rls.active) : undefined;
-  if (o.keepInSync && o.set) await installSyncTrigger(ctx, { planId: ctx.plan.id, stepId: o.id, table, set: o.set, reverse: reverseOf(o) });
+  if (o.keepInSync && o.set)
+    await installSyncTrigger(ctx, { planId: ctx.plan.id, stepId: o.id, table, set: o.set, reverse: reverseOf(o) });
   return runBackfill({
     ctx,
     work: updateWork(spec),
@@ -85,7 +121,14 @@ function placeholder(o: UpdateOptions): { table: TableInfo; key: KeyInfo } {
   const sql = quoteRelation(o.table);
   const cols = o.key ?? ['<primary key>'];
   return {
-    table: { oid: 0, schema: 'public', name: typeof o.table === 'string' ? o.table.split('.').pop()! : o.table.name, sql, qualified: sql, display: displayRelation(o.table) },
+    table: {
+      oid: 0,
+      schema: 'public',
+      name: typeof o.table === 'string' ? o.table.split('.').pop()! : o.table.name,
+      sql,
+      qualified: sql,
+      display: displayRelation(o.table),
+    },
     key: { columns: cols, types: cols.map(() => 'unknown'), index: '' },
   };
 }
@@ -109,10 +152,25 @@ export async function describeUpdate(ctx: ReadContext, o: UpdateOptions): Promis
   }
   const types = table.oid ? await columnTypes(ctx.db.pool, table.oid) : new Map<string, string>();
   const actions: Action[] = [];
-  if (o.keepInSync && o.set) actions.push(...syncActions({ planId: ctx.plan.id, stepId: o.id, table, set: o.set, reverse: reverseOf(o) }));
-  actions.push(...updateWork({ stepId: o.id, scope: { table, key }, set: o.set, transform: o.transform, select: o.select, where: o.where, columnTypes: types }).template());
-  const target = o.batch?.size ? `${o.batch.size} rows per batch (pinned)` : `batches sized to about ${o.batch?.targetMs ?? ctx.settings.backfillTargetMs} ms each`;
-  notes.push(`walks ${key.columns.join(', ')} in order; ${target}; each batch commits with its cursor, so a rerun resumes after the last one`);
+  if (o.keepInSync && o.set)
+    actions.push(...syncActions({ planId: ctx.plan.id, stepId: o.id, table, set: o.set, reverse: reverseOf(o) }));
+  actions.push(
+    ...updateWork({
+      stepId: o.id,
+      scope: { table, key },
+      set: o.set,
+      transform: o.transform,
+      select: o.select,
+      where: o.where,
+      columnTypes: types,
+    }).template(),
+  );
+  const target = o.batch?.size
+    ? `${o.batch.size} rows per batch (pinned)`
+    : `batches sized to about ${o.batch?.targetMs ?? ctx.settings.backfillTargetMs} ms each`;
+  notes.push(
+    `walks ${key.columns.join(', ')} in order; ${target}; each batch commits with its cursor, so a rerun resumes after the last one`,
+  );
   if (o.perTenant) notes.push(`tenant by tenant: SET LOCAL ${o.perTenant.setting} = <tenant> (${o.perTenant.column})`);
   return { actions, notes };
 }
@@ -130,14 +188,35 @@ export async function dryRunUpdate(ctx: ReadContext, o: UpdateOptions): Promise<
     return { lines: [`${label}: would fail: ${(e as Error).message}`], rows: null };
   }
   if ('refused' in count) return { lines: [`${label}: would be refused: ${count.refused}`], rows: null };
-  const lines = [o.set ? `${label}: would change ${count.n} row(s)${o.where ? ` (where ${o.where})` : ''}` : `${label}: ${count.n} row(s) go to the transform${o.where ? ` (where ${o.where})` : ''}; it decides which change`];
+  const lines = [
+    o.set
+      ? `${label}: would change ${count.n} row(s)${o.where ? ` (where ${o.where})` : ''}`
+      : `${label}: ${count.n} row(s) go to the transform${o.where ? ` (where ${o.where})` : ''}; it decides which change`,
+  ];
   if (o.keepInSync) lines.push('would install a keepInSync trigger (removed by the contract phase)');
   if (o.perTenant || !count.n) return { lines, rows: count.n };
   if (o.transform) {
     try {
-      const spec: UpdateSpec = { stepId: o.id, scope: { table: p.table, key: p.key }, transform: o.transform, select: o.select, where: o.where, columnTypes: p.types };
-      const list = o.select ? [...new Set([...p.key.columns, ...o.select])].map((c) => `${p.table.sql}.${quoteIdent(c)}`).join(', ') : `${p.table.sql}.*`;
-      const t = await countTransformed(ctx, p, list, o.where, count.n, async (rows, textKeys) => matchChanges(spec, rows, textKeys, ((await o.transform!(rows)) ?? []) as Record<string, unknown>[]).length);
+      const spec: UpdateSpec = {
+        stepId: o.id,
+        scope: { table: p.table, key: p.key },
+        transform: o.transform,
+        select: o.select,
+        where: o.where,
+        columnTypes: p.types,
+      };
+      const list = o.select
+        ? [...new Set([...p.key.columns, ...o.select])].map((c) => `${p.table.sql}.${quoteIdent(c)}`).join(', ')
+        : `${p.table.sql}.*`;
+      const t = await countTransformed(
+        ctx,
+        p,
+        list,
+        o.where,
+        count.n,
+        async (rows, textKeys) =>
+          matchChanges(spec, rows, textKeys, ((await o.transform!(rows)) ?? []) as Record<string, unknown>[]).length,
+      );
       lines[0] = `${label}: would change ${producedText(t)} of ${count.n} read${o.where ? ` (where ${o.where})` : ''} (the transform's changes, counted without writing)`;
     } catch (e) {
       lines.push(`  (the transform's changes not counted: ${(e as Error).message})`);
@@ -147,12 +226,24 @@ export async function dryRunUpdate(ctx: ReadContext, o: UpdateOptions): Promise<
     const key = p.key;
     if (o.set) {
       const cols = Object.keys(o.set);
-      const list = [keyAsText(key, p.table.sql), ...cols.map((c, i) => `${p.table.sql}.${quoteIdent(c)} AS b${i}, (${o.set![c]}) AS a${i}`)].join(', ');
+      const list = [
+        keyAsText(key, p.table.sql),
+        ...cols.map((c, i) => `${p.table.sql}.${quoteIdent(c)} AS b${i}, (${o.set![c]}) AS a${i}`),
+      ].join(', ');
       for (const r of await sampleRows(ctx, p, list, o.where)) {
-        lines.push(`  ${showKey(key, keyOfRow(key, r))}: ${cols.map((c, i) => `${c} ${show(r[`b${i}`])} → ${show(r[`a${i}`])}`).join(', ')}`);
+        lines.push(
+          `  ${showKey(key, keyOfRow(key, r))}: ${cols.map((c, i) => `${c} ${show(r[`b${i}`])} → ${show(r[`a${i}`])}`).join(', ')}`,
+        );
       }
     } else {
-      const spec: UpdateSpec = { stepId: o.id, scope: { table: p.table, key }, transform: o.transform, select: o.select, where: o.where, columnTypes: p.types };
+      const spec: UpdateSpec = {
+        stepId: o.id,
+        scope: { table: p.table, key },
+        transform: o.transform,
+        select: o.select,
+        where: o.where,
+        columnTypes: p.types,
+      };
       const list = `${o.select ? [...new Set([...key.columns, ...o.select])].map((c) => `${p.table.sql}.${quoteIdent(c)}`).join(', ') : `${p.table.sql}.*`}, ${keyAsText(key, p.table.sql).replace(/ AS k(\d+)/g, ' AS __tm_k$1')}`;
       const raw = await sampleRows(ctx, p, list, o.where);
       const textKeys = raw.map((r) => key.columns.map((_, i) => String(r[`__tm_k${i}`])));
@@ -162,7 +253,9 @@ export async function dryRunUpdate(ctx: ReadContext, o: UpdateOptions): Promise<
         const k = key.columns.map((_, i) => String(ch[`__tm_k${i}`]));
         const before = raw[textKeys.findIndex((t) => t.join('\u0000') === k.join('\u0000'))] ?? {};
         const cols = Object.keys(ch).filter((c) => !c.startsWith('__tm_k'));
-        lines.push(`  ${showKey(key, k)}: ${cols.map((c) => `${c} ${c in before ? show(before[c]) : '(not selected)'} → ${show(ch[c])}`).join(', ')}`);
+        lines.push(
+          `  ${showKey(key, k)}: ${cols.map((c) => `${c} ${c in before ? show(before[c]) : '(not selected)'} → ${show(ch[c])}`).join(', ')}`,
+        );
       }
     }
   } catch (e) {

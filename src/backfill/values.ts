@@ -54,7 +54,9 @@ export function recordsetColumns(columns: readonly string[], types: ReadonlyMap<
 }
 
 /** Rows grouped by the exact set of columns they carry (in first-seen order). */
-export function groupByColumns<T extends Record<string, unknown>>(rows: readonly T[]): { columns: string[]; rows: T[] }[] {
+export function groupByColumns<T extends Record<string, unknown>>(
+  rows: readonly T[],
+): { columns: string[]; rows: T[] }[] {
   const groups = new Map<string, { columns: string[]; rows: T[] }>();
   for (const r of rows) {
     const cols = Object.keys(r).filter((k) => r[k] !== undefined);

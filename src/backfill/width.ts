@@ -36,7 +36,10 @@ export class BatchWidth {
   private samples = 0;
   private wideSamples = 0;
 
-  constructor(private readonly db: Db, private readonly concurrency: Concurrency = 'auto') {}
+  constructor(
+    private readonly db: Db,
+    private readonly concurrency: Concurrency = 'auto',
+  ) {}
 
   /** The width for the next batch. */
   async next(): Promise<number> {
@@ -52,7 +55,8 @@ export class BatchWidth {
   /** For the step's notes: how often `'auto'` ran wide. */
   summary(): string | undefined {
     if (this.concurrency !== 'auto' || this.samples === 0) return undefined;
-    if (this.wideSamples === 0) return 'batch.concurrency auto: one batch at a time (other sessions were active on the database)';
+    if (this.wideSamples === 0)
+      return 'batch.concurrency auto: one batch at a time (other sessions were active on the database)';
     return `batch.concurrency auto: ${AUTO_MAX_WIDTH} batches in flight for ${this.wideSamples} of ${this.samples} batches, while no other session was active on the database`;
   }
 }

@@ -5,11 +5,11 @@
  * inside the transaction it is given.
  */
 import type pg from 'pg';
-import { StepFailedError } from '../model/errors.js';
-import { TransformThrewError } from './failure.js';
 import type { Action } from '../kind/step-kind.js';
+import { StepFailedError } from '../model/errors.js';
 import type { WalkScope } from './bounds.js';
-import type { Params, KeyRange } from './range.js';
+import { TransformThrewError } from './failure.js';
+import type { KeyRange, Params } from './range.js';
 
 /** An extra condition on the walked rows (the tenant of a perTenant pass). */
 export type ScopeFilter = (p: Params) => string;
@@ -31,7 +31,11 @@ export type TransformFn = (rows: Record<string, unknown>[]) => unknown;
 export class TransformShapeError extends StepFailedError {}
 
 /** Call a transform and check it returned an array of objects (null/undefined = nothing). */
-export async function callTransform(stepId: string, fn: TransformFn, rows: Record<string, unknown>[]): Promise<Record<string, unknown>[]> {
+export async function callTransform(
+  stepId: string,
+  fn: TransformFn,
+  rows: Record<string, unknown>[],
+): Promise<Record<string, unknown>[]> {
   if (!rows.length) return [];
   let out: unknown;
   try {
@@ -41,11 +45,17 @@ export async function callTransform(stepId: string, fn: TransformFn, rows: Recor
   }
   if (out == null) return [];
   if (!Array.isArray(out)) {
-    throw new TransformShapeError(stepId, `step "${stepId}": transform must return an array of rows (or nothing), got ${typeof out}`);
+    throw new TransformShapeError(
+      stepId,
+      `step "${stepId}": transform must return an array of rows (or nothing), got ${typeof out}`,
+    );
   }
   out.forEach((r, i) => {
     if (!r || typeof r !== 'object' || Array.isArray(r)) {
-      throw new TransformShapeError(stepId, `step "${stepId}": transform returned a non-object at index ${i}: ${JSON.stringify(r)?.slice(0, 100)}`);
+      throw new TransformShapeError(
+        stepId,
+        `step "${stepId}": transform returned a non-object at index ${i}: ${JSON.stringify(r)?.slice(0, 100)}`,
+      );
     }
   });
   return out as Record<string, unknown>[];

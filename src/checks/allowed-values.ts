@@ -7,22 +7,24 @@
  * lists up to 10 rows holding them. See docs/checks/allowed-values.md.
  */
 import { z } from 'zod';
-import { displayRelation, quoteIdent, quoteRelation } from '../sql/ident.js';
 import { common, ident, relation, severity } from '../kind/fields.js';
 import type { CheckKind, ReadContext } from '../kind/step-kind.js';
+import { displayRelation, quoteIdent, quoteRelation } from '../sql/ident.js';
 import { columnTypes } from './compare.js';
 import { onlyWhenItFails } from './describe.js';
 import { evaluateAlone, type RowCheck, type RowProbe } from './fused.js';
-import { andWhere, paramList, SAMPLE_SIZE, sampleKey, type Bind } from './sample.js';
+import { andWhere, type Bind, paramList, SAMPLE_SIZE, sampleKey } from './sample.js';
 
 /** The options of `check.allowedValues`, as a plan writes them (zod). */
-export const schema = z.object({
-  ...common,
-  severity: severity.optional(),
-  table: relation,
-  column: ident,
-  values: z.array(z.union([z.string(), z.number(), z.boolean()])).min(1, 'must list at least one value'),
-}).strict();
+export const schema = z
+  .object({
+    ...common,
+    severity: severity.optional(),
+    table: relation,
+    column: ident,
+    values: z.array(z.union([z.string(), z.number(), z.boolean()])).min(1, 'must list at least one value'),
+  })
+  .strict();
 
 /** Validated options of `check.allowedValues`. */
 export type Options = z.infer<typeof schema>;
@@ -47,8 +49,10 @@ async function outside(ctx: ReadContext, o: Options, bind: Bind): Promise<string
   const type = (await columnTypes(ctx.db.pool, o.table, [o.column])).get(o.column)!;
   const c = quoteIdent(o.column);
   let test: string;
-  if (type.category === 'N' && o.values.every((v) => typeof v === 'number')) test = `${c} = ANY(${bind(elements(o.values.map(String)))}::numeric[])`;
-  else if (type.category === 'B' && o.values.every((v) => typeof v === 'boolean')) test = `${c} = ANY(${bind(o.values)}::boolean[])`;
+  if (type.category === 'N' && o.values.every((v) => typeof v === 'number'))
+    test = `${c} = ANY(${bind(elements(o.values.map(String)))}::numeric[])`;
+  else if (type.category === 'B' && o.values.every((v) => typeof v === 'boolean'))
+    test = `${c} = ANY(${bind(o.values)}::boolean[])`;
   else test = `${c}::text = ANY(${bind(elements(o.values.map(String)))}::text[])`;
   return `${c} IS NOT NULL AND NOT (${test})`;
 }
@@ -67,15 +71,26 @@ const probe: RowProbe<Options> = {
     const where = andWhere(await outside(ctx, o, bind));
     const key = await sampleKey(ctx.db.pool, o.table);
     const extra = key.cols.includes(o.column) ? [] : [c];
-    const sample = await ctx.db.rows(`SELECT ${[key.select, ...extra].join(', ')} FROM ${t} ${where} ORDER BY ${key.order} LIMIT ${SAMPLE_SIZE}`, params);
-    const top = await ctx.db.rows<{ v: string; n: string }>(`SELECT ${c}::text AS v, count(*) AS n FROM ${t} ${where} GROUP BY 1 ORDER BY 2 DESC, 1 LIMIT ${SAMPLE_SIZE}`, params);
+    const sample = await ctx.db.rows(
+      `SELECT ${[key.select, ...extra].join(', ')} FROM ${t} ${where} ORDER BY ${key.order} LIMIT ${SAMPLE_SIZE}`,
+      params,
+    );
+    const top = await ctx.db.rows<{ v: string; n: string }>(
+      `SELECT ${c}::text AS v, count(*) AS n FROM ${t} ${where} GROUP BY 1 ORDER BY 2 DESC, 1 LIMIT ${SAMPLE_SIZE}`,
+      params,
+    );
     const listed = top.map((x) => `${JSON.stringify(x.v)} (${x.n})`).join(', ');
     return {
-      status: 'fail', actual: n, expected: 0, sample,
+      status: 'fail',
+      actual: n,
+      expected: 0,
+      sample,
       message: `${n} row(s) of ${displayRelation(o.table)} have ${o.column} outside the allowed values: ${listed}${top.length === SAMPLE_SIZE ? ', …' : ''}`,
     };
   },
-  notes: () => [onlyWhenItFails(`up to ${SAMPLE_SIZE} offending rows and the ${SAMPLE_SIZE} most frequent offending values`, 2)],
+  notes: () => [
+    onlyWhenItFails(`up to ${SAMPLE_SIZE} offending rows and the ${SAMPLE_SIZE} most frequent offending values`, 2),
+  ],
 };
 
 /** The `check.allowedValues` kind. */

@@ -8,23 +8,25 @@
  * See docs/checks/columns-match.md.
  */
 import { z } from 'zod';
-import { displayRelation, quoteIdent, quoteRelation } from '../sql/ident.js';
 import { common, ident, relation, severity, sqlText } from '../kind/fields.js';
 import type { CheckKind, ReadContext } from '../kind/step-kind.js';
+import { displayRelation, quoteIdent, quoteRelation } from '../sql/ident.js';
 import { columnTypes, directlyComparable, typeCategory } from './compare.js';
 import { onlyWhenItFails } from './describe.js';
 import { evaluateAlone, type RowCheck, type RowProbe } from './fused.js';
 import { andWhere, freeName, SAMPLE_SIZE, sampleKey } from './sample.js';
 
 /** The options of `check.columnsMatch`, as a plan writes them (zod). */
-export const schema = z.object({
-  ...common,
-  severity: severity.optional(),
-  table: relation,
-  column: ident,
-  equals: sqlText,
-  where: sqlText.optional(),
-}).strict();
+export const schema = z
+  .object({
+    ...common,
+    severity: severity.optional(),
+    table: relation,
+    column: ident,
+    equals: sqlText,
+    where: sqlText.optional(),
+  })
+  .strict();
 
 /** Validated options of `check.columnsMatch`. */
 export type Options = z.infer<typeof schema>;
@@ -37,7 +39,10 @@ async function mismatch(ctx: ReadContext, o: Options): Promise<string> {
   const probe = await ctx.db.query(`SELECT (${o.equals}) AS e FROM ${quoteRelation(o.table)} LIMIT 0`);
   const oid = probe.fields[0].dataTypeID;
   const c = quoteIdent(o.column);
-  const direct = oid === col.oid || oid === 705 /* unknown: a bare literal */ || directlyComparable(col, { oid, category: await typeCategory(ctx.db.pool, oid) });
+  const direct =
+    oid === col.oid ||
+    oid === 705 /* unknown: a bare literal */ ||
+    directlyComparable(col, { oid, category: await typeCategory(ctx.db.pool, oid) });
   return direct ? `${c} IS DISTINCT FROM (${o.equals})` : `${c}::text IS DISTINCT FROM (${o.equals})::text`;
 }
 
@@ -52,9 +57,21 @@ const probe: RowProbe<Options> = {
     const key = await sampleKey(ctx.db.pool, o.table);
     const cols = key.cols.includes(o.column) ? [...key.cols] : [...key.cols, o.column];
     const expectedAs = quoteIdent(freeName('expected', cols));
-    const select = [key.select, ...(key.cols.includes(o.column) ? [] : [quoteIdent(o.column)]), `(${o.equals}) AS ${expectedAs}`];
-    const sample = await ctx.db.rows(`SELECT ${select.join(', ')} FROM ${quoteRelation(o.table)} ${andWhere(await mismatch(ctx, o), o.where)} ORDER BY ${key.order} LIMIT ${SAMPLE_SIZE}`);
-    return { status: 'fail', actual: n, expected: 0, sample, message: `${n} row(s) of ${displayRelation(o.table)} have ${o.column} different from ${o.equals}` };
+    const select = [
+      key.select,
+      ...(key.cols.includes(o.column) ? [] : [quoteIdent(o.column)]),
+      `(${o.equals}) AS ${expectedAs}`,
+    ];
+    const sample = await ctx.db.rows(
+      `SELECT ${select.join(', ')} FROM ${quoteRelation(o.table)} ${andWhere(await mismatch(ctx, o), o.where)} ORDER BY ${key.order} LIMIT ${SAMPLE_SIZE}`,
+    );
+    return {
+      status: 'fail',
+      actual: n,
+      expected: 0,
+      sample,
+      message: `${n} row(s) of ${displayRelation(o.table)} have ${o.column} different from ${o.equals}`,
+    };
   },
   notes: (o) => [onlyWhenItFails(`up to ${SAMPLE_SIZE} offending rows with ${o.column} and the expected value`)],
 };

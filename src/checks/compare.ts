@@ -4,8 +4,8 @@
  * varchar), both are compared as text. Types come from the catalog, never from guessing.
  */
 import type { Queryable } from '../db/connection.js';
-import { displayRelation, quoteRelation } from '../sql/ident.js';
 import type { RelationName } from '../model/plan.js';
+import { displayRelation, quoteRelation } from '../sql/ident.js';
 
 /** A column's type: oid, readable name and `pg_type.typcategory` (N numeric, S string, E enum, …). */
 export interface ColumnType {
@@ -21,7 +21,11 @@ export interface ColumnType {
 export class MissingObjectError extends Error {}
 
 /** Types of the named columns of a table; throws a {@link MissingObjectError} when the table or a column is missing. */
-export async function columnTypes(db: Queryable, table: RelationName, columns: readonly string[]): Promise<Map<string, ColumnType>> {
+export async function columnTypes(
+  db: Queryable,
+  table: RelationName,
+  columns: readonly string[],
+): Promise<Map<string, ColumnType>> {
   const r = await db.query<{ rel: string | null }>(`SELECT to_regclass($1)::text AS rel`, [quoteRelation(table)]);
   if (!r.rows[0].rel) throw new MissingObjectError(`table "${displayRelation(table)}" does not exist`);
   const cols = await db.query<{ attname: string; oid: number; name: string; category: string }>(
@@ -32,7 +36,10 @@ export async function columnTypes(db: Queryable, table: RelationName, columns: r
   );
   const out = new Map(cols.rows.map((c) => [c.attname, { oid: c.oid, name: c.name, category: c.category }]));
   const missing = columns.filter((c) => !out.has(c));
-  if (missing.length) throw new MissingObjectError(`table "${displayRelation(table)}" has no column ${missing.map((m) => `"${m}"`).join(', ')}`);
+  if (missing.length)
+    throw new MissingObjectError(
+      `table "${displayRelation(table)}" has no column ${missing.map((m) => `"${m}"`).join(', ')}`,
+    );
   return out;
 }
 
@@ -46,7 +53,10 @@ export async function typeCategory(db: Queryable, oid: number): Promise<string> 
 const COMPARABLE = new Set(['N', 'S', 'D', 'B', 'T']);
 
 /** True when values of the two types can be compared as they are (same type, or same comparable family). */
-export function directlyComparable(a: { oid: number; category: string }, b: { oid: number; category: string }): boolean {
+export function directlyComparable(
+  a: { oid: number; category: string },
+  b: { oid: number; category: string },
+): boolean {
   return a.oid === b.oid || (a.category === b.category && COMPARABLE.has(a.category));
 }
 

@@ -10,10 +10,11 @@
  * - A table or column that does not exist yet (an earlier step of the plan creates it) is a note,
  *   not an error ({@link describeRead}).
  */
-import { displayRelation, quoteRelation } from '../sql/ident.js';
-import { sqlState, type Queryable } from '../db/connection.js';
-import type { RelationName } from '../model/plan.js';
+
+import { type Queryable, sqlState } from '../db/connection.js';
 import type { Action, Description } from '../kind/step-kind.js';
+import type { RelationName } from '../model/plan.js';
+import { displayRelation, quoteRelation } from '../sql/ident.js';
 import { MissingObjectError } from './compare.js';
 import { fusedStatement, type ScanMember } from './fused.js';
 import { SAMPLE_SIZE } from './sample.js';
@@ -41,7 +42,8 @@ export function notBuildable(e: unknown): string | undefined {
   if (e instanceof MissingObjectError || NOT_YET.has(sqlState(e) ?? '')) {
     return `${msg} yet (an earlier step of the plan must create it): the SQL is built when the check runs`;
   }
-  if (sqlState(e)) return `its SQL cannot be built against the database as it is: ${msg} (run now, the check could not run)`;
+  if (sqlState(e))
+    return `its SQL cannot be built against the database as it is: ${msg} (run now, the check could not run)`;
   return undefined;
 }
 
@@ -72,18 +74,32 @@ async function relationExists(db: Queryable, table: RelationName): Promise<boole
  * its parameters as the runner sends them; the others say which step carries it. Each member adds
  * its probe's notes (what runs only when it fails).
  */
-export async function describeScan(db: Queryable, self: ScanMember, members: readonly ScanMember[]): Promise<Description> {
+export async function describeScan(
+  db: Queryable,
+  self: ScanMember,
+  members: readonly ScanMember[],
+): Promise<Description> {
   const first = members[0] ?? self;
   const group = members.length ? members : [self];
   const table = first.probe.table(first.options) as RelationName;
   const own = self.probe.notes?.(self.options) ?? [];
   if (first.id !== self.id) {
-    return { actions: [], notes: [`fused into the scan of ${first.id} (one pass over ${displayRelation(table)} for ${group.length} checks)`, ...own] };
+    return {
+      actions: [],
+      notes: [
+        `fused into the scan of ${first.id} (one pass over ${displayRelation(table)} for ${group.length} checks)`,
+        ...own,
+      ],
+    };
   }
   const d = await describeRead(async () => {
-    if (!(await relationExists(db, table))) throw new MissingObjectError(`table "${displayRelation(table)}" does not exist`);
+    if (!(await relationExists(db, table)))
+      throw new MissingObjectError(`table "${displayRelation(table)}" does not exist`);
     const st = await fusedStatement(table, group);
-    const note = group.length > 1 ? `read-only; one scan for ${group.length} checks: ${group.map((m) => m.id).join(', ')}` : 'read-only';
+    const note =
+      group.length > 1
+        ? `read-only; one scan for ${group.length} checks: ${group.map((m) => m.id).join(', ')}`
+        : 'read-only';
     return { actions: [readAction(st.sql, st.params, note)] };
   });
   return { actions: d.actions, notes: [...(d.notes ?? []), ...own] };

@@ -3,21 +3,23 @@
  * per value (seed 003: threads by number class). See docs/checks/distribution.md.
  */
 import { z } from 'zod';
-import { quoteIdent, quoteRelation } from '../sql/ident.js';
 import { common, ident, relation, severity, sqlText } from '../kind/fields.js';
 import type { CheckKind } from '../kind/step-kind.js';
+import { quoteIdent, quoteRelation } from '../sql/ident.js';
 import { columnTypes } from './compare.js';
 import { describeRead, readAction } from './describe.js';
 import { fromWhere } from './sample.js';
 
 /** The options of `check.distribution`, as a plan writes them (zod). */
-export const schema = z.object({
-  ...common,
-  severity: severity.optional(),
-  table: relation,
-  column: ident,
-  where: sqlText.optional(),
-}).strict();
+export const schema = z
+  .object({
+    ...common,
+    severity: severity.optional(),
+    table: relation,
+    column: ident,
+    where: sqlText.optional(),
+  })
+  .strict();
 
 /** Validated options of `check.distribution`. */
 export type Options = z.infer<typeof schema>;
@@ -38,10 +40,14 @@ export const kind = {
   category: 'check',
   schema,
   phases: ['preconditions', 'validate'],
-  describe: (ctx, o) => describeRead(async () => {
-    await columnTypes(ctx.db.pool, o.table, [o.column]);
-    return { actions: [readAction(distributionSql(o))], notes: [`lists the ${MAX_VALUES} most frequent values, the rest summed as "(other)"; always passes`] };
-  }),
+  describe: (ctx, o) =>
+    describeRead(async () => {
+      await columnTypes(ctx.db.pool, o.table, [o.column]);
+      return {
+        actions: [readAction(distributionSql(o))],
+        notes: [`lists the ${MAX_VALUES} most frequent values, the rest summed as "(other)"; always passes`],
+      };
+    }),
   async evaluate(ctx, o) {
     const rows = await ctx.db.rows<{ value: unknown; n: string }>(distributionSql(o));
     const distribution = rows.slice(0, MAX_VALUES).map((r) => ({ value: r.value, count: Number(r.n) }));
@@ -49,6 +55,12 @@ export const kind = {
       distribution.push({ value: '(other)', count: rows.slice(MAX_VALUES).reduce((s, r) => s + Number(r.n), 0) });
     }
     const total = rows.reduce((s, r) => s + Number(r.n), 0);
-    return { status: 'pass', actual: `${rows.length} value(s), ${total} row(s)`, expected: 'any', sample: [], distribution };
+    return {
+      status: 'pass',
+      actual: `${rows.length} value(s), ${total} row(s)`,
+      expected: 'any',
+      sample: [],
+      distribution,
+    };
   },
 } satisfies CheckKind<Options>;

@@ -13,10 +13,10 @@
  * comes. Values are handed out once, so a later evaluation always scans again.
  */
 import type { Db } from '../db/connection.js';
-import { quoteRelation } from '../sql/ident.js';
-import type { RelationName } from '../model/plan.js';
 import type { CheckKind, CheckResult, ReadContext } from '../kind/step-kind.js';
-import { paramList, type Bind } from './sample.js';
+import type { RelationName } from '../model/plan.js';
+import { quoteRelation } from '../sql/ident.js';
+import { type Bind, paramList } from './sample.js';
 
 /** Aggregate values computed by a scan, by the names the check gave them (bigint counts come as strings). */
 export type Aggregates = Record<string, string | null>;
@@ -56,7 +56,10 @@ export interface ScanMember {
 }
 
 /** The single statement that computes every member's aggregates, with its parameters. */
-export async function fusedStatement(table: RelationName, members: readonly ScanMember[]): Promise<{ sql: string; params: unknown[]; names: { id: string; name: string; column: string }[] }> {
+export async function fusedStatement(
+  table: RelationName,
+  members: readonly ScanMember[],
+): Promise<{ sql: string; params: unknown[]; names: { id: string; name: string; column: string }[] }> {
   const { params, bind } = paramList();
   const select: string[] = [];
   const names: { id: string; name: string; column: string }[] = [];
@@ -72,7 +75,11 @@ export async function fusedStatement(table: RelationName, members: readonly Scan
 }
 
 /** Run one pass over `table` computing every member's aggregates. Throws when the statement fails. */
-export async function scanTable(db: Db, table: RelationName, members: readonly ScanMember[]): Promise<Map<string, Aggregates>> {
+export async function scanTable(
+  db: Db,
+  table: RelationName,
+  members: readonly ScanMember[],
+): Promise<Map<string, Aggregates>> {
   const st = await fusedStatement(table, members);
   const row = (await db.rows<Record<string, string | null>>(st.sql, st.params))[0];
   const out = new Map<string, Aggregates>(members.map((m) => [m.id, {}]));
@@ -98,7 +105,12 @@ const pending = new WeakMap<object, Map<string, Pending>>();
  * may share the scan (the step itself included). Returns undefined when the step must be evaluated
  * alone: a group of one, or a fused statement that failed (so each check reports its own error).
  */
-export async function fusedValues(scope: object, stepId: string, table: RelationName, group: () => ScanMember[]): Promise<Aggregates | undefined> {
+export async function fusedValues(
+  scope: object,
+  stepId: string,
+  table: RelationName,
+  group: () => ScanMember[],
+): Promise<Aggregates | undefined> {
   let byStep = pending.get(scope);
   if (!byStep) pending.set(scope, (byStep = new Map()));
   const ready = byStep.get(stepId);

@@ -49,7 +49,10 @@ export function readAlembicRevisions(dir: string): Map<string, AlembicRevision> 
 }
 
 /** For each head, the set of revisions it includes (itself and every ancestor); heads unknown to the folder are listed. */
-export function alembicAncestors(dir: string, heads: readonly string[]): { ancestors: Map<string, Set<string>>; unknownHeads: string[] } {
+export function alembicAncestors(
+  dir: string,
+  heads: readonly string[],
+): { ancestors: Map<string, Set<string>>; unknownHeads: string[] } {
   const revs = readAlembicRevisions(dir);
   const ancestors = new Map<string, Set<string>>();
   const unknownHeads: string[] = [];
@@ -81,7 +84,9 @@ export function drizzleJournalEntry(dir: string, name: string): JournalEntry | u
   if (!existsSync(file)) throw new Error(`Drizzle journal ${file} does not exist`);
   const journal = JSON.parse(readFileSync(file, 'utf8')) as { entries?: JournalEntry[] };
   const entries = journal.entries ?? [];
-  return entries.find((e) => e.tag === name)
-    ?? entries.find((e) => e.tag.startsWith(`${name}_`))
-    ?? entries.find((e) => e.tag.endsWith(`_${name}`));
+  return (
+    entries.find((e) => e.tag === name) ??
+    entries.find((e) => e.tag.startsWith(`${name}_`)) ??
+    entries.find((e) => e.tag.endsWith(`_${name}`))
+  );
 }

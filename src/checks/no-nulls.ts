@@ -4,22 +4,24 @@
  * table's other per-row checks into one scan (see fused.ts). See docs/checks/no-nulls.md.
  */
 import { z } from 'zod';
-import { displayRelation, quoteIdent, quoteRelation } from '../sql/ident.js';
 import { common, ident, relation, severity, sqlText } from '../kind/fields.js';
 import type { CheckKind } from '../kind/step-kind.js';
+import { displayRelation, quoteIdent, quoteRelation } from '../sql/ident.js';
 import { columnTypes } from './compare.js';
 import { onlyWhenItFails } from './describe.js';
 import { evaluateAlone, type RowCheck, type RowProbe } from './fused.js';
 import { andWhere, SAMPLE_SIZE, sampleKey } from './sample.js';
 
 /** The options of `check.noNulls`, as a plan writes them (zod). */
-export const schema = z.object({
-  ...common,
-  severity: severity.optional(),
-  table: relation,
-  column: ident,
-  where: sqlText.optional(),
-}).strict();
+export const schema = z
+  .object({
+    ...common,
+    severity: severity.optional(),
+    table: relation,
+    column: ident,
+    where: sqlText.optional(),
+  })
+  .strict();
 
 /** Validated options of `check.noNulls`. */
 export type Options = z.infer<typeof schema>;
@@ -38,8 +40,16 @@ const probe: RowProbe<Options> = {
     const c = quoteIdent(o.column);
     const key = await sampleKey(ctx.db.pool, o.table);
     const extra = key.cols.includes(o.column) ? [] : [c];
-    const sample = await ctx.db.rows(`SELECT ${[key.select, ...extra].join(', ')} FROM ${quoteRelation(o.table)} ${andWhere(`${c} IS NULL`, o.where)} ORDER BY ${key.order} LIMIT ${SAMPLE_SIZE}`);
-    return { status: 'fail', actual: n, expected: 0, sample, message: `${n} row(s) of ${displayRelation(o.table)} have ${o.column} NULL` };
+    const sample = await ctx.db.rows(
+      `SELECT ${[key.select, ...extra].join(', ')} FROM ${quoteRelation(o.table)} ${andWhere(`${c} IS NULL`, o.where)} ORDER BY ${key.order} LIMIT ${SAMPLE_SIZE}`,
+    );
+    return {
+      status: 'fail',
+      actual: n,
+      expected: 0,
+      sample,
+      message: `${n} row(s) of ${displayRelation(o.table)} have ${o.column} NULL`,
+    };
   },
   notes: (o) => [onlyWhenItFails(`up to ${SAMPLE_SIZE} rows with ${o.column} NULL, by key`)],
 };

@@ -6,21 +6,23 @@
  * text, a uuid against varchar) are compared as text. See docs/checks/no-orphans.md.
  */
 import { z } from 'zod';
-import { displayRelation, quoteIdent, quoteRelation } from '../sql/ident.js';
 import { common, ident, relation, severity } from '../kind/fields.js';
 import type { CheckKind, ReadContext } from '../kind/step-kind.js';
+import { displayRelation, quoteIdent, quoteRelation } from '../sql/ident.js';
 import { columnTypes, directlyComparable, eq } from './compare.js';
 import { describeRead, onlyWhenItFails, readAction } from './describe.js';
 import { SAMPLE_SIZE, sampleKey } from './sample.js';
 
 /** The options of `check.noOrphans`, as a plan writes them (zod). */
-export const schema = z.object({
-  ...common,
-  severity: severity.optional(),
-  table: relation,
-  column: ident,
-  references: z.object({ table: relation, column: ident }).strict(),
-}).strict();
+export const schema = z
+  .object({
+    ...common,
+    severity: severity.optional(),
+    table: relation,
+    column: ident,
+    references: z.object({ table: relation, column: ident }).strict(),
+  })
+  .strict();
 
 /** Validated options of `check.noOrphans`. */
 export type Options = z.infer<typeof schema>;
@@ -48,10 +50,11 @@ export const kind = {
   category: 'check',
   schema,
   phases: ['preconditions', 'validate'],
-  describe: (ctx, o) => describeRead(async () => ({
-    actions: [readAction((await orphanCount(ctx, o)).sql)],
-    notes: [onlyWhenItFails(`up to ${SAMPLE_SIZE} orphan rows, by key`)],
-  })),
+  describe: (ctx, o) =>
+    describeRead(async () => ({
+      actions: [readAction((await orphanCount(ctx, o)).sql)],
+      notes: [onlyWhenItFails(`up to ${SAMPLE_SIZE} orphan rows, by key`)],
+    })),
   async evaluate(ctx, o) {
     const { from, sql } = await orphanCount(ctx, o);
     const r = (await ctx.db.rows<{ n: string; parents: string }>(sql))[0];
@@ -59,10 +62,15 @@ export const kind = {
     if (n === 0) return { status: 'pass', actual: 0, expected: 0, sample: [] };
     const key = await sampleKey(ctx.db.pool, o.table, 'c');
     const extra = key.cols.includes(o.column) ? [] : [`c.${quoteIdent(o.column)}`];
-    const sample = await ctx.db.rows(`SELECT ${[key.select, ...extra].join(', ')} FROM ${from} ORDER BY ${key.order} LIMIT ${SAMPLE_SIZE}`);
+    const sample = await ctx.db.rows(
+      `SELECT ${[key.select, ...extra].join(', ')} FROM ${from} ORDER BY ${key.order} LIMIT ${SAMPLE_SIZE}`,
+    );
     const ref = `${displayRelation(o.references.table)}.${o.references.column}`;
     return {
-      status: 'fail', actual: n, expected: 0, sample,
+      status: 'fail',
+      actual: n,
+      expected: 0,
+      sample,
       message: `${n} row(s) of ${displayRelation(o.table)} point at ${Number(r.parents)} missing ${ref} value(s)`,
     };
   },

@@ -9,25 +9,27 @@
  * fetches up to 10 of them with their counts. See docs/checks/per-group.md.
  */
 import { z } from 'zod';
-import { displayRelation, quoteIdent, quoteRelation } from '../sql/ident.js';
 import { common, ident, identList, relation, severity, sqlText } from '../kind/fields.js';
 import type { CheckKind, ReadContext } from '../kind/step-kind.js';
+import { displayRelation, quoteIdent, quoteRelation } from '../sql/ident.js';
 import { columnTypes, directlyComparable, eq, isUniqueColumn } from './compare.js';
 import { describeRead, onlyWhenItFails, readAction } from './describe.js';
-import { freeName, fromWhere, paramList, rangeIssues, rangeText, SAMPLE_SIZE, type Bind } from './sample.js';
+import { type Bind, freeName, fromWhere, paramList, rangeIssues, rangeText, SAMPLE_SIZE } from './sample.js';
 
 /** The options of `check.perGroup`, as a plan writes them (zod). */
-export const schema = z.object({
-  ...common,
-  severity: severity.optional(),
-  table: relation,
-  groupBy: z.union([ident, identList]),
-  where: sqlText.optional(),
-  equals: z.number().int().nonnegative().optional(),
-  min: z.number().int().nonnegative().optional(),
-  max: z.number().int().nonnegative().optional(),
-  groupsFrom: z.object({ table: relation, column: ident }).strict().optional(),
-}).strict();
+export const schema = z
+  .object({
+    ...common,
+    severity: severity.optional(),
+    table: relation,
+    groupBy: z.union([ident, identList]),
+    where: sqlText.optional(),
+    equals: z.number().int().nonnegative().optional(),
+    min: z.number().int().nonnegative().optional(),
+    max: z.number().int().nonnegative().optional(),
+    groupsFrom: z.object({ table: relation, column: ident }).strict().optional(),
+  })
+  .strict();
 
 /** Validated options of `check.perGroup`. */
 export type Options = z.infer<typeof schema>;
@@ -74,7 +76,10 @@ async function groupsRelation(ctx: ReadContext, o: Options): Promise<{ sql: stri
 /** The statement that counts the groups and those out of range, with its parameters (the bounds). */
 function groupCount(o: Options, rel: { sql: string }): { sql: string; params: unknown[] } {
   const p = paramList();
-  return { sql: `SELECT count(*) AS groups, count(*) FILTER (WHERE ${outOfRange('x.n', o, p.bind)}) AS bad FROM (${rel.sql}) AS x`, params: p.params };
+  return {
+    sql: `SELECT count(*) AS groups, count(*) FILTER (WHERE ${outOfRange('x.n', o, p.bind)}) AS bad FROM (${rel.sql}) AS x`,
+    params: p.params,
+  };
 }
 
 /** The `check.perGroup` kind. */
@@ -85,13 +90,21 @@ export const kind = {
   phases: ['preconditions', 'validate'],
   validate(o) {
     const issues = rangeIssues(o);
-    if (o.groupsFrom && groupCols(o).length !== 1) issues.push({ field: 'groupsFrom', message: 'needs groupBy to name exactly one column (the one that refers to groupsFrom.column)' });
+    if (o.groupsFrom && groupCols(o).length !== 1)
+      issues.push({
+        field: 'groupsFrom',
+        message: 'needs groupBy to name exactly one column (the one that refers to groupsFrom.column)',
+      });
     return issues;
   },
-  describe: (ctx, o) => describeRead(async () => {
-    const st = groupCount(o, await groupsRelation(ctx, o));
-    return { actions: [readAction(st.sql, st.params)], notes: [onlyWhenItFails(`up to ${SAMPLE_SIZE} groups out of range with their counts`)] };
-  }),
+  describe: (ctx, o) =>
+    describeRead(async () => {
+      const st = groupCount(o, await groupsRelation(ctx, o));
+      return {
+        actions: [readAction(st.sql, st.params)],
+        notes: [onlyWhenItFails(`up to ${SAMPLE_SIZE} groups out of range with their counts`)],
+      };
+    }),
   async evaluate(ctx, o) {
     const cols = groupCols(o);
     const label = cols.length === 1 ? cols[0] : `(${cols.join(', ')})`;
@@ -110,7 +123,10 @@ export const kind = {
       s.params,
     );
     return {
-      status: 'fail', actual: `${bad} of ${groups} group(s) out of range`, expected, sample,
+      status: 'fail',
+      actual: `${bad} of ${groups} group(s) out of range`,
+      expected,
+      sample,
       message: `${bad} ${label} group(s) of ${displayRelation(o.table)} have a row count other than ${rangeText(o)}`,
     };
   },

@@ -33,12 +33,21 @@ export function cellText(v: unknown): string {
 }
 
 /** Rows as an aligned table: header, a rule, then the rows; numbers right-aligned. */
-export function alignedTable(rows: readonly Record<string, unknown>[], indent: string, paintHeader: (s: string) => string = String): string[] {
+export function alignedTable(
+  rows: readonly Record<string, unknown>[],
+  indent: string,
+  paintHeader: (s: string) => string = String,
+): string[] {
   const cols: string[] = [];
   for (const r of rows) for (const k of Object.keys(r)) if (!cols.includes(k)) cols.push(k);
   if (!cols.length) return [];
   const cells = rows.map((r) => cols.map((c) => cellText(r[c])));
-  const numeric = cols.map((_, i) => rows.every((r) => { const v = r[cols[i]]; return typeof v === 'number' || typeof v === 'bigint' || v === null || v === undefined; }));
+  const numeric = cols.map((_, i) =>
+    rows.every((r) => {
+      const v = r[cols[i]];
+      return typeof v === 'number' || typeof v === 'bigint' || v === null || v === undefined;
+    }),
+  );
   const width = cols.map((c, i) => Math.max(c.length, ...cells.map((row) => row[i].length)));
   const pad = (s: string, i: number) => (numeric[i] ? s.padStart(width[i]) : s.padEnd(width[i]));
   const line = (parts: string[]) => `${indent}${parts.join('  ')}`.trimEnd();
@@ -52,7 +61,8 @@ export function alignedTable(rows: readonly Record<string, unknown>[], indent: s
 /** The lines of one check, its first line padded so marks align at `idWidth`. */
 export function checkLines(r: CheckOutcome, idWidth: number, o: ProofFormatOptions): string[] {
   const c = pc.createColors(o.color);
-  const paint = r.status === 'pass' ? c.green : r.status === 'warn' ? c.yellow : r.status === 'superseded' ? c.dim : c.red;
+  const paint =
+    r.status === 'pass' ? c.green : r.status === 'warn' ? c.yellow : r.status === 'superseded' ? c.dim : c.red;
   const indent = ' '.repeat(idWidth + 5);
   const label = r.title && r.title !== r.stepId ? `${r.title}: ` : r.what ? `${r.what}: ` : '';
   let text: string;
@@ -64,7 +74,13 @@ export function checkLines(r: CheckOutcome, idWidth: number, o: ProofFormatOptio
   const shown = r.status === 'fail' || r.status === 'warn';
   if (shown && r.message && !r.error) lines.push(`${indent}${r.message}`);
   if (r.distribution?.length) {
-    lines.push(...alignedTable(r.distribution.map((d) => ({ value: d.value, count: d.count })), indent, c.dim));
+    lines.push(
+      ...alignedTable(
+        r.distribution.map((d) => ({ value: d.value, count: d.count })),
+        indent,
+        c.dim,
+      ),
+    );
   }
   if (shown && r.sample.length) {
     lines.push(...alignedTable(r.sample as Record<string, unknown>[], indent, c.dim));

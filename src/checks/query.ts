@@ -9,17 +9,21 @@ import type { CheckKind } from '../kind/step-kind.js';
 import { readAction } from './describe.js';
 import { SAMPLE_SIZE } from './sample.js';
 
-const range = z.object({ equals: z.number().optional(), min: z.number().optional(), max: z.number().optional() }).strict()
+const range = z
+  .object({ equals: z.number().optional(), min: z.number().optional(), max: z.number().optional() })
+  .strict()
   .refine((r) => r.equals !== undefined || r.min !== undefined || r.max !== undefined, 'give equals, min or max');
 
 /** The options of `check.query`, as a plan writes them (zod). */
-export const schema = z.object({
-  ...common,
-  title: z.string().min(1),
-  severity: severity.optional(),
-  sql: sqlText,
-  expect: z.union([z.literal('empty'), z.literal('nonEmpty'), range]),
-}).strict();
+export const schema = z
+  .object({
+    ...common,
+    title: z.string().min(1),
+    severity: severity.optional(),
+    sql: sqlText,
+    expect: z.union([z.literal('empty'), z.literal('nonEmpty'), range]),
+  })
+  .strict();
 
 /** Validated options of `check.query`. */
 export type Options = z.infer<typeof schema>;
@@ -36,7 +40,9 @@ export const kind = {
   schema,
   phases: ['preconditions', 'validate'],
   async describe(_ctx, o) {
-    return { actions: [readAction(o.sql, undefined, `read-only: runs between ${READ_ONLY.begin} and ${READ_ONLY.end}`)] };
+    return {
+      actions: [readAction(o.sql, undefined, `read-only: runs between ${READ_ONLY.begin} and ${READ_ONLY.end}`)],
+    };
   },
   async evaluate(ctx, o) {
     // Read-only: the query runs in a READ ONLY transaction that is always rolled back.
@@ -63,8 +69,21 @@ export const kind = {
     const single = rows.length === 1 && res.fields.length === 1 ? Number(Object.values(rows[0])[0]) : NaN;
     const n = Number.isFinite(single) ? single : rows.length;
     const e = o.expect;
-    const expected = e.equals !== undefined ? e.equals : [e.min !== undefined ? `>= ${e.min}` : '', e.max !== undefined ? `<= ${e.max}` : ''].filter(Boolean).join(' and ');
-    const ok = (e.equals === undefined || n === e.equals) && (e.min === undefined || n >= e.min) && (e.max === undefined || n <= e.max);
-    return { status: ok ? 'pass' : 'fail', actual: n, expected, sample: ok ? [] : Number.isFinite(single) ? [] : sample };
+    const expected =
+      e.equals !== undefined
+        ? e.equals
+        : [e.min !== undefined ? `>= ${e.min}` : '', e.max !== undefined ? `<= ${e.max}` : '']
+            .filter(Boolean)
+            .join(' and ');
+    const ok =
+      (e.equals === undefined || n === e.equals) &&
+      (e.min === undefined || n >= e.min) &&
+      (e.max === undefined || n <= e.max);
+    return {
+      status: ok ? 'pass' : 'fail',
+      actual: n,
+      expected,
+      sample: ok ? [] : Number.isFinite(single) ? [] : sample,
+    };
   },
 } satisfies CheckKind<Options>;

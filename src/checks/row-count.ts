@@ -6,23 +6,25 @@
  */
 import { z } from 'zod';
 import type { Db } from '../db/connection.js';
-import { displayRelation, quoteRelation } from '../sql/ident.js';
-import { baselineOf } from '../ledger/records.js';
 import { common, relation, severity } from '../kind/fields.js';
 import type { CheckKind } from '../kind/step-kind.js';
+import { baselineOf } from '../ledger/records.js';
+import { displayRelation, quoteRelation } from '../sql/ident.js';
 import { evaluateAlone, type RowCheck, type RowProbe } from './fused.js';
 import { inRange, rangeIssues, rangeText } from './sample.js';
 
 /** The options of `check.rowCount`, as a plan writes them (zod). */
-export const schema = z.object({
-  ...common,
-  severity: severity.optional(),
-  table: relation,
-  equals: z.number().int().nonnegative().optional(),
-  min: z.number().int().nonnegative().optional(),
-  max: z.number().int().nonnegative().optional(),
-  unchanged: z.boolean().optional(),
-}).strict();
+export const schema = z
+  .object({
+    ...common,
+    severity: severity.optional(),
+    table: relation,
+    equals: z.number().int().nonnegative().optional(),
+    min: z.number().int().nonnegative().optional(),
+    max: z.number().int().nonnegative().optional(),
+    unchanged: z.boolean().optional(),
+  })
+  .strict();
 
 /** Validated options of `check.rowCount`. */
 export type Options = z.infer<typeof schema>;
@@ -45,16 +47,40 @@ const probe: RowProbe<Options> = {
     if (o.unchanged) {
       const base = ctx.ledger ? await baselineOf(ctx.ledger, ctx.plan.id, displayRelation(o.table)) : undefined;
       if (base === undefined) {
-        return { status: 'fail', actual: n, expected: 'unchanged (no baseline)', sample: [], message: 'no baseline count: run the plan first (`tidemark run`) — the first real run counts the table before its first step' };
+        return {
+          status: 'fail',
+          actual: n,
+          expected: 'unchanged (no baseline)',
+          sample: [],
+          message:
+            'no baseline count: run the plan first (`tidemark run`) — the first real run counts the table before its first step',
+        };
       }
-      if (n !== base) return { status: 'fail', actual: n, expected: base, sample: [], message: `row count of ${displayRelation(o.table)} changed from ${base} to ${n}` };
+      if (n !== base)
+        return {
+          status: 'fail',
+          actual: n,
+          expected: base,
+          sample: [],
+          message: `row count of ${displayRelation(o.table)} changed from ${base} to ${n}`,
+        };
     }
     const hasRange = o.equals !== undefined || o.min !== undefined || o.max !== undefined;
     const expected = hasRange ? (o.equals ?? rangeText(o)) : n;
-    if (hasRange && !inRange(n, o)) return { status: 'fail', actual: n, expected, sample: [], message: `${displayRelation(o.table)} has ${n} row(s), expected ${rangeText(o)}` };
+    if (hasRange && !inRange(n, o))
+      return {
+        status: 'fail',
+        actual: n,
+        expected,
+        sample: [],
+        message: `${displayRelation(o.table)} has ${n} row(s), expected ${rangeText(o)}`,
+      };
     return { status: 'pass', actual: n, expected, sample: [] };
   },
-  notes: (o) => (o.unchanged ? ['compared with the exact count the first real run takes before its first step (the ledger\'s baselines)'] : []),
+  notes: (o) =>
+    o.unchanged
+      ? ["compared with the exact count the first real run takes before its first step (the ledger's baselines)"]
+      : [],
 };
 
 /** The `check.rowCount` kind. */

@@ -7,22 +7,24 @@
  * both tenants. See docs/checks/same-tenant.md.
  */
 import { z } from 'zod';
-import { displayRelation, parseRelation, quoteIdent, quoteRelation } from '../sql/ident.js';
 import { common, ident, relation, severity } from '../kind/fields.js';
 import type { CheckKind, ReadContext } from '../kind/step-kind.js';
+import { displayRelation, parseRelation, quoteIdent, quoteRelation } from '../sql/ident.js';
 import { columnTypes, directlyComparable, eq } from './compare.js';
 import { describeRead, onlyWhenItFails, readAction } from './describe.js';
 import { freeName, SAMPLE_SIZE, sampleKey } from './sample.js';
 
 /** The options of `check.sameTenant`, as a plan writes them (zod). */
-export const schema = z.object({
-  ...common,
-  severity: severity.optional(),
-  table: relation,
-  column: ident,
-  tenantColumn: ident,
-  references: z.object({ table: relation, column: ident, tenantColumn: ident }).strict(),
-}).strict();
+export const schema = z
+  .object({
+    ...common,
+    severity: severity.optional(),
+    table: relation,
+    column: ident,
+    tenantColumn: ident,
+    references: z.object({ table: relation, column: ident, tenantColumn: ident }).strict(),
+  })
+  .strict();
 
 /** Validated options of `check.sameTenant`. */
 export type Options = z.infer<typeof schema>;
@@ -33,7 +35,11 @@ export type Input = z.input<typeof schema>;
 async function leakage(ctx: ReadContext, o: Options): Promise<string> {
   const ct = await columnTypes(ctx.db.pool, o.table, [o.column, o.tenantColumn]);
   const pt = await columnTypes(ctx.db.pool, o.references.table, [o.references.column, o.references.tenantColumn]);
-  const join = eq(`p.${quoteIdent(o.references.column)}`, `c.${quoteIdent(o.column)}`, directlyComparable(ct.get(o.column)!, pt.get(o.references.column)!));
+  const join = eq(
+    `p.${quoteIdent(o.references.column)}`,
+    `c.${quoteIdent(o.column)}`,
+    directlyComparable(ct.get(o.column)!, pt.get(o.references.column)!),
+  );
   const direct = directlyComparable(ct.get(o.tenantColumn)!, pt.get(o.references.tenantColumn)!);
   const cten = `c.${quoteIdent(o.tenantColumn)}`;
   const pten = `p.${quoteIdent(o.references.tenantColumn)}`;
@@ -50,10 +56,11 @@ export const kind = {
   category: 'check',
   schema,
   phases: ['preconditions', 'validate'],
-  describe: (ctx, o) => describeRead(async () => ({
-    actions: [readAction(leakageCount(await leakage(ctx, o)))],
-    notes: [onlyWhenItFails(`up to ${SAMPLE_SIZE} offending rows with both tenants`)],
-  })),
+  describe: (ctx, o) =>
+    describeRead(async () => ({
+      actions: [readAction(leakageCount(await leakage(ctx, o)))],
+      notes: [onlyWhenItFails(`up to ${SAMPLE_SIZE} offending rows with both tenants`)],
+    })),
   async evaluate(ctx, o) {
     const from = await leakage(ctx, o);
     const n = Number((await ctx.db.rows<{ n: string }>(leakageCount(from)))[0].n);
@@ -68,9 +75,14 @@ export const kind = {
     }
     const parentAs = freeName(`${parseRelation(o.references.table).name}.${o.references.tenantColumn}`, names);
     select.push(`p.${quoteIdent(o.references.tenantColumn)} AS ${quoteIdent(parentAs)}`);
-    const sample = await ctx.db.rows(`SELECT ${select.join(', ')} FROM ${from} ORDER BY ${key.order} LIMIT ${SAMPLE_SIZE}`);
+    const sample = await ctx.db.rows(
+      `SELECT ${select.join(', ')} FROM ${from} ORDER BY ${key.order} LIMIT ${SAMPLE_SIZE}`,
+    );
     return {
-      status: 'fail', actual: n, expected: 0, sample,
+      status: 'fail',
+      actual: n,
+      expected: 0,
+      sample,
       message: `${n} row(s) of ${displayRelation(o.table)} point at ${displayRelation(o.references.table)} rows of another ${o.tenantColumn}`,
     };
   },

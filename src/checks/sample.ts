@@ -2,12 +2,13 @@
  * Shared helpers for checks: how many offending rows a sample holds, the key columns that identify a
  * row in a sample, and a `WHERE` clause combined from the check's own condition and the user's.
  */
-import type { Queryable } from '../db/connection.js';
-import { primaryKeyColumns } from '../db/catalog.js';
-import { quoteIdent } from '../sql/ident.js';
-import type { RelationName } from '../model/plan.js';
 
-/** Samples hold at most this many offending rows (SPEC §4). */
+import { primaryKeyColumns } from '../db/catalog.js';
+import type { Queryable } from '../db/connection.js';
+import type { RelationName } from '../model/plan.js';
+import { quoteIdent } from '../sql/ident.js';
+
+/** Samples hold at most this many offending rows (docs/proof.md). */
 export const SAMPLE_SIZE = 10;
 
 /**
@@ -15,7 +16,11 @@ export const SAMPLE_SIZE = 10;
  * them for a select list (qualified by `alias` when given, output names unqualified); `order` is
  * the matching `ORDER BY` list, so samples come back in key order and are the same on every run.
  */
-export async function sampleKey(db: Queryable, table: RelationName, alias?: string): Promise<{ cols: string[]; select: string; order: string }> {
+export async function sampleKey(
+  db: Queryable,
+  table: RelationName,
+  alias?: string,
+): Promise<{ cols: string[]; select: string; order: string }> {
   const pk = await primaryKeyColumns(db, table);
   const q = alias ? `${alias}.` : '';
   if (pk.length) {
@@ -66,15 +71,30 @@ export function rangeText(r: { equals?: number; min?: number; max?: number }): s
 }
 
 /** Plan issues for a count range: at least one bound, `equals` alone, `min <= max`. */
-export function rangeIssues(r: { equals?: number; min?: number; max?: number }, extra: string[] = []): { field: string; message: string }[] {
+export function rangeIssues(
+  r: { equals?: number; min?: number; max?: number },
+  extra: string[] = [],
+): { field: string; message: string }[] {
   const given = ['equals', 'min', 'max', ...extra].filter((k) => (r as Record<string, unknown>)[k] !== undefined);
-  if (given.length === 0) return [{ field: 'equals', message: `give one of ${['equals', 'min', 'max', ...extra].join(', ').replace(/, ([^,]*)$/, ' or $1')}` }];
-  if (r.equals !== undefined && (r.min !== undefined || r.max !== undefined)) return [{ field: 'equals', message: 'equals cannot be combined with min or max' }];
-  if (r.min !== undefined && r.max !== undefined && r.min > r.max) return [{ field: 'min', message: `min (${r.min}) is greater than max (${r.max})` }];
+  if (given.length === 0)
+    return [
+      {
+        field: 'equals',
+        message: `give one of ${['equals', 'min', 'max', ...extra].join(', ').replace(/, ([^,]*)$/, ' or $1')}`,
+      },
+    ];
+  if (r.equals !== undefined && (r.min !== undefined || r.max !== undefined))
+    return [{ field: 'equals', message: 'equals cannot be combined with min or max' }];
+  if (r.min !== undefined && r.max !== undefined && r.min > r.max)
+    return [{ field: 'min', message: `min (${r.min}) is greater than max (${r.max})` }];
   return [];
 }
 
 /** True when `n` is inside the range. */
 export function inRange(n: number, r: { equals?: number; min?: number; max?: number }): boolean {
-  return (r.equals === undefined || n === r.equals) && (r.min === undefined || n >= r.min) && (r.max === undefined || n <= r.max);
+  return (
+    (r.equals === undefined || n === r.equals) &&
+    (r.min === undefined || n >= r.min) &&
+    (r.max === undefined || n <= r.max)
+  );
 }

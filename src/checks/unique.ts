@@ -5,21 +5,23 @@
  * query fetches the rows that share the first duplicated tuples. See docs/checks/unique.md.
  */
 import { z } from 'zod';
-import { displayRelation, quoteIdent, quoteRelation } from '../sql/ident.js';
 import { common, identList, relation, severity, sqlText } from '../kind/fields.js';
 import type { CheckKind } from '../kind/step-kind.js';
+import { displayRelation, quoteIdent, quoteRelation } from '../sql/ident.js';
 import { columnTypes } from './compare.js';
 import { describeRead, onlyWhenItFails, readAction } from './describe.js';
 import { andWhere, fromWhere, SAMPLE_SIZE, sampleKey } from './sample.js';
 
 /** The options of `check.unique`, as a plan writes them (zod). */
-export const schema = z.object({
-  ...common,
-  severity: severity.optional(),
-  table: relation,
-  columns: identList,
-  where: sqlText.optional(),
-}).strict();
+export const schema = z
+  .object({
+    ...common,
+    severity: severity.optional(),
+    table: relation,
+    columns: identList,
+    where: sqlText.optional(),
+  })
+  .strict();
 
 /** Validated options of `check.unique`. */
 export type Options = z.infer<typeof schema>;
@@ -40,10 +42,14 @@ export const kind = {
   category: 'check',
   schema,
   phases: ['preconditions', 'validate'],
-  describe: (ctx, o) => describeRead(async () => {
-    await columnTypes(ctx.db.pool, o.table, o.columns);
-    return { actions: [readAction(uniqueCountSql(o))], notes: [onlyWhenItFails(`the rows of up to ${SAMPLE_SIZE} duplicated values`)] };
-  }),
+  describe: (ctx, o) =>
+    describeRead(async () => {
+      await columnTypes(ctx.db.pool, o.table, o.columns);
+      return {
+        actions: [readAction(uniqueCountSql(o))],
+        notes: [onlyWhenItFails(`the rows of up to ${SAMPLE_SIZE} duplicated values`)],
+      };
+    }),
   async evaluate(ctx, o) {
     await columnTypes(ctx.db.pool, o.table, o.columns);
     const r = (await ctx.db.rows<{ groups: string; rows: string }>(uniqueCountSql(o)))[0];
@@ -64,7 +70,10 @@ export const kind = {
     );
     const what = o.columns.length === 1 ? o.columns[0] : `(${o.columns.join(', ')})`;
     return {
-      status: 'fail', actual: groups, expected: 0, sample,
+      status: 'fail',
+      actual: groups,
+      expected: 0,
+      sample,
       message: `${groups} value(s) of ${what} appear more than once in ${displayRelation(o.table)} (${rows} rows)`,
     };
   },

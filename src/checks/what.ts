@@ -3,8 +3,9 @@
  * the plan gave it no `title`, so `leads-have-tenant  ✓  0 (expected: 0)` reads
  * `leads-have-tenant  ✓  leads.tenant_id NULL: 0 (expected: 0)`, like a hand-written proof script.
  */
-import { displayRelation } from '../sql/ident.js';
+
 import type { RelationName } from '../model/plan.js';
+import { displayRelation } from '../sql/ident.js';
 
 type Options = Record<string, unknown>;
 

@@ -1,12 +1,12 @@
 /**
  * The one error boundary of the CLI: every command's action runs through {@link action}, which
- * builds the context, runs it, and turns any error into its exit code (SPEC §6) and a message that
+ * builds the context, runs it, and turns any error into its exit code (docs/cli.md) and a message that
  * says what to do next.
  */
 import type { Command } from 'commander';
 import { ExitCode, TidemarkError } from '../model/errors.js';
-import { redactText, redactedJson } from '../sql/redact.js';
-import { createContext, type CliContext, type GlobalOptions } from './context.js';
+import { redactedJson, redactText } from '../sql/redact.js';
+import { type CliContext, createContext, type GlobalOptions } from './context.js';
 
 /** Holds the exit code an action decided on. */
 let exitCode = 0;
@@ -35,12 +35,15 @@ export function action<F>(fn: (ctx: CliContext, args: string[], flags: F & Globa
 export function reportError(e: unknown, ctx: CliContext | undefined, opts: GlobalOptions): number {
   const err = e instanceof Error ? e : new Error(String(e));
   if (ctx) ctx.renderer.error(err);
-  else if (opts.json) process.stdout.write(redactedJson({ type: 'error', message: err.message, exitCode: (err as TidemarkError).exitCode ?? 1 }) + '\n');
+  else if (opts.json)
+    process.stdout.write(
+      `${redactedJson({ type: 'error', message: err.message, exitCode: (err as TidemarkError).exitCode ?? 1 })}\n`,
+    );
   else {
-    process.stderr.write(redactText(`error: ${err.message}`) + '\n');
-    if ((err as TidemarkError).hint) process.stderr.write(redactText(`  next: ${(err as TidemarkError).hint}`) + '\n');
+    process.stderr.write(`${redactText(`error: ${err.message}`)}\n`);
+    if ((err as TidemarkError).hint) process.stderr.write(`${redactText(`  next: ${(err as TidemarkError).hint}`)}\n`);
   }
-  if (process.env.TIDEMARK_DEBUG && err.stack) process.stderr.write(redactText(err.stack) + '\n');
+  if (process.env.TIDEMARK_DEBUG && err.stack) process.stderr.write(`${redactText(err.stack)}\n`);
   return err instanceof TidemarkError ? err.exitCode : ExitCode.failed;
 }
 

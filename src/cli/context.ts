@@ -1,15 +1,15 @@
 /**
- * What every CLI command shares: the global options (SPEC §6), where the database comes from
+ * What every CLI command shares: the global options (docs/cli.md), where the database comes from
  * (`--database-url`, then `tidemark.config.ts` in the working directory, then `$DATABASE_URL`, or
  * `--embedded [DIR]`), the renderer, and cleanup.
  */
 import type { Command } from 'commander';
 import { loadConfig, type TidemarkConfig } from '../config/config.js';
-import { startEmbedded, type EmbeddedServer } from '../db/embedded.js';
+import { type EmbeddedServer, startEmbedded } from '../db/embedded.js';
 import { UsageError } from '../model/errors.js';
 import { createRenderer, type Renderer } from './render/renderer.js';
 
-/** Global options (SPEC §6), accepted before the command, after it, and after its positional arguments. */
+/** Global options (docs/cli.md), accepted before the command, after it, and after its positional arguments. */
 export interface GlobalOptions {
   databaseUrl?: string;
   /** `true` without DIR; the directory with one. */
@@ -29,16 +29,22 @@ export const GLOBAL_OPTIONS_HEADING = 'Global Options:';
  * `optsWithGlobals()`.
  */
 export function addGlobalOptions(program: Command): Command {
-  return program
-    .optionsGroup(GLOBAL_OPTIONS_HEADING)
-    .option('--database-url <url>', 'database to work on (default: tidemark.config.ts, then $DATABASE_URL)')
-    // `--embedded=` (what a bare `--embedded` before a command name becomes, see argv.ts) means no DIR.
-    .option('--embedded [dir]', 'run against an embedded PostgreSQL (kept in DIR when given)', (v: string) => v || true)
-    .option('--ledger-schema <name>', 'schema of the ledger (default: tidemark)')
-    .option('--json', 'NDJSON events on stdout, nothing else')
-    .option('--quiet', 'print only failures and the final result')
-    .option('--no-color', 'no colours')
-    .optionsGroup('Options:');
+  return (
+    program
+      .optionsGroup(GLOBAL_OPTIONS_HEADING)
+      .option('--database-url <url>', 'database to work on (default: tidemark.config.ts, then $DATABASE_URL)')
+      // `--embedded=` (what a bare `--embedded` before a command name becomes, see argv.ts) means no DIR.
+      .option(
+        '--embedded [dir]',
+        'run against an embedded PostgreSQL (kept in DIR when given)',
+        (v: string) => v || true,
+      )
+      .option('--ledger-schema <name>', 'schema of the ledger (default: tidemark)')
+      .option('--json', 'NDJSON events on stdout, nothing else')
+      .option('--quiet', 'print only failures and the final result')
+      .option('--no-color', 'no colours')
+      .optionsGroup('Options:')
+  );
 }
 
 /** The resolved environment of one command invocation. */
@@ -75,7 +81,10 @@ export async function createContext(opts: GlobalOptions, cwd = process.cwd()): P
       }
       url = opts.databaseUrl ?? config.databaseUrl ?? process.env.DATABASE_URL;
       if (!url) {
-        throw new UsageError('no database given', 'Pass --database-url URL, set databaseUrl in tidemark.config.ts, set $DATABASE_URL, or use --embedded.');
+        throw new UsageError(
+          'no database given',
+          'Pass --database-url URL, set databaseUrl in tidemark.config.ts, set $DATABASE_URL, or use --embedded.',
+        );
       }
       return url;
     },

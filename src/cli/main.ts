@@ -1,12 +1,14 @@
 /**
- * The CLI entry: commander program with the global options (SPEC §6) defined once on it, one file
+ * The CLI entry: commander program with the global options (docs/cli.md) defined once on it, one file
  * per command, and the one error boundary that turns any error into its exit code and a message
  * that says what to do next.
  */
 import { Command, CommanderError } from 'commander';
 import { ExitCode } from '../model/errors.js';
-import { redactedJson, redactText } from '../sql/redact.js';
 import { TIDEMARK_VERSION } from '../model/version.js';
+import { redactedJson, redactText } from '../sql/redact.js';
+import { lastExitCode, reportError, resetExitCode } from './action.js';
+import { normaliseArgv } from './argv.js';
 import { registerDemo } from './commands/demo.js';
 import { registerFlag } from './commands/flag.js';
 import { registerInit } from './commands/init.js';
@@ -17,8 +19,6 @@ import { registerRollback } from './commands/rollback.js';
 import { registerRun } from './commands/run.js';
 import { registerStatus } from './commands/status.js';
 import { registerVerify } from './commands/verify.js';
-import { lastExitCode, reportError, resetExitCode } from './action.js';
-import { normaliseArgv } from './argv.js';
 import { addGlobalOptions } from './context.js';
 
 export function buildProgram(): Command {
@@ -32,7 +32,10 @@ export function buildProgram(): Command {
     .configureOutput({ writeErr: (str) => process.stderr.write(redactText(str)) })
     .exitOverride();
   addGlobalOptions(program);
-  program.addHelpText('after', '\nGlobal options may stand before the command, after it, or after its arguments.\nExit codes: 0 done, 1 a step or check failed, 2 bad input, 3 plan locked by another runner, 4 drift, 5 stopped at a gate.');
+  program.addHelpText(
+    'after',
+    '\nGlobal options may stand before the command, after it, or after its arguments.\nExit codes: 0 done, 1 a step or check failed, 2 bad input, 3 plan locked by another runner, 4 drift, 5 stopped at a gate.',
+  );
   registerInit(program);
   registerPlan(program);
   registerRun(program);
@@ -62,9 +65,17 @@ export async function main(argv: string[]): Promise<number> {
   } catch (e) {
     if (e instanceof CommanderError) {
       // --help, `help [command]` and --version exit 0; usage shown because a command is missing exits 2.
-      if (e.exitCode === 0 && (e.code === 'commander.helpDisplayed' || e.code === 'commander.version' || e.code === 'commander.help')) return 0;
+      if (
+        e.exitCode === 0 &&
+        (e.code === 'commander.helpDisplayed' || e.code === 'commander.version' || e.code === 'commander.help')
+      )
+        return 0;
       // commander wrote the message to stderr; with --json, stdout still ends with an NDJSON line.
-      if (wantsJson(argv)) process.stdout.write(redactedJson({ type: 'error', message: e.message.replace(/^error: /, ''), exitCode: ExitCode.badInput }) + '\n');
+      if (wantsJson(argv))
+        process.stdout.write(
+          redactedJson({ type: 'error', message: e.message.replace(/^error: /, ''), exitCode: ExitCode.badInput }) +
+            '\n',
+        );
       return ExitCode.badInput;
     }
     return reportError(e, undefined, {});

@@ -5,23 +5,25 @@
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { z } from 'zod';
-import { UsageError } from '../model/errors.js';
 import { DEFAULT_LOCK_POLICY, type LockPolicy } from '../db/lock-policy.js';
-import { importModule } from '../plan/load.js';
 import type { LintConfigInput } from '../lint/config.js';
+import { UsageError } from '../model/errors.js';
+import { importModule } from '../plan/load.js';
 
-const schema = z.object({
-  databaseUrl: z.string().min(1).optional(),
-  ledgerSchema: z.string().min(1).max(63).optional(),
-  lockTimeoutMs: z.number().int().positive().optional(),
-  lockRetries: z.number().int().positive().optional(),
-  statementTimeoutMs: z.number().int().nonnegative().optional(),
-  concurrentTimeoutMs: z.number().int().positive().optional(),
-  shadowThresholdRows: z.number().int().nonnegative().optional(),
-  backfill: z.object({ targetBatchMs: z.number().int().positive().optional() }).strict().optional(),
-  /** Lint rule levels and thresholds (validated by the linter, see docs/lint.md). */
-  lint: z.custom<LintConfigInput>((v) => typeof v === 'object' && v !== null, 'must be an object').optional(),
-}).strict();
+const schema = z
+  .object({
+    databaseUrl: z.string().min(1).optional(),
+    ledgerSchema: z.string().min(1).max(63).optional(),
+    lockTimeoutMs: z.number().int().positive().optional(),
+    lockRetries: z.number().int().positive().optional(),
+    statementTimeoutMs: z.number().int().nonnegative().optional(),
+    concurrentTimeoutMs: z.number().int().positive().optional(),
+    shadowThresholdRows: z.number().int().nonnegative().optional(),
+    backfill: z.object({ targetBatchMs: z.number().int().positive().optional() }).strict().optional(),
+    /** Lint rule levels and thresholds (validated by the linter, see docs/lint.md). */
+    lint: z.custom<LintConfigInput>((v) => typeof v === 'object' && v !== null, 'must be an object').optional(),
+  })
+  .strict();
 
 export type TidemarkConfig = z.input<typeof schema>;
 

@@ -2,9 +2,10 @@
  * Catalog lookups shared by steps and checks. All take a user-written relation name and resolve
  * it the way PostgreSQL would (search_path when unqualified).
  */
-import type { Queryable } from './connection.js';
-import { quoteRelation } from '../sql/ident.js';
+
 import type { RelationName } from '../model/plan.js';
+import { quoteRelation } from '../sql/ident.js';
+import type { Queryable } from './connection.js';
 
 /** The table's oid, or null when it does not exist. */
 export async function relationOid(db: Queryable, table: RelationName): Promise<number | null> {
@@ -27,7 +28,10 @@ export async function primaryKeyColumns(db: Queryable, table: RelationName): Pro
 }
 
 /** Column info: name → formatted type, nullability. */
-export async function columnsOf(db: Queryable, table: RelationName): Promise<Map<string, { type: string; notNull: boolean; hasDefault: boolean }>> {
+export async function columnsOf(
+  db: Queryable,
+  table: RelationName,
+): Promise<Map<string, { type: string; notNull: boolean; hasDefault: boolean }>> {
   const r = await db.query<{ attname: string; type: string; attnotnull: boolean; atthasdef: boolean }>(
     `SELECT attname, format_type(atttypid, atttypmod) AS type, attnotnull, atthasdef
        FROM pg_attribute WHERE attrelid = to_regclass($1) AND attnum > 0 AND NOT attisdropped ORDER BY attnum`,
@@ -38,7 +42,10 @@ export async function columnsOf(db: Queryable, table: RelationName): Promise<Map
 
 /** Planner's row estimate (reltuples), or null when never analyzed. */
 export async function estimatedRows(db: Queryable, table: RelationName): Promise<number | null> {
-  const r = await db.query<{ n: number | null }>(`SELECT reltuples::float8 AS n FROM pg_class WHERE oid = to_regclass($1)`, [quoteRelation(table)]);
+  const r = await db.query<{ n: number | null }>(
+    `SELECT reltuples::float8 AS n FROM pg_class WHERE oid = to_regclass($1)`,
+    [quoteRelation(table)],
+  );
   const n = r.rows[0]?.n;
   return n == null || n < 0 ? null : Math.round(n);
 }

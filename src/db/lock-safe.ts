@@ -7,11 +7,11 @@
  * timeout, bounded by `concurrentTimeoutMs`, and report what they wait for.
  */
 import type pg from 'pg';
-import { LockTimeoutError, type BlockerInfo } from '../model/errors.js';
+import { type BlockerInfo, LockTimeoutError } from '../model/errors.js';
+import { redactText } from '../sql/redact.js';
 import type { Db } from './connection.js';
 import { sqlState } from './connection.js';
 import { backoffDelay, type LockPolicy } from './lock-policy.js';
-import { redactText } from '../sql/redact.js';
 
 /** Events the lock-safe layer reports. */
 export type LockEvent =
@@ -29,7 +29,13 @@ SELECT a.pid, a.application_name, a.state, left(a.query, 300) AS query,
 
 /** Sessions currently blocking `pid`. */
 export async function blockersOf(db: Db, pid: number): Promise<BlockerInfo[]> {
-  const rows = await db.rows<{ pid: number; application_name: string; state: string; query: string; xact_seconds: number | null }>(BLOCKERS_SQL, [pid]);
+  const rows = await db.rows<{
+    pid: number;
+    application_name: string;
+    state: string;
+    query: string;
+    xact_seconds: number | null;
+  }>(BLOCKERS_SQL, [pid]);
   return rows.map((r) => ({
     pid: r.pid,
     applicationName: r.application_name || null,
@@ -98,7 +104,12 @@ export interface LockSafeOptions {
  * Run `fn` in a transaction with `SET LOCAL lock_timeout`, retrying the whole transaction on a lock
  * timeout. `fn` must be safe to re-run (it is: a failed transaction changed nothing).
  */
-export async function withLockRetry<T>(db: Db, policy: LockPolicy, opts: LockSafeOptions, fn: (client: pg.PoolClient) => Promise<T>): Promise<T> {
+export async function withLockRetry<T>(
+  db: Db,
+  policy: LockPolicy,
+  opts: LockSafeOptions,
+  fn: (client: pg.PoolClient) => Promise<T>,
+): Promise<T> {
   let lastBlockers: BlockerInfo[] = [];
   for (let attempt = 1; ; attempt++) {
     const result = await db.withClient(async (client) => {
@@ -137,10 +148,18 @@ export async function withLockRetry<T>(db: Db, policy: LockPolicy, opts: LockSaf
  * (`CREATE INDEX CONCURRENTLY`, `VALIDATE CONSTRAINT`): outside any transaction, with lock and
  * statement timeouts of `concurrentTimeoutMs`, reporting what they wait for every few seconds.
  */
-export async function runWaiting(db: Db, policy: LockPolicy, opts: LockSafeOptions, sql: string, params?: unknown[]): Promise<pg.QueryResult> {
+export async function runWaiting(
+  db: Db,
+  policy: LockPolicy,
+  opts: LockSafeOptions,
+  sql: string,
+  params?: unknown[],
+): Promise<pg.QueryResult> {
   return db.withClient(async (client) => {
     const pid = await backendPid(client);
-    await client.query(`SELECT set_config('lock_timeout', $1, false), set_config('statement_timeout', $1, false)`, [`${policy.concurrentTimeoutMs}ms`]);
+    await client.query(`SELECT set_config('lock_timeout', $1, false), set_config('statement_timeout', $1, false)`, [
+      `${policy.concurrentTimeoutMs}ms`,
+    ]);
     let lastReport = 0;
     const sampler = startSampler(db, pid, 500, (blockers, waitedMs) => {
       if (waitedMs - lastReport >= 2000) {

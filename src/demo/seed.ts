@@ -52,7 +52,11 @@ export function demoSizes(messages: number) {
 }
 
 /** Create the schema and fill it. Calls `onProgress(table, rows)` after each table. */
-export async function seedDemo(db: Db, messages: number, onProgress: (table: string, rows: number) => void = () => undefined): Promise<void> {
+export async function seedDemo(
+  db: Db,
+  messages: number,
+  onProgress: (table: string, rows: number) => void = () => undefined,
+): Promise<void> {
   const n = demoSizes(messages);
   await db.query(DEMO_SCHEMA);
   await db.query(

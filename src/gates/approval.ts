@@ -6,15 +6,17 @@
  * See docs/gates/approval.md.
  */
 import { z } from 'zod';
-import { approvalStanding, type ApprovalStanding } from '../ledger/approvals.js';
-import { recordApproval } from '../ledger/records.js';
 import { common } from '../kind/fields.js';
 import type { GateKind } from '../kind/step-kind.js';
+import { type ApprovalStanding, approvalStanding } from '../ledger/approvals.js';
+import { recordApproval } from '../ledger/records.js';
 
 /** The options of `gate.approval`, as a plan writes them (zod). */
-export const schema = z.object({
-  ...common,
-}).strict();
+export const schema = z
+  .object({
+    ...common,
+  })
+  .strict();
 
 /** Validated options of `gate.approval`. */
 export type Options = z.infer<typeof schema>;
@@ -34,12 +36,22 @@ export const kind = {
     const by = ctx.settings.actor;
     if (ctx.settings.approvals.includes(o.id)) {
       if (ctx.ledger && ctx.runId !== null) await recordApproval(ctx.ledger, ctx.plan.id, o.id, ctx.runId, by);
-      return { open: true, reason: `approved by ${by} (--approve ${o.id})`, opensWhen, detail: { approvedBy: by, at: new Date().toISOString(), recorded: !!ctx.ledger && ctx.runId !== null } };
+      return {
+        open: true,
+        reason: `approved by ${by} (--approve ${o.id})`,
+        opensWhen,
+        detail: { approvedBy: by, at: new Date().toISOString(), recorded: !!ctx.ledger && ctx.runId !== null },
+      };
     }
     const standing = ctx.ledger ? await approvalStanding(ctx.ledger, ctx.plan.id, o.id) : {};
     const prior = standing.current;
     if (prior) {
-      return { open: true, reason: `approved by ${prior.approvedBy} at ${prior.at.toISOString()}`, opensWhen, detail: { approvedBy: prior.approvedBy, at: prior.at.toISOString(), runId: prior.runId } };
+      return {
+        open: true,
+        reason: `approved by ${prior.approvedBy} at ${prior.at.toISOString()}`,
+        opensWhen,
+        detail: { approvedBy: prior.approvedBy, at: prior.at.toISOString(), runId: prior.runId },
+      };
     }
     return { open: false, reason: `waiting for approval "${o.id}"${voided(standing)}`, opensWhen };
   },

@@ -8,17 +8,19 @@
 import { spawn } from 'node:child_process';
 import { isAbsolute, resolve } from 'node:path';
 import { z } from 'zod';
-import { redactText } from '../sql/redact.js';
 import { common } from '../kind/fields.js';
 import type { GateKind, GateResult } from '../kind/step-kind.js';
+import { redactText } from '../sql/redact.js';
 
 /** The options of `gate.command`, as a plan writes them (zod). */
-export const schema = z.object({
-  ...common,
-  command: z.string().min(1),
-  cwd: z.string().min(1).optional(),
-  timeoutMs: z.number().int().positive().optional(),
-}).strict();
+export const schema = z
+  .object({
+    ...common,
+    command: z.string().min(1),
+    cwd: z.string().min(1).optional(),
+    timeoutMs: z.number().int().positive().optional(),
+  })
+  .strict();
 
 /** Validated options of `gate.command`. */
 export type Options = z.infer<typeof schema>;
@@ -65,7 +67,12 @@ export function runCommand(command: string, cwd: string, timeoutMs: number): Pro
       if (cut || buf.length > TAIL_BYTES) text = text.replace(/^[^\n]*\n/, '… ');
       done({ ...r, timedOut, durationMs: performance.now() - t0, tail: redactText(text) });
     };
-    const child = spawn(command, { cwd, shell: true, detached: process.platform !== 'win32', stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(command, {
+      cwd,
+      shell: true,
+      detached: process.platform !== 'win32',
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
     child.stdout.on('data', keep);
     child.stderr.on('data', keep);
     const timer = setTimeout(() => {
@@ -96,18 +103,40 @@ export const kind = {
   schema,
   async describe(_ctx, o) {
     const where = o.cwd ? `in ${o.cwd}` : "in the plan's directory";
-    return { actions: [], notes: [`command: ${o.command} (${where}; must exit 0 within ${duration(o.timeoutMs ?? DEFAULT_TIMEOUT_MS)})`] };
+    return {
+      actions: [],
+      notes: [`command: ${o.command} (${where}; must exit 0 within ${duration(o.timeoutMs ?? DEFAULT_TIMEOUT_MS)})`],
+    };
   },
   async evaluate(ctx, o): Promise<GateResult> {
     const cwd = o.cwd ? (isAbsolute(o.cwd) ? o.cwd : resolve(ctx.plan.dir, o.cwd)) : ctx.plan.dir;
     const timeoutMs = o.timeoutMs ?? DEFAULT_TIMEOUT_MS;
     const r = await runCommand(o.command, cwd, timeoutMs);
-    const detail = { command: o.command, cwd, exitCode: r.exitCode, signal: r.signal, timedOut: r.timedOut, durationMs: Math.round(r.durationMs), outputTail: r.tail, ...(r.error ? { error: r.error } : {}) };
-    if (r.exitCode === 0 && !r.timedOut) return { open: true, reason: `\`${o.command}\` exited 0`, opensWhen: `\`${o.command}\` exits 0`, detail };
-    const why = r.error ? `could not start: ${r.error}`
-      : r.timedOut ? `did not finish within ${timeoutMs} ms (killed)`
-      : r.signal ? `was killed by ${r.signal}` : `exited with ${r.exitCode}`;
+    const detail = {
+      command: o.command,
+      cwd,
+      exitCode: r.exitCode,
+      signal: r.signal,
+      timedOut: r.timedOut,
+      durationMs: Math.round(r.durationMs),
+      outputTail: r.tail,
+      ...(r.error ? { error: r.error } : {}),
+    };
+    if (r.exitCode === 0 && !r.timedOut)
+      return { open: true, reason: `\`${o.command}\` exited 0`, opensWhen: `\`${o.command}\` exits 0`, detail };
+    const why = r.error
+      ? `could not start: ${r.error}`
+      : r.timedOut
+        ? `did not finish within ${timeoutMs} ms (killed)`
+        : r.signal
+          ? `was killed by ${r.signal}`
+          : `exited with ${r.exitCode}`;
     const tail = r.tail.trim() ? `; last output:\n${r.tail.trimEnd().split('\n').slice(-20).join('\n')}` : '';
-    return { open: false, reason: `\`${o.command}\` ${why}`, opensWhen: `\`${o.command}\` exits 0 (in ${cwd})${tail}`, detail };
+    return {
+      open: false,
+      reason: `\`${o.command}\` ${why}`,
+      opensWhen: `\`${o.command}\` exits 0 (in ${cwd})${tail}`,
+      detail,
+    };
   },
 } satisfies GateKind<Options>;

@@ -13,11 +13,13 @@ import type { GateKind } from '../kind/step-kind.js';
 const hhmm = z.string().regex(/^([01]\d|2[0-3]):[0-5]\d$/, 'must be HH:MM');
 
 /** The options of `gate.window`, as a plan writes them (zod). */
-export const schema = z.object({
-  ...common,
-  between: z.tuple([hhmm, hhmm]),
-  timezone: z.string().min(1).optional(),
-}).strict();
+export const schema = z
+  .object({
+    ...common,
+    between: z.tuple([hhmm, hhmm]),
+    timezone: z.string().min(1).optional(),
+  })
+  .strict();
 
 /** Validated options of `gate.window`. */
 export type Options = z.infer<typeof schema>;
@@ -32,7 +34,15 @@ function minutes(t: string): number {
 
 /** Wall-clock parts of `at` in `timeZone`. */
 function localParts(at: Date, timeZone: string): { date: string; time: string; minutes: number } {
-  const parts = new Intl.DateTimeFormat('en-CA', { timeZone, year: 'numeric', month: '2-digit', day: '2-digit', hour: '2-digit', minute: '2-digit', hourCycle: 'h23' }).formatToParts(at);
+  const parts = new Intl.DateTimeFormat('en-CA', {
+    timeZone,
+    year: 'numeric',
+    month: '2-digit',
+    day: '2-digit',
+    hour: '2-digit',
+    minute: '2-digit',
+    hourCycle: 'h23',
+  }).formatToParts(at);
   const get = (t: string) => parts.find((p) => p.type === t)?.value ?? '00';
   const time = `${get('hour')}:${get('minute')}`;
   return { date: `${get('year')}-${get('month')}-${get('day')}`, time, minutes: minutes(time) };
@@ -61,7 +71,11 @@ function windowText(between: readonly [string, string], timeZone: string): strin
 }
 
 /** Whether `now` is inside the window, and when it next opens or closes (pure: the clock is a parameter). */
-export function windowVerdict(now: Date, between: readonly [string, string], timeZone = 'UTC'): { open: boolean; localTime: string; reason: string; opensWhen: string; nextOpen?: string } {
+export function windowVerdict(
+  now: Date,
+  between: readonly [string, string],
+  timeZone = 'UTC',
+): { open: boolean; localTime: string; reason: string; opensWhen: string; nextOpen?: string } {
   const [start, end] = between.map(minutes);
   const local = localParts(now, timeZone);
   const t = local.minutes;
@@ -70,7 +84,12 @@ export function windowVerdict(now: Date, between: readonly [string, string], tim
   const opensWhen = `the window ${win} opens`;
   if (open) {
     const left = (end - t + 1440) % 1440 || 1440;
-    return { open, localTime: local.time, reason: `it is ${local.time} ${timeZone}, inside the window ${win} (closes in ${duration(left)})`, opensWhen };
+    return {
+      open,
+      localTime: local.time,
+      reason: `it is ${local.time} ${timeZone}, inside the window ${win} (closes in ${duration(left)})`,
+      opensWhen,
+    };
   }
   const wait = (start - t + 1440) % 1440;
   let at = new Date(now.getTime() - (now.getTime() % 60_000) + wait * 60_000);
@@ -79,7 +98,8 @@ export function windowVerdict(now: Date, between: readonly [string, string], tim
   if (drift !== 0 && Math.abs(drift) <= 120) at = new Date(at.getTime() + drift * 60_000);
   const next = localParts(at, timeZone);
   return {
-    open, localTime: local.time,
+    open,
+    localTime: local.time,
     reason: `it is ${local.time} ${timeZone}, outside the window ${win}`,
     opensWhen: `the window opens at ${next.date} ${next.time} ${timeZone} (in ${duration(wait)}); run again then`,
     nextOpen: at.toISOString(),
@@ -93,8 +113,13 @@ export const kind = {
   schema,
   validate(o) {
     const issues: { field: string; message: string }[] = [];
-    if (o.timezone && !validTimeZone(o.timezone)) issues.push({ field: 'timezone', message: `"${o.timezone}" is not a known IANA time zone (e.g. "Europe/Paris", "America/New_York", "UTC")` });
-    if (o.between[0] === o.between[1]) issues.push({ field: 'between', message: 'start and end are the same time: the window would be empty' });
+    if (o.timezone && !validTimeZone(o.timezone))
+      issues.push({
+        field: 'timezone',
+        message: `"${o.timezone}" is not a known IANA time zone (e.g. "Europe/Paris", "America/New_York", "UTC")`,
+      });
+    if (o.between[0] === o.between[1])
+      issues.push({ field: 'between', message: 'start and end are the same time: the window would be empty' });
     return issues;
   },
   async describe(_ctx, o) {
@@ -102,6 +127,11 @@ export const kind = {
   },
   async evaluate(_ctx, o) {
     const v = windowVerdict(new Date(), o.between, o.timezone ?? 'UTC');
-    return { open: v.open, reason: v.reason, opensWhen: v.opensWhen, detail: { between: o.between, timezone: o.timezone ?? 'UTC', localTime: v.localTime, nextOpen: v.nextOpen } };
+    return {
+      open: v.open,
+      reason: v.reason,
+      opensWhen: v.opensWhen,
+      detail: { between: o.between, timezone: o.timezone ?? 'UTC', localTime: v.localTime, nextOpen: v.nextOpen },
+    };
   },
 } satisfies GateKind<Options>;

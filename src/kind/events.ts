@@ -28,16 +28,42 @@ export interface CheckOutcome {
 }
 
 export type TidemarkEvent =
-  | { type: 'run.start'; planId: string; title: string; command: string; runId: number | null; dryRun: boolean; database: string; /** Longest check id, to align the proof. */ checkIdWidth?: number }
+  | {
+      type: 'run.start';
+      planId: string;
+      title: string;
+      command: string;
+      runId: number | null;
+      dryRun: boolean;
+      database: string /** Longest check id, to align the proof. */;
+      checkIdWidth?: number;
+    }
   | { type: 'run.end'; planId: string; status: string; exitCode: number; message?: string; durationMs: number }
   | { type: 'ledger.installed'; schema: string; from: number; to: number }
   | { type: 'phase.start'; phase: Phase; pending: number }
   | { type: 'phase.end'; phase: Phase }
   | { type: 'step.start'; stepId: string; phase: Phase; kind: string; title: string; resumed: boolean }
   | { type: 'step.skip'; stepId: string; phase: Phase; reason: string }
-  | { type: 'step.progress'; stepId: string; done: number; total: number | null; rate?: number; etaSeconds?: number | null; batchSize?: number; note?: string }
+  | {
+      type: 'step.progress';
+      stepId: string;
+      done: number;
+      total: number | null;
+      rate?: number;
+      etaSeconds?: number | null;
+      batchSize?: number;
+      note?: string;
+    }
   | { type: 'step.statement'; stepId: string; index: number; count: number; sql: string }
-  | { type: 'step.done'; stepId: string; phase: Phase; kind: string; durationMs: number; rowsAffected?: number | null; notes?: string[] }
+  | {
+      type: 'step.done';
+      stepId: string;
+      phase: Phase;
+      kind: string;
+      durationMs: number;
+      rowsAffected?: number | null;
+      notes?: string[];
+    }
   | { type: 'step.failed'; stepId: string; phase: Phase; kind: string; error: string; hint?: string }
   | { type: 'step.dry-run'; stepId: string; phase: Phase; kind: string; title: string; lines: string[] }
   | { type: 'lock.retry'; stepId?: string; what: string; attempt: number; delayMs: number; blockers: BlockerInfo[] }

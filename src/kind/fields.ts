@@ -8,7 +8,9 @@ import { identProblem } from '../sql/ident.js';
 const KEBAB = /^[a-z0-9]+(?:-[a-z0-9]+)*$/;
 
 /** A step or plan id: kebab-case. */
-export const kebabId = z.string().regex(KEBAB, 'must be kebab-case (lowercase letters, digits and single dashes), e.g. "add-tenant-id"');
+export const kebabId = z
+  .string()
+  .regex(KEBAB, 'must be kebab-case (lowercase letters, digits and single dashes), e.g. "add-tenant-id"');
 
 /** An identifier: any characters, at most 63 bytes. */
 export const ident = z.string().superRefine((s, ctx) => {
@@ -21,7 +23,10 @@ export const relation = z.union([
   z.string().superRefine((s, ctx) => {
     const parts = s.split('.');
     if (parts.length > 2 || parts.some((p) => p.length === 0)) {
-      ctx.addIssue({ code: 'custom', message: `"${s}" is ambiguous: write { schema, name } when a name contains a dot` });
+      ctx.addIssue({
+        code: 'custom',
+        message: `"${s}" is ambiguous: write { schema, name } when a name contains a dot`,
+      });
       return;
     }
     for (const p of parts) {
@@ -50,38 +55,49 @@ export const fn = <T extends (...args: never[]) => unknown>() =>
   z.custom<T>((v) => typeof v === 'function', { message: 'must be a function' });
 
 /** A non-empty list of identifiers without duplicates. */
-export const identList = z.array(ident).min(1, 'must name at least one column').superRefine((a, ctx) => {
-  const seen = new Set<string>();
-  for (const c of a) {
-    if (seen.has(c)) ctx.addIssue({ code: 'custom', message: `"${c}" is listed twice` });
-    seen.add(c);
-  }
-});
+export const identList = z
+  .array(ident)
+  .min(1, 'must name at least one column')
+  .superRefine((a, ctx) => {
+    const seen = new Set<string>();
+    for (const c of a) {
+      if (seen.has(c)) ctx.addIssue({ code: 'custom', message: `"${c}" is listed twice` });
+      seen.add(c);
+    }
+  });
 
 /** A backfill's `batch` options (backfill.update and backfill.insert). */
-export const batchOptions = z.object({
-  targetMs: z.number().int().positive().optional(),
-  size: z.number().int().positive().optional(),
-  pauseMs: z.number().int().nonnegative().optional(),
-  /** Batches in flight: 1–4, or 'auto' (the default): 2 while no other session is using the database, else 1. */
-  concurrency: z.union([z.number().int().min(1).max(4), z.literal('auto')]).optional(),
-}).strict();
+export const batchOptions = z
+  .object({
+    targetMs: z.number().int().positive().optional(),
+    size: z.number().int().positive().optional(),
+    pauseMs: z.number().int().nonnegative().optional(),
+    /** Batches in flight: 1–4, or 'auto' (the default): 2 while no other session is using the database, else 1. */
+    concurrency: z.union([z.number().int().min(1).max(4), z.literal('auto')]).optional(),
+  })
+  .strict();
 
 /** A backfill's `perTenant` option: walk tenant by tenant under `SET LOCAL <setting> = <tenant>` (row-level security). */
-export const perTenantOptions = z.object({
-  column: ident,
-  setting: z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*\.[A-Za-z_][A-Za-z0-9_.]*$/, 'must be a custom setting name like app.tenant_id'),
-  /** SQL returning the tenant values, when they cannot be listed from the table (RLS hides its rows). */
-  tenants: sqlText.optional(),
-}).strict();
+export const perTenantOptions = z
+  .object({
+    column: ident,
+    setting: z
+      .string()
+      .regex(/^[A-Za-z_][A-Za-z0-9_]*\.[A-Za-z_][A-Za-z0-9_.]*$/, 'must be a custom setting name like app.tenant_id'),
+    /** SQL returning the tenant values, when they cannot be listed from the table (RLS hides its rows). */
+    tenants: sqlText.optional(),
+  })
+  .strict();
 
 /** A backfill's `throttle` option: pause on replica lag, on lock waits it causes, or on a SQL condition. */
-export const throttleOptions = z.object({
-  maxReplicaLagMs: z.number().positive().optional(),
-  maxLockWaitMs: z.number().positive().optional(),
-  when: sqlText.optional(),
-  checkEveryMs: z.number().int().positive().optional(),
-}).strict();
+export const throttleOptions = z
+  .object({
+    maxReplicaLagMs: z.number().positive().optional(),
+    maxLockWaitMs: z.number().positive().optional(),
+    when: sqlText.optional(),
+    checkEveryMs: z.number().int().positive().optional(),
+  })
+  .strict();
 
 /** The options every backfill kind takes besides its table(s) and what it writes. */
 export const backfillCommon = {

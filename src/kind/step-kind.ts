@@ -9,9 +9,9 @@ import type { z } from 'zod';
 import type { Db } from '../db/connection.js';
 import type { LockPolicy } from '../db/lock-policy.js';
 import type { Ledger } from '../ledger/ledger.js';
-import type { Phase, Plan, PlannedStep, PlanIssue, StepCommon } from '../model/plan.js';
-import type { EventSink, TidemarkEvent } from './events.js';
+import type { Phase, Plan, PlanIssue, PlannedStep, StepCommon } from '../model/plan.js';
 import type { LockMode } from '../sql/lock-modes.js';
+import type { EventSink, TidemarkEvent } from './events.js';
 
 export { BLOCKING_LOCKS, type LockMode } from '../sql/lock-modes.js';
 
@@ -143,7 +143,7 @@ export interface StepKind<O extends StepCommon = StepCommon> {
   preflight?(ctx: ReadContext, opts: O): Promise<void>;
 }
 
-/** A check's result (SPEC §4). */
+/** A check's result (docs/proof.md). */
 export interface CheckResult {
   status: 'pass' | 'fail' | 'warn' | 'superseded';
   actual: unknown;
@@ -155,7 +155,9 @@ export interface CheckResult {
 }
 
 /** A check kind: a step that evaluates and never changes anything. */
-export interface CheckKind<O extends StepCommon & { severity?: 'error' | 'warn' } = StepCommon & { severity?: 'error' | 'warn' }> extends StepKind<O> {
+export interface CheckKind<
+  O extends StepCommon & { severity?: 'error' | 'warn' } = StepCommon & { severity?: 'error' | 'warn' },
+> extends StepKind<O> {
   readonly category: 'check';
   /**
    * The statements `evaluate` runs, for `tidemark plan`, built by the same functions (reads under
@@ -186,5 +188,5 @@ export interface GateKind<O extends StepCommon = StepCommon> extends StepKind<O>
 }
 
 /** Erase a kind's option type for storage in the registry. */
-// eslint-disable-next-line @typescript-eslint/no-explicit-any
+// biome-ignore lint/suspicious/noExplicitAny: the registry holds kinds of every option type; each kind checks its own.
 export type AnyStepKind = StepKind<any>;

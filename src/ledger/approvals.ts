@@ -26,7 +26,14 @@ export interface ApprovalStanding {
 
 /** Read the approvals of gate `gateId` of plan `planId` against the gate step's state and history. */
 export async function approvalStanding(l: Ledger, planId: string, gateId: string): Promise<ApprovalStanding> {
-  const rows = await l.db.rows<{ approved_by: string; at: Date; run_id: string | null; gate_status: string | null; undone: boolean; undone_by: string | null }>(
+  const rows = await l.db.rows<{
+    approved_by: string;
+    at: Date;
+    run_id: string | null;
+    gate_status: string | null;
+    undone: boolean;
+    undone_by: string | null;
+  }>(
     `SELECT a.approved_by, a.at, a.run_id,
             (SELECT s.status FROM ${l.s}.steps s WHERE s.plan_id = $1 AND s.step_id = $2) AS gate_status,
             coalesce(u.at >= a.at, false) AS undone, u.event AS undone_by

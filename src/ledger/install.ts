@@ -45,7 +45,9 @@ export async function installLedger(db: Db, schema: string): Promise<{ from: num
       from = v.rows.length ? Number(v.rows[0].value) : 0;
     }
     if (from > LEDGER_VERSION) {
-      throw new Error(`the ledger in schema "${schema}" is version ${from}, newer than this Tidemark understands (${LEDGER_VERSION}); upgrade Tidemark`);
+      throw new Error(
+        `the ledger in schema "${schema}" is version ${from}, newer than this Tidemark understands (${LEDGER_VERSION}); upgrade Tidemark`,
+      );
     }
     for (let v = from; v < LEDGER_VERSION; v++) {
       await client.query(LEDGER_MIGRATIONS[v].replaceAll('{{schema}}', q));

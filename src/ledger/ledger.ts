@@ -1,12 +1,11 @@
 /**
- * Typed reads and writes of the ledger (SPEC §7). Every method takes an optional client so a step
+ * Typed reads and writes of the ledger (docs/ledger.md). Every method takes an optional client so a step
  * can record its progress in the same transaction as the work it describes.
  */
-import type { Queryable } from '../db/connection.js';
-import type { Db } from '../db/connection.js';
-import { quoteIdent } from '../sql/ident.js';
-import { redactText, redactedJson } from '../sql/redact.js';
+import type { Db, Queryable } from '../db/connection.js';
 import type { Plan, PlannedStep } from '../model/plan.js';
+import { quoteIdent } from '../sql/ident.js';
+import { redactedJson, redactText } from '../sql/redact.js';
 
 export type StepStatus = 'pending' | 'running' | 'completed' | 'failed' | 'rolled_back' | 'skipped';
 
@@ -59,7 +58,10 @@ export interface RunInfo {
 export class Ledger {
   /** Quoted schema name, e.g. `"tidemark"`. */
   readonly s: string;
-  constructor(readonly db: Db, readonly schema: string) {
+  constructor(
+    readonly db: Db,
+    readonly schema: string,
+  ) {
     this.s = quoteIdent(schema);
   }
 
@@ -92,7 +94,19 @@ export class Ledger {
     const r = await this.db.rows<{ run_id: string }>(
       `INSERT INTO ${this.s}.runs (plan_id, command, options, plan_checksum, run_by, host, pid, backend_pid, tidemark_version, server_version, database)
        VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11) RETURNING run_id`,
-      [info.planId, info.command, JSON.stringify(info.options), info.planChecksum, info.runBy, info.host, info.pid, info.backendPid, info.tidemarkVersion, info.serverVersion, info.database],
+      [
+        info.planId,
+        info.command,
+        JSON.stringify(info.options),
+        info.planChecksum,
+        info.runBy,
+        info.host,
+        info.pid,
+        info.backendPid,
+        info.tidemarkVersion,
+        info.serverVersion,
+        info.database,
+      ],
     );
     return Number(r[0].run_id);
   }
@@ -120,8 +134,25 @@ export class Ledger {
     );
   }
 
-  async planRow(planId: string): Promise<{ plan_id: string; title: string; status: string; checksum: string; baseline_taken_at: Date | null; completed_at: Date | null } | undefined> {
-    const r = await this.db.rows<{ plan_id: string; title: string; status: string; checksum: string; baseline_taken_at: Date | null; completed_at: Date | null }>(
+  async planRow(planId: string): Promise<
+    | {
+        plan_id: string;
+        title: string;
+        status: string;
+        checksum: string;
+        baseline_taken_at: Date | null;
+        completed_at: Date | null;
+      }
+    | undefined
+  > {
+    const r = await this.db.rows<{
+      plan_id: string;
+      title: string;
+      status: string;
+      checksum: string;
+      baseline_taken_at: Date | null;
+      completed_at: Date | null;
+    }>(
       `SELECT plan_id, title, status, checksum, baseline_taken_at, completed_at FROM ${this.s}.plans WHERE plan_id = $1`,
       [planId],
     );
@@ -171,19 +202,41 @@ export class Ledger {
   }
 
   /** Mark a step completed; pass the step's transaction client to make it atomic with its work. */
-  async markCompleted(planId: string, step: PlannedStep, runId: number, done: StepCompletion, client?: Queryable): Promise<void> {
+  async markCompleted(
+    planId: string,
+    step: PlannedStep,
+    runId: number,
+    done: StepCompletion,
+    client?: Queryable,
+  ): Promise<void> {
     await this.q(client).query(
       `UPDATE ${this.s}.steps SET status = 'completed', run_id = $3, finished_at = clock_timestamp(), checksum = $4,
           rows_affected = $5, details = coalesce($6::jsonb, details), error = NULL,
           duration_ms = coalesce($7, extract(epoch FROM clock_timestamp() - started_at) * 1000),
           retries = retries + coalesce($8, 0), lock_wait_ms = lock_wait_ms + coalesce($9, 0)
         WHERE plan_id = $1 AND step_id = $2`,
-      [planId, step.id, runId, step.checksum, done.rowsAffected ?? null, done.details ? JSON.stringify(done.details) : null, done.durationMs ?? null, done.retries ?? null, done.lockWaitMs ?? null],
+      [
+        planId,
+        step.id,
+        runId,
+        step.checksum,
+        done.rowsAffected ?? null,
+        done.details ? JSON.stringify(done.details) : null,
+        done.durationMs ?? null,
+        done.retries ?? null,
+        done.lockWaitMs ?? null,
+      ],
     );
     await this.history(planId, step.id, runId, 'completed', done.details ?? null, client);
   }
 
-  async markFailed(planId: string, stepId: string, runId: number, error: string, details?: Record<string, unknown>): Promise<void> {
+  async markFailed(
+    planId: string,
+    stepId: string,
+    runId: number,
+    error: string,
+    details?: Record<string, unknown>,
+  ): Promise<void> {
     await this.db.query(
       `UPDATE ${this.s}.steps SET status = 'failed', run_id = $3, finished_at = clock_timestamp(), error = $4, details = coalesce($5::jsonb, details),
           duration_ms = extract(epoch FROM clock_timestamp() - started_at) * 1000
@@ -193,7 +246,13 @@ export class Ledger {
     await this.history(planId, stepId, runId, 'failed', { error: redactText(error) });
   }
 
-  async markRolledBack(planId: string, stepId: string, runId: number, details?: Record<string, unknown>, client?: Queryable): Promise<void> {
+  async markRolledBack(
+    planId: string,
+    stepId: string,
+    runId: number,
+    details?: Record<string, unknown>,
+    client?: Queryable,
+  ): Promise<void> {
     await this.q(client).query(
       `UPDATE ${this.s}.steps SET status = 'rolled_back', finished_at = clock_timestamp(), progress = NULL, rows_affected = NULL, error = NULL WHERE plan_id = $1 AND step_id = $2`,
       [planId, stepId],
@@ -203,33 +262,66 @@ export class Ledger {
 
   /** Reset a step to pending so it runs again (`--redo`). Its progress is cleared. */
   async markPending(planId: string, stepId: string, runId: number, reason: string): Promise<void> {
-    await this.db.query(`UPDATE ${this.s}.steps SET status = 'pending', progress = NULL WHERE plan_id = $1 AND step_id = $2`, [planId, stepId]);
+    await this.db.query(
+      `UPDATE ${this.s}.steps SET status = 'pending', progress = NULL WHERE plan_id = $1 AND step_id = $2`,
+      [planId, stepId],
+    );
     await this.history(planId, stepId, runId, 'reset', { reason });
   }
 
   /** Save a step's resumable progress (statement index, backfill cursor…). */
-  async saveProgress(planId: string, stepId: string, progress: Record<string, unknown>, client?: Queryable): Promise<void> {
-    await this.q(client).query(`UPDATE ${this.s}.steps SET progress = $3 WHERE plan_id = $1 AND step_id = $2`, [planId, stepId, JSON.stringify(progress)]);
+  async saveProgress(
+    planId: string,
+    stepId: string,
+    progress: Record<string, unknown>,
+    client?: Queryable,
+  ): Promise<void> {
+    await this.q(client).query(`UPDATE ${this.s}.steps SET progress = $3 WHERE plan_id = $1 AND step_id = $2`, [
+      planId,
+      stepId,
+      JSON.stringify(progress),
+    ]);
   }
 
   async addRetries(planId: string, stepId: string, retries: number, lockWaitMs: number): Promise<void> {
-    await this.db.query(`UPDATE ${this.s}.steps SET retries = retries + $3, lock_wait_ms = lock_wait_ms + $4 WHERE plan_id = $1 AND step_id = $2`, [planId, stepId, retries, lockWaitMs]);
+    await this.db.query(
+      `UPDATE ${this.s}.steps SET retries = retries + $3, lock_wait_ms = lock_wait_ms + $4 WHERE plan_id = $1 AND step_id = $2`,
+      [planId, stepId, retries, lockWaitMs],
+    );
   }
 
-  async history(planId: string, stepId: string, runId: number | null, event: string, detail: unknown, client?: Queryable): Promise<void> {
+  async history(
+    planId: string,
+    stepId: string,
+    runId: number | null,
+    event: string,
+    detail: unknown,
+    client?: Queryable,
+  ): Promise<void> {
     await this.q(client).query(
       `INSERT INTO ${this.s}.step_history (plan_id, step_id, run_id, event, detail) VALUES ($1, $2, $3, $4, $5)`,
       [planId, stepId, runId, event, detail == null ? null : redactedJson(detail)],
     );
   }
 
-  async acceptDrift(planId: string, stepId: string, runId: number, oldChecksum: string, newChecksum: string, by: string): Promise<void> {
+  async acceptDrift(
+    planId: string,
+    stepId: string,
+    runId: number,
+    oldChecksum: string,
+    newChecksum: string,
+    by: string,
+  ): Promise<void> {
     await this.db.transaction(async (c) => {
       await c.query(
         `INSERT INTO ${this.s}.drift_acceptances (plan_id, step_id, run_id, old_checksum, new_checksum, accepted_by) VALUES ($1, $2, $3, $4, $5, $6)`,
         [planId, stepId, runId, oldChecksum, newChecksum, by],
       );
-      await c.query(`UPDATE ${this.s}.steps SET checksum = $3 WHERE plan_id = $1 AND step_id = $2`, [planId, stepId, newChecksum]);
+      await c.query(`UPDATE ${this.s}.steps SET checksum = $3 WHERE plan_id = $1 AND step_id = $2`, [
+        planId,
+        stepId,
+        newChecksum,
+      ]);
     });
     await this.history(planId, stepId, runId, 'accepted_change', { old: oldChecksum, new: newChecksum, by });
   }

@@ -5,9 +5,9 @@
  * report compares the first `before` with the latest `after` (or with the catalog now).
  */
 import type { Db, Queryable } from '../db/connection.js';
+import type { Plan, RelationName } from '../model/plan.js';
 import { displayRelation, parseRelation, quoteRelation } from '../sql/ident.js';
 import type { Ledger } from './ledger.js';
-import type { Plan, RelationName } from '../model/plan.js';
 
 /** One table's size (the report's `sizeSchema` describes the same shape). */
 export interface SizeStat {
@@ -62,7 +62,12 @@ export async function sizeOf(db: Queryable, table: RelationName | string): Promi
   );
   const x = r.rows[0];
   if (!x) return null;
-  return { tableBytes: Number(x.tb), indexBytes: Number(x.ib), totalBytes: Number(x.tot), rowsEstimate: x.est < 0 ? null : Math.round(x.est) };
+  return {
+    tableBytes: Number(x.tb),
+    indexBytes: Number(x.ib),
+    totalBytes: Number(x.tot),
+    rowsEstimate: x.est < 0 ? null : Math.round(x.est),
+  };
 }
 
 /** The current WAL position, or null where PostgreSQL does not report it. */
@@ -86,14 +91,28 @@ export async function currentStats(db: Db, tables: Map<string, RelationName>): P
  * `before` is recorded once per plan (later calls do nothing); `after` on every call. Never throws:
  * statistics must not fail a run.
  */
-export async function captureObjectStats(db: Db, ledger: Ledger, plan: Pick<Plan, 'id' | 'steps'>, runId: number | null, moment: 'before' | 'after'): Promise<void> {
+export async function captureObjectStats(
+  db: Db,
+  ledger: Ledger,
+  plan: Pick<Plan, 'id' | 'steps'>,
+  runId: number | null,
+  moment: 'before' | 'after',
+): Promise<void> {
   try {
     if (moment === 'before') {
-      const had = await db.rows(`SELECT 1 FROM ${ledger.s}.object_stats WHERE plan_id = $1 AND moment = 'before' LIMIT 1`, [plan.id]);
+      const had = await db.rows(
+        `SELECT 1 FROM ${ledger.s}.object_stats WHERE plan_id = $1 AND moment = 'before' LIMIT 1`,
+        [plan.id],
+      );
       if (had.length) return;
     }
     const stats = await currentStats(db, planTables(plan));
-    await db.query(`INSERT INTO ${ledger.s}.object_stats (plan_id, run_id, moment, stats) VALUES ($1, $2, $3, $4)`, [plan.id, runId, moment, JSON.stringify(stats)]);
+    await db.query(`INSERT INTO ${ledger.s}.object_stats (plan_id, run_id, moment, stats) VALUES ($1, $2, $3, $4)`, [
+      plan.id,
+      runId,
+      moment,
+      JSON.stringify(stats),
+    ]);
   } catch {
     /* best effort */
   }
@@ -103,7 +122,9 @@ export async function captureObjectStats(db: Db, ledger: Ledger, plan: Pick<Plan
 export async function walBytes(db: Db, from: string | null, to: string | null): Promise<number | null> {
   if (!from || !to) return null;
   try {
-    return Number((await db.rows<{ d: string }>(`SELECT pg_wal_lsn_diff($1::pg_lsn, $2::pg_lsn) AS d`, [to, from]))[0].d);
+    return Number(
+      (await db.rows<{ d: string }>(`SELECT pg_wal_lsn_diff($1::pg_lsn, $2::pg_lsn) AS d`, [to, from]))[0].d,
+    );
   } catch {
     return null;
   }

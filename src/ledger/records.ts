@@ -27,7 +27,22 @@ export async function recordCheck(l: Ledger, r: CheckRecord): Promise<void> {
   await l.db.query(
     `INSERT INTO ${l.s}.check_results (plan_id, step_id, run_id, phase, kind, status, severity, actual, expected, sample, message, plan_checksum, step_checksum, duration_ms)
      VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14)`,
-    [r.planId, r.stepId, r.runId, r.phase, r.kind, r.status, r.severity, JSON.stringify(r.actual ?? null), JSON.stringify(r.expected ?? null), JSON.stringify(r.sample ?? []), r.message ?? null, r.planChecksum, r.stepChecksum, r.durationMs ?? null],
+    [
+      r.planId,
+      r.stepId,
+      r.runId,
+      r.phase,
+      r.kind,
+      r.status,
+      r.severity,
+      JSON.stringify(r.actual ?? null),
+      JSON.stringify(r.expected ?? null),
+      JSON.stringify(r.sample ?? []),
+      r.message ?? null,
+      r.planChecksum,
+      r.stepChecksum,
+      r.durationMs ?? null,
+    ],
   );
 }
 
@@ -39,7 +54,14 @@ export async function latestChecks(l: Ledger, planId: string): Promise<Record<st
   );
 }
 
-export async function recordValidation(l: Ledger, planId: string, runId: number, planChecksum: string, passed: boolean, failed: string[]): Promise<void> {
+export async function recordValidation(
+  l: Ledger,
+  planId: string,
+  runId: number,
+  planChecksum: string,
+  passed: boolean,
+  failed: string[],
+): Promise<void> {
   await l.db.query(
     `INSERT INTO ${l.s}.validations (plan_id, run_id, plan_checksum, passed, failed_checks) VALUES ($1, $2, $3, $4, $5)`,
     [planId, runId, planChecksum, passed, failed],
@@ -61,7 +83,11 @@ export interface ValidationRecord {
  * before the contract); any of them completed after the validation (a `run --redo`, a rollback and
  * rerun) is listed in `completed_after`, compared by the server's clock in the ledger.
  */
-export async function latestValidation(l: Ledger, planId: string, provenSteps: readonly string[] = []): Promise<ValidationRecord | undefined> {
+export async function latestValidation(
+  l: Ledger,
+  planId: string,
+  provenSteps: readonly string[] = [],
+): Promise<ValidationRecord | undefined> {
   const r = await l.db.rows<ValidationRecord>(
     `SELECT v.plan_checksum, v.passed, v.failed_checks, v.at,
             ARRAY(SELECT s.step_id FROM ${l.s}.steps s
@@ -73,7 +99,16 @@ export async function latestValidation(l: Ledger, planId: string, provenSteps: r
   return r[0];
 }
 
-export async function recordGate(l: Ledger, planId: string, stepId: string, runId: number, kind: string, open: boolean, reason: string, detail?: unknown): Promise<void> {
+export async function recordGate(
+  l: Ledger,
+  planId: string,
+  stepId: string,
+  runId: number,
+  kind: string,
+  open: boolean,
+  reason: string,
+  detail?: unknown,
+): Promise<void> {
   await l.db.query(
     `INSERT INTO ${l.s}.gate_results (plan_id, step_id, run_id, kind, open, reason, detail) VALUES ($1, $2, $3, $4, $5, $6, $7)`,
     [planId, stepId, runId, kind, open, reason, detail == null ? null : JSON.stringify(detail)],
@@ -93,7 +128,9 @@ export async function setFlag(l: Ledger, name: string, enabled: boolean, by: str
   });
 }
 
-export async function listFlags(l: Ledger): Promise<{ name: string; enabled: boolean; set_by: string; set_at: Date }[]> {
+export async function listFlags(
+  l: Ledger,
+): Promise<{ name: string; enabled: boolean; set_by: string; set_at: Date }[]> {
   return l.db.rows(`SELECT name, enabled, set_by, set_at FROM ${l.s}.flags ORDER BY name`);
 }
 
@@ -102,13 +139,29 @@ export async function flagEnabled(l: Ledger, name: string): Promise<boolean> {
   return r[0]?.enabled === true;
 }
 
-export async function recordApproval(l: Ledger, planId: string, gateId: string, runId: number, by: string): Promise<void> {
-  await l.db.query(`INSERT INTO ${l.s}.approvals (plan_id, gate_id, run_id, approved_by) VALUES ($1, $2, $3, $4)`, [planId, gateId, runId, by]);
+export async function recordApproval(
+  l: Ledger,
+  planId: string,
+  gateId: string,
+  runId: number,
+  by: string,
+): Promise<void> {
+  await l.db.query(`INSERT INTO ${l.s}.approvals (plan_id, gate_id, run_id, approved_by) VALUES ($1, $2, $3, $4)`, [
+    planId,
+    gateId,
+    runId,
+    by,
+  ]);
 }
 
 // ---- baselines --------------------------------------------------------------------------------
 
-export async function saveBaseline(l: Ledger, planId: string, runId: number, counts: { table: string; rows: number }[]): Promise<void> {
+export async function saveBaseline(
+  l: Ledger,
+  planId: string,
+  runId: number,
+  counts: { table: string; rows: number }[],
+): Promise<void> {
   await l.db.transaction(async (c) => {
     for (const b of counts) {
       await c.query(
@@ -116,12 +169,18 @@ export async function saveBaseline(l: Ledger, planId: string, runId: number, cou
         [planId, b.table, b.rows, runId],
       );
     }
-    await c.query(`UPDATE ${l.s}.plans SET baseline_taken_at = coalesce(baseline_taken_at, clock_timestamp()) WHERE plan_id = $1`, [planId]);
+    await c.query(
+      `UPDATE ${l.s}.plans SET baseline_taken_at = coalesce(baseline_taken_at, clock_timestamp()) WHERE plan_id = $1`,
+      [planId],
+    );
   });
 }
 
 export async function baselineOf(l: Ledger, planId: string, table: string): Promise<number | undefined> {
-  const r = await l.db.rows<{ row_count: string }>(`SELECT row_count FROM ${l.s}.baselines WHERE plan_id = $1 AND table_name = $2`, [planId, table]);
+  const r = await l.db.rows<{ row_count: string }>(
+    `SELECT row_count FROM ${l.s}.baselines WHERE plan_id = $1 AND table_name = $2`,
+    [planId, table],
+  );
   return r.length ? Number(r[0].row_count) : undefined;
 }
 
@@ -144,11 +203,31 @@ export interface BatchRecord {
 export async function recordBatch(l: Ledger, b: BatchRecord, client?: Queryable): Promise<void> {
   await (client ?? l.db.pool).query(
     `INSERT INTO ${l.s}.batches (plan_id, step_id, run_id, batch_no, key_from, key_to, rows, size, duration_ms, throttled_ms) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)`,
-    [b.planId, b.stepId, b.runId, b.batchNo, JSON.stringify(b.keyFrom ?? null), JSON.stringify(b.keyTo ?? null), b.rows, b.size, b.durationMs, b.throttledMs ?? 0],
+    [
+      b.planId,
+      b.stepId,
+      b.runId,
+      b.batchNo,
+      JSON.stringify(b.keyFrom ?? null),
+      JSON.stringify(b.keyTo ?? null),
+      b.rows,
+      b.size,
+      b.durationMs,
+      b.throttledMs ?? 0,
+    ],
   );
 }
 
-export async function recordPoisonRow(l: Ledger, planId: string, stepId: string, runId: number, key: unknown, error: string, sqlstate: string | undefined, client?: Queryable): Promise<void> {
+export async function recordPoisonRow(
+  l: Ledger,
+  planId: string,
+  stepId: string,
+  runId: number,
+  key: unknown,
+  error: string,
+  sqlstate: string | undefined,
+  client?: Queryable,
+): Promise<void> {
   await (client ?? l.db.pool).query(
     `INSERT INTO ${l.s}.poison_rows (plan_id, step_id, run_id, key, error, sqlstate) VALUES ($1, $2, $3, $4, $5, $6)`,
     [planId, stepId, runId, JSON.stringify(key), error, sqlstate ?? null],

@@ -6,8 +6,8 @@
  * failed. Capped per attempt ({@link MAX_STATEMENTS}, {@link MAX_BYTES}); what is left out is counted.
  */
 import type { Queryable } from '../db/connection.js';
-import { redactText, redactedJson } from '../sql/redact.js';
 import { ensureParser, parseStatements, statementTraits } from '../sql/parse.js';
+import { redactedJson, redactText } from '../sql/redact.js';
 import type { Ledger } from './ledger.js';
 
 /** Statements kept per attempt at most (the last one announced is always kept). */
@@ -41,13 +41,24 @@ export interface StatementAttempt extends StatementRecord {
 }
 
 /** Strongest first. */
-const LOCK_ORDER = ['ACCESS EXCLUSIVE', 'EXCLUSIVE', 'SHARE ROW EXCLUSIVE', 'SHARE', 'SHARE UPDATE EXCLUSIVE', 'ROW EXCLUSIVE', 'ROW SHARE', 'ACCESS SHARE'];
+const LOCK_ORDER = [
+  'ACCESS EXCLUSIVE',
+  'EXCLUSIVE',
+  'SHARE ROW EXCLUSIVE',
+  'SHARE',
+  'SHARE UPDATE EXCLUSIVE',
+  'ROW EXCLUSIVE',
+  'ROW SHARE',
+  'ACCESS SHARE',
+];
 
 /** The strongest table lock a statement takes, or null (none, or it does not parse). */
 export async function strongestLock(sql: string): Promise<string | null> {
   await ensureParser();
   try {
-    const locks: string[] = parseStatements(sql).map((s) => statementTraits(s).lock).filter((l) => l !== 'none');
+    const locks: string[] = parseStatements(sql)
+      .map((s) => statementTraits(s).lock)
+      .filter((l) => l !== 'none');
     return LOCK_ORDER.find((l) => locks.includes(l)) ?? null;
   } catch {
     return null;
@@ -118,7 +129,10 @@ export class StatementLog {
   async toRecord(outcome: 'completed' | 'failed'): Promise<StatementRecord> {
     const statements: RecordedStatement[] = [];
     for (const e of this.entries()) {
-      const sql = e.sql.length > MAX_STATEMENT_CHARS ? `${e.sql.slice(0, MAX_STATEMENT_CHARS)} /* … ${e.sql.length - MAX_STATEMENT_CHARS} more characters */` : e.sql;
+      const sql =
+        e.sql.length > MAX_STATEMENT_CHARS
+          ? `${e.sql.slice(0, MAX_STATEMENT_CHARS)} /* … ${e.sql.length - MAX_STATEMENT_CHARS} more characters */`
+          : e.sql;
       statements.push({
         sql: redactText(sql),
         lock: await strongestLock(e.sql),
@@ -131,7 +145,15 @@ export class StatementLog {
 }
 
 /** Store one attempt's statements; pass the step's transaction client to commit them with its completion. */
-export async function recordStatements(l: Ledger, planId: string, stepId: string, runId: number, outcome: 'completed' | 'failed', rec: StatementRecord, client?: Queryable): Promise<void> {
+export async function recordStatements(
+  l: Ledger,
+  planId: string,
+  stepId: string,
+  runId: number,
+  outcome: 'completed' | 'failed',
+  rec: StatementRecord,
+  client?: Queryable,
+): Promise<void> {
   await (client ?? l.db.pool).query(
     `INSERT INTO ${l.s}.step_statements (plan_id, step_id, run_id, outcome, statements, omitted) VALUES ($1, $2, $3, $4, $5, $6)`,
     [planId, stepId, runId, outcome, redactedJson(rec.statements), rec.omitted],
@@ -146,7 +168,14 @@ export async function currentStatements(l: Ledger, planId: string): Promise<Map<
   const reg = await l.db.rows<{ reg: string | null }>(`SELECT to_regclass($1) AS reg`, [`${l.s}.step_statements`]);
   const out = new Map<string, StatementAttempt[]>();
   if (!reg[0].reg) return out;
-  const rows = await l.db.rows<{ step_id: string; run_id: string | null; outcome: 'completed' | 'failed'; statements: RecordedStatement[]; omitted: number; at: Date }>(
+  const rows = await l.db.rows<{
+    step_id: string;
+    run_id: string | null;
+    outcome: 'completed' | 'failed';
+    statements: RecordedStatement[];
+    omitted: number;
+    at: Date;
+  }>(
     `SELECT t.step_id, t.run_id, t.outcome, t.statements, t.omitted, t.at
        FROM ${l.s}.step_statements t
       WHERE t.plan_id = $1
@@ -159,7 +188,14 @@ export async function currentStatements(l: Ledger, planId: string): Promise<Map<
   );
   for (const r of rows) {
     const list = out.get(r.step_id) ?? [];
-    list.push({ stepId: r.step_id, runId: r.run_id == null ? null : Number(r.run_id), outcome: r.outcome, statements: r.statements, omitted: Number(r.omitted), at: r.at });
+    list.push({
+      stepId: r.step_id,
+      runId: r.run_id == null ? null : Number(r.run_id),
+      outcome: r.outcome,
+      statements: r.statements,
+      omitted: Number(r.omitted),
+      at: r.at,
+    });
     out.set(r.step_id, list);
   }
   return out;

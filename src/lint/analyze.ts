@@ -4,18 +4,33 @@
  * run the sql rules, turn their drafts into findings with file positions, and apply
  * `-- tidemark-ignore` suppressions.
  */
-import { statementTraits, SqlSyntaxError, type ParsedStatement } from '../sql/parse.js';
-import { parseScript } from './parse.js';
-import { redactText } from '../sql/redact.js';
+
 import { BLOCKING_LOCKS } from '../kind/step-kind.js';
-import { alterCmds, asConstraint, functionNames, lineColumn, lineStartsOf, notNullColumns, OffsetMap, rangeVars, skipTrivia, statementTables, tableKey, type Node, type RangeVar } from './ast.js';
+import { type ParsedStatement, SqlSyntaxError, statementTraits } from '../sql/parse.js';
+import { redactText } from '../sql/redact.js';
+import {
+  alterCmds,
+  asConstraint,
+  functionNames,
+  lineColumn,
+  lineStartsOf,
+  type Node,
+  notNullColumns,
+  OffsetMap,
+  type RangeVar,
+  rangeVars,
+  skipTrivia,
+  statementTables,
+  tableKey,
+} from './ast.js';
 import type { LintConfig } from './config.js';
 import type { Finding, Level } from './finding.js';
+import { parseScript } from './parse.js';
 import type { Draft, RuleContext, SqlRule, SqlSource, Statement, TableTouch } from './rule.js';
-import type { LintState } from './state.js';
-import { parseDirectives, scopeDirectives, type Directive } from './suppress.js';
-import { rule as syntaxError } from './rules/syntax-error.js';
 import { rule as invalidSuppression } from './rules/invalid-suppression.js';
+import { rule as syntaxError } from './rules/syntax-error.js';
+import type { LintState } from './state.js';
+import { type Directive, parseDirectives, scopeDirectives } from './suppress.js';
 import { nonZeroTimeout } from './timeout-value.js';
 
 /** What analysing one script produced. */
@@ -50,21 +65,33 @@ export class Locator {
 /** The level a rule reports at, after config; undefined when the rule is off. */
 export function levelOf(config: LintConfig, ruleId: string, own: Level): Level | undefined {
   const c = config.rules[ruleId];
-  return c === 'off' ? undefined : c ?? own;
+  return c === 'off' ? undefined : (c ?? own);
 }
-
 
 /**
  * Analyse one script, updating the run-wide state. `collect`: record the tables it touches (for the
  * database rules). `txAdded`: constraints added NOT VALID in the transaction open when the script
  * starts (shared by the scripts of one transactional plan step).
  */
-export function analyzeSource(source: SqlSource, rules: readonly SqlRule[], state: LintState, config: LintConfig, knownRules: readonly string[], collect = false, txAdded = new Set<string>()): SourceResult {
+export function analyzeSource(
+  source: SqlSource,
+  rules: readonly SqlRule[],
+  state: LintState,
+  config: LintConfig,
+  knownRules: readonly string[],
+  collect = false,
+  txAdded = new Set<string>(),
+): SourceResult {
   const out: SourceResult = { findings: [], touches: [], tables: new Map() };
   const loc = new Locator(source);
   const base = (pos: number): Omit<Finding, 'rule' | 'level' | 'message'> => {
     const { line, column } = loc.at(pos);
-    return { file: source.file, line, column, ...(source.stepId ? { stepId: source.stepId, phase: source.phase } : {}) };
+    return {
+      file: source.file,
+      line,
+      column,
+      ...(source.stepId ? { stepId: source.stepId, phase: source.phase } : {}),
+    };
   };
 
   let parsed: ParsedStatement[];
@@ -79,8 +106,14 @@ export function analyzeSource(source: SqlSource, rules: readonly SqlRule[], stat
     const at = loc.at(ls);
     if (lvl) {
       out.findings.push({
-        rule: syntaxError.id, level: lvl, message: e.message, help: 'Fix the SQL; nothing else in this script was checked.', ...base(e.offset),
-        statement: redactText(source.text.slice(ls, le).replace(/\r$/, '')), statementLine: at.line, statementColumn: at.column,
+        rule: syntaxError.id,
+        level: lvl,
+        message: e.message,
+        help: 'Fix the SQL; nothing else in this script was checked.',
+        ...base(e.offset),
+        statement: redactText(source.text.slice(ls, le).replace(/\r$/, '')),
+        statementLine: at.line,
+        statementColumn: at.column,
       });
     }
     return out;
@@ -89,19 +122,32 @@ export function analyzeSource(source: SqlSource, rules: readonly SqlRule[], stat
   if (source.transactionIfMultiple) source = { ...source, inTransaction: source.inTransaction || parsed.length > 1 };
   const stmts: Statement[] = parsed.map((p, index) => {
     const start = skipTrivia(source.text, p.start, p.end);
-    return { index, type: p.type, node: p.node, text: source.text.slice(start, p.end), start, end: p.end, traits: statementTraits(p) };
+    return {
+      index,
+      type: p.type,
+      node: p.node,
+      text: source.text.slice(start, p.end),
+      start,
+      end: p.end,
+      traits: statementTraits(p),
+    };
   });
   const directives = parseDirectives(source.text, loc.lineStarts);
   const firstLines = directives.length ? stmts.map((s) => lineColumn(loc.lineStarts, s.start).line) : [];
   const scopes = scopeDirectives(directives, firstLines, source.text, loc.lineStarts);
   const known = new Set(knownRules);
-  const valid = (d: Directive): boolean => d.reason.length > 0 && d.rules.length > 0 && d.rules.every((r) => known.has(r));
+  const valid = (d: Directive): boolean =>
+    d.reason.length > 0 && d.rules.length > 0 && d.rules.every((r) => known.has(r));
   const invalidLevel = levelOf(config, invalidSuppression.id, invalidSuppression.level);
   const lineText = (d: Directive) => {
     const s = loc.lineStarts[d.line - 1];
     const e = d.line < loc.lineStarts.length ? loc.lineStarts[d.line] - 1 : source.text.length;
     const pos = loc.at(s);
-    return { statement: source.text.slice(s, e).replace(/\r$/, ''), statementLine: pos.line, statementColumn: pos.column };
+    return {
+      statement: source.text.slice(s, e).replace(/\r$/, ''),
+      statementLine: pos.line,
+      statementColumn: pos.column,
+    };
   };
   for (const d of directives) {
     if (valid(d) || !invalidLevel) continue;
@@ -111,11 +157,25 @@ export function analyzeSource(source: SqlSource, rules: readonly SqlRule[], stat
       : unknown.length
         ? `tidemark-ignore names unknown rule${unknown.length > 1 ? 's' : ''} ${unknown.join(', ')}`
         : `tidemark-ignore ${d.rules.join(', ')} gives no reason`;
-    out.findings.push({ rule: invalidSuppression.id, level: invalidLevel, message: `${message}; it suppresses nothing`, help: 'Write `-- tidemark-ignore <rule>: <why this is safe here>` on the line right above the statement.', ...base(d.offset), ...lineText(d) });
+    out.findings.push({
+      rule: invalidSuppression.id,
+      level: invalidLevel,
+      message: `${message}; it suppresses nothing`,
+      help: 'Write `-- tidemark-ignore <rule>: <why this is safe here>` on the line right above the statement.',
+      ...base(d.offset),
+      ...lineText(d),
+    });
   }
   for (const d of scopes.orphans) {
     if (!valid(d) || !invalidLevel) continue;
-    out.findings.push({ rule: invalidSuppression.id, level: 'warning', message: `tidemark-ignore ${d.rules.join(', ')} stands above no statement; it suppresses nothing`, help: 'Put it on the line right above the statement, or at the top of the file followed by a blank line for the whole file.', ...base(d.offset), ...lineText(d) });
+    out.findings.push({
+      rule: invalidSuppression.id,
+      level: 'warning',
+      message: `tidemark-ignore ${d.rules.join(', ')} stands above no statement; it suppresses nothing`,
+      help: 'Put it on the line right above the statement, or at the top of the file followed by a blank line for the whole file.',
+      ...base(d.offset),
+      ...lineText(d),
+    });
   }
 
   let inTx = source.inTransaction;
@@ -145,16 +205,21 @@ export function analyzeSource(source: SqlSource, rules: readonly SqlRule[], stat
     report: (d) => drafts.push({ rule: current.rule, level: d.level ?? current.level, d }),
   };
   const hasDirectives = directives.length > 0;
-  const covering = (st: Statement) => (hasDirectives
-    ? [...(scopes.byStatement.get(st.index) ?? []).map((x) => ({ ...x, scope: 'statement' as const })), ...scopes.file.map((x) => ({ ...x, scope: 'file' as const }))].filter(valid)
-    : []);
+  const covering = (st: Statement) =>
+    hasDirectives
+      ? [
+          ...(scopes.byStatement.get(st.index) ?? []).map((x) => ({ ...x, scope: 'statement' as const })),
+          ...scopes.file.map((x) => ({ ...x, scope: 'file' as const })),
+        ].filter(valid)
+      : [];
   const byType = new Map<string, { rule: SqlRule; level: Level }[]>();
   for (const st of stmts) {
     ctx.inTransaction = inTx;
     ctx.timeouts = { lock: timeouts.lock, statement: timeouts.statement };
     drafts = [];
     let forType = byType.get(st.type);
-    if (!forType) byType.set(st.type, (forType = active.filter((a) => !a.rule.types || a.rule.types.includes(st.type))));
+    if (!forType)
+      byType.set(st.type, (forType = active.filter((a) => !a.rule.types || a.rule.types.includes(st.type))));
     for (const a of forType) {
       current = a;
       a.rule.check(st, ctx);
@@ -182,21 +247,32 @@ export function analyzeSource(source: SqlSource, rules: readonly SqlRule[], stat
         ...(d.help ? { help: d.help } : {}),
         ...base(pos),
         ...stmtInfo(),
-        ...(d.table ? { table: d.table.schemaname ? `${d.table.schemaname}.${d.table.relname}` : d.table.relname } : {}),
+        ...(d.table
+          ? { table: d.table.schemaname ? `${d.table.schemaname}.${d.table.relname}` : d.table.relname }
+          : {}),
       };
       const sup = cover.find((x) => x.rules.includes(rule.id));
       if (sup) f.suppressed = { reason: sup.reason, line: sup.line, scope: sup.scope };
       if (d.table) out.tables.set(f, { table: d.table, waivable: d.waivable });
       out.findings.push(f);
     }
-    if (collect) collectTouches(st, source, state, () => ({ rule: '', level: 'warning', message: '', ...base(st.start), ...stmtInfo() }), cover, out.touches);
+    if (collect)
+      collectTouches(
+        st,
+        source,
+        state,
+        () => ({ rule: '', level: 'warning', message: '', ...base(st.start), ...stmtInfo() }),
+        cover,
+        out.touches,
+      );
     const wasInTx = inTx;
     ({ inTx } = track(st, source, state, inTx, timeouts));
     if (!inTx || !wasInTx) txAdded.clear();
     if (inTx && st.type === 'AlterTableStmt') {
       for (const c of alterCmds(st.node)) {
         const con = asConstraint(c.def);
-        if (c.subtype === 'AT_AddConstraint' && con?.skip_validation && con.conname) txAdded.add(`${tableKey(st.node.relation as RangeVar)}\u0000${con.conname}`);
+        if (c.subtype === 'AT_AddConstraint' && con?.skip_validation && con.conname)
+          txAdded.add(`${tableKey(st.node.relation as RangeVar)}\u0000${con.conname}`);
       }
     }
   }
@@ -204,14 +280,20 @@ export function analyzeSource(source: SqlSource, rules: readonly SqlRule[], stat
 }
 
 /** Update the state after a statement ran. */
-function track(st: Statement, source: SqlSource, state: LintState, inTx: boolean, timeouts: { lock: boolean; statement: boolean }): { inTx: boolean } {
+function track(
+  st: Statement,
+  source: SqlSource,
+  state: LintState,
+  inTx: boolean,
+  timeouts: { lock: boolean; statement: boolean },
+): { inTx: boolean } {
   const n = st.node;
   switch (st.type) {
     case 'CreateStmt':
       state.addTable(source.scope, n.relation as RangeVar);
       break;
     case 'CreateTableAsStmt':
-      state.addTable(source.scope, ((n.into as Node).rel as RangeVar));
+      state.addTable(source.scope, (n.into as Node).rel as RangeVar);
       break;
     case 'SelectStmt': {
       const into = (n.intoClause as Node | undefined)?.rel as RangeVar | undefined;
@@ -229,7 +311,8 @@ function track(st: Statement, source: SqlSource, state: LintState, inTx: boolean
       const rv = n.relation as RangeVar;
       for (const c of alterCmds(n)) {
         const con = asConstraint(c.def);
-        if (c.subtype === 'AT_AddConstraint' && con?.contype === 'CONSTR_CHECK') state.addCheck(rv, con.conname, notNullColumns(con.raw_expr), !con.skip_validation);
+        if (c.subtype === 'AT_AddConstraint' && con?.contype === 'CONSTR_CHECK')
+          state.addCheck(rv, con.conname, notNullColumns(con.raw_expr), !con.skip_validation);
         if (c.subtype === 'AT_ValidateConstraint' && c.name) state.validate(rv, c.name);
       }
       break;
@@ -261,7 +344,14 @@ function walkSetConfig(n: Node, timeouts: { lock: boolean; statement: boolean })
 }
 
 /** Record the tables a statement locks (blocking DDL) or changes/reads in bulk. */
-function collectTouches(st: Statement, source: SqlSource, state: LintState, at: () => Finding, suppressions: TableTouch['suppressions'], out: TableTouch[]): void {
+function collectTouches(
+  st: Statement,
+  source: SqlSource,
+  state: LintState,
+  at: () => Finding,
+  suppressions: TableTouch['suppressions'],
+  out: TableTouch[],
+): void {
   const isNew = (t: RangeVar) => state.isNew(source.scope, t);
   const tables = statementTables(st.type, st.node).filter((t) => t.relname && !isNew(t));
   if (!tables.length && st.type !== 'InsertStmt') return;
@@ -269,7 +359,8 @@ function collectTouches(st: Statement, source: SqlSource, state: LintState, at: 
   if (st.type === 'UpdateStmt' || st.type === 'DeleteStmt') {
     for (const t of tables) out.push({ table: t, mode: 'write', at: here, suppressions });
   } else if (st.type === 'InsertStmt') {
-    for (const t of rangeVars(st.node.selectStmt)) if (!isNew(t)) out.push({ table: t, mode: 'read', at: here, suppressions });
+    for (const t of rangeVars(st.node.selectStmt))
+      if (!isNew(t)) out.push({ table: t, mode: 'read', at: here, suppressions });
   } else if (BLOCKING_LOCKS.has(st.traits.lock) || st.type === 'DropStmt') {
     for (const t of tables) out.push({ table: t, mode: 'lock', at: here, suppressions });
   }

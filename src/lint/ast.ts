@@ -90,14 +90,20 @@ export function columnConstraints(col: ColumnDefNode): ConstraintNode[] {
  * The constraints one `ALTER TABLE` command adds, of the given kinds: `ADD CONSTRAINT …` (kept when
  * `keep` accepts it), or declared inline on an `ADD COLUMN` (with that column's name).
  */
-export function addedConstraints(c: AlterCmd, kinds: readonly string[], keep: (con: ConstraintNode) => boolean = () => true): { con: ConstraintNode; column?: string }[] {
+export function addedConstraints(
+  c: AlterCmd,
+  kinds: readonly string[],
+  keep: (con: ConstraintNode) => boolean = () => true,
+): { con: ConstraintNode; column?: string }[] {
   if (c.subtype === 'AT_AddConstraint') {
     const con = asConstraint(c.def);
     return con && kinds.includes(con.contype) && keep(con) ? [{ con }] : [];
   }
   if (c.subtype === 'AT_AddColumn') {
     const col = asColumnDef(c.def);
-    return (col ? columnConstraints(col) : []).filter((con) => kinds.includes(con.contype)).map((con) => ({ con, column: col?.colname }));
+    return (col ? columnConstraints(col) : [])
+      .filter((con) => kinds.includes(con.contype))
+      .map((con) => ({ con, column: col?.colname }));
   }
   return [];
 }
@@ -209,7 +215,9 @@ export function lineStartsOf(text: string): number[] {
 
 /** A `[schema, name]` or `[name]` list as a table reference. */
 export function rangeVarOf(names: string[]): RangeVar {
-  return names.length > 1 ? { schemaname: names[names.length - 2], relname: names[names.length - 1] } : { relname: names[0] ?? '' };
+  return names.length > 1
+    ? { schemaname: names[names.length - 2], relname: names[names.length - 1] }
+    : { relname: names[0] ?? '' };
 }
 
 /** Tables a statement acts on directly (DDL target, DML target), in the order written. */
@@ -228,13 +236,17 @@ export function statementTables(type: string, n: Node): RangeVar[] {
     case 'AlterObjectSchemaStmt':
       return n.relation ? [n.relation as RangeVar] : [];
     case 'VacuumStmt':
-      return ((n.rels as Node[] | undefined) ?? []).map((r) => (r.VacuumRelation as Node | undefined)?.relation as RangeVar).filter(Boolean);
+      return ((n.rels as Node[] | undefined) ?? [])
+        .map((r) => (r.VacuumRelation as Node | undefined)?.relation as RangeVar)
+        .filter(Boolean);
     case 'LockStmt':
     case 'TruncateStmt':
       return ((n.relations as Node[] | undefined) ?? []).map((r) => r.RangeVar as RangeVar).filter(Boolean);
     case 'DropStmt':
       if (n.removeType !== 'OBJECT_TABLE') return [];
-      return ((n.objects as Node[] | undefined) ?? []).map((o) => rangeVarOf(strings((o.List as Node | undefined)?.items)));
+      return ((n.objects as Node[] | undefined) ?? []).map((o) =>
+        rangeVarOf(strings((o.List as Node | undefined)?.items)),
+      );
     default:
       return [];
   }
@@ -253,8 +265,8 @@ export function skipTrivia(text: string, from: number, to = text.length): number
       let depth = 1;
       i += 2;
       while (i < to && depth > 0) {
-        if (text.charCodeAt(i) === 47 && text.charCodeAt(i + 1) === 42) (depth++, (i += 2));
-        else if (text.charCodeAt(i) === 42 && text.charCodeAt(i + 1) === 47) (depth--, (i += 2));
+        if (text.charCodeAt(i) === 47 && text.charCodeAt(i + 1) === 42) depth++, (i += 2);
+        else if (text.charCodeAt(i) === 42 && text.charCodeAt(i + 1) === 47) depth--, (i += 2);
         else i++;
       }
     } else break;

@@ -51,7 +51,12 @@ async function tableRows(db: pg.Client, t: TableRef): Promise<number | null> {
 }
 
 /** Waive size-sensitive findings on small tables; note the row count on the others. */
-export async function applyTableSizes(db: pg.Client, findings: Finding[], tables: Map<Finding, { table: TableRef; waivable?: 'small' | 'empty' }>, config: LintConfig): Promise<{ kept: Finding[]; waived: Finding[] }> {
+export async function applyTableSizes(
+  db: pg.Client,
+  findings: Finding[],
+  tables: Map<Finding, { table: TableRef; waivable?: 'small' | 'empty' }>,
+  config: LintConfig,
+): Promise<{ kept: Finding[]; waived: Finding[] }> {
   const cache = new Map<string, number | null>();
   const kept: Finding[] = [];
   const waived: Finding[] = [];
@@ -71,7 +76,12 @@ export async function applyTableSizes(db: pg.Client, findings: Finding[], tables
     const small = t.waivable === 'small' && rows < config.smallTableRows;
     const empty = t.waivable === 'empty' && rows === 0;
     if (!f.suppressed && (small || empty)) {
-      waived.push({ ...f, waived: empty ? `"${f.table}" is empty` : `"${f.table}" has ${rows.toLocaleString('en-US')} rows (below smallTableRows ${config.smallTableRows.toLocaleString('en-US')})` });
+      waived.push({
+        ...f,
+        waived: empty
+          ? `"${f.table}" is empty`
+          : `"${f.table}" has ${rows.toLocaleString('en-US')} rows (below smallTableRows ${config.smallTableRows.toLocaleString('en-US')})`,
+      });
     } else {
       kept.push(t.waivable ? { ...f, message: `${f.message} (~${rows.toLocaleString('en-US')} rows now)` } : f);
     }
@@ -80,13 +90,28 @@ export async function applyTableSizes(db: pg.Client, findings: Finding[], tables
 }
 
 /** Run the database rules over the touched tables. */
-export async function runDatabaseRules(db: pg.Client, rules: readonly { rule: DatabaseRule; level: Level }[], touches: readonly TableTouch[], config: LintConfig): Promise<Finding[]> {
+export async function runDatabaseRules(
+  db: pg.Client,
+  rules: readonly { rule: DatabaseRule; level: Level }[],
+  touches: readonly TableTouch[],
+  config: LintConfig,
+): Promise<Finding[]> {
   const out: Finding[] = [];
   for (const { rule, level } of rules) {
     await rule.check(db, touches, config, (touch, d) => {
       const sup = touch.suppressions.find((x) => x.rules.includes(rule.id));
       out.push({
-        ...(sup ? { suppressed: { reason: sup.reason, line: sup.line, scope: sup.scope } } : {}), ...touch.at, rule: rule.id, level: config.rules[rule.id] && config.rules[rule.id] !== 'off' ? (config.rules[rule.id] as Level) : d.level ?? level, message: d.message, ...(d.help ? { help: d.help } : {}), table: touch.table.schemaname ? `${touch.table.schemaname}.${touch.table.relname}` : touch.table.relname });
+        ...(sup ? { suppressed: { reason: sup.reason, line: sup.line, scope: sup.scope } } : {}),
+        ...touch.at,
+        rule: rule.id,
+        level:
+          config.rules[rule.id] && config.rules[rule.id] !== 'off'
+            ? (config.rules[rule.id] as Level)
+            : (d.level ?? level),
+        message: d.message,
+        ...(d.help ? { help: d.help } : {}),
+        table: touch.table.schemaname ? `${touch.table.schemaname}.${touch.table.relname}` : touch.table.relname,
+      });
     });
   }
   return out;

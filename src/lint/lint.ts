@@ -5,12 +5,12 @@
  */
 import type pg from 'pg';
 import type { Queryable } from '../db/connection.js';
-import { ensureParser } from '../sql/parse.js';
-import { loadPlan } from '../plan/load.js';
 import type { Plan } from '../model/plan.js';
+import { loadPlan } from '../plan/load.js';
+import { ensureParser } from '../sql/parse.js';
 import { redactUrl } from '../sql/redact.js';
 import { analyzeSource, levelOf, type SourceResult } from './analyze.js';
-import { resolveLintConfig, type LintConfigInput } from './config.js';
+import { type LintConfigInput, resolveLintConfig } from './config.js';
 import { applyTableSizes, connectReadOnly, runDatabaseRules } from './database.js';
 import { countFindings, type Finding, type FindingCounts } from './finding.js';
 import { lintPlan } from './plan.js';
@@ -47,7 +47,13 @@ function sortFindings(findings: Finding[], files: readonly string[]): Finding[] 
   const order = new Map(files.map((f, i) => [f, i]));
   return findings
     .map((f, i) => ({ f, i }))
-    .sort((a, b) => (order.get(a.f.file) ?? 1e9) - (order.get(b.f.file) ?? 1e9) || a.f.line - b.f.line || a.f.column - b.f.column || a.i - b.i)
+    .sort(
+      (a, b) =>
+        (order.get(a.f.file) ?? 1e9) - (order.get(b.f.file) ?? 1e9) ||
+        a.f.line - b.f.line ||
+        a.f.column - b.f.column ||
+        a.i - b.i,
+    )
     .map((x) => x.f);
 }
 
@@ -73,10 +79,34 @@ export async function lint(targets: string[], options: LintOptions = {}): Promis
       files.push(u.display);
       const text = texts.get(u.path)!;
       const multi = u.inTransaction === 'if-multiple';
-      merge(analyzeSource({ file: u.display, text, runner: u.runner, inTransaction: u.inTransaction === true, ...(multi ? { transactionIfMultiple: true } : {}), scope: `file:${u.path}` }, SQL_RULES, state, config, RULE_IDS, !!options.databaseUrl));
+      merge(
+        analyzeSource(
+          {
+            file: u.display,
+            text,
+            runner: u.runner,
+            inTransaction: u.inTransaction === true,
+            ...(multi ? { transactionIfMultiple: true } : {}),
+            scope: `file:${u.path}`,
+          },
+          SQL_RULES,
+          state,
+          config,
+          RULE_IDS,
+          !!options.databaseUrl,
+        ),
+      );
     } else {
       const plan = await loadPlan(u.path);
-      const r = lintPlan(plan, { state, config, sqlRules: SQL_RULES, planRules: PLAN_RULES, knownRules: RULE_IDS, cwd, collect: !!options.databaseUrl });
+      const r = lintPlan(plan, {
+        state,
+        config,
+        sqlRules: SQL_RULES,
+        planRules: PLAN_RULES,
+        knownRules: RULE_IDS,
+        cwd,
+        collect: !!options.databaseUrl,
+      });
       for (const f of r.files) if (!files.includes(f)) files.push(f);
       merge(r);
     }
@@ -89,7 +119,9 @@ export async function lint(targets: string[], options: LintOptions = {}): Promis
       const sized = await applyTableSizes(db, findings, all.tables, config);
       findings = sized.kept;
       waived = sized.waived;
-      const dbRules = DATABASE_RULES.map((rule) => ({ rule, level: levelOf(config, rule.id, rule.level) })).filter((r): r is { rule: (typeof DATABASE_RULES)[number]; level: 'error' | 'warning' } => !!r.level);
+      const dbRules = DATABASE_RULES.map((rule) => ({ rule, level: levelOf(config, rule.id, rule.level) })).filter(
+        (r): r is { rule: (typeof DATABASE_RULES)[number]; level: 'error' | 'warning' } => !!r.level,
+      );
       findings.push(...(await runDatabaseRules(db, dbRules, all.touches, config)));
     } finally {
       await db.end().catch(() => undefined);
@@ -98,7 +130,14 @@ export async function lint(targets: string[], options: LintOptions = {}): Promis
   findings = sortFindings(findings, files);
   waived = sortFindings(waived, files);
   const counts = countFindings(findings, waived, files.length);
-  return { findings, waived, files, counts, exitCode: counts.errors > 0 ? 1 : 0, ...(options.databaseUrl ? { database: redactUrl(options.databaseUrl) } : {}) };
+  return {
+    findings,
+    waived,
+    files,
+    counts,
+    exitCode: counts.errors > 0 ? 1 : 0,
+    ...(options.databaseUrl ? { database: redactUrl(options.databaseUrl) } : {}),
+  };
 }
 
 /** What `tidemark run` does with a plan's lint findings; see {@link lintPlanAtRun}. */
@@ -116,18 +155,35 @@ export interface RunLint {
  * over the tables the plan's steps touch (only those of `dbSteps`, when given). Plan-level and
  * database-aware findings are warnings at run time.
  */
-export async function lintPlanAtRun(plan: Plan, options: { config?: LintConfigInput; cwd?: string; db?: Queryable; dbSteps?: ReadonlySet<string> } = {}): Promise<RunLint> {
+export async function lintPlanAtRun(
+  plan: Plan,
+  options: { config?: LintConfigInput; cwd?: string; db?: Queryable; dbSteps?: ReadonlySet<string> } = {},
+): Promise<RunLint> {
   await ensureParser();
   const config = resolveLintConfig(options.config, RULE_IDS);
-  const r = lintPlan(plan, { state: new LintState(), config, sqlRules: SQL_RULES, planRules: PLAN_RULES, knownRules: RULE_IDS, cwd: options.cwd ?? process.cwd(), collect: !!options.db });
+  const r = lintPlan(plan, {
+    state: new LintState(),
+    config,
+    sqlRules: SQL_RULES,
+    planRules: PLAN_RULES,
+    knownRules: RULE_IDS,
+    cwd: options.cwd ?? process.cwd(),
+    collect: !!options.db,
+  });
   const planRules = new Set(PLAN_RULES.map((rule) => rule.id));
   const refusals = r.findings.filter((f) => !planRules.has(f.rule) && f.level === 'error' && !f.suppressed);
   const warnings = r.findings.filter((f) => planRules.has(f.rule) && !f.suppressed);
   if (options.db) {
-    const dbRules = DATABASE_RULES.map((rule) => ({ rule, level: levelOf(config, rule.id, rule.level) })).filter((x): x is { rule: (typeof DATABASE_RULES)[number]; level: 'error' | 'warning' } => !!x.level);
+    const dbRules = DATABASE_RULES.map((rule) => ({ rule, level: levelOf(config, rule.id, rule.level) })).filter(
+      (x): x is { rule: (typeof DATABASE_RULES)[number]; level: 'error' | 'warning' } => !!x.level,
+    );
     // runDatabaseRules is typed for lint's own client but only hands it to the rules, which take any Queryable.
-    const touches = options.dbSteps ? r.touches.filter((t) => t.at.stepId && options.dbSteps!.has(t.at.stepId)) : r.touches;
-    warnings.push(...(await runDatabaseRules(options.db as pg.Client, dbRules, touches, config)).filter((f) => !f.suppressed));
+    const touches = options.dbSteps
+      ? r.touches.filter((t) => t.at.stepId && options.dbSteps!.has(t.at.stepId))
+      : r.touches;
+    warnings.push(
+      ...(await runDatabaseRules(options.db as pg.Client, dbRules, touches, config)).filter((f) => !f.suppressed),
+    );
   }
   return { refusals: sortFindings(refusals, r.files), warnings: sortFindings(warnings, r.files) };
 }
@@ -137,6 +193,9 @@ export async function lintPlanAtRun(plan: Plan, options: { config?: LintConfigIn
  * `sql`/`sqlFile` steps. An empty array means the plan may run. (`run` itself calls
  * {@link lintPlanAtRun}, which also returns the plan-level warnings.)
  */
-export async function lintPlanForRun(plan: Plan, options: { config?: LintConfigInput; cwd?: string } = {}): Promise<Finding[]> {
+export async function lintPlanForRun(
+  plan: Plan,
+  options: { config?: LintConfigInput; cwd?: string } = {},
+): Promise<Finding[]> {
   return (await lintPlanAtRun(plan, options)).refusals;
 }

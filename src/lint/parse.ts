@@ -5,10 +5,12 @@
  * multi-thousand-statement files linters meet, such as schema dumps.)
  */
 import { parseSync } from 'libpg-query';
-import { SqlSyntaxError, type ParsedStatement } from '../sql/parse.js';
+import { type ParsedStatement, SqlSyntaxError } from '../sql/parse.js';
 import { lineColumn, lineStartsOf, type OffsetMap } from './ast.js';
 
-type RawTree = { stmts?: { stmt: Record<string, Record<string, unknown>>; stmt_location?: number; stmt_len?: number }[] };
+type RawTree = {
+  stmts?: { stmt: Record<string, Record<string, unknown>>; stmt_location?: number; stmt_len?: number }[];
+};
 
 /** Parse `text` into statements (offsets are string offsets). Requires `ensureParser()` to have resolved. */
 export function parseScript(text: string, offsets: OffsetMap, byteLength: number): ParsedStatement[] {

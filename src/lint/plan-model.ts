@@ -2,9 +2,10 @@
  * Reading a loaded plan the way plan rules need it: table keys, the columns each step reads or
  * fills, and the `up` SQL of raw steps.
  */
-import { parseRelation } from '../sql/ident.js';
+
 import type { Plan, PlannedStep, RelationName } from '../model/plan.js';
 import { readScripts } from '../raw-sql/sql-file.js';
+import { parseRelation } from '../sql/ident.js';
 
 /** `schema.name` key of a plan relation (schema `public` when unqualified), matching `tableKey`. */
 export function relKey(rel: unknown): string {
@@ -19,7 +20,10 @@ export function relDisplay(rel: unknown): string {
 }
 
 /** The `up` scripts of a `sql`/`sqlFile` step, with the file each comes from (sqlFile) and whether they run in one transaction. */
-export function stepScripts(plan: Plan, step: PlannedStep): { texts: { text: string; file?: string }[]; transaction: boolean } | undefined {
+export function stepScripts(
+  plan: Plan,
+  step: PlannedStep,
+): { texts: { text: string; file?: string }[]; transaction: boolean } | undefined {
   const o = step.options as Record<string, unknown>;
   if (step.kind === 'sql') {
     const up = o.up as string | string[];
@@ -29,7 +33,10 @@ export function stepScripts(plan: Plan, step: PlannedStep): { texts: { text: str
     const up = o.up as string | string[];
     const files = Array.isArray(up) ? up : [up];
     const { texts, noTransaction } = readScripts(plan.dir, files);
-    return { texts: texts.map((text, i) => ({ text, file: files[i] })), transaction: (o.transaction as boolean | undefined) ?? !noTransaction };
+    return {
+      texts: texts.map((text, i) => ({ text, file: files[i] })),
+      transaction: (o.transaction as boolean | undefined) ?? !noTransaction,
+    };
   }
   return undefined;
 }
@@ -47,7 +54,9 @@ export function columnsRead(step: PlannedStep): { table: unknown; columns: strin
     case 'op.createIndex':
       return {
         table: o.table,
-        columns: (o.columns as unknown[]).map((c) => (typeof c === 'string' ? c : (c as { column?: string }).column)).filter((c): c is string => !!c),
+        columns: (o.columns as unknown[])
+          .map((c) => (typeof c === 'string' ? c : (c as { column?: string }).column))
+          .filter((c): c is string => !!c),
       };
     default:
       return undefined;

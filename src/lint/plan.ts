@@ -6,19 +6,19 @@
  */
 import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
+import type { Plan, PlannedStep, RelationName } from '../model/plan.js';
 import { parseRelation } from '../sql/ident.js';
 import { parseStatements } from '../sql/parse.js';
-import type { Plan, PlannedStep, RelationName } from '../model/plan.js';
+import type { SourceResult } from './analyze.js';
 import { analyzeSource, levelOf } from './analyze.js';
-import { lineColumn, lineStartsOf, notNullColumns, type Node, type RangeVar } from './ast.js';
+import { lineColumn, lineStartsOf, type Node, notNullColumns, type RangeVar } from './ast.js';
 import type { LintConfig } from './config.js';
 import type { Finding } from './finding.js';
 import { stepScripts } from './plan-model.js';
 import type { PlanRule, SqlRule, SqlSource, TableTouch } from './rule.js';
 import { displayPath } from './sources.js';
 import type { LintState } from './state.js';
-import { parseDirectives, type Directive } from './suppress.js';
-import type { SourceResult } from './analyze.js';
+import { type Directive, parseDirectives } from './suppress.js';
 
 const rv = (rel: unknown): RangeVar => {
   const q = parseRelation(rel as RelationName);
@@ -68,7 +68,18 @@ class PlanFile {
 }
 
 /** Lint one plan: its raw SQL (sql rules) and, when `planRules` is given, the plan rules. */
-export function lintPlan(plan: Plan, opts: { state: LintState; config: LintConfig; sqlRules: readonly SqlRule[]; planRules: readonly PlanRule[]; knownRules: readonly string[]; cwd: string; collect?: boolean }): SourceResult & { files: string[] } {
+export function lintPlan(
+  plan: Plan,
+  opts: {
+    state: LintState;
+    config: LintConfig;
+    sqlRules: readonly SqlRule[];
+    planRules: readonly PlanRule[];
+    knownRules: readonly string[];
+    cwd: string;
+    collect?: boolean;
+  },
+): SourceResult & { files: string[] } {
   const { state, config, cwd } = opts;
   const out: SourceResult & { files: string[] } = { findings: [], touches: [], tables: new Map(), files: [] };
   const planPath = plan.file ? displayPath(plan.file, cwd) : `plan ${plan.id}`;
@@ -79,7 +90,7 @@ export function lintPlan(plan: Plan, opts: { state: LintState; config: LintConfi
     pf = undefined;
   }
   if (plan.file) out.files.push(planPath);
-  // Tables created anywhere earlier in the plan are new for the rest of it (issue 6, SPEC §6).
+  // Tables created anywhere earlier in the plan are new for the rest of it (docs/lint.md).
   const scope = `plan:${plan.file ?? plan.id}`;
 
   /** A finding template located at a step of the plan file. */
@@ -88,8 +99,21 @@ export function lintPlan(plan: Plan, opts: { state: LintState; config: LintConfi
     const lc = off >= 0 && pf ? lineColumn(pf.lineStarts, off) : { line: 1, column: 1 };
     const builder = off >= 0 && pf ? pf.builderLine(off) : lc.line;
     return {
-      rule: '', level: 'warning', message: '', file: planPath, line: lc.line, column: lc.column, stepId: step.id, phase: step.phase,
-      ...(pf ? { statement: pf.line(builder).trim(), statementLine: builder, statementColumn: pf.line(builder).search(/\S/) + 1 } : {}),
+      rule: '',
+      level: 'warning',
+      message: '',
+      file: planPath,
+      line: lc.line,
+      column: lc.column,
+      stepId: step.id,
+      phase: step.phase,
+      ...(pf
+        ? {
+            statement: pf.line(builder).trim(),
+            statementLine: builder,
+            statementColumn: pf.line(builder).search(/\S/) + 1,
+          }
+        : {}),
     };
   };
   const stepSuppressions = (step: PlannedStep): TableTouch['suppressions'] => {
@@ -97,16 +121,23 @@ export function lintPlan(plan: Plan, opts: { state: LintState; config: LintConfi
     if (!pf || off < 0) return [];
     const idLine = lineColumn(pf.lineStarts, off).line;
     const lines = new Set([pf.builderLine(off), idLine]);
-    return [...lines].flatMap((l) => pf!.above(l)).filter((d) => d.reason && d.rules.every((r) => opts.knownRules.includes(r))).map((d) => ({ rules: d.rules, reason: d.reason, line: d.line, scope: 'statement' as const }));
+    return [...lines]
+      .flatMap((l) => pf!.above(l))
+      .filter((d) => d.reason && d.rules.every((r) => opts.knownRules.includes(r)))
+      .map((d) => ({ rules: d.rules, reason: d.reason, line: d.line, scope: 'statement' as const }));
   };
 
   for (const step of plan.steps) {
     const o = step.options as Record<string, unknown>;
     if (step.kind === 'op.createTable') state.addTable(scope, rv(o.table));
-    else if (step.kind === 'op.addCheck') state.addCheck(rv(o.table), o.name as string, checkColumns(o.expression as string), true);
-    else if (step.kind === 'op.setNotNull') state.addCheck(rv(o.table), `tidemark:${step.id}`, [o.column as string], true);
-    else if (step.kind === 'backfill.update') out.touches.push({ table: rv(o.table), mode: 'write', at: atStep(step), suppressions: stepSuppressions(step) });
-    else if (step.kind === 'backfill.insert') out.touches.push({ table: rv(o.from), mode: 'read', at: atStep(step), suppressions: stepSuppressions(step) });
+    else if (step.kind === 'op.addCheck')
+      state.addCheck(rv(o.table), o.name as string, checkColumns(o.expression as string), true);
+    else if (step.kind === 'op.setNotNull')
+      state.addCheck(rv(o.table), `tidemark:${step.id}`, [o.column as string], true);
+    else if (step.kind === 'backfill.update')
+      out.touches.push({ table: rv(o.table), mode: 'write', at: atStep(step), suppressions: stepSuppressions(step) });
+    else if (step.kind === 'backfill.insert')
+      out.touches.push({ table: rv(o.from), mode: 'read', at: atStep(step), suppressions: stepSuppressions(step) });
     const scripts = stepScripts(plan, step);
     if (!scripts) continue;
     const txAdded = new Set<string>();
@@ -122,7 +153,16 @@ export function lintPlan(plan: Plan, opts: { state: LintState; config: LintConfi
         origin = off >= 0 ? lineColumn(pf.lineStarts, off) : { line: 1, column: 1 };
         if (at < 0) origin = { line: origin.line, column: 1 };
       }
-      const source: SqlSource = { file, text: s.text, origin, phase: step.phase, stepId: step.id, runner: 'tidemark', inTransaction: scripts.transaction, scope };
+      const source: SqlSource = {
+        file,
+        text: s.text,
+        origin,
+        phase: step.phase,
+        stepId: step.id,
+        runner: 'tidemark',
+        inTransaction: scripts.transaction,
+        scope,
+      };
       const r = analyzeSource(source, opts.sqlRules, state, config, opts.knownRules, opts.collect, txAdded);
       out.findings.push(...r.findings);
       out.touches.push(...r.touches);
@@ -138,7 +178,7 @@ export function lintPlan(plan: Plan, opts: { state: LintState; config: LintConfi
       out.findings.push({
         ...atStep(d.step),
         rule: rule.id,
-        level: config.rules[rule.id] && config.rules[rule.id] !== 'off' ? lvl : d.level ?? lvl,
+        level: config.rules[rule.id] && config.rules[rule.id] !== 'off' ? lvl : (d.level ?? lvl),
         message: d.message,
         ...(d.help ? { help: d.help } : {}),
         ...(sup ? { suppressed: { reason: sup.reason, line: sup.line, scope: sup.scope } } : {}),
@@ -158,4 +198,3 @@ function checkColumns(expression: string): string[] {
     return [];
   }
 }
-

@@ -29,13 +29,32 @@ import { rule as uniqueWithoutIndex } from './rules/unique-without-index.js';
 
 /** Rules over SQL statements, in reporting order. */
 export const SQL_RULES: readonly SqlRule[] = [
-  indexNotConcurrent, constraintNotValid, uniqueWithoutIndex, setNotNullWithoutCheck, alterColumnType, tableRewrite,
-  addColumnNotNull, exclusionConstraint, renameObject, dropObject, concurrentlyInTransaction, lockTable, unbatchedDataChange,
-  missingTimeout, timeoutDisabled, syntaxError, invalidSuppression,
+  indexNotConcurrent,
+  constraintNotValid,
+  uniqueWithoutIndex,
+  setNotNullWithoutCheck,
+  alterColumnType,
+  tableRewrite,
+  addColumnNotNull,
+  exclusionConstraint,
+  renameObject,
+  dropObject,
+  concurrentlyInTransaction,
+  lockTable,
+  unbatchedDataChange,
+  missingTimeout,
+  timeoutDisabled,
+  syntaxError,
+  invalidSuppression,
 ];
 
 /** Rules over a whole plan. */
-export const PLAN_RULES: readonly PlanRule[] = [destructiveOutsideContract, backfillNotIdempotent, constraintWithoutCheck, contractReadsUnfilledColumn];
+export const PLAN_RULES: readonly PlanRule[] = [
+  destructiveOutsideContract,
+  backfillNotIdempotent,
+  constraintWithoutCheck,
+  contractReadsUnfilledColumn,
+];
 
 /** Rules that query the live database (only with an explicit --database-url). */
 export const DATABASE_RULES: readonly DatabaseRule[] = [longRunningTransaction, rlsHidesRows];

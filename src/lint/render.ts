@@ -13,7 +13,11 @@ export const LINT_FORMATS = ['tty', 'json', 'gcc', 'github'] as const;
 export type LintFormat = (typeof LINT_FORMATS)[number];
 
 /** Render a lint result; `color` applies to `tty` only. */
-export function render(result: LintResult, format: LintFormat | string = 'tty', opts: { color?: boolean } = {}): string {
+export function render(
+  result: LintResult,
+  format: LintFormat | string = 'tty',
+  opts: { color?: boolean } = {},
+): string {
   switch (format) {
     case 'tty':
       return renderTty(result, opts);

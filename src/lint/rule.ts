@@ -5,12 +5,13 @@
  * see the tables the linted SQL locks or changes and query the live database (only with an
  * explicit `--database-url`).
  */
-import type { Plan, PlannedStep, Phase } from '../model/plan.js';
+
+import type { Queryable } from '../db/connection.js';
+import type { Phase, Plan, PlannedStep } from '../model/plan.js';
 import type { StatementTraits } from '../sql/parse.js';
 import type { Node, RangeVar } from './ast.js';
-import type { Level } from './finding.js';
 import type { LintConfig } from './config.js';
-import type { Queryable } from '../db/connection.js';
+import type { Level } from './finding.js';
 
 /** Who executes a piece of SQL. Tidemark sets lock_timeout/statement_timeout itself; other runners do not. */
 export type SqlRunner = 'tidemark' | 'prisma' | 'drizzle' | 'alembic' | 'sql';
@@ -130,7 +131,12 @@ export interface DatabaseRule {
   id: string;
   level: Level;
   summary: string;
-  check(db: Queryable, touches: readonly TableTouch[], config: LintConfig, report: (touch: TableTouch, d: Pick<Draft, 'message' | 'help' | 'level'>) => void): Promise<void>;
+  check(
+    db: Queryable,
+    touches: readonly TableTouch[],
+    config: LintConfig,
+    report: (touch: TableTouch, d: Pick<Draft, 'message' | 'help' | 'level'>) => void,
+  ): Promise<void>;
 }
 
 /** Any rule. */

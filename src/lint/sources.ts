@@ -26,9 +26,14 @@ export function displayPath(path: string, cwd: string): string {
 }
 
 /** Which tool runs a SQL file, and whether it wraps the file in a transaction. */
-export function detectRunner(path: string, text: string, assumeInTransaction: boolean): { runner: SqlRunner; inTransaction: boolean | 'if-multiple' } {
+export function detectRunner(
+  path: string,
+  text: string,
+  assumeInTransaction: boolean,
+): { runner: SqlRunner; inTransaction: boolean | 'if-multiple' } {
   const p = path.split(sep).join('/');
-  if (/(^|\/)migrations\/[^/]+\/migration\.sql$/.test(p)) return { runner: 'prisma', inTransaction: assumeInTransaction || 'if-multiple' };
+  if (/(^|\/)migrations\/[^/]+\/migration\.sql$/.test(p))
+    return { runner: 'prisma', inTransaction: assumeInTransaction || 'if-multiple' };
   if (existsSync(join(dirname(path), 'meta', '_journal.json'))) return { runner: 'drizzle', inTransaction: true };
   if (/\balembic_version\b/.test(text)) return { runner: 'alembic', inTransaction: assumeInTransaction };
   return { runner: 'sql', inTransaction: assumeInTransaction };
@@ -47,7 +52,11 @@ function walk(dir: string, out: string[]): void {
 }
 
 /** Resolve targets (files and folders, in the order given) into units; folders are ordered by path. */
-export function collectUnits(targets: readonly string[], cwd: string, assumeInTransaction: boolean): { units: LintUnit[]; texts: Map<string, string> } {
+export function collectUnits(
+  targets: readonly string[],
+  cwd: string,
+  assumeInTransaction: boolean,
+): { units: LintUnit[]; texts: Map<string, string> } {
   if (!targets.length) throw new UsageError('lint: give at least one plan, .sql file or folder');
   const units: LintUnit[] = [];
   const texts = new Map<string, string>();
@@ -61,7 +70,8 @@ export function collectUnits(targets: readonly string[], cwd: string, assumeInTr
       units.push({ kind: 'plan', path, display });
       return;
     }
-    if (!path.endsWith('.sql')) throw new UsageError(`lint: ${display} is neither a .sql file nor a plan (.ts, .mts, .js, .mjs)`);
+    if (!path.endsWith('.sql'))
+      throw new UsageError(`lint: ${display} is neither a .sql file nor a plan (.ts, .mts, .js, .mjs)`);
     const text = readFileSync(path, 'utf8');
     texts.set(path, text);
     units.push({ kind: 'sql', path, display, ...detectRunner(path, text, assumeInTransaction) });
@@ -83,4 +93,3 @@ export function collectUnits(targets: readonly string[], cwd: string, assumeInTr
   if (missing.length) throw new UsageError(`lint: not found: ${missing.join(', ')}`);
   return { units, texts };
 }
-

@@ -3,7 +3,7 @@
  * or a plan), and CHECK constraints added and validated on each table (across every file of the
  * run, so `VALIDATE CONSTRAINT` in one migration covers `SET NOT NULL` in the next).
  */
-import { tableKey, type RangeVar } from './ast.js';
+import { type RangeVar, tableKey } from './ast.js';
 
 type TableRef = Pick<RangeVar, 'schemaname' | 'relname'>;
 

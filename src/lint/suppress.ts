@@ -55,7 +55,12 @@ function isComment(text: string, lineStarts: readonly number[], n: number): bool
  * Attach directives to statements. `firstLines[i]` is the 1-based line where statement i's first
  * token stands.
  */
-export function scopeDirectives(directives: readonly Directive[], firstLines: readonly number[], text: string, lineStarts: readonly number[]): DirectiveScopes {
+export function scopeDirectives(
+  directives: readonly Directive[],
+  firstLines: readonly number[],
+  text: string,
+  lineStarts: readonly number[],
+): DirectiveScopes {
   const out: DirectiveScopes = { file: [], byStatement: new Map(), orphans: [] };
   if (!directives.length) return out;
   // The comment block right above each statement: lines [top, first - 1].

@@ -6,7 +6,9 @@ import type { Node } from './ast.js';
 
 /** The `args` of a `VariableSetStmt` set a non-zero timeout. */
 export function nonZeroTimeout(args: unknown): boolean {
-  const a = (args as Node[] | undefined)?.[0]?.A_Const as { ival?: { ival?: number }; sval?: { sval?: string } } | undefined;
+  const a = (args as Node[] | undefined)?.[0]?.A_Const as
+    | { ival?: { ival?: number }; sval?: { sval?: string } }
+    | undefined;
   if (!a) return true;
   if (a.ival) return (a.ival.ival ?? 0) !== 0;
   return !/^\s*0+\s*(ms|s|min|h|d)?\s*$/i.test(a.sval?.sval ?? '');

@@ -1,10 +1,10 @@
 /**
- * Typed errors. Each carries the exit code the CLI maps it to (SPEC §6) and the fields a user
+ * Typed errors. Each carries the exit code the CLI maps it to (docs/cli.md) and the fields a user
  * needs to act. The runner turns them into results; the CLI is the one error boundary that prints.
  */
 import type { PlanIssue } from './plan.js';
 
-/** Exit codes of SPEC §6. */
+/** Exit codes (docs/cli.md). */
 export const ExitCode = {
   ok: 0,
   failed: 1,
@@ -44,7 +44,11 @@ export class PlanInvalidError extends TidemarkError {
   constructor(issues: PlanIssue[], planId?: string, file?: string) {
     const where = planId ? `plan "${planId}"` : file ? `plan ${file}` : 'plan';
     const lines = issues.map((i) => `- ${formatIssue(i)}`);
-    super('plan_invalid', `${where} is invalid (${issues.length} problem${issues.length === 1 ? '' : 's'}):\n${lines.join('\n')}`, ExitCode.badInput);
+    super(
+      'plan_invalid',
+      `${where} is invalid (${issues.length} problem${issues.length === 1 ? '' : 's'}):\n${lines.join('\n')}`,
+      ExitCode.badInput,
+    );
     this.issues = issues;
     this.planId = planId;
   }
@@ -108,8 +112,12 @@ export function describeBlocker(b: BlockerInfo): string {
 /** Another runner holds this plan's lock (exit 3). */
 export class RunLockedError extends TidemarkError {
   constructor(planId: string, holder: string) {
-    super('locked', `plan "${planId}" is being run by another runner: ${holder}`, ExitCode.locked,
-      'Wait for it to finish, or pass --wait SECONDS to wait for the lock.');
+    super(
+      'locked',
+      `plan "${planId}" is being run by another runner: ${holder}`,
+      ExitCode.locked,
+      'Wait for it to finish, or pass --wait SECONDS to wait for the lock.',
+    );
   }
 }
 
@@ -117,9 +125,15 @@ export class RunLockedError extends TidemarkError {
 export class DriftError extends TidemarkError {
   readonly drifted: { stepId: string; old: string; new: string }[];
   constructor(planId: string, drifted: { stepId: string; old: string; new: string }[]) {
-    const lines = drifted.map((d) => `- step "${d.stepId}": applied with checksum ${d.old.slice(0, 12)}, now ${d.new.slice(0, 12)}`);
-    super('drift', `plan "${planId}": ${drifted.length} applied step(s) changed since they ran:\n${lines.join('\n')}`, ExitCode.drift,
-      `Restore the original definition, or accept the change with ${drifted.map((d) => `--accept-changed ${d.stepId}`).join(' ')}.`);
+    const lines = drifted.map(
+      (d) => `- step "${d.stepId}": applied with checksum ${d.old.slice(0, 12)}, now ${d.new.slice(0, 12)}`,
+    );
+    super(
+      'drift',
+      `plan "${planId}": ${drifted.length} applied step(s) changed since they ran:\n${lines.join('\n')}`,
+      ExitCode.drift,
+      `Restore the original definition, or accept the change with ${drifted.map((d) => `--accept-changed ${d.stepId}`).join(' ')}.`,
+    );
     this.drifted = drifted;
   }
 }

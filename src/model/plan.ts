@@ -4,8 +4,6 @@
  * `definePlan` returns a {@link PlanDef}. Nothing here touches a database.
  */
 
-import type { RelationName } from '../sql/ident.js';
-
 export type { RelationName } from '../sql/ident.js';
 
 /** The phases of a wave, in the order they run. `preconditions` run once, before anything else. */

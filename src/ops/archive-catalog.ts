@@ -5,8 +5,8 @@
  * `pg_get_indexdef` / `pg_get_constraintdef` print them.
  */
 import type { Queryable } from '../db/connection.js';
-import { quoteIdent, quoteRelation } from '../sql/ident.js';
 import type { RelationName } from '../model/plan.js';
+import { quoteIdent, quoteRelation } from '../sql/ident.js';
 import type { KeyColumn } from './archive-sql.js';
 
 /** A table (or index) as found in the catalog. */
@@ -62,8 +62,16 @@ export interface ColumnDef {
 /** A column's definition, or null when the table has no such column. */
 export async function columnDef(q: Queryable, tableOid: number, column: string): Promise<ColumnDef | null> {
   const r = await q.query<{
-    attnum: number; attname: string; type: string; coll: string | null; attnotnull: boolean; def: string | null;
-    comment: string | null; attidentity: string; attgenerated: string; nn: string | null;
+    attnum: number;
+    attname: string;
+    type: string;
+    coll: string | null;
+    attnotnull: boolean;
+    def: string | null;
+    comment: string | null;
+    attidentity: string;
+    attgenerated: string;
+    nn: string | null;
   }>(
     `SELECT a.attnum, a.attname, format_type(a.atttypid, a.atttypmod) AS type,
             CASE WHEN a.attcollation <> 0 AND a.attcollation <> t.typcollation
@@ -83,8 +91,16 @@ export async function columnDef(q: Queryable, tableOid: number, column: string):
   const x = r.rows[0];
   if (!x) return null;
   return {
-    attnum: x.attnum, name: x.attname, type: x.type, collation: x.coll, notNull: x.attnotnull, default: x.def,
-    comment: x.comment, identity: x.attidentity ?? '', generated: x.attgenerated ?? '', notNullName: x.nn,
+    attnum: x.attnum,
+    name: x.attname,
+    type: x.type,
+    collation: x.coll,
+    notNull: x.attnotnull,
+    default: x.def,
+    comment: x.comment,
+    identity: x.attidentity ?? '',
+    generated: x.attgenerated ?? '',
+    notNullName: x.nn,
   };
 }
 
@@ -115,7 +131,13 @@ export interface IndexDef {
 
 /** One index's definition. */
 export async function indexDef(q: Queryable, indexOid: number): Promise<IndexDef> {
-  const r = await q.query<{ nspname: string; relname: string; def: string; indisvalid: boolean; comment: string | null }>(
+  const r = await q.query<{
+    nspname: string;
+    relname: string;
+    def: string;
+    indisvalid: boolean;
+    comment: string | null;
+  }>(
     `SELECT n.nspname, c.relname, pg_get_indexdef(c.oid) AS def, i.indisvalid, obj_description(c.oid, 'pg_class') AS comment
        FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace JOIN pg_index i ON i.indexrelid = c.oid
       WHERE c.oid = $1`,
@@ -145,7 +167,17 @@ export interface ConstraintDef {
 
 /** One constraint's definition. */
 export async function constraintDef(q: Queryable, conOid: number): Promise<ConstraintDef> {
-  const r = await q.query<{ conname: string; contype: string; def: string; convalidated: boolean; condeferrable: boolean; condeferred: boolean; conindid: number; cols: string[] | null; comment: string | null }>(
+  const r = await q.query<{
+    conname: string;
+    contype: string;
+    def: string;
+    convalidated: boolean;
+    condeferrable: boolean;
+    condeferred: boolean;
+    conindid: number;
+    cols: string[] | null;
+    comment: string | null;
+  }>(
     `SELECT c.conname, c.contype::text AS contype, pg_get_constraintdef(c.oid) AS def, c.convalidated, c.condeferrable, c.condeferred,
             c.conindid::int8 AS conindid, obj_description(c.oid, 'pg_constraint') AS comment,
             (SELECT array_agg(a.attname::text ORDER BY k.ord) FROM unnest(c.conkey) WITH ORDINALITY AS k(attnum, ord)
@@ -156,14 +188,25 @@ export async function constraintDef(q: Queryable, conOid: number): Promise<Const
   const x = r.rows[0];
   const withIndex = ['u', 'p', 'x'].includes(x.contype) && Number(x.conindid) !== 0;
   return {
-    oid: conOid, name: x.conname, type: x.contype, def: x.def, validated: x.convalidated, deferrable: x.condeferrable,
-    deferred: x.condeferred, columns: x.cols ?? [], comment: x.comment, index: withIndex ? await indexDef(q, Number(x.conindid)) : null,
+    oid: conOid,
+    name: x.conname,
+    type: x.contype,
+    def: x.def,
+    validated: x.convalidated,
+    deferrable: x.condeferrable,
+    deferred: x.condeferred,
+    columns: x.cols ?? [],
+    comment: x.comment,
+    index: withIndex ? await indexDef(q, Number(x.conindid)) : null,
   };
 }
 
 /** The oid of a table's constraint by name, or null. */
 export async function constraintOid(q: Queryable, tableOid: number, name: string): Promise<number | null> {
-  const r = await q.query<{ oid: string }>(`SELECT oid::int8 AS oid FROM pg_constraint WHERE conrelid = $1 AND conname = $2`, [tableOid, name]);
+  const r = await q.query<{ oid: string }>(
+    `SELECT oid::int8 AS oid FROM pg_constraint WHERE conrelid = $1 AND conname = $2`,
+    [tableOid, name],
+  );
   return r.rows[0] ? Number(r.rows[0].oid) : null;
 }
 
@@ -183,7 +226,19 @@ export interface ColumnDependents {
 
 /** Objects that depend on column `attnum` of table `tableOid`, via `pg_depend`. */
 export async function columnDependents(q: Queryable, tableOid: number, attnum: number): Promise<ColumnDependents> {
-  const r = await q.query<{ cls: string; objid: string; objsubid: number; descr: string; relkind: string | null; conrelid: string | null; contype: string | null; conkey_has: boolean | null; backing: boolean | null; own_default: boolean | null; view: string | null }>(
+  const r = await q.query<{
+    cls: string;
+    objid: string;
+    objsubid: number;
+    descr: string;
+    relkind: string | null;
+    conrelid: string | null;
+    contype: string | null;
+    conkey_has: boolean | null;
+    backing: boolean | null;
+    own_default: boolean | null;
+    view: string | null;
+  }>(
     `SELECT d.classid::regclass::text AS cls, d.objid::int8 AS objid, d.objsubid, pg_describe_object(d.classid, d.objid, d.objsubid) AS descr,
             rc.relkind::text AS relkind, con.conrelid::int8 AS conrelid, con.contype::text AS contype,
             ($2 = ANY (con.conkey)) AS conkey_has,
@@ -214,7 +269,6 @@ export async function columnDependents(q: Queryable, tableOid: number, attnum: n
     } else if (x.cls === 'pg_rewrite') {
       out.views.push(x.view ?? x.descr);
     } else if (x.cls === 'pg_attrdef' && x.own_default) {
-      continue;
     } else {
       out.others.push(x.descr);
     }
@@ -226,7 +280,8 @@ export async function columnDependents(q: Queryable, tableOid: number, attnum: n
     [tableOid, attnum],
   );
   for (const e of extra.rows) {
-    if (!out.constraints.some((c) => c.oid === Number(e.oid))) out.constraints.push(await constraintDef(q, Number(e.oid)));
+    if (!out.constraints.some((c) => c.oid === Number(e.oid)))
+      out.constraints.push(await constraintDef(q, Number(e.oid)));
   }
   return out;
 }

@@ -6,12 +6,21 @@
  * never dropped) it only removes the trigger and the partial archive. Every stage checks the
  * catalog first, so a rollback that stopped half-way can be run again.
  */
-import { StepFailedError } from '../model/errors.js';
+
 import type { Action, StepContext, StepOutcome } from '../kind/step-kind.js';
-import { columnDef, refOf, type RelationRef } from './archive-catalog.js';
-import { addColumnStatements, columnArchiveSql, withRange, type ColumnArchiveDef } from './archive-column-sql.js';
-import { buildIndexConcurrently, concurrentIndexSql, constraintActions, indexActions, notNullActions, restoreConstraint, restoreNotNull } from './archive-restore.js';
-import { activeArchive, markArchiveRestored, type ArchiveRecord } from './archive.js';
+import { StepFailedError } from '../model/errors.js';
+import { type ArchiveRecord, activeArchive, markArchiveRestored } from './archive.js';
+import { columnDef, type RelationRef, refOf } from './archive-catalog.js';
+import { addColumnStatements, type ColumnArchiveDef, columnArchiveSql, withRange } from './archive-column-sql.js';
+import {
+  buildIndexConcurrently,
+  concurrentIndexSql,
+  constraintActions,
+  indexActions,
+  notNullActions,
+  restoreConstraint,
+  restoreNotNull,
+} from './archive-restore.js';
 import { keyTuple } from './archive-sql.js';
 import { walkKeys } from './shadow-batch.js';
 
@@ -21,7 +30,11 @@ async function tableOf(ctx: StepContext, d: ColumnArchiveDef): Promise<RelationR
     `SELECT c.oid::int8 AS oid, c.relkind::text AS relkind FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace WHERE n.nspname = $1 AND c.relname = $2`,
     [d.table.schema, d.table.name],
   );
-  if (!r[0]) throw new StepFailedError(ctx.step.id, `cannot restore column "${d.column.name}": table ${d.table.schema}.${d.table.name} no longer exists`);
+  if (!r[0])
+    throw new StepFailedError(
+      ctx.step.id,
+      `cannot restore column "${d.column.name}": table ${d.table.schema}.${d.table.name} no longer exists`,
+    );
   return refOf(Number(r[0].oid), d.table.schema, d.table.name, r[0].relkind);
 }
 
@@ -30,12 +43,26 @@ export function restoreActions(d: ColumnArchiveDef, table: RelationRef): Action[
   const s = columnArchiveSql(d, table);
   const out: Action[] = [];
   if (!d.dropped) {
-    out.push({ sql: s.dropTrigger, lock: 'ACCESS EXCLUSIVE' }, { sql: s.dropFunction, lock: 'none' }, { sql: s.dropArchive, lock: 'none', note: 'the column was never dropped: only the partial archive is removed' });
+    out.push(
+      { sql: s.dropTrigger, lock: 'ACCESS EXCLUSIVE' },
+      { sql: s.dropFunction, lock: 'none' },
+      { sql: s.dropArchive, lock: 'none', note: 'the column was never dropped: only the partial archive is removed' },
+    );
     return out;
   }
-  for (const sql of addColumnStatements(table, d.column)) out.push({ sql, lock: 'ACCESS EXCLUSIVE', note: 'instant: no rewrite' });
-  out.push({ sql: withRange(s.refill, `${keyTuple(d.key, 'a')} > (…) AND ${keyTuple(d.key, 'a')} <= (…)`), lock: 'ROW EXCLUSIVE', note: 'repeated per key range of the archive' });
-  if (d.column.default != null) out.push({ sql: withRange(s.fillDefault, `${keyTuple(d.key)} > (…) AND ${keyTuple(d.key)} <= (…)`), lock: 'ROW EXCLUSIVE', note: 'rows inserted after the drop; repeated per key range' });
+  for (const sql of addColumnStatements(table, d.column))
+    out.push({ sql, lock: 'ACCESS EXCLUSIVE', note: 'instant: no rewrite' });
+  out.push({
+    sql: withRange(s.refill, `${keyTuple(d.key, 'a')} > (…) AND ${keyTuple(d.key, 'a')} <= (…)`),
+    lock: 'ROW EXCLUSIVE',
+    note: 'repeated per key range of the archive',
+  });
+  if (d.column.default != null)
+    out.push({
+      sql: withRange(s.fillDefault, `${keyTuple(d.key)} > (…) AND ${keyTuple(d.key)} <= (…)`),
+      lock: 'ROW EXCLUSIVE',
+      note: 'rows inserted after the drop; repeated per key range',
+    });
   if (d.column.notNull) out.push(...notNullActions(table, d.column.name));
   for (const ix of d.indexes) out.push(...indexActions(ix));
   for (const con of d.constraints) out.push(...constraintActions(table, con));
@@ -68,18 +95,35 @@ export async function restoreColumn(ctx: StepContext, stepId: string): Promise<S
       for (const sql of addColumnStatements(table, d.column)) await c.query(sql);
     });
   } else if (existing.type !== d.column.type) {
-    throw new StepFailedError(stepId, `cannot restore ${table.display}.${d.column.name}: a column of that name now exists with type ${existing.type} (archived: ${d.column.type})`,
-      'Rename or drop the new column, then run the rollback again.');
+    throw new StepFailedError(
+      stepId,
+      `cannot restore ${table.display}.${d.column.name}: a column of that name now exists with type ${existing.type} (archived: ${d.column.type})`,
+      'Rename or drop the new column, then run the rollback again.',
+    );
   }
 
   // 2. Refill from the archive, batch by batch over the archive's key.
-  const progress = (ctx.progress ?? {}) as { restore?: { refillDone?: boolean; cursor?: string[] | null; defaultsDone?: boolean; defaultsCursor?: string[] | null } };
+  const progress = (ctx.progress ?? {}) as {
+    restore?: {
+      refillDone?: boolean;
+      cursor?: string[] | null;
+      defaultsDone?: boolean;
+      defaultsCursor?: string[] | null;
+    };
+  };
   const state = { ...(progress.restore ?? {}) };
-  const save = (c: Parameters<typeof ctx.saveProgress>[1]) => ctx.saveProgress({ ...progress, restore: { ...state } }, c);
+  const save = (c: Parameters<typeof ctx.saveProgress>[1]) =>
+    ctx.saveProgress({ ...progress, restore: { ...state } }, c);
   let refilled = 0;
   if (!state.refillDone) {
     await walkKeys({
-      table: s.arch, key: d.key, after: state.cursor ?? null, targetMs: ctx.settings.backfillTargetMs, tx: ctx.tx, what: `${label} refill`, rangeQualifier: 'a',
+      table: s.arch,
+      key: d.key,
+      after: state.cursor ?? null,
+      targetMs: ctx.settings.backfillTargetMs,
+      tx: ctx.tx,
+      what: `${label} refill`,
+      rangeQualifier: 'a',
       work: async (c, r) => (await c.query(withRange(s.refill, r.where), r.params)).rowCount ?? 0,
       save: async (c, cursor, rows) => {
         refilled += rows;
@@ -87,12 +131,18 @@ export async function restoreColumn(ctx: StepContext, stepId: string): Promise<S
         state.refillDone = cursor === null;
         await save(c);
       },
-      onBatch: () => ctx.emit({ type: 'step.progress', stepId, done: refilled, total: null, note: 'refilling from the archive' }),
+      onBatch: () =>
+        ctx.emit({ type: 'step.progress', stepId, done: refilled, total: null, note: 'refilling from the archive' }),
     });
   }
   if (d.column.default != null && !state.defaultsDone) {
     await walkKeys({
-      table: table.sql, key: d.key, after: state.defaultsCursor ?? null, targetMs: ctx.settings.backfillTargetMs, tx: ctx.tx, what: `${label} defaults`,
+      table: table.sql,
+      key: d.key,
+      after: state.defaultsCursor ?? null,
+      targetMs: ctx.settings.backfillTargetMs,
+      tx: ctx.tx,
+      what: `${label} defaults`,
       work: async (c, r) => (await c.query(withRange(s.fillDefault, r.where), r.params)).rowCount ?? 0,
       save: async (c, cursor) => {
         state.defaultsCursor = cursor;
@@ -104,7 +154,8 @@ export async function restoreColumn(ctx: StepContext, stepId: string): Promise<S
 
   // 3. NOT NULL, indexes and constraints, lock-safely.
   if (d.column.notNull) await restoreNotNull(ctx, table, d.column.name, d.key, d.column.notNullName);
-  for (const ix of d.indexes) await buildIndexConcurrently(ctx, ix.schema, ix.name, concurrentIndexSql(ix.def), ix.comment);
+  for (const ix of d.indexes)
+    await buildIndexConcurrently(ctx, ix.schema, ix.name, concurrentIndexSql(ix.def), ix.comment);
   for (const con of d.constraints) await restoreConstraint(ctx, table, con, d.key);
 
   // 4. The archive has served its purpose.
@@ -112,5 +163,8 @@ export async function restoreColumn(ctx: StepContext, stepId: string): Promise<S
     await c.query(s.dropArchive);
     await markArchiveRestored(ctx.ledger, c, a.id);
   });
-  return { rowsAffected: refilled, notes: [`restored ${table.display}.${d.column.name} (${refilled} row(s) refilled)`] };
+  return {
+    rowsAffected: refilled,
+    notes: [`restored ${table.display}.${d.column.name} (${refilled} row(s) refilled)`],
+  };
 }

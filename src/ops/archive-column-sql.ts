@@ -5,12 +5,13 @@
  * row; a trigger upserts rows written while the copy runs, so the final transaction that drops
  * the column has nothing left to copy and stays short.
  */
-import { generatedName, quoteIdent } from '../sql/ident.js';
-import { sha256 } from '../sql/checksum.js';
+
 import type { Action } from '../kind/step-kind.js';
-import type { ColumnDef, ConstraintDef, IndexDef, RelationRef } from './archive-catalog.js';
+import { sha256 } from '../sql/checksum.js';
+import { generatedName, quoteIdent } from '../sql/ident.js';
 import { ARCHIVE_SCHEMA, archiveName } from './archive.js';
-import { dollarQuote, keyList, keyTuple, quoteLiteral, type KeyColumn } from './archive-sql.js';
+import type { ColumnDef, ConstraintDef, IndexDef, RelationRef } from './archive-catalog.js';
+import { dollarQuote, type KeyColumn, keyList, keyTuple, quoteLiteral } from './archive-sql.js';
 
 /** Placeholder for a batch's key range in a statement template (a NUL cannot occur in SQL text). */
 export const RANGE = '\u0000range\u0000';
@@ -30,7 +31,12 @@ export interface ColumnArchiveDef {
 }
 
 /** Deterministic names of the archive table, its sync trigger and function. */
-export function columnArchiveNames(planId: string, stepId: string, table: string, column: string): { archiveTable: string; trigger: string; function: string } {
+export function columnArchiveNames(
+  planId: string,
+  stepId: string,
+  table: string,
+  column: string,
+): { archiveTable: string; trigger: string; function: string } {
   return {
     archiveTable: archiveName(planId, stepId, [table, column]),
     trigger: generatedName([column], 'tm_archive', sha256),
@@ -39,7 +45,12 @@ export function columnArchiveNames(planId: string, stepId: string, table: string
 }
 
 /** The statements of one column archive, from its definition. */
-export function columnArchiveSql(d: Pick<ColumnArchiveDef, 'archiveTable' | 'trigger' | 'function' | 'key'> & { column: Pick<ColumnDef, 'name' | 'type'> }, table: Pick<RelationRef, 'sql'>) {
+export function columnArchiveSql(
+  d: Pick<ColumnArchiveDef, 'archiveTable' | 'trigger' | 'function' | 'key'> & {
+    column: Pick<ColumnDef, 'name' | 'type'>;
+  },
+  table: Pick<RelationRef, 'sql'>,
+) {
   const arch = `${quoteIdent(ARCHIVE_SCHEMA)}.${quoteIdent(d.archiveTable)}`;
   const fn = `${quoteIdent(ARCHIVE_SCHEMA)}.${quoteIdent(d.function)}`;
   const col = quoteIdent(d.column.name);
@@ -99,10 +110,18 @@ export function archiveActions(d: ColumnArchiveDef, table: RelationRef): Action[
     { sql: s.createTable, lock: 'none', note: 'archive of (key, value) for every row' },
     { sql: s.createFunction, lock: 'none' },
     { sql: s.createTrigger, lock: 'SHARE ROW EXCLUSIVE', note: 'records rows written while the copy runs' },
-    { sql: withRange(s.copy, range), lock: 'ACCESS SHARE', note: 'reads the table (writes only the archive); repeated per key range, one short transaction per batch' },
+    {
+      sql: withRange(s.copy, range),
+      lock: 'ACCESS SHARE',
+      note: 'reads the table (writes only the archive); repeated per key range, one short transaction per batch',
+    },
     { sql: s.lock, lock: 'ACCESS EXCLUSIVE', note: 'one short transaction from here: catalog changes only' },
     { sql: s.dropTrigger, lock: 'ACCESS EXCLUSIVE' },
-    { sql: s.dropColumn, lock: 'ACCESS EXCLUSIVE', note: 'drops the indexes and constraints involving the column (recorded for rollback)' },
+    {
+      sql: s.dropColumn,
+      lock: 'ACCESS EXCLUSIVE',
+      note: 'drops the indexes and constraints involving the column (recorded for rollback)',
+    },
     { sql: s.dropFunction, lock: 'none' },
   ];
 }

@@ -6,19 +6,34 @@
  * the column, its indexes and constraints. Resumable at every stage: each one checks the catalog
  * and the saved cursor first.
  */
-import { StepFailedError } from '../model/errors.js';
-import { displayRelation } from '../sql/ident.js';
-import type { RelationName } from '../model/plan.js';
-import type { StepContext, StepOutcome } from '../kind/step-kind.js';
-import { columnDef, columnDependents, dependencyFingerprint, keyColumns, resolveRelation, type ColumnDef, type RelationRef } from './archive-catalog.js';
-import { columnArchiveNames, columnArchiveSql, withRange, type ColumnArchiveDef } from './archive-column-sql.js';
-import { unrestorableReason } from './archive-restore.js';
-import { ARCHIVE_SCHEMA, activeArchive, ensureArchiveSchema, recordArchive, updateArchiveDefinition } from './archive.js';
-import type { KeyColumn } from './archive-sql.js';
-import { walkKeys } from './shadow-batch.js';
-import type { Queryable } from '../db/connection.js';
+
 import { estimatedRows } from '../db/catalog.js';
+import type { Queryable } from '../db/connection.js';
+import type { StepContext, StepOutcome } from '../kind/step-kind.js';
+import { StepFailedError } from '../model/errors.js';
+import type { RelationName } from '../model/plan.js';
+import { displayRelation } from '../sql/ident.js';
+import {
+  ARCHIVE_SCHEMA,
+  activeArchive,
+  ensureArchiveSchema,
+  recordArchive,
+  updateArchiveDefinition,
+} from './archive.js';
+import {
+  type ColumnDef,
+  columnDef,
+  columnDependents,
+  dependencyFingerprint,
+  keyColumns,
+  type RelationRef,
+  resolveRelation,
+} from './archive-catalog.js';
+import { type ColumnArchiveDef, columnArchiveNames, columnArchiveSql, withRange } from './archive-column-sql.js';
+import { unrestorableReason } from './archive-restore.js';
+import type { KeyColumn } from './archive-sql.js';
 import { announce } from './exec.js';
+import { walkKeys } from './shadow-batch.js';
 
 /** Options of `op.dropColumn`. */
 export interface DropColumnOptions {
@@ -36,14 +51,21 @@ interface Progress {
 }
 
 /** Why the column cannot be dropped with a restorable archive (every reason at once). */
-export function refusals(c: ColumnDef, key: KeyColumn[], deps: Awaited<ReturnType<typeof columnDependents>>, ownTrigger: string): string[] {
+export function refusals(
+  c: ColumnDef,
+  key: KeyColumn[],
+  deps: Awaited<ReturnType<typeof columnDependents>>,
+  ownTrigger: string,
+): string[] {
   const out: string[] = [];
   if (!key.length) out.push('the table has no primary key: the archive keeps values by key');
   if (key.some((k) => k.name === c.name)) out.push('the column is part of the primary key');
-  if (c.generated) out.push('it is a generated column: re-adding it on rollback would rewrite the table under an exclusive lock');
+  if (c.generated)
+    out.push('it is a generated column: re-adding it on rollback would rewrite the table under an exclusive lock');
   if (c.identity) out.push('it is an identity column');
   if (deps.views.length) out.push(`views or rules read it: ${deps.views.join(', ')} (drop or redefine them first)`);
-  if (deps.referencedBy.length) out.push(`foreign keys reference it: ${deps.referencedBy.join(', ')} (drop them first with op.dropConstraint)`);
+  if (deps.referencedBy.length)
+    out.push(`foreign keys reference it: ${deps.referencedBy.join(', ')} (drop them first with op.dropConstraint)`);
   const others = deps.others.filter((d) => !d.startsWith(`trigger ${ownTrigger} on `));
   if (others.length) out.push(`other objects depend on it: ${others.join(', ')}`);
   for (const con of deps.constraints) {
@@ -54,20 +76,33 @@ export function refusals(c: ColumnDef, key: KeyColumn[], deps: Awaited<ReturnTyp
 }
 
 /** Read the definition of the column, its key, indexes and constraints. */
-export async function captureColumn(q: Queryable, table: RelationRef, column: string, names: ReturnType<typeof columnArchiveNames>): Promise<{ def: ColumnArchiveDef; problems: string[] } | null> {
+export async function captureColumn(
+  q: Queryable,
+  table: RelationRef,
+  column: string,
+  names: ReturnType<typeof columnArchiveNames>,
+): Promise<{ def: ColumnArchiveDef; problems: string[] } | null> {
   const c = await columnDef(q, table.oid, column);
   if (!c) return null;
   const key = await keyColumns(q, table.oid);
   const deps = await columnDependents(q, table.oid, c.attnum);
   const def: ColumnArchiveDef = {
-    table: { schema: table.schema, name: table.name }, column: c, key, indexes: deps.indexes, constraints: deps.constraints, ...names,
+    table: { schema: table.schema, name: table.name },
+    column: c,
+    key,
+    indexes: deps.indexes,
+    constraints: deps.constraints,
+    ...names,
   };
   return { def, problems: refusals(c, key, deps, names.trigger) };
 }
 
 function refuse(ctx: StepContext, table: RelationRef, column: string, problems: string[]): never {
-  throw new StepFailedError(ctx.step.id, `cannot drop ${table.display}.${column} restorably: ${problems.join('; ')}`,
-    'Nothing was changed. Resolve the reasons above, or drop it with a raw `sql` step that carries its own `down`.');
+  throw new StepFailedError(
+    ctx.step.id,
+    `cannot drop ${table.display}.${column} restorably: ${problems.join('; ')}`,
+    'Nothing was changed. Resolve the reasons above, or drop it with a raw `sql` step that carries its own `down`.',
+  );
 }
 
 /** Archive the column's values, then drop it in one short transaction. */
@@ -78,7 +113,8 @@ export async function archiveAndDropColumn(ctx: StepContext, o: DropColumnOption
   const names = columnArchiveNames(ctx.plan.id, o.id, table.name, o.column);
   const cap = await captureColumn(ctx.db.pool, table, o.column, names);
   if (!cap) {
-    if (archived?.definition.dropped) return { notes: ['already dropped and archived'], details: { archive: archived.archiveTable } };
+    if (archived?.definition.dropped)
+      return { notes: ['already dropped and archived'], details: { archive: archived.archiveTable } };
     throw new StepFailedError(o.id, `column "${o.column}" does not exist in ${table.display}`);
   }
   if (cap.problems.length) refuse(ctx, table, o.column, cap.problems);
@@ -95,7 +131,12 @@ export async function archiveAndDropColumn(ctx: StepContext, o: DropColumnOption
       await ensureArchiveSchema(c);
       await c.query(s.createTable);
       const rec = await recordArchive(ctx.ledger, c, {
-        planId: ctx.plan.id, stepId: o.id, kind: 'column', object: `${table.display}.${o.column}`, archiveTable: def.archiveTable, definition: { ...def },
+        planId: ctx.plan.id,
+        stepId: o.id,
+        kind: 'column',
+        object: `${table.display}.${o.column}`,
+        archiveTable: def.archiveTable,
+        definition: { ...def },
       });
       progress = { stage: 'copy', cursor: null, copied: 0 };
       await ctx.saveProgress({ ...progress }, c);
@@ -104,10 +145,12 @@ export async function archiveAndDropColumn(ctx: StepContext, o: DropColumnOption
   } else {
     await ctx.tx(`${label}: archive table`, (c) => c.query(s.createTable));
   }
-  if (!progress || progress.stage !== 'copy') progress = { stage: 'copy', cursor: null, copied: 0 };
+  if (progress?.stage !== 'copy') progress = { stage: 'copy', cursor: null, copied: 0 };
 
   // 2. The trigger that records rows written while the copy runs.
-  const hasTrigger = (await ctx.db.rows(`SELECT 1 FROM pg_trigger WHERE tgrelid = $1 AND tgname = $2`, [table.oid, def.trigger])).length > 0;
+  const hasTrigger =
+    (await ctx.db.rows(`SELECT 1 FROM pg_trigger WHERE tgrelid = $1 AND tgname = $2`, [table.oid, def.trigger]))
+      .length > 0;
   if (!hasTrigger) {
     announce(ctx, { sql: s.createFunction });
     announce(ctx, { sql: s.createTrigger });
@@ -121,22 +164,38 @@ export async function archiveAndDropColumn(ctx: StepContext, o: DropColumnOption
   let copied = progress.copied ?? 0;
   if (!progress.copyDone) {
     const total = await estimatedRows(ctx.db.pool, { schema: table.schema, name: table.name });
-    if (progress.cursor) ctx.emit({ type: 'notice', level: 'info', stepId: o.id, message: `resuming the archive copy after key ${JSON.stringify(progress.cursor)}` });
+    if (progress.cursor)
+      ctx.emit({
+        type: 'notice',
+        level: 'info',
+        stepId: o.id,
+        message: `resuming the archive copy after key ${JSON.stringify(progress.cursor)}`,
+      });
     await walkKeys({
-      table: table.sql, key: def.key, after: progress.cursor ?? null, targetMs: ctx.settings.backfillTargetMs, tx: ctx.tx, what: `${label} archive copy`,
+      table: table.sql,
+      key: def.key,
+      after: progress.cursor ?? null,
+      targetMs: ctx.settings.backfillTargetMs,
+      tx: ctx.tx,
+      what: `${label} archive copy`,
       work: async (c, range) => (await c.query(withRange(s.copy, range.where), range.params)).rowCount ?? 0,
       save: async (c, cursor, rows) => {
         copied += rows;
         await ctx.saveProgress({ stage: 'copy', cursor, copied, copyDone: cursor === null }, c);
       },
-      onBatch: (b) => ctx.emit({ type: 'step.progress', stepId: o.id, done: copied, total, batchSize: b.size, note: 'archiving' }),
+      onBatch: (b) =>
+        ctx.emit({ type: 'step.progress', stepId: o.id, done: copied, total, batchSize: b.size, note: 'archiving' }),
     });
   }
 
   // 4. One short transaction: record the exact definition, remove the trigger, drop the column.
   //    The definition is read before the lock; under it, one fingerprint query proves it unchanged.
   const pre = await captureColumn(ctx.db.pool, table, o.column, names);
-  if (!pre) throw new StepFailedError(o.id, `column "${o.column}" disappeared from ${table.display} while it was being archived`);
+  if (!pre)
+    throw new StepFailedError(
+      o.id,
+      `column "${o.column}" disappeared from ${table.display} while it was being archived`,
+    );
   if (pre.problems.length) refuse(ctx, table, o.column, pre.problems);
   const f0 = await dependencyFingerprint(ctx.db.pool, table.oid, pre.def.column.attnum);
   for (const sql of [s.lock, s.dropTrigger, s.dropColumn, s.dropFunction]) announce(ctx, { sql });
@@ -145,14 +204,30 @@ export async function archiveAndDropColumn(ctx: StepContext, o: DropColumnOption
     let now = pre;
     if ((await dependencyFingerprint(c, table.oid, pre.def.column.attnum)) !== f0) {
       const again = await captureColumn(c, table, o.column, names);
-      if (!again) throw new StepFailedError(o.id, `column "${o.column}" disappeared from ${table.display} while it was being archived`);
+      if (!again)
+        throw new StepFailedError(
+          o.id,
+          `column "${o.column}" disappeared from ${table.display} while it was being archived`,
+        );
       if (again.problems.length) refuse(ctx, table, o.column, again.problems);
       now = again;
     }
     await updateArchiveDefinition(ctx.ledger, c, archiveId!, { ...now.def, dropped: true });
     await c.query([s.dropTrigger, s.dropColumn, s.dropFunction].join(';\n'));
     await ctx.saveProgress({ stage: 'dropped' }, c);
-    await ctx.markCompleted(c, { rowsAffected: copied, details: { archive: def.archiveTable, rowsCopied: copied, indexes: now.def.indexes.map((i) => i.name), constraints: now.def.constraints.map((x) => x.name) } });
+    await ctx.markCompleted(c, {
+      rowsAffected: copied,
+      details: {
+        archive: def.archiveTable,
+        rowsCopied: copied,
+        indexes: now.def.indexes.map((i) => i.name),
+        constraints: now.def.constraints.map((x) => x.name),
+      },
+    });
   });
-  return { rowsAffected: copied, recorded: true, notes: [`archived ${copied} row(s) in ${ARCHIVE_SCHEMA}.${def.archiveTable} (plus rows written during the copy)`] };
+  return {
+    rowsAffected: copied,
+    recorded: true,
+    notes: [`archived ${copied} row(s) in ${ARCHIVE_SCHEMA}.${def.archiveTable} (plus rows written during the copy)`],
+  };
 }

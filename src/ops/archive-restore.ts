@@ -7,15 +7,16 @@
  * first, so a rerun after a crash picks up where the last one stopped. The `*Actions` functions
  * return the same statements as data, for `tidemark plan --rollback`.
  */
-import { StepFailedError } from '../model/errors.js';
+
 import { sqlState } from '../db/connection.js';
-import { generatedName, quoteIdent } from '../sql/ident.js';
-import { sha256 } from '../sql/checksum.js';
 import type { Action, StepContext } from '../kind/step-kind.js';
+import { StepFailedError } from '../model/errors.js';
+import { sha256 } from '../sql/checksum.js';
+import { generatedName, quoteIdent } from '../sql/ident.js';
+import type { ConstraintDef, IndexDef, RelationRef } from './archive-catalog.js';
+import { type KeyColumn, keyList, quoteLiteral } from './archive-sql.js';
 import { ensureIndex } from './concurrent-index.js';
 import { inTx } from './exec.js';
-import type { ConstraintDef, IndexDef, RelationRef } from './archive-catalog.js';
-import { keyList, quoteLiteral, type KeyColumn } from './archive-sql.js';
 import { checkViolations, violationError } from './violations.js';
 
 /** `pg_get_indexdef` text → the same index built `CONCURRENTLY`. */
@@ -30,8 +31,19 @@ export function notNullCheckName(table: string, column: string): string {
 
 /** Statements that rebuild an index concurrently. */
 export function indexActions(ix: Pick<IndexDef, 'def' | 'comment' | 'schema' | 'name'>): Action[] {
-  const out: Action[] = [{ sql: concurrentIndexSql(ix.def), lock: 'SHARE UPDATE EXCLUSIVE', transaction: false, note: 'waits for older transactions; blocks neither reads nor writes' }];
-  if (ix.comment != null) out.push({ sql: `COMMENT ON INDEX ${quoteIdent(ix.schema)}.${quoteIdent(ix.name)} IS ${quoteLiteral(ix.comment)}`, lock: 'SHARE UPDATE EXCLUSIVE' });
+  const out: Action[] = [
+    {
+      sql: concurrentIndexSql(ix.def),
+      lock: 'SHARE UPDATE EXCLUSIVE',
+      transaction: false,
+      note: 'waits for older transactions; blocks neither reads nor writes',
+    },
+  ];
+  if (ix.comment != null)
+    out.push({
+      sql: `COMMENT ON INDEX ${quoteIdent(ix.schema)}.${quoteIdent(ix.name)} IS ${quoteLiteral(ix.comment)}`,
+      lock: 'SHARE UPDATE EXCLUSIVE',
+    });
   return out;
 }
 
@@ -39,11 +51,33 @@ export function indexActions(ix: Pick<IndexDef, 'def' | 'comment' | 'schema' | '
  * Build an index `CONCURRENTLY` unless a valid one of that name exists; never returns while the
  * index is INVALID (see {@link ensureIndex}). Then its comment, when it had one.
  */
-export async function buildIndexConcurrently(ctx: StepContext, schema: string, name: string, createSql: string, comment?: string | null, down = false): Promise<'built' | 'existed'> {
-  const create: Action = { sql: createSql, lock: 'SHARE UPDATE EXCLUSIVE', transaction: false, note: 'waits for older transactions; blocks neither reads nor writes' };
+export async function buildIndexConcurrently(
+  ctx: StepContext,
+  schema: string,
+  name: string,
+  createSql: string,
+  comment?: string | null,
+  down = false,
+): Promise<'built' | 'existed'> {
+  const create: Action = {
+    sql: createSql,
+    lock: 'SHARE UPDATE EXCLUSIVE',
+    transaction: false,
+    note: 'waits for older transactions; blocks neither reads nor writes',
+  };
   const r = await ensureIndex(ctx, schema, name, create, down);
   if (r === 'built' && comment != null) {
-    await inTx(ctx, [{ sql: `COMMENT ON INDEX ${quoteIdent(schema)}.${quoteIdent(name)} IS ${quoteLiteral(comment)}`, lock: 'SHARE UPDATE EXCLUSIVE' }], undefined, down);
+    await inTx(
+      ctx,
+      [
+        {
+          sql: `COMMENT ON INDEX ${quoteIdent(schema)}.${quoteIdent(name)} IS ${quoteLiteral(comment)}`,
+          lock: 'SHARE UPDATE EXCLUSIVE',
+        },
+      ],
+      undefined,
+      down,
+    );
   }
   return r;
 }
@@ -53,28 +87,55 @@ export function notNullActions(table: RelationRef, column: string): Action[] {
   const chk = quoteIdent(notNullCheckName(table.name, column));
   const col = quoteIdent(column);
   return [
-    { sql: `ALTER TABLE ${table.sql} ADD CONSTRAINT ${chk} CHECK (${col} IS NOT NULL) NOT VALID`, lock: 'ACCESS EXCLUSIVE', note: 'instant: no scan' },
-    { sql: `ALTER TABLE ${table.sql} VALIDATE CONSTRAINT ${chk}`, lock: 'SHARE UPDATE EXCLUSIVE', transaction: false, note: 'scans without blocking reads or writes' },
-    { sql: `ALTER TABLE ${table.sql} ALTER COLUMN ${col} SET NOT NULL`, lock: 'ACCESS EXCLUSIVE', note: 'no scan: the validated check proves it' },
+    {
+      sql: `ALTER TABLE ${table.sql} ADD CONSTRAINT ${chk} CHECK (${col} IS NOT NULL) NOT VALID`,
+      lock: 'ACCESS EXCLUSIVE',
+      note: 'instant: no scan',
+    },
+    {
+      sql: `ALTER TABLE ${table.sql} VALIDATE CONSTRAINT ${chk}`,
+      lock: 'SHARE UPDATE EXCLUSIVE',
+      transaction: false,
+      note: 'scans without blocking reads or writes',
+    },
+    {
+      sql: `ALTER TABLE ${table.sql} ALTER COLUMN ${col} SET NOT NULL`,
+      lock: 'ACCESS EXCLUSIVE',
+      note: 'no scan: the validated check proves it',
+    },
     { sql: `ALTER TABLE ${table.sql} DROP CONSTRAINT ${chk}`, lock: 'ACCESS EXCLUSIVE' },
   ];
 }
 
 /** A sample of up to 10 keys of rows where `column` is NULL. */
-async function nullSample(ctx: StepContext, table: RelationRef, column: string, key: readonly KeyColumn[]): Promise<Record<string, unknown>[]> {
+async function nullSample(
+  ctx: StepContext,
+  table: RelationRef,
+  column: string,
+  key: readonly KeyColumn[],
+): Promise<Record<string, unknown>[]> {
   const cols = key.length ? keyList(key) : 'ctid::text AS ctid';
   return ctx.db.rows(`SELECT ${cols} FROM ${table.sql} WHERE ${quoteIdent(column)} IS NULL LIMIT 10`);
 }
 
 /** Restore NOT NULL: CHECK NOT VALID → VALIDATE → SET NOT NULL + drop the check. Refuses with a sample of NULL rows. */
-export async function restoreNotNull(ctx: StepContext, table: RelationRef, column: string, key: readonly KeyColumn[], notNullName?: string | null): Promise<void> {
+export async function restoreNotNull(
+  ctx: StepContext,
+  table: RelationRef,
+  column: string,
+  key: readonly KeyColumn[],
+  notNullName?: string | null,
+): Promise<void> {
   const [add, validate, setNN, dropChk] = notNullActions(table, column);
   const chkName = notNullCheckName(table.name, column);
-  const state = async () => (await ctx.db.rows<{ nn: boolean; chk: boolean | null }>(
-    `SELECT a.attnotnull AS nn, (SELECT c.convalidated FROM pg_constraint c WHERE c.conrelid = a.attrelid AND c.conname = $3) AS chk
+  const state = async () =>
+    (
+      await ctx.db.rows<{ nn: boolean; chk: boolean | null }>(
+        `SELECT a.attnotnull AS nn, (SELECT c.convalidated FROM pg_constraint c WHERE c.conrelid = a.attrelid AND c.conname = $3) AS chk
        FROM pg_attribute a WHERE a.attrelid = $1 AND a.attname = $2`,
-    [table.oid, column, chkName],
-  ))[0];
+        [table.oid, column, chkName],
+      )
+    )[0];
   let s = await state();
   if (!s.nn) {
     if (s.chk === null) await ctx.tx(`step "${ctx.step.id}": NOT NULL check on ${column}`, (c) => c.query(add.sql));
@@ -85,8 +146,12 @@ export async function restoreNotNull(ctx: StepContext, table: RelationRef, colum
       } catch (e) {
         if (sqlState(e) !== '23514') throw e;
         const sample = await nullSample(ctx, table, column, key);
-        throw new StepFailedError(ctx.step.id, `cannot restore NOT NULL on ${table.display}.${column}: rows hold NULL (sample: ${JSON.stringify(sample)})`,
-          'Fill those rows (they were probably inserted after the column was dropped), then run again.', { sample });
+        throw new StepFailedError(
+          ctx.step.id,
+          `cannot restore NOT NULL on ${table.display}.${column}: rows hold NULL (sample: ${JSON.stringify(sample)})`,
+          'Fill those rows (they were probably inserted after the column was dropped), then run again.',
+          { sample },
+        );
       }
     }
     await ctx.tx(`step "${ctx.step.id}": SET NOT NULL ${column}`, async (c) => {
@@ -107,7 +172,9 @@ export async function renameNotNull(ctx: StepContext, table: RelationRef, column
     [table.oid, column],
   );
   if (r[0] && r[0].conname !== name) {
-    await ctx.tx(`step "${ctx.step.id}": rename NOT NULL constraint`, (c) => c.query(`ALTER TABLE ${table.sql} RENAME CONSTRAINT ${quoteIdent(r[0].conname)} TO ${quoteIdent(name)}`));
+    await ctx.tx(`step "${ctx.step.id}": rename NOT NULL constraint`, (c) =>
+      c.query(`ALTER TABLE ${table.sql} RENAME CONSTRAINT ${quoteIdent(r[0].conname)} TO ${quoteIdent(name)}`),
+    );
   }
 }
 
@@ -125,22 +192,41 @@ export function constraintActions(table: RelationRef, con: ConstraintDef): Actio
   const name = quoteIdent(con.name);
   const out: Action[] = [];
   if (con.type === 'c' || con.type === 'f') {
-    out.push({ sql: `ALTER TABLE ${table.sql} ADD CONSTRAINT ${name} ${baseDef(con.def)} NOT VALID`, lock: con.type === 'f' ? 'SHARE ROW EXCLUSIVE' : 'ACCESS EXCLUSIVE', note: 'instant: no scan' });
-    if (con.validated) out.push({ sql: `ALTER TABLE ${table.sql} VALIDATE CONSTRAINT ${name}`, lock: 'SHARE UPDATE EXCLUSIVE', transaction: false, note: 'scans without blocking reads or writes' });
+    out.push({
+      sql: `ALTER TABLE ${table.sql} ADD CONSTRAINT ${name} ${baseDef(con.def)} NOT VALID`,
+      lock: con.type === 'f' ? 'SHARE ROW EXCLUSIVE' : 'ACCESS EXCLUSIVE',
+      note: 'instant: no scan',
+    });
+    if (con.validated)
+      out.push({
+        sql: `ALTER TABLE ${table.sql} VALIDATE CONSTRAINT ${name}`,
+        lock: 'SHARE UPDATE EXCLUSIVE',
+        transaction: false,
+        note: 'scans without blocking reads or writes',
+      });
   } else if ((con.type === 'u' || con.type === 'p') && con.index) {
     out.push(...indexActions({ ...con.index, comment: null }));
     const what = con.type === 'p' ? 'PRIMARY KEY' : 'UNIQUE';
-    out.push({ sql: `ALTER TABLE ${table.sql} ADD CONSTRAINT ${name} ${what} USING INDEX ${quoteIdent(con.index.name)}${deferrable(con)}`, lock: 'ACCESS EXCLUSIVE', note: 'instant: the index is already built' });
+    out.push({
+      sql: `ALTER TABLE ${table.sql} ADD CONSTRAINT ${name} ${what} USING INDEX ${quoteIdent(con.index.name)}${deferrable(con)}`,
+      lock: 'ACCESS EXCLUSIVE',
+      note: 'instant: the index is already built',
+    });
   } else if (con.type === 'n') {
     out.push(...notNullActions(table, con.columns[0]));
   }
-  if (con.comment != null) out.push({ sql: `COMMENT ON CONSTRAINT ${name} ON ${table.sql} IS ${quoteLiteral(con.comment)}`, lock: 'ACCESS EXCLUSIVE' });
+  if (con.comment != null)
+    out.push({
+      sql: `COMMENT ON CONSTRAINT ${name} ON ${table.sql} IS ${quoteLiteral(con.comment)}`,
+      lock: 'ACCESS EXCLUSIVE',
+    });
   return out;
 }
 
 /** Refuse constraints that cannot be rebuilt without a long lock (exclusion, constraint triggers). */
 export function unrestorableReason(con: Pick<ConstraintDef, 'type' | 'name'>): string | undefined {
-  if (con.type === 'x') return `exclusion constraint "${con.name}" cannot be rebuilt without a long ACCESS EXCLUSIVE lock (PostgreSQL has no ADD CONSTRAINT … EXCLUDE USING INDEX)`;
+  if (con.type === 'x')
+    return `exclusion constraint "${con.name}" cannot be rebuilt without a long ACCESS EXCLUSIVE lock (PostgreSQL has no ADD CONSTRAINT … EXCLUDE USING INDEX)`;
   if (con.type === 't') return `constraint trigger "${con.name}" cannot be archived`;
   return undefined;
 }
@@ -161,16 +247,32 @@ async function explainValidation(ctx: StepContext, table: RelationRef, con: Cons
     if (v) throw violationError(ctx, v, `restore constraint "${con.name}"`, hint);
   }
   const pe = e as { message: string; detail?: string };
-  throw new StepFailedError(ctx.step.id, `cannot restore constraint "${con.name}" on ${table.display}: ${pe.message}${pe.detail ? ` (${pe.detail})` : ''}`, hint);
+  throw new StepFailedError(
+    ctx.step.id,
+    `cannot restore constraint "${con.name}" on ${table.display}: ${pe.message}${pe.detail ? ` (${pe.detail})` : ''}`,
+    hint,
+  );
 }
 
-async function constraintState(ctx: StepContext, tableOid: number, name: string): Promise<{ validated: boolean } | null> {
-  const r = await ctx.db.rows<{ convalidated: boolean }>(`SELECT convalidated FROM pg_constraint WHERE conrelid = $1 AND conname = $2`, [tableOid, name]);
+async function constraintState(
+  ctx: StepContext,
+  tableOid: number,
+  name: string,
+): Promise<{ validated: boolean } | null> {
+  const r = await ctx.db.rows<{ convalidated: boolean }>(
+    `SELECT convalidated FROM pg_constraint WHERE conrelid = $1 AND conname = $2`,
+    [tableOid, name],
+  );
   return r[0] ? { validated: r[0].convalidated } : null;
 }
 
 /** Restore one constraint lock-safely; each stage checks the catalog first. */
-export async function restoreConstraint(ctx: StepContext, table: RelationRef, con: ConstraintDef, key: readonly KeyColumn[]): Promise<void> {
+export async function restoreConstraint(
+  ctx: StepContext,
+  table: RelationRef,
+  con: ConstraintDef,
+  key: readonly KeyColumn[],
+): Promise<void> {
   const why = unrestorableReason(con);
   if (why) throw new StepFailedError(ctx.step.id, why);
   const label = `step "${ctx.step.id}": constraint ${con.name}`;
@@ -200,6 +302,8 @@ export async function restoreConstraint(ctx: StepContext, table: RelationRef, co
     }
   }
   if (con.comment != null) {
-    await ctx.tx(label, (c) => c.query(`COMMENT ON CONSTRAINT ${quoteIdent(con.name)} ON ${table.sql} IS ${quoteLiteral(con.comment!)}`));
+    await ctx.tx(label, (c) =>
+      c.query(`COMMENT ON CONSTRAINT ${quoteIdent(con.name)} ON ${table.sql} IS ${quoteLiteral(con.comment!)}`),
+    );
   }
 }

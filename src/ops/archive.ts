@@ -5,9 +5,9 @@
  * (plan, step, kind, object, where the data went, and the definition needed to rebuild it).
  */
 import type { Queryable } from '../db/connection.js';
-import { generatedName, quoteIdent } from '../sql/ident.js';
 import type { Ledger } from '../ledger/ledger.js';
 import { sha256 } from '../sql/checksum.js';
+import { generatedName, quoteIdent } from '../sql/ident.js';
 
 /** The schema archived tables and archived column data are moved into. */
 export const ARCHIVE_SCHEMA = 'tidemark_archive';
@@ -81,13 +81,26 @@ export async function recordArchive(
   const r = await client.query<Row>(
     `INSERT INTO ${l.s}.archives (plan_id, step_id, kind, object, archive_schema, archive_table, definition)
      VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING *`,
-    [a.planId, a.stepId, a.kind, a.object, a.archiveSchema ?? ARCHIVE_SCHEMA, a.archiveTable, JSON.stringify(a.definition)],
+    [
+      a.planId,
+      a.stepId,
+      a.kind,
+      a.object,
+      a.archiveSchema ?? ARCHIVE_SCHEMA,
+      a.archiveTable,
+      JSON.stringify(a.definition),
+    ],
   );
   return fromRow(r.rows[0]);
 }
 
 /** The step's archive that is not restored yet (the newest), if any. */
-export async function activeArchive(l: Ledger, planId: string, stepId: string, client?: Queryable): Promise<ArchiveRecord | undefined> {
+export async function activeArchive(
+  l: Ledger,
+  planId: string,
+  stepId: string,
+  client?: Queryable,
+): Promise<ArchiveRecord | undefined> {
   const r = await (client ?? l.db.pool).query<Row>(
     `SELECT * FROM ${l.s}.archives WHERE plan_id = $1 AND step_id = $2 AND restored_at IS NULL ORDER BY id DESC LIMIT 1`,
     [planId, stepId],
@@ -96,7 +109,11 @@ export async function activeArchive(l: Ledger, planId: string, stepId: string, c
 }
 
 /** The active archive when the ledger exists (describe and dry runs may have none). */
-export async function activeArchiveIfAny(l: Ledger | undefined, planId: string, stepId: string): Promise<ArchiveRecord | undefined> {
+export async function activeArchiveIfAny(
+  l: Ledger | undefined,
+  planId: string,
+  stepId: string,
+): Promise<ArchiveRecord | undefined> {
   if (!l) return undefined;
   try {
     return await activeArchive(l, planId, stepId);
@@ -106,7 +123,12 @@ export async function activeArchiveIfAny(l: Ledger | undefined, planId: string, 
 }
 
 /** Replace an archive's definition (captured again under the final lock, so it is exact). */
-export async function updateArchiveDefinition(l: Ledger, client: Queryable, id: number, definition: Record<string, unknown>): Promise<void> {
+export async function updateArchiveDefinition(
+  l: Ledger,
+  client: Queryable,
+  id: number,
+  definition: Record<string, unknown>,
+): Promise<void> {
   await client.query(`UPDATE ${l.s}.archives SET definition = $2 WHERE id = $1`, [id, JSON.stringify(definition)]);
 }
 

@@ -4,8 +4,8 @@
  * index valid, is someone still building it, do two column types match.
  */
 import type { Queryable } from '../db/connection.js';
-import { quoteRelation, type QualifiedName } from '../sql/ident.js';
 import type { RelationName } from '../model/plan.js';
+import { type QualifiedName, quoteRelation } from '../sql/ident.js';
 
 /** A table resolved the way PostgreSQL resolves it (search_path when unqualified). */
 export interface TableRef {
@@ -41,7 +41,14 @@ export interface IndexState {
 
 /** The relation named `name` in `schema`, with its index flags, or null. */
 export async function findIndex(db: Queryable, schema: string, name: string): Promise<IndexState | null> {
-  const r = await db.query<{ oid: string; relkind: string; indrelid: string | null; indisvalid: boolean | null; indisready: boolean | null; indisunique: boolean | null }>(
+  const r = await db.query<{
+    oid: string;
+    relkind: string;
+    indrelid: string | null;
+    indisvalid: boolean | null;
+    indisready: boolean | null;
+    indisunique: boolean | null;
+  }>(
     `SELECT c.oid::int8 AS oid, c.relkind::text AS relkind, i.indrelid::int8 AS indrelid, i.indisvalid, i.indisready, i.indisunique
        FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
        LEFT JOIN pg_index i ON i.indexrelid = c.oid
@@ -121,7 +128,13 @@ export async function findColumn(db: Queryable, tableOid: number, column: string
   const x = r.rows[0];
   if (!x) return null;
   const base = await baseTypeOf(db, Number(x.atttypid));
-  return { type: x.type, typeOid: Number(x.atttypid), baseTypeOid: base.oid, baseType: base.name, notNull: x.attnotnull };
+  return {
+    type: x.type,
+    typeOid: Number(x.atttypid),
+    baseTypeOid: base.oid,
+    baseType: base.name,
+    notNull: x.attnotnull,
+  };
 }
 
 /** The type a SQL type name denotes (`uuid`, `varchar(36)`, `"MyEnum"`), under any domain; null when unknown. */
@@ -170,14 +183,20 @@ export async function hasRows(db: Queryable, table: RelationName): Promise<boole
 }
 
 /** A type by name: its oid, kind (`e` enum…) and, for an enum, its labels in order. */
-export async function findType(db: Queryable, name: RelationName): Promise<{ oid: number; typtype: string; labels: string[] } | null> {
+export async function findType(
+  db: Queryable,
+  name: RelationName,
+): Promise<{ oid: number; typtype: string; labels: string[] } | null> {
   const r = await db.query<{ oid: string; typtype: string }>(
     `SELECT t.oid::int8 AS oid, t.typtype::text AS typtype FROM pg_type t WHERE t.oid = to_regtype($1)`,
     [quoteRelation(name)],
   );
   const x = r.rows[0];
   if (!x) return null;
-  const labels = await db.query<{ enumlabel: string }>(`SELECT enumlabel FROM pg_enum WHERE enumtypid = $1::int8::oid ORDER BY enumsortorder`, [Number(x.oid)]);
+  const labels = await db.query<{ enumlabel: string }>(
+    `SELECT enumlabel FROM pg_enum WHERE enumtypid = $1::int8::oid ORDER BY enumsortorder`,
+    [Number(x.oid)],
+  );
   return { oid: Number(x.oid), typtype: x.typtype, labels: labels.rows.map((l) => l.enumlabel) };
 }
 

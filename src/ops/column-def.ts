@@ -3,7 +3,7 @@
  * read through the real PostgreSQL parser: its type name, whether it is the primary key, and the
  * foreign key it declares inline. Pure: nothing here talks to the database.
  */
-import { quoteIdent, type QualifiedName } from '../sql/ident.js';
+import { type QualifiedName, quoteIdent } from '../sql/ident.js';
 import { ensureParser, parseStatements } from '../sql/parse.js';
 
 /** What a column definition declares, as far as foreign keys care. */
@@ -17,7 +17,7 @@ export interface ColumnDef {
 
 type Node = Record<string, unknown>;
 
-const sval = (n: unknown): string => ((n as { String?: { sval?: string } })?.String?.sval ?? '');
+const sval = (n: unknown): string => (n as { String?: { sval?: string } })?.String?.sval ?? '';
 
 /** The type text of a parsed `TypeName`: names quoted, integer modifiers kept, array bounds as `[]`. */
 function typeText(t: Node): string {
@@ -52,7 +52,10 @@ export async function parseColumnDef(definition: string): Promise<ColumnDef | nu
     if (k.contype === 'CONSTR_FOREIGN') {
       const pk = k.pktable as { schemaname?: string; relname: string };
       const attrs = ((k.pk_attrs as unknown[]) ?? []).map(sval);
-      out.references = { table: { ...(pk.schemaname ? { schema: pk.schemaname } : {}), name: pk.relname }, ...(attrs[0] ? { column: attrs[0] } : {}) };
+      out.references = {
+        table: { ...(pk.schemaname ? { schema: pk.schemaname } : {}), name: pk.relname },
+        ...(attrs[0] ? { column: attrs[0] } : {}),
+      };
     }
   }
   return out;

@@ -6,18 +6,23 @@
  * invalid index. A failed build removes its INVALID leftover at once (and a rerun would too).
  */
 import { sqlState } from '../db/connection.js';
-import { displayRelation, quoteIdent } from '../sql/ident.js';
+import type { Action, StepContext } from '../kind/step-kind.js';
 import { StepFailedError } from '../model/errors.js';
 import type { RelationName } from '../model/plan.js';
-import type { Action, StepContext } from '../kind/step-kind.js';
-import { findIndex, indexBuilder, type IndexState, type TableRef } from './catalog.js';
+import { displayRelation, quoteIdent } from '../sql/ident.js';
+import { findIndex, type IndexState, indexBuilder, type TableRef } from './catalog.js';
 import { inTx, waiting } from './exec.js';
-import { violationError, type Violations } from './violations.js';
+import { type Violations, violationError } from './violations.js';
 
 /** `DROP INDEX CONCURRENTLY IF EXISTS "schema"."name"`. */
 export function dropIndexAction(schema: string | undefined, name: string): Action {
   const q = schema ? `${quoteIdent(schema)}.${quoteIdent(name)}` : quoteIdent(name);
-  return { sql: `DROP INDEX CONCURRENTLY IF EXISTS ${q}`, lock: 'SHARE UPDATE EXCLUSIVE', transaction: false, note: 'waits for older transactions' };
+  return {
+    sql: `DROP INDEX CONCURRENTLY IF EXISTS ${q}`,
+    lock: 'SHARE UPDATE EXCLUSIVE',
+    transaction: false,
+    note: 'waits for older transactions',
+  };
 }
 
 /** One index to build. */
@@ -38,13 +43,28 @@ async function state(ctx: StepContext, b: IndexBuild): Promise<IndexState | null
 }
 
 /** Drop an INVALID index of this name unless a build of it is still running elsewhere. */
-export async function dropInvalidIndex(ctx: StepContext, schema: string, name: string, oid: number, on: string, down = false): Promise<void> {
+export async function dropInvalidIndex(
+  ctx: StepContext,
+  schema: string,
+  name: string,
+  oid: number,
+  on: string,
+  down = false,
+): Promise<void> {
   const builder = await indexBuilder(ctx.db.pool, oid);
   if (builder) {
-    throw new StepFailedError(ctx.step.id, `step "${ctx.step.id}": index "${name}" on ${on} is still being built by backend pid ${builder.pid} (${builder.phase})`,
-      'Wait for that build to finish, or cancel it (SELECT pg_cancel_backend(pid)), then run again.');
+    throw new StepFailedError(
+      ctx.step.id,
+      `step "${ctx.step.id}": index "${name}" on ${on} is still being built by backend pid ${builder.pid} (${builder.phase})`,
+      'Wait for that build to finish, or cancel it (SELECT pg_cancel_backend(pid)), then run again.',
+    );
   }
-  ctx.emit({ type: 'notice', level: 'warn', stepId: ctx.step.id, message: `index "${name}" is INVALID (left by an interrupted build): dropping it CONCURRENTLY before building it again` });
+  ctx.emit({
+    type: 'notice',
+    level: 'warn',
+    stepId: ctx.step.id,
+    message: `index "${name}" is INVALID (left by an interrupted build): dropping it CONCURRENTLY before building it again`,
+  });
   await waiting(ctx, dropIndexAction(schema, name), down);
 }
 
@@ -63,7 +83,11 @@ async function runBuild(ctx: StepContext, schema: string, name: string, create: 
   }
   const after = await findIndex(ctx.db.pool, schema, name);
   if (!after?.valid) {
-    throw new StepFailedError(ctx.step.id, `step "${ctx.step.id}": index "${name}" is ${after ? 'INVALID' : 'missing'} after its build`, 'Run again: an INVALID index is dropped and rebuilt.');
+    throw new StepFailedError(
+      ctx.step.id,
+      `step "${ctx.step.id}": index "${name}" is ${after ? 'INVALID' : 'missing'} after its build`,
+      'Run again: an INVALID index is dropped and rebuilt.',
+    );
   }
 }
 
@@ -71,7 +95,13 @@ async function runBuild(ctx: StepContext, schema: string, name: string, create: 
  * Build an index unless a valid one of that name exists (adopted: used by restores and shadow
  * conversions, whose index names are their own); an INVALID leftover is dropped first.
  */
-export async function ensureIndex(ctx: StepContext, schema: string, name: string, create: Action, down = false): Promise<'built' | 'existed'> {
+export async function ensureIndex(
+  ctx: StepContext,
+  schema: string,
+  name: string,
+  create: Action,
+  down = false,
+): Promise<'built' | 'existed'> {
   const idx = await findIndex(ctx.db.pool, schema, name);
   if (idx?.valid) return 'existed';
   if (idx) await dropInvalidIndex(ctx, schema, name, idx.oid, `schema ${schema}`, down);
@@ -88,14 +118,21 @@ export async function buildIndex(ctx: StepContext, b: IndexBuild, ours: boolean)
   let idx = await state(ctx, b);
   if (idx) {
     if ((idx.relkind !== 'i' && idx.relkind !== 'I') || idx.tableOid !== b.ref.oid) {
-      throw new StepFailedError(ctx.step.id, `step "${ctx.step.id}": the name "${b.name}" is already taken in schema ${b.ref.schema} by another relation`, 'Give the index another name.');
+      throw new StepFailedError(
+        ctx.step.id,
+        `step "${ctx.step.id}": the name "${b.name}" is already taken in schema ${b.ref.schema} by another relation`,
+        'Give the index another name.',
+      );
     }
     if (!idx.valid) {
       await dropInvalidIndex(ctx, b.ref.schema, b.name, idx.oid, displayRelation(b.table));
       idx = null;
     } else if (!ours) {
-      throw new StepFailedError(ctx.step.id, `step "${ctx.step.id}": index "${b.name}" already exists on ${displayRelation(b.table)} and was not built by this step`,
-        'Drop it, or give this step another `name`.');
+      throw new StepFailedError(
+        ctx.step.id,
+        `step "${ctx.step.id}": index "${b.name}" already exists on ${displayRelation(b.table)} and was not built by this step`,
+        'Drop it, or give this step another `name`.',
+      );
     } else return 'existed';
   }
   await ctx.saveProgress({ ...(ctx.progress ?? {}), index: b.name });
@@ -109,7 +146,13 @@ export async function buildIndex(ctx: StepContext, b: IndexBuild, ours: boolean)
     }
     if (sqlState(e) === '23505' && b.duplicates) {
       const v = await b.duplicates();
-      if (v) throw violationError(ctx, v, b.what, 'Remove the duplicates (the sample names them), then run again: no INVALID index is left behind.');
+      if (v)
+        throw violationError(
+          ctx,
+          v,
+          b.what,
+          'Remove the duplicates (the sample names them), then run again: no INVALID index is left behind.',
+        );
     }
     throw e;
   }

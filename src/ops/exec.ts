@@ -5,9 +5,9 @@
  * is exactly one statement, and reading a step's saved progress from either kind of context.
  */
 import type pg from 'pg';
+import type { Action, Description, ReadContext, StepContext } from '../kind/step-kind.js';
 import { UsageError } from '../model/errors.js';
 import { ensureParser, parseStatements, SqlSyntaxError } from '../sql/parse.js';
-import type { Action, Description, ReadContext, StepContext } from '../kind/step-kind.js';
 
 /**
  * Refuse a description whose SQL is not exactly one statement per action: SQL fields (`where`,
@@ -21,12 +21,16 @@ export async function singleStatements(ctx: Pick<ReadContext, 'step'>, d: Descri
       count = parseStatements(a.sql).length;
     } catch (e) {
       const where = e instanceof SqlSyntaxError ? ` (column ${e.column})` : '';
-      throw new UsageError(`step "${ctx.step.id}" (${ctx.step.kind}): the SQL built from its options does not parse: ${(e as Error).message}${where}\n  ${a.sql}`,
-        'Check the SQL fields of the step (where, expression, default, type, column definitions): each must be one SQL expression or definition.');
+      throw new UsageError(
+        `step "${ctx.step.id}" (${ctx.step.kind}): the SQL built from its options does not parse: ${(e as Error).message}${where}\n  ${a.sql}`,
+        'Check the SQL fields of the step (where, expression, default, type, column definitions): each must be one SQL expression or definition.',
+      );
     }
     if (count !== 1) {
-      throw new UsageError(`step "${ctx.step.id}" (${ctx.step.kind}): the SQL built from its options holds ${count} statements instead of one\n  ${a.sql}`,
-        'SQL fields (where, expression, default, type, column definitions) must not contain a ";"-separated statement.');
+      throw new UsageError(
+        `step "${ctx.step.id}" (${ctx.step.kind}): the SQL built from its options holds ${count} statements instead of one\n  ${a.sql}`,
+        'SQL fields (where, expression, default, type, column definitions) must not contain a ";"-separated statement.',
+      );
     }
   }
   return d;
@@ -50,7 +54,12 @@ export function announce(ctx: StepContext, a: Action, count?: number): void {
  * Run transactional actions in one lock-safe transaction (short lock_timeout, retried on 55P03).
  * `also` runs last in the same transaction: record progress or completion atomically with the DDL.
  */
-export async function inTx(ctx: StepContext, actions: Action[], also?: (client: pg.PoolClient) => Promise<void>, down = false): Promise<void> {
+export async function inTx(
+  ctx: StepContext,
+  actions: Action[],
+  also?: (client: pg.PoolClient) => Promise<void>,
+  down = false,
+): Promise<void> {
   for (const a of actions) announce(ctx, a);
   await ctx.tx(label(ctx, down), async (client) => {
     for (const a of actions) await client.query(a.sql, a.params as unknown[] | undefined);

@@ -3,9 +3,10 @@
  * conventions (`<table>_<columns>_idx`, `_key`, `_fkey`), deterministic, readable and within 63
  * bytes (a stable hash replaces the tail of a name that would be longer).
  */
-import { generatedName, parseRelation } from '../sql/ident.js';
-import { sha256 } from '../sql/checksum.js';
+
 import type { RelationName } from '../model/plan.js';
+import { sha256 } from '../sql/checksum.js';
+import { generatedName, parseRelation } from '../sql/ident.js';
 
 const hash = (s: string) => sha256(s);
 

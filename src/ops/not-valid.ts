@@ -7,13 +7,13 @@
  * saved progress says the constraint is ours; the catalog says how far it got.
  */
 import { sqlState } from '../db/connection.js';
-import { displayRelation } from '../sql/ident.js';
+import type { Action, StepContext } from '../kind/step-kind.js';
 import { StepFailedError } from '../model/errors.js';
 import type { RelationName } from '../model/plan.js';
-import type { Action, StepContext } from '../kind/step-kind.js';
+import { displayRelation } from '../sql/ident.js';
 import { findConstraint, resolveTable } from './catalog.js';
 import { inTx, waiting } from './exec.js';
-import { violationError, type Violations } from './violations.js';
+import { type Violations, violationError } from './violations.js';
 
 /** SQLSTATEs of a VALIDATE that found violating rows. */
 const VIOLATION_STATES = new Set(['23503', '23514', '23502']);
@@ -44,17 +44,27 @@ export type Progress = Record<string, unknown>;
  * Add and validate a constraint. Returns when it is valid; throws a {@link StepFailedError}
  * naming the rows when the data violates it (after removing what it added).
  */
-export async function addNotValidThenValidate(ctx: StepContext, c: NotValidConstraint, progress: Progress = {}): Promise<void> {
+export async function addNotValidThenValidate(
+  ctx: StepContext,
+  c: NotValidConstraint,
+  progress: Progress = {},
+): Promise<void> {
   const table = await resolveTable(ctx.db.pool, c.table);
-  if (!table) throw new StepFailedError(ctx.step.id, `step "${ctx.step.id}": table ${displayRelation(c.table)} does not exist`);
+  if (!table)
+    throw new StepFailedError(ctx.step.id, `step "${ctx.step.id}": table ${displayRelation(c.table)} does not exist`);
   const existing = await findConstraint(ctx.db.pool, table.oid, c.name);
   const ours = ctx.progress?.constraint === c.name;
   if (existing && !ours) {
-    throw new StepFailedError(ctx.step.id, `step "${ctx.step.id}": a constraint named "${c.name}" already exists on ${displayRelation(c.table)} (${existing.definition}) and was not added by this step`,
-      'Drop it, or give this step another name.');
+    throw new StepFailedError(
+      ctx.step.id,
+      `step "${ctx.step.id}": a constraint named "${c.name}" already exists on ${displayRelation(c.table)} (${existing.definition}) and was not added by this step`,
+      'Drop it, or give this step another name.',
+    );
   }
   if (!existing) {
-    await inTx(ctx, [...(c.before ?? []), c.add], (client) => ctx.saveProgress({ ...progress, constraint: c.name }, client));
+    await inTx(ctx, [...(c.before ?? []), c.add], (client) =>
+      ctx.saveProgress({ ...progress, constraint: c.name }, client),
+    );
   }
   if (existing?.validated) return;
   try {
@@ -70,6 +80,10 @@ export async function addNotValidThenValidate(ctx: StepContext, c: NotValidConst
       hint = `${c.hint} (Removing the NOT VALID constraint failed too: ${(undoError as Error).message.split('\n')[0]}; \`tidemark rollback\` removes it.)`;
     }
     if (v) throw violationError(ctx, v, c.what, hint);
-    throw new StepFailedError(ctx.step.id, `step "${ctx.step.id}" (${ctx.step.kind}) cannot ${c.what}: ${(e as Error).message} [SQLSTATE ${sqlState(e)}] (the offending rows changed before they could be sampled)`, hint);
+    throw new StepFailedError(
+      ctx.step.id,
+      `step "${ctx.step.id}" (${ctx.step.kind}) cannot ${c.what}: ${(e as Error).message} [SQLSTATE ${sqlState(e)}] (the offending rows changed before they could be sampled)`,
+      hint,
+    );
   }
 }

@@ -6,18 +6,20 @@
  */
 import { z } from 'zod';
 import { common, ident, relation, sqlText } from '../kind/fields.js';
+import type { Description, ReadContext, StepKind } from '../kind/step-kind.js';
 import { addConstraintNotValid, dropConstraint, validateConstraint } from './ddl.js';
 import { progressOf, runActions, singleStatements } from './exec.js';
 import { addNotValidThenValidate } from './not-valid.js';
 import { checkViolations } from './violations.js';
-import type { Description, ReadContext, StepKind } from '../kind/step-kind.js';
 
-export const schema = z.object({
-  ...common,
-  table: relation,
-  name: ident,
-  expression: sqlText,
-}).strict();
+export const schema = z
+  .object({
+    ...common,
+    table: relation,
+    name: ident,
+    expression: sqlText,
+  })
+  .strict();
 
 export type Options = z.infer<typeof schema>;
 export type Input = z.input<typeof schema>;
@@ -36,7 +38,8 @@ async function describe(ctx: ReadContext, o: Options): Promise<Description> {
 
 async function describeDown(ctx: ReadContext, o: Options): Promise<Description> {
   const p = await progressOf(ctx);
-  if (p?.constraint !== o.name) return { actions: [], notes: ['the check was not added by this step: nothing to drop'] };
+  if (p?.constraint !== o.name)
+    return { actions: [], notes: ['the check was not added by this step: nothing to drop'] };
   return singleStatements(ctx, { actions: [dropConstraint(o.table, o.name)] });
 }
 

@@ -5,22 +5,24 @@
  * value, and rollback says so before undoing anything. See docs/steps/op-add-enum-value.md.
  */
 import { z } from 'zod';
-import { displayRelation, quoteRelation } from '../sql/ident.js';
-import { StepFailedError } from '../model/errors.js';
 import { common, relation } from '../kind/fields.js';
+import type { Action, Description, ReadContext, StepKind } from '../kind/step-kind.js';
+import { StepFailedError } from '../model/errors.js';
+import { displayRelation, quoteRelation } from '../sql/ident.js';
+import { quoteLiteral } from '../sql/text.js';
 import { findType } from './catalog.js';
 import { inTx, singleStatements } from './exec.js';
-import { quoteLiteral } from '../sql/text.js';
 import { labelProblem } from './op-create-enum.js';
-import type { Action, Description, ReadContext, StepKind } from '../kind/step-kind.js';
 
-export const schema = z.object({
-  ...common,
-  enum: relation,
-  value: z.string().min(1),
-  after: z.string().min(1).optional(),
-  before: z.string().min(1).optional(),
-}).strict();
+export const schema = z
+  .object({
+    ...common,
+    enum: relation,
+    value: z.string().min(1),
+    after: z.string().min(1).optional(),
+    before: z.string().min(1).optional(),
+  })
+  .strict();
 
 export type Options = z.infer<typeof schema>;
 export type Input = z.input<typeof schema>;
@@ -33,7 +35,10 @@ function addAction(o: Options): Action {
 }
 
 async function describe(ctx: ReadContext, o: Options): Promise<Description> {
-  return singleStatements(ctx, { actions: [addAction(o)], notes: ['irreversible: PostgreSQL cannot drop an enum value'] });
+  return singleStatements(ctx, {
+    actions: [addAction(o)],
+    notes: ['irreversible: PostgreSQL cannot drop an enum value'],
+  });
 }
 
 export const kind = {
@@ -57,18 +62,27 @@ export const kind = {
   async apply(ctx, o) {
     const d = await describe(ctx, o);
     const t = await findType(ctx.db.pool, o.enum);
-    if (!t || t.typtype !== 'e') {
-      throw new StepFailedError(ctx.step.id, `step "${ctx.step.id}": ${t ? `type ${displayRelation(o.enum)} is not an enum` : `enum ${displayRelation(o.enum)} does not exist`}`);
+    if (t?.typtype !== 'e') {
+      throw new StepFailedError(
+        ctx.step.id,
+        `step "${ctx.step.id}": ${t ? `type ${displayRelation(o.enum)} is not an enum` : `enum ${displayRelation(o.enum)} does not exist`}`,
+      );
     }
     const anchor = o.after ?? o.before;
     const existed = t.labels.includes(o.value);
     if (anchor && !existed && !t.labels.includes(anchor)) {
-      throw new StepFailedError(ctx.step.id, `step "${ctx.step.id}": enum ${displayRelation(o.enum)} has no value "${anchor}" to add "${o.value}" ${o.after ? 'after' : 'before'} (it has: ${t.labels.join(', ')})`);
+      throw new StepFailedError(
+        ctx.step.id,
+        `step "${ctx.step.id}": enum ${displayRelation(o.enum)} has no value "${anchor}" to add "${o.value}" ${o.after ? 'after' : 'before'} (it has: ${t.labels.join(', ')})`,
+      );
     }
     await inTx(ctx, d.actions, async (client) => {
       await ctx.saveProgress({ existed }, client);
       await ctx.markCompleted(client, { details: { existed } });
     });
-    return { recorded: true, notes: existed ? [`"${o.value}" was already a value of ${displayRelation(o.enum)}`] : undefined };
+    return {
+      recorded: true,
+      notes: existed ? [`"${o.value}" was already a value of ${displayRelation(o.enum)}`] : undefined,
+    };
   },
 } satisfies StepKind<Options>;

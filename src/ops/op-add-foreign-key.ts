@@ -6,27 +6,29 @@
  * Down: `DROP CONSTRAINT`. See docs/steps/op-add-foreign-key.md.
  */
 import { z } from 'zod';
-import { displayRelation } from '../sql/ident.js';
-import { formatIssue, StepFailedError } from '../model/errors.js';
 import { common, fkAction, ident, identList, relation } from '../kind/fields.js';
+import type { Description, ReadContext, StepKind } from '../kind/step-kind.js';
+import { formatIssue, StepFailedError } from '../model/errors.js';
+import { displayRelation } from '../sql/ident.js';
 import { findColumn, resolveTable, typesMatch } from './catalog.js';
 import { addConstraintNotValid, dropConstraint, foreignKeyClause, validateConstraint } from './ddl.js';
 import { progressOf, runActions, singleStatements } from './exec.js';
 import { foreignKeyName } from './names.js';
 import { addNotValidThenValidate } from './not-valid.js';
-import { plannedColumnType, type KnownColumnType } from './planned-column-type.js';
+import { type KnownColumnType, plannedColumnType } from './planned-column-type.js';
 import { orphanViolations } from './violations.js';
-import type { Description, ReadContext, StepKind } from '../kind/step-kind.js';
 
-export const schema = z.object({
-  ...common,
-  table: relation,
-  columns: identList,
-  references: z.object({ table: relation, columns: identList }).strict(),
-  onDelete: fkAction.optional(),
-  onUpdate: fkAction.optional(),
-  name: ident.optional(),
-}).strict();
+export const schema = z
+  .object({
+    ...common,
+    table: relation,
+    columns: identList,
+    references: z.object({ table: relation, columns: identList }).strict(),
+    onDelete: fkAction.optional(),
+    onUpdate: fkAction.optional(),
+    name: ident.optional(),
+  })
+  .strict();
 
 export type Options = z.infer<typeof schema>;
 export type Input = z.input<typeof schema>;
@@ -39,7 +41,13 @@ export function constraintName(o: Options): string {
 function actions(o: Options) {
   const name = constraintName(o);
   return {
-    add: addConstraintNotValid(o.table, name, foreignKeyClause(o.columns, o.references.table, o.references.columns, o.onDelete, o.onUpdate), 'SHARE ROW EXCLUSIVE', `on both tables, briefly; no scan`),
+    add: addConstraintNotValid(
+      o.table,
+      name,
+      foreignKeyClause(o.columns, o.references.table, o.references.columns, o.onDelete, o.onUpdate),
+      'SHARE ROW EXCLUSIVE',
+      `on both tables, briefly; no scan`,
+    ),
     validate: validateConstraint(o.table, name),
   };
 }
@@ -51,18 +59,35 @@ async function describe(ctx: ReadContext, o: Options): Promise<Description> {
 
 async function describeDown(ctx: ReadContext, o: Options): Promise<Description> {
   const p = await progressOf(ctx);
-  if (p?.constraint !== constraintName(o)) return { actions: [], notes: ['the foreign key was not added by this step: nothing to drop'] };
+  if (p?.constraint !== constraintName(o))
+    return { actions: [], notes: ['the foreign key was not added by this step: nothing to drop'] };
   return singleStatements(ctx, { actions: [dropConstraint(o.table, constraintName(o))] });
 }
 
 /** A refusal naming the plan, phase, step and field. */
 function refusal(ctx: ReadContext, field: string, m: string, hint: string): StepFailedError {
-  return new StepFailedError(ctx.step.id, `plan "${ctx.plan.id}": ${formatIssue({ phase: ctx.step.phase, stepId: ctx.step.id, field, message: m })}`, hint);
+  return new StepFailedError(
+    ctx.step.id,
+    `plan "${ctx.plan.id}": ${formatIssue({ phase: ctx.step.phase, stepId: ctx.step.id, field, message: m })}`,
+    hint,
+  );
 }
 
 /** The refusal of a pair of column types PostgreSQL would not accept for a foreign key. */
-function mismatch(ctx: ReadContext, o: Options, i: number, mine: string, theirs: string, hint: string): StepFailedError {
-  return refusal(ctx, 'columns', `${displayRelation(o.table)}.${o.columns[i]} is ${mine} but ${displayRelation(o.references.table)}.${o.references.columns[i]} is ${theirs}: a foreign key needs matching types`, hint);
+function mismatch(
+  ctx: ReadContext,
+  o: Options,
+  i: number,
+  mine: string,
+  theirs: string,
+  hint: string,
+): StepFailedError {
+  return refusal(
+    ctx,
+    'columns',
+    `${displayRelation(o.table)}.${o.columns[i]} is ${mine} but ${displayRelation(o.references.table)}.${o.references.columns[i]} is ${theirs}: a foreign key needs matching types`,
+    hint,
+  );
 }
 
 /**
@@ -73,17 +98,25 @@ function mismatch(ctx: ReadContext, o: Options, i: number, mine: string, theirs:
 async function preflightColumns(ctx: ReadContext, o: Options): Promise<void> {
   for (let i = 0; i < o.columns.length; i++) {
     const c = await plannedColumnType(ctx.db.pool, ctx.plan, ctx.step, o.table, o.columns[i]);
-    const p = c && (await plannedColumnType(ctx.db.pool, ctx.plan, ctx.step, o.references.table, o.references.columns[i]));
+    const p =
+      c && (await plannedColumnType(ctx.db.pool, ctx.plan, ctx.step, o.references.table, o.references.columns[i]));
     if (!c || !p || (await typesMatch(ctx.db.pool, c.oid, p.oid))) continue;
     const made = (t: KnownColumnType) => (t.stepId ? ` (as step "${t.stepId}" creates it)` : '');
-    throw mismatch(ctx, o, i, c.type + made(c), p.type + made(p),
-      `Declare both columns with the same type (or convert one side first); nothing was applied: the run stopped before its first step.`);
+    throw mismatch(
+      ctx,
+      o,
+      i,
+      c.type + made(c),
+      p.type + made(p),
+      `Declare both columns with the same type (or convert one side first); nothing was applied: the run stopped before its first step.`,
+    );
   }
 }
 
 /** When the step runs: both tables and columns exist, and each pair of column types matches. */
 async function checkColumns(ctx: ReadContext, o: Options): Promise<void> {
-  const fail = (field: string, m: string) => refusal(ctx, field, m, 'Create it first (or fix the name), then run again; this step changed nothing.');
+  const fail = (field: string, m: string) =>
+    refusal(ctx, field, m, 'Create it first (or fix the name), then run again; this step changed nothing.');
   const child = await resolveTable(ctx.db.pool, o.table);
   if (!child) throw fail('table', `table ${displayRelation(o.table)} does not exist`);
   const parent = await resolveTable(ctx.db.pool, o.references.table);
@@ -92,9 +125,20 @@ async function checkColumns(ctx: ReadContext, o: Options): Promise<void> {
     const c = await findColumn(ctx.db.pool, child.oid, o.columns[i]);
     const p = await findColumn(ctx.db.pool, parent.oid, o.references.columns[i]);
     if (!c) throw fail('columns', `table ${displayRelation(o.table)} has no column "${o.columns[i]}"`);
-    if (!p) throw fail('references.columns', `referenced table ${displayRelation(o.references.table)} has no column "${o.references.columns[i]}"`);
+    if (!p)
+      throw fail(
+        'references.columns',
+        `referenced table ${displayRelation(o.references.table)} has no column "${o.references.columns[i]}"`,
+      );
     if (!(await typesMatch(ctx.db.pool, c.baseTypeOid, p.baseTypeOid))) {
-      throw mismatch(ctx, o, i, c.type, p.type, 'Convert one side first (e.g. a backfill into a new column of the right type), then run again; this step changed nothing.');
+      throw mismatch(
+        ctx,
+        o,
+        i,
+        c.type,
+        p.type,
+        'Convert one side first (e.g. a backfill into a new column of the right type), then run again; this step changed nothing.',
+      );
     }
   }
 }
@@ -106,7 +150,12 @@ export const kind = {
   phases: ['expand', 'contract'],
   validate(o) {
     if (o.columns.length !== o.references.columns.length) {
-      return [{ field: 'references.columns', message: `lists ${o.references.columns.length} column(s) for ${o.columns.length} in \`columns\`: they pair up one to one` }];
+      return [
+        {
+          field: 'references.columns',
+          message: `lists ${o.references.columns.length} column(s) for ${o.columns.length} in \`columns\`: they pair up one to one`,
+        },
+      ];
     }
     return [];
   },

@@ -5,23 +5,25 @@
  * index. Down: `DROP CONSTRAINT` (its index goes with it). See docs/steps/op-add-unique.md.
  */
 import { z } from 'zod';
-import { displayRelation, parseRelation, quoteIdent, quoteRelation } from '../sql/ident.js';
-import { StepFailedError } from '../model/errors.js';
 import { common, ident, identList, relation } from '../kind/fields.js';
+import type { Action, Description, ReadContext, StepKind } from '../kind/step-kind.js';
+import { StepFailedError } from '../model/errors.js';
+import { displayRelation, parseRelation, quoteIdent, quoteRelation } from '../sql/ident.js';
 import { findConstraint, resolveTable } from './catalog.js';
 import { buildIndex, dropIndexAction } from './concurrent-index.js';
 import { dropConstraint } from './ddl.js';
 import { inTx, progressOf, runActions, singleStatements } from './exec.js';
 import { uniqueName } from './names.js';
 import { duplicateViolations } from './violations.js';
-import type { Action, Description, ReadContext, StepKind } from '../kind/step-kind.js';
 
-export const schema = z.object({
-  ...common,
-  table: relation,
-  columns: identList,
-  name: ident.optional(),
-}).strict();
+export const schema = z
+  .object({
+    ...common,
+    table: relation,
+    columns: identList,
+    name: ident.optional(),
+  })
+  .strict();
 
 export type Options = z.infer<typeof schema>;
 export type Input = z.input<typeof schema>;
@@ -35,14 +37,26 @@ function actions(o: Options): { build: Action; attach: Action } {
   const name = constraintName(o);
   const t = quoteRelation(o.table);
   return {
-    build: { sql: `CREATE UNIQUE INDEX CONCURRENTLY ${quoteIdent(name)} ON ${t} (${o.columns.map(quoteIdent).join(', ')})`, lock: 'SHARE UPDATE EXCLUSIVE', transaction: false, note: 'blocks neither reads nor writes; waits for older transactions' },
-    attach: { sql: `ALTER TABLE ${t} ADD CONSTRAINT ${quoteIdent(name)} UNIQUE USING INDEX ${quoteIdent(name)}`, lock: 'ACCESS EXCLUSIVE', note: 'no scan: the index is already built' },
+    build: {
+      sql: `CREATE UNIQUE INDEX CONCURRENTLY ${quoteIdent(name)} ON ${t} (${o.columns.map(quoteIdent).join(', ')})`,
+      lock: 'SHARE UPDATE EXCLUSIVE',
+      transaction: false,
+      note: 'blocks neither reads nor writes; waits for older transactions',
+    },
+    attach: {
+      sql: `ALTER TABLE ${t} ADD CONSTRAINT ${quoteIdent(name)} UNIQUE USING INDEX ${quoteIdent(name)}`,
+      lock: 'ACCESS EXCLUSIVE',
+      note: 'no scan: the index is already built',
+    },
   };
 }
 
 async function describe(ctx: ReadContext, o: Options): Promise<Description> {
   const a = actions(o);
-  return singleStatements(ctx, { actions: [a.build, a.attach], notes: ['an INVALID index of the same name left by an interrupted build is dropped CONCURRENTLY first'] });
+  return singleStatements(ctx, {
+    actions: [a.build, a.attach],
+    notes: ['an INVALID index of the same name left by an interrupted build is dropped CONCURRENTLY first'],
+  });
 }
 
 async function describeDown(ctx: ReadContext, o: Options): Promise<Description> {
@@ -70,22 +84,31 @@ export const kind = {
     const name = constraintName(o);
     const a = actions(o);
     const ref = await resolveTable(ctx.db.pool, o.table);
-    if (!ref) throw new StepFailedError(ctx.step.id, `step "${ctx.step.id}": table ${displayRelation(o.table)} does not exist`);
+    if (!ref)
+      throw new StepFailedError(ctx.step.id, `step "${ctx.step.id}": table ${displayRelation(o.table)} does not exist`);
     const existing = await findConstraint(ctx.db.pool, ref.oid, name);
     if (existing) {
       if (ctx.progress?.constraint !== name) {
-        throw new StepFailedError(ctx.step.id, `step "${ctx.step.id}": a constraint named "${name}" already exists on ${displayRelation(o.table)} (${existing.definition}) and was not added by this step`, 'Drop it, or give this step another `name`.');
+        throw new StepFailedError(
+          ctx.step.id,
+          `step "${ctx.step.id}": a constraint named "${name}" already exists on ${displayRelation(o.table)} (${existing.definition}) and was not added by this step`,
+          'Drop it, or give this step another `name`.',
+        );
       }
       return {};
     }
-    await buildIndex(ctx, {
-      table: o.table,
-      ref,
-      name,
-      create: a.build,
-      duplicates: () => duplicateViolations(ctx, o.table, o.columns),
-      what: `add unique constraint "${name}"`,
-    }, ctx.progress?.index === name);
+    await buildIndex(
+      ctx,
+      {
+        table: o.table,
+        ref,
+        name,
+        create: a.build,
+        duplicates: () => duplicateViolations(ctx, o.table, o.columns),
+        what: `add unique constraint "${name}"`,
+      },
+      ctx.progress?.index === name,
+    );
     await inTx(ctx, [a.attach], async (client) => {
       await ctx.saveProgress({ index: name, constraint: name }, client);
       await ctx.markCompleted(client, {});

@@ -9,25 +9,37 @@
 import { z } from 'zod';
 import * as allowedValues from '../checks/allowed-values.js';
 import { sqlState } from '../db/connection.js';
-import { displayRelation } from '../sql/ident.js';
-import { StepFailedError } from '../model/errors.js';
 import { common, ident, relation } from '../kind/fields.js';
 import { formatAction } from '../kind/format-action.js';
-import { announce, progressOf } from './exec.js';
-import { cleanupShadow, runShadow, type ShadowProgress } from './shadow-column.js';
-import { conversionProblems, downSpec, dropEnumAction, inPlaceActions, planConversion, trialConversion, upSpec, type EnumConversion, type Original } from './shadow-enum.js';
-import { shadowActions, shadowNames, shadowSql } from './shadow-sql.js';
-import { labelProblem } from './op-create-enum.js';
 import type { Action, CheckKind, Description, ReadContext, StepContext, StepKind } from '../kind/step-kind.js';
+import { StepFailedError } from '../model/errors.js';
+import { displayRelation } from '../sql/ident.js';
+import { announce, progressOf } from './exec.js';
+import { labelProblem } from './op-create-enum.js';
+import { cleanupShadow, runShadow, type ShadowProgress } from './shadow-column.js';
+import {
+  conversionProblems,
+  downSpec,
+  dropEnumAction,
+  type EnumConversion,
+  inPlaceActions,
+  type Original,
+  planConversion,
+  trialConversion,
+  upSpec,
+} from './shadow-enum.js';
+import { shadowActions, shadowNames, shadowSql } from './shadow-sql.js';
 
 /** The options of `op.convertToEnum`, as a plan writes them. */
-export const schema = z.object({
-  ...common,
-  table: relation,
-  column: ident,
-  enum: relation,
-  values: z.array(z.string().min(1)).min(1).optional(),
-}).strict();
+export const schema = z
+  .object({
+    ...common,
+    table: relation,
+    column: ident,
+    enum: relation,
+    values: z.array(z.string().min(1)).min(1).optional(),
+  })
+  .strict();
 
 /** Validated options. */
 export type Options = z.infer<typeof schema>;
@@ -54,8 +66,12 @@ function original(c: EnumConversion): Original {
 async function checkValues(ctx: ReadContext, o: Options, c: EnumConversion): Promise<void> {
   const r = await check.evaluate(ctx, { id: o.id, table: o.table, column: o.column, values: c.labels! });
   if (r.status === 'pass') return;
-  throw new StepFailedError(o.id, `cannot convert ${c.table.display}.${o.column} to enum ${displayRelation(o.enum)}: ${r.message ?? `${String(r.actual)} row(s) hold other values`}`,
-    'Nothing was changed. Fix those rows (or add the values to the enum), then run again.', { sample: r.sample, actual: r.actual });
+  throw new StepFailedError(
+    o.id,
+    `cannot convert ${c.table.display}.${o.column} to enum ${displayRelation(o.enum)}: ${r.message ?? `${String(r.actual)} row(s) hold other values`}`,
+    'Nothing was changed. Fix those rows (or add the values to the enum), then run again.',
+    { sample: r.sample, actual: r.actual },
+  );
 }
 
 /** A value outside the enum appeared while converting (SQLSTATE 22P02): report it like the check does. */
@@ -66,16 +82,29 @@ async function explainCastFailure(ctx: StepContext, o: Options, c: EnumConversio
 
 async function describe(ctx: ReadContext, o: Options): Promise<Description> {
   const c = await planConversion(ctx.db.pool, o, ctx.settings.shadowThresholdRows);
-  if (!c) return { actions: [], notes: [`${displayRelation(o.table)}.${o.column} does not exist yet: its values are checked, then it is converted in place or through a shadow column by size`] };
-  if (c.converted) return { actions: [], notes: [`${c.table.display}.${o.column} already has type ${displayRelation(o.enum)}`] };
+  if (!c)
+    return {
+      actions: [],
+      notes: [
+        `${displayRelation(o.table)}.${o.column} does not exist yet: its values are checked, then it is converted in place or through a shadow column by size`,
+      ],
+    };
+  if (c.converted)
+    return { actions: [], notes: [`${c.table.display}.${o.column} already has type ${displayRelation(o.enum)}`] };
   const notes = [`first checks that every value of ${o.column} is one of (${(c.labels ?? o.values ?? []).join(', ')})`];
   if (c.problems.length) notes.push(`will be refused: ${c.problems.join('; ')}`);
-  const actions: Action[] = c.createEnum ? [{ sql: c.createEnum, lock: 'none', note: 'a new type: blocks nobody' }] : [];
+  const actions: Action[] = c.createEnum
+    ? [{ sql: c.createEnum, lock: 'none', note: 'a new type: blocks nobody' }]
+    : [];
   if (c.path === 'in-place') {
-    notes.push(`in place: about ${c.rows} row(s), at most shadowThresholdRows (${ctx.settings.shadowThresholdRows}); one short transaction`);
+    notes.push(
+      `in place: about ${c.rows} row(s), at most shadowThresholdRows (${ctx.settings.shadowThresholdRows}); one short transaction`,
+    );
     actions.push(...inPlaceActions(c.table, o.column, c.enumSql, c.enumSql, c.column.default, c.newDefault));
   } else {
-    notes.push(`through a shadow column: about ${c.rows} row(s), above shadowThresholdRows (${ctx.settings.shadowThresholdRows})`);
+    notes.push(
+      `through a shadow column: about ${c.rows} row(s), above shadowThresholdRows (${ctx.settings.shadowThresholdRows})`,
+    );
     actions.push(...shadowActions(await shadowSql(upSpec(c, ctx.ledgerSchema)), c.key));
   }
   return { actions, notes };
@@ -84,18 +113,30 @@ async function describe(ctx: ReadContext, o: Options): Promise<Description> {
 async function describeDown(ctx: ReadContext, o: Options): Promise<Description> {
   const p = ((await progressOf(ctx)) ?? {}) as Progress;
   const c = await planConversion(ctx.db.pool, o, ctx.settings.shadowThresholdRows);
-  if (!c) return { actions: [], notes: [`${displayRelation(o.table)}.${o.column} does not exist: nothing to convert back`] };
+  if (!c)
+    return { actions: [], notes: [`${displayRelation(o.table)}.${o.column} does not exist: nothing to convert back`] };
   const orig = p.original ?? { type: 'text', collation: null, default: null };
   const actions: Action[] = [];
   const notes: string[] = [];
   if (c.converted) {
     const path = p.downPath ?? c.path;
-    if (path === 'in-place') actions.push(...inPlaceActions(c.table, o.column, withCollation(orig), orig.type, c.column.default, orig.default));
+    if (path === 'in-place')
+      actions.push(
+        ...inPlaceActions(c.table, o.column, withCollation(orig), orig.type, c.column.default, orig.default),
+      );
     else actions.push(...shadowActions(await shadowSql(downSpec(c, orig, ctx.ledgerSchema)), c.key));
     notes.push(`back to ${orig.type}, in ${path === 'in-place' ? 'place' : 'a shadow column'}`);
   } else if (p.path === 'shadow') {
     const q = await shadowSql(upSpec(c, ctx.ledgerSchema));
-    actions.push(...q.cleanup.map((sql): Action => ({ sql, lock: 'ACCESS EXCLUSIVE', note: 'the conversion never swapped: remove its shadow column' })));
+    actions.push(
+      ...q.cleanup.map(
+        (sql): Action => ({
+          sql,
+          lock: 'ACCESS EXCLUSIVE',
+          note: 'the conversion never swapped: remove its shadow column',
+        }),
+      ),
+    );
   }
   if (p.createdEnum) actions.push(dropEnumAction(c.enumSql));
   return { actions, notes };
@@ -142,29 +183,57 @@ export const kind = {
     if (c.converted) {
       if (p0.path === 'shadow' && p0.shadow?.swapped) {
         const progress: Progress = { ...p0 };
-        await runShadow(ctx, upSpec(c, ctx.ledgerSchema), { progress: p0.shadow, save: (sp, cl) => ctx.saveProgress({ ...progress, shadow: sp }, cl) }, label);
+        await runShadow(
+          ctx,
+          upSpec(c, ctx.ledgerSchema),
+          { progress: p0.shadow, save: (sp, cl) => ctx.saveProgress({ ...progress, shadow: sp }, cl) },
+          label,
+        );
       }
       return { notes: [`${c.table.display}.${o.column} already has type ${displayRelation(o.enum)}`] };
     }
     if (c.problems.length) {
-      throw new StepFailedError(o.id, `cannot convert ${c.table.display}.${o.column} to enum ${displayRelation(o.enum)}: ${c.problems.join('; ')}`, 'Nothing was changed.');
+      throw new StepFailedError(
+        o.id,
+        `cannot convert ${c.table.display}.${o.column} to enum ${displayRelation(o.enum)}: ${c.problems.join('; ')}`,
+        'Nothing was changed.',
+      );
     }
     await checkValues(ctx, o, c);
     if (!p0.path) {
-      const err = await trialConversion(ctx.db, ctx.policy.lockTimeoutMs, c.table, o.column, c.enumSql, c.enumSql, c.column.default, c.newDefault, c.createEnum);
+      const err = await trialConversion(
+        ctx.db,
+        ctx.policy.lockTimeoutMs,
+        c.table,
+        o.column,
+        c.enumSql,
+        c.enumSql,
+        c.column.default,
+        c.newDefault,
+        c.createEnum,
+      );
       if (err) {
-        throw new StepFailedError(o.id, `cannot convert ${c.table.display}.${o.column} to enum ${displayRelation(o.enum)}: on an empty copy of the table, the conversion fails: ${err}`,
-          'Nothing was changed. An index or constraint on the column cannot exist on the enum type (e.g. an expression or predicate casting it to text, which is not immutable for an enum): drop it before the conversion and recreate it on the enum after.');
+        throw new StepFailedError(
+          o.id,
+          `cannot convert ${c.table.display}.${o.column} to enum ${displayRelation(o.enum)}: on an empty copy of the table, the conversion fails: ${err}`,
+          'Nothing was changed. An index or constraint on the column cannot exist on the enum type (e.g. an expression or predicate casting it to text, which is not immutable for an enum): drop it before the conversion and recreate it on the enum after.',
+        );
       }
     }
     const orig = p0.original ?? original(c);
     if (c.path === 'in-place') {
-      const actions = [...(c.createEnum ? [c.createEnum] : []), ...inPlaceActions(c.table, o.column, c.enumSql, c.enumSql, c.column.default, c.newDefault).map((a) => a.sql)];
+      const actions = [
+        ...(c.createEnum ? [c.createEnum] : []),
+        ...inPlaceActions(c.table, o.column, c.enumSql, c.enumSql, c.column.default, c.newDefault).map((a) => a.sql),
+      ];
       for (const sql of actions) announce(ctx, { sql });
       try {
         await ctx.tx(label, async (cl) => {
           for (const sql of actions) await cl.query(sql);
-          await ctx.saveProgress({ path: 'in-place', original: orig, createdEnum: !!c.createEnum || !!p0.createdEnum }, cl);
+          await ctx.saveProgress(
+            { path: 'in-place', original: orig, createdEnum: !!c.createEnum || !!p0.createdEnum },
+            cl,
+          );
           await ctx.markCompleted(cl, { details: { path: 'in-place', rows: c.rows } });
         });
       } catch (e) {
@@ -172,7 +241,12 @@ export const kind = {
       }
       return { recorded: true, notes: ['converted in place'] };
     }
-    const progress: Progress = { path: 'shadow', original: orig, createdEnum: !!p0.createdEnum, shadow: p0.shadow ?? {} };
+    const progress: Progress = {
+      path: 'shadow',
+      original: orig,
+      createdEnum: !!p0.createdEnum,
+      shadow: p0.shadow ?? {},
+    };
     if (c.createEnum) announce(ctx, { sql: c.createEnum });
     await ctx.tx(label, async (cl) => {
       if (c.createEnum) {
@@ -181,35 +255,72 @@ export const kind = {
       }
       await ctx.saveProgress({ ...progress }, cl);
     });
-    const store = { progress: progress.shadow!, save: (sp: ShadowProgress, cl?: Parameters<StepContext['saveProgress']>[1]) => ctx.saveProgress({ ...progress, shadow: sp }, cl) };
+    const store = {
+      progress: progress.shadow!,
+      save: (sp: ShadowProgress, cl?: Parameters<StepContext['saveProgress']>[1]) =>
+        ctx.saveProgress({ ...progress, shadow: sp }, cl),
+    };
     let rows = 0;
     try {
       rows = await runShadow(ctx, upSpec(c, ctx.ledgerSchema), store, label);
     } catch (e) {
       await explainCastFailure(ctx, o, c, e);
     }
-    return { rowsAffected: rows, details: { path: 'shadow', rowsBackfilled: rows }, notes: [`converted through a shadow column (${rows} row(s) backfilled)`] };
+    return {
+      rowsAffected: rows,
+      details: { path: 'shadow', rowsBackfilled: rows },
+      notes: [`converted through a shadow column (${rows} row(s) backfilled)`],
+    };
   },
   async rollback(ctx, o) {
     const p = (ctx.progress ?? {}) as Progress;
     const c = await planConversion(ctx.db.pool, o, ctx.settings.shadowThresholdRows);
-    if (!c) throw new StepFailedError(o.id, `cannot convert back: ${displayRelation(o.table)}.${o.column} no longer exists`);
+    if (!c)
+      throw new StepFailedError(o.id, `cannot convert back: ${displayRelation(o.table)}.${o.column} no longer exists`);
     const label = `rollback of step "${o.id}"`;
     const orig = p.original ?? { type: 'text', collation: null, default: null };
     const notes: string[] = [];
     if (c.converted) {
       const path = p.downPath ?? c.path;
       if (path === 'in-place') {
-        for (const a of inPlaceActions(c.table, o.column, withCollation(orig), orig.type, c.column.default, orig.default)) announce(ctx, a);
+        for (const a of inPlaceActions(
+          c.table,
+          o.column,
+          withCollation(orig),
+          orig.type,
+          c.column.default,
+          orig.default,
+        ))
+          announce(ctx, a);
         await ctx.tx(label, async (cl) => {
-          for (const a of inPlaceActions(c.table, o.column, withCollation(orig), orig.type, c.column.default, orig.default)) await cl.query(a.sql);
+          for (const a of inPlaceActions(
+            c.table,
+            o.column,
+            withCollation(orig),
+            orig.type,
+            c.column.default,
+            orig.default,
+          ))
+            await cl.query(a.sql);
         });
       } else {
-        const problems = conversionProblems(c.column, c.key, c.deps, [shadowNames({ table: c.table, column: c.column, tag: 'back' }).trigger]);
-        if (problems.length) throw new StepFailedError(o.id, `cannot convert ${c.table.display}.${o.column} back to ${orig.type}: ${problems.join('; ')}`, 'Nothing was changed.');
+        const problems = conversionProblems(c.column, c.key, c.deps, [
+          shadowNames({ table: c.table, column: c.column, tag: 'back' }).trigger,
+        ]);
+        if (problems.length)
+          throw new StepFailedError(
+            o.id,
+            `cannot convert ${c.table.display}.${o.column} back to ${orig.type}: ${problems.join('; ')}`,
+            'Nothing was changed.',
+          );
         const base: Progress = { ...p, downPath: 'shadow' };
         await ctx.saveProgress({ ...base });
-        await runShadow(ctx, downSpec(c, orig, ctx.ledgerSchema), { progress: p.down ?? {}, save: (sp, cl) => ctx.saveProgress({ ...base, down: sp }, cl) }, label);
+        await runShadow(
+          ctx,
+          downSpec(c, orig, ctx.ledgerSchema),
+          { progress: p.down ?? {}, save: (sp, cl) => ctx.saveProgress({ ...base, down: sp }, cl) },
+          label,
+        );
       }
       notes.push(`converted back to ${orig.type} (${path})`);
     } else if (p.path === 'shadow') {
@@ -223,7 +334,9 @@ export const kind = {
         notes.push(`dropped enum ${displayRelation(o.enum)}`);
       } catch (e) {
         if (sqlState(e) !== '2BP01') throw e;
-        notes.push(`kept enum ${displayRelation(o.enum)}: something else uses it (${(e as { detail?: string }).detail ?? (e as Error).message})`);
+        notes.push(
+          `kept enum ${displayRelation(o.enum)}: something else uses it (${(e as { detail?: string }).detail ?? (e as Error).message})`,
+        );
       }
     }
     return { notes };

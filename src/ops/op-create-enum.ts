@@ -5,19 +5,21 @@
  */
 import { z } from 'zod';
 import { sqlState } from '../db/connection.js';
-import { displayRelation, MAX_IDENT_BYTES, quoteRelation } from '../sql/ident.js';
-import { StepFailedError } from '../model/errors.js';
 import { common, relation } from '../kind/fields.js';
+import type { Action, Description, ReadContext, StepKind } from '../kind/step-kind.js';
+import { StepFailedError } from '../model/errors.js';
+import { displayRelation, MAX_IDENT_BYTES, quoteRelation } from '../sql/ident.js';
+import { quoteLiteral } from '../sql/text.js';
 import { findType } from './catalog.js';
 import { inTx, progressOf, runActions, singleStatements } from './exec.js';
-import { quoteLiteral } from '../sql/text.js';
-import type { Action, Description, ReadContext, StepKind } from '../kind/step-kind.js';
 
-export const schema = z.object({
-  ...common,
-  name: relation,
-  values: z.array(z.string().min(1)).min(1, 'must list at least one value'),
-}).strict();
+export const schema = z
+  .object({
+    ...common,
+    name: relation,
+    values: z.array(z.string().min(1)).min(1, 'must list at least one value'),
+  })
+  .strict();
 
 export type Options = z.infer<typeof schema>;
 export type Input = z.input<typeof schema>;
@@ -30,7 +32,11 @@ export function labelProblem(v: string): string | undefined {
 }
 
 function createAction(o: Options): Action {
-  return { sql: `CREATE TYPE ${quoteRelation(o.name)} AS ENUM (${o.values.map(quoteLiteral).join(', ')})`, lock: 'none', note: 'a new type: blocks nobody' };
+  return {
+    sql: `CREATE TYPE ${quoteRelation(o.name)} AS ENUM (${o.values.map(quoteLiteral).join(', ')})`,
+    lock: 'none',
+    note: 'a new type: blocks nobody',
+  };
 }
 
 async function describe(ctx: ReadContext, o: Options): Promise<Description> {
@@ -40,7 +46,15 @@ async function describe(ctx: ReadContext, o: Options): Promise<Description> {
 async function describeDown(ctx: ReadContext, o: Options): Promise<Description> {
   const p = await progressOf(ctx);
   if (!p?.created) return { actions: [], notes: ['the type was not created by this step: nothing to drop'] };
-  return singleStatements(ctx, { actions: [{ sql: `DROP TYPE IF EXISTS ${quoteRelation(o.name)}`, lock: 'none', note: 'refused while a column still uses the type' }] });
+  return singleStatements(ctx, {
+    actions: [
+      {
+        sql: `DROP TYPE IF EXISTS ${quoteRelation(o.name)}`,
+        lock: 'none',
+        note: 'refused while a column still uses the type',
+      },
+    ],
+  });
 }
 
 export const kind = {
@@ -66,8 +80,11 @@ export const kind = {
     const t = await findType(ctx.db.pool, o.name);
     if (t) {
       const what = t.typtype === 'e' ? `an enum (${t.labels.join(', ')})` : 'a type';
-      throw new StepFailedError(ctx.step.id, `step "${ctx.step.id}": type ${displayRelation(o.name)} already exists as ${what} and was not created by this step`,
-        'Drop or rename it, or remove this step if the type is already what you need (op.addEnumValue adds values).');
+      throw new StepFailedError(
+        ctx.step.id,
+        `step "${ctx.step.id}": type ${displayRelation(o.name)} already exists as ${what} and was not created by this step`,
+        'Drop or rename it, or remove this step if the type is already what you need (op.addEnumValue adds values).',
+      );
     }
     await inTx(ctx, d.actions, async (client) => {
       await ctx.saveProgress({ created: true }, client);
@@ -80,8 +97,11 @@ export const kind = {
       await runActions(ctx, (await describeDown(ctx, o)).actions, true);
     } catch (e) {
       if (sqlState(e) !== '2BP01') throw e;
-      throw new StepFailedError(ctx.step.id, `rollback of step "${ctx.step.id}": type ${displayRelation(o.name)} is still in use: ${(e as { detail?: string }).detail ?? (e as Error).message}`,
-        'Roll back (or drop) what uses the type first; rollback undoes newest first, so a column converted outside this plan is the usual cause.');
+      throw new StepFailedError(
+        ctx.step.id,
+        `rollback of step "${ctx.step.id}": type ${displayRelation(o.name)} is still in use: ${(e as { detail?: string }).detail ?? (e as Error).message}`,
+        'Roll back (or drop) what uses the type first; rollback undoes newest first, so a column converted outside this plan is the usual cause.',
+      );
     }
     return {};
   },

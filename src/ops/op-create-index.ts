@@ -8,32 +8,40 @@
  * See docs/steps/op-create-index.md.
  */
 import { z } from 'zod';
-import { displayRelation, parseRelation, quoteIdent, quoteRelation } from '../sql/ident.js';
-import { StepFailedError } from '../model/errors.js';
 import { common, ident, identList, relation, sqlText } from '../kind/fields.js';
+import type { Action, Description, ReadContext, StepKind } from '../kind/step-kind.js';
+import { StepFailedError } from '../model/errors.js';
 import type { RelationName } from '../model/plan.js';
+import { displayRelation, parseRelation, quoteIdent, quoteRelation } from '../sql/ident.js';
+import { quoteDotted } from '../sql/text.js';
 import { hasRows, resolveTable } from './catalog.js';
 import { buildIndex, dropIndexAction } from './concurrent-index.js';
 import { progressOf, runActions, singleStatements } from './exec.js';
 import { indexName as generatedIndexName } from './names.js';
-import { quoteDotted } from '../sql/text.js';
 import { duplicateViolations } from './violations.js';
-import type { Action, Description, ReadContext, StepKind } from '../kind/step-kind.js';
 
-export const schema = z.object({
-  ...common,
-  table: relation,
-  columns: z.array(z.union([
-    ident,
-    z.object({ column: ident, opclass: z.string().min(1).optional(), order: z.enum(['asc', 'desc']).optional() }).strict(),
-    z.object({ expression: sqlText, opclass: z.string().min(1).optional() }).strict(),
-  ])).min(1, 'must list at least one column or expression'),
-  unique: z.boolean().optional(),
-  using: z.enum(['btree', 'gin', 'gist', 'brin', 'hash', 'spgist', 'hnsw', 'ivfflat']).optional(),
-  where: sqlText.optional(),
-  include: identList.optional(),
-  name: ident.optional(),
-}).strict();
+export const schema = z
+  .object({
+    ...common,
+    table: relation,
+    columns: z
+      .array(
+        z.union([
+          ident,
+          z
+            .object({ column: ident, opclass: z.string().min(1).optional(), order: z.enum(['asc', 'desc']).optional() })
+            .strict(),
+          z.object({ expression: sqlText, opclass: z.string().min(1).optional() }).strict(),
+        ]),
+      )
+      .min(1, 'must list at least one column or expression'),
+    unique: z.boolean().optional(),
+    using: z.enum(['btree', 'gin', 'gist', 'brin', 'hash', 'spgist', 'hnsw', 'ivfflat']).optional(),
+    where: sqlText.optional(),
+    include: identList.optional(),
+    name: ident.optional(),
+  })
+  .strict();
 
 export type Options = z.infer<typeof schema>;
 export type Input = z.input<typeof schema>;
@@ -43,7 +51,9 @@ type Col = Options['columns'][number];
 export function indexName(o: Options): string {
   if (o.name) return o.name;
   const parts = o.columns.map((c) => (typeof c === 'string' ? c : 'column' in c ? c.column : 'expr'));
-  const exprs = o.columns.filter((c): c is { expression: string; opclass?: string } => typeof c !== 'string' && 'expression' in c).map((c) => c.expression);
+  const exprs = o.columns
+    .filter((c): c is { expression: string; opclass?: string } => typeof c !== 'string' && 'expression' in c)
+    .map((c) => c.expression);
   const distinguish = o.where || exprs.length ? JSON.stringify({ exprs, where: o.where ?? null }) : undefined;
   return generatedIndexName(o.table, parts, distinguish);
 }
@@ -63,7 +73,10 @@ function sameRelation(a: RelationName, b: RelationName): boolean {
 
 /** True when the plan created this table in an earlier op.createTable step and it holds no row yet. */
 async function buildsInTransaction(ctx: ReadContext, o: Options): Promise<boolean> {
-  const createdHere = ctx.plan.steps.some((s) => s.kind === 'op.createTable' && s.index < ctx.step.index && sameRelation(s.options.table as RelationName, o.table));
+  const createdHere = ctx.plan.steps.some(
+    (s) =>
+      s.kind === 'op.createTable' && s.index < ctx.step.index && sameRelation(s.options.table as RelationName, o.table),
+  );
   if (!createdHere) return false;
   if (!(await resolveTable(ctx.db.pool, o.table))) return true;
   return !(await hasRows(ctx.db.pool, o.table));
@@ -77,7 +90,12 @@ export function createAction(o: Options, concurrently: boolean): Action {
   if (o.include) sql += ` INCLUDE (${o.include.map(quoteIdent).join(', ')})`;
   if (o.where) sql += ` WHERE ${o.where.trim()}`;
   return concurrently
-    ? { sql, lock: 'SHARE UPDATE EXCLUSIVE', transaction: false, note: 'blocks neither reads nor writes; waits for older transactions' }
+    ? {
+        sql,
+        lock: 'SHARE UPDATE EXCLUSIVE',
+        transaction: false,
+        note: 'blocks neither reads nor writes; waits for older transactions',
+      }
     : { sql, lock: 'SHARE', note: `table created by this plan and still empty: built at once in a short transaction` };
 }
 
@@ -85,15 +103,20 @@ async function describe(ctx: ReadContext, o: Options): Promise<Description> {
   const plain = await buildsInTransaction(ctx, o);
   return singleStatements(ctx, {
     actions: [createAction(o, !plain)],
-    notes: plain ? [] : ['an INVALID index of the same name left by an interrupted build is dropped CONCURRENTLY first'],
+    notes: plain
+      ? []
+      : ['an INVALID index of the same name left by an interrupted build is dropped CONCURRENTLY first'],
   });
 }
 
 async function describeDown(ctx: ReadContext, o: Options): Promise<Description> {
   const p = await progressOf(ctx);
-  if (p?.index !== indexName(o)) return { actions: [], notes: ['the index was not built by this step: nothing to drop'] };
+  if (p?.index !== indexName(o))
+    return { actions: [], notes: ['the index was not built by this step: nothing to drop'] };
   const ref = await resolveTable(ctx.db.pool, o.table);
-  return singleStatements(ctx, { actions: [dropIndexAction(ref?.schema ?? parseRelation(o.table).schema, indexName(o))] });
+  return singleStatements(ctx, {
+    actions: [dropIndexAction(ref?.schema ?? parseRelation(o.table).schema, indexName(o))],
+  });
 }
 
 export const kind = {
@@ -104,10 +127,16 @@ export const kind = {
   validate(o) {
     const issues: { field: string; message: string }[] = [];
     const method = o.using ?? 'btree';
-    if (o.unique && method !== 'btree') issues.push({ field: 'unique', message: `a ${method} index cannot be unique (only btree can)` });
-    if (o.include && !['btree', 'gist', 'spgist'].includes(method)) issues.push({ field: 'include', message: `a ${method} index has no INCLUDE columns (btree, gist and spgist do)` });
+    if (o.unique && method !== 'btree')
+      issues.push({ field: 'unique', message: `a ${method} index cannot be unique (only btree can)` });
+    if (o.include && !['btree', 'gist', 'spgist'].includes(method))
+      issues.push({
+        field: 'include',
+        message: `a ${method} index has no INCLUDE columns (btree, gist and spgist do)`,
+      });
     o.columns.forEach((c, i) => {
-      if (typeof c !== 'string' && 'order' in c && c.order && method !== 'btree') issues.push({ field: `columns[${i}].order`, message: `a ${method} index has no order (only btree does)` });
+      if (typeof c !== 'string' && 'order' in c && c.order && method !== 'btree')
+        issues.push({ field: `columns[${i}].order`, message: `a ${method} index has no order (only btree does)` });
     });
     return issues;
   },
@@ -116,18 +145,30 @@ export const kind = {
   async apply(ctx, o) {
     const d = await describe(ctx, o);
     const ref = await resolveTable(ctx.db.pool, o.table);
-    if (!ref) throw new StepFailedError(ctx.step.id, `step "${ctx.step.id}": table ${displayRelation(o.table)} does not exist`);
+    if (!ref)
+      throw new StepFailedError(ctx.step.id, `step "${ctx.step.id}": table ${displayRelation(o.table)} does not exist`);
     const name = indexName(o);
-    const how = await buildIndex(ctx, {
-      table: o.table,
-      ref,
-      name,
-      create: d.actions[0],
-      duplicates: o.unique && o.columns.every((c) => typeof c === 'string' || 'column' in c)
-        ? () => duplicateViolations(ctx, o.table, o.columns.map((c) => (typeof c === 'string' ? c : (c as { column: string }).column)), o.where)
-        : undefined,
-      what: `create unique index "${name}"`,
-    }, ctx.progress?.index === name);
+    const how = await buildIndex(
+      ctx,
+      {
+        table: o.table,
+        ref,
+        name,
+        create: d.actions[0],
+        duplicates:
+          o.unique && o.columns.every((c) => typeof c === 'string' || 'column' in c)
+            ? () =>
+                duplicateViolations(
+                  ctx,
+                  o.table,
+                  o.columns.map((c) => (typeof c === 'string' ? c : (c as { column: string }).column)),
+                  o.where,
+                )
+            : undefined,
+        what: `create unique index "${name}"`,
+      },
+      ctx.progress?.index === name,
+    );
     return { notes: how === 'existed' ? [`index "${name}" was already built by an earlier attempt`] : undefined };
   },
   async rollback(ctx, o) {

@@ -5,22 +5,24 @@
  * referenced column is refused before the run's first step. Down: `DROP TABLE IF EXISTS`. See docs/steps/op-create-table.md.
  */
 import { z } from 'zod';
-import { displayRelation, quoteIdent, quoteRelation } from '../sql/ident.js';
-import { formatIssue, StepFailedError } from '../model/errors.js';
 import { common, ident, identList, relation, sqlText } from '../kind/fields.js';
+import type { Action, Description, ReadContext, StepKind } from '../kind/step-kind.js';
+import { formatIssue, StepFailedError } from '../model/errors.js';
+import { displayRelation, quoteIdent, quoteRelation } from '../sql/ident.js';
+import { hasPhrase, sqlWords } from '../sql/text.js';
 import { resolveTable, resolveTypeName, typesMatch } from './catalog.js';
 import { parseColumnDef } from './column-def.js';
 import { inTx, progressOf, runActions, singleStatements } from './exec.js';
 import { plannedColumnType } from './planned-column-type.js';
-import { hasPhrase, sqlWords } from '../sql/text.js';
-import type { Action, Description, ReadContext, StepKind } from '../kind/step-kind.js';
 
-export const schema = z.object({
-  ...common,
-  table: relation,
-  columns: z.record(ident, sqlText).refine((c) => Object.keys(c).length > 0, 'must define at least one column'),
-  primaryKey: identList.optional(),
-}).strict();
+export const schema = z
+  .object({
+    ...common,
+    table: relation,
+    columns: z.record(ident, sqlText).refine((c) => Object.keys(c).length > 0, 'must define at least one column'),
+    primaryKey: identList.optional(),
+  })
+  .strict();
 
 export type Options = z.infer<typeof schema>;
 export type Input = z.input<typeof schema>;
@@ -38,7 +40,11 @@ export function createAction(o: Options): Action {
 }
 
 function dropAction(o: Options): Action {
-  return { sql: `DROP TABLE IF EXISTS ${quoteRelation(o.table)}`, lock: 'ACCESS EXCLUSIVE', note: 'drops the table and the rows written to it since' };
+  return {
+    sql: `DROP TABLE IF EXISTS ${quoteRelation(o.table)}`,
+    lock: 'ACCESS EXCLUSIVE',
+    note: 'drops the table and the rows written to it since',
+  };
 }
 
 async function describe(ctx: ReadContext, o: Options): Promise<Description> {
@@ -63,13 +69,17 @@ async function preflightReferences(ctx: ReadContext, o: Options): Promise<void> 
     const def = await parseColumnDef(definition);
     if (!def?.references) continue;
     const mine = await resolveTypeName(ctx.db.pool, def.type);
-    const ref = mine && (await plannedColumnType(ctx.db.pool, ctx.plan, ctx.step, def.references.table, def.references.column));
+    const ref =
+      mine && (await plannedColumnType(ctx.db.pool, ctx.plan, ctx.step, def.references.table, def.references.column));
     if (!mine || !ref || (await typesMatch(ctx.db.pool, mine.oid, ref.oid))) continue;
     const target = `${displayRelation(def.references.table)}.${ref.column}`;
     const made = ref.stepId && ref.stepId !== ctx.step.id ? ` (as step "${ref.stepId}" creates it)` : '';
     const message = `${displayRelation(o.table)}.${name} would be ${mine.name} but references ${target}, which is ${ref.type}${made}: the types must match`;
-    throw new StepFailedError(ctx.step.id, `plan "${ctx.plan.id}": ${formatIssue({ phase: ctx.step.phase, stepId: ctx.step.id, field: `columns.${name}`, message })}`,
-      `Declare "${name}" as ${ref.type} (or convert one side first); nothing was applied: the run stopped before its first step.`);
+    throw new StepFailedError(
+      ctx.step.id,
+      `plan "${ctx.plan.id}": ${formatIssue({ phase: ctx.step.phase, stepId: ctx.step.id, field: `columns.${name}`, message })}`,
+      `Declare "${name}" as ${ref.type} (or convert one side first); nothing was applied: the run stopped before its first step.`,
+    );
   }
 }
 
@@ -81,11 +91,25 @@ export const kind = {
   validate(o) {
     const issues: { field: string; message: string }[] = [];
     for (const c of o.primaryKey ?? []) {
-      if (!(c in o.columns)) issues.push({ field: 'primaryKey', message: `"${c}" is not one of the columns (${Object.keys(o.columns).join(', ')})` });
+      if (!(c in o.columns))
+        issues.push({
+          field: 'primaryKey',
+          message: `"${c}" is not one of the columns (${Object.keys(o.columns).join(', ')})`,
+        });
     }
-    const inline = Object.entries(o.columns).filter(([, d]) => hasPhrase(sqlWords(d), 'PRIMARY', 'KEY')).map(([n]) => n);
-    if (o.primaryKey && inline.length) issues.push({ field: `columns.${inline[0]}`, message: 'declares PRIMARY KEY while `primaryKey` is also given: keep one' });
-    if (inline.length > 1) issues.push({ field: `columns.${inline[1]}`, message: 'a second column declares PRIMARY KEY: use `primaryKey: [...]` for a composite key' });
+    const inline = Object.entries(o.columns)
+      .filter(([, d]) => hasPhrase(sqlWords(d), 'PRIMARY', 'KEY'))
+      .map(([n]) => n);
+    if (o.primaryKey && inline.length)
+      issues.push({
+        field: `columns.${inline[0]}`,
+        message: 'declares PRIMARY KEY while `primaryKey` is also given: keep one',
+      });
+    if (inline.length > 1)
+      issues.push({
+        field: `columns.${inline[1]}`,
+        message: 'a second column declares PRIMARY KEY: use `primaryKey: [...]` for a composite key',
+      });
     return issues;
   },
   describe,
@@ -97,8 +121,11 @@ export const kind = {
   async apply(ctx, o) {
     const d = await describe(ctx, o);
     if (await resolveTable(ctx.db.pool, o.table)) {
-      throw new StepFailedError(ctx.step.id, `step "${ctx.step.id}": table ${displayRelation(o.table)} already exists and was not created by this step`,
-        'Drop or rename it, or remove this step if the table is already what you need.');
+      throw new StepFailedError(
+        ctx.step.id,
+        `step "${ctx.step.id}": table ${displayRelation(o.table)} already exists and was not created by this step`,
+        'Drop or rename it, or remove this step if the table is already what you need.',
+      );
     }
     await inTx(ctx, d.actions, async (client) => {
       await ctx.saveProgress({ created: true }, client);

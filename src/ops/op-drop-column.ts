@@ -6,20 +6,22 @@
  */
 import { z } from 'zod';
 import { common, ident, relation } from '../kind/fields.js';
+import type { StepKind } from '../kind/step-kind.js';
 import { displayRelation } from '../sql/ident.js';
+import { activeArchiveIfAny } from './archive.js';
+import { refOf, resolveRelation } from './archive-catalog.js';
 import { archiveAndDropColumn, captureColumn } from './archive-column.js';
 import { restoreActions, restoreColumn } from './archive-column-restore.js';
-import { archiveActions, columnArchiveNames, type ColumnArchiveDef } from './archive-column-sql.js';
-import { refOf, resolveRelation } from './archive-catalog.js';
-import { activeArchiveIfAny } from './archive.js';
-import type { StepKind } from '../kind/step-kind.js';
+import { archiveActions, type ColumnArchiveDef, columnArchiveNames } from './archive-column-sql.js';
 
 /** The options of `op.dropColumn`, as a plan writes them. */
-export const schema = z.object({
-  ...common,
-  table: relation,
-  column: ident,
-}).strict();
+export const schema = z
+  .object({
+    ...common,
+    table: relation,
+    column: ident,
+  })
+  .strict();
 
 /** Validated options. */
 export type Options = z.infer<typeof schema>;
@@ -34,11 +36,20 @@ export const kind = {
   phases: ['contract'],
   async describe(ctx, o) {
     const table = await resolveRelation(ctx.db.pool, o.table);
-    const cap = table ? await captureColumn(ctx.db.pool, table, o.column, columnArchiveNames(ctx.plan.id, o.id, table.name, o.column)) : null;
+    const cap = table
+      ? await captureColumn(ctx.db.pool, table, o.column, columnArchiveNames(ctx.plan.id, o.id, table.name, o.column))
+      : null;
     if (!table || !cap) {
-      return { actions: [], notes: [`${displayRelation(o.table)}.${o.column} does not exist yet: its values will be archived in tidemark_archive, then the column dropped in one short transaction`] };
+      return {
+        actions: [],
+        notes: [
+          `${displayRelation(o.table)}.${o.column} does not exist yet: its values will be archived in tidemark_archive, then the column dropped in one short transaction`,
+        ],
+      };
     }
-    const notes = cap.problems.length ? [`refused if it ran now (earlier steps may change that): ${cap.problems.join('; ')}`] : [];
+    const notes = cap.problems.length
+      ? [`refused if it ran now (earlier steps may change that): ${cap.problems.join('; ')}`]
+      : [];
     return { actions: archiveActions(cap.def, table), notes };
   },
   async describeDown(ctx, o) {
@@ -47,7 +58,10 @@ export const kind = {
     const d = a.definition as unknown as ColumnArchiveDef;
     const t = await resolveRelation(ctx.db.pool, { schema: d.table.schema, name: d.table.name });
     const table = t ?? refOf(0, d.table.schema, d.table.name, 'r');
-    return { actions: restoreActions(d, table), notes: [`restores ${d.table.schema}.${d.table.name}.${d.column.name} from tidemark_archive.${d.archiveTable}`] };
+    return {
+      actions: restoreActions(d, table),
+      notes: [`restores ${d.table.schema}.${d.table.name}.${d.column.name} from tidemark_archive.${d.archiveTable}`],
+    };
   },
   apply: (ctx, o) => archiveAndDropColumn(ctx, o),
   rollback: (ctx, o) => restoreColumn(ctx, o.id),

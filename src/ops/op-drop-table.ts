@@ -7,20 +7,30 @@
  * reference are refused, as a plain DROP TABLE would refuse them. See docs/steps/op-drop-table.md.
  */
 import { z } from 'zod';
-import { StepFailedError } from '../model/errors.js';
 import type { Queryable } from '../db/connection.js';
-import { displayRelation, quoteIdent } from '../sql/ident.js';
 import { common, relation } from '../kind/fields.js';
-import { foreignKeysInto, resolveRelation, viewsOnTable, type RelationRef } from './archive-catalog.js';
-import { ARCHIVE_SCHEMA, activeArchive, activeArchiveIfAny, archiveName, ensureArchiveSchema, markArchiveRestored, recordArchive } from './archive.js';
 import type { Action, StepKind } from '../kind/step-kind.js';
+import { StepFailedError } from '../model/errors.js';
+import { displayRelation, quoteIdent } from '../sql/ident.js';
+import {
+  ARCHIVE_SCHEMA,
+  activeArchive,
+  activeArchiveIfAny,
+  archiveName,
+  ensureArchiveSchema,
+  markArchiveRestored,
+  recordArchive,
+} from './archive.js';
+import { foreignKeysInto, type RelationRef, resolveRelation, viewsOnTable } from './archive-catalog.js';
 import { announce } from './exec.js';
 
 /** The options of `op.dropTable`, as a plan writes them. */
-export const schema = z.object({
-  ...common,
-  table: relation,
-}).strict();
+export const schema = z
+  .object({
+    ...common,
+    table: relation,
+  })
+  .strict();
 
 /** Validated options. */
 export type Options = z.infer<typeof schema>;
@@ -58,7 +68,11 @@ async function archivePlan(q: Queryable, planId: string, stepId: string, t: Rela
     schema: t.schema,
     name: t.name,
     archived: archiveName(planId, stepId, [t.name]),
-    renamed: r.rows.map((x) => ({ kind: x.relkind === 'S' ? 'SEQUENCE' : 'INDEX', name: x.relname, archived: archiveName(planId, stepId, [x.relname]) })),
+    renamed: r.rows.map((x) => ({
+      kind: x.relkind === 'S' ? 'SEQUENCE' : 'INDEX',
+      name: x.relname,
+      archived: archiveName(planId, stepId, [x.relname]),
+    })),
   };
 }
 
@@ -66,25 +80,53 @@ function applyActions(d: Archived): Action[] {
   const s = quoteIdent(d.schema);
   return [
     { sql: `CREATE SCHEMA IF NOT EXISTS ${A}`, lock: 'none' },
-    ...d.renamed.map((x): Action => ({ sql: `ALTER ${x.kind} ${s}.${quoteIdent(x.name)} RENAME TO ${quoteIdent(x.archived)}`, lock: 'ACCESS EXCLUSIVE', note: 'so it cannot collide in the archive schema' })),
-    { sql: `ALTER TABLE ${s}.${quoteIdent(d.name)} RENAME TO ${quoteIdent(d.archived)}`, lock: 'ACCESS EXCLUSIVE', note: 'one short transaction: catalog changes only' },
-    { sql: `ALTER TABLE ${s}.${quoteIdent(d.archived)} SET SCHEMA ${A}`, lock: 'ACCESS EXCLUSIVE', note: 'moves its indexes and owned sequences too' },
+    ...d.renamed.map(
+      (x): Action => ({
+        sql: `ALTER ${x.kind} ${s}.${quoteIdent(x.name)} RENAME TO ${quoteIdent(x.archived)}`,
+        lock: 'ACCESS EXCLUSIVE',
+        note: 'so it cannot collide in the archive schema',
+      }),
+    ),
+    {
+      sql: `ALTER TABLE ${s}.${quoteIdent(d.name)} RENAME TO ${quoteIdent(d.archived)}`,
+      lock: 'ACCESS EXCLUSIVE',
+      note: 'one short transaction: catalog changes only',
+    },
+    {
+      sql: `ALTER TABLE ${s}.${quoteIdent(d.archived)} SET SCHEMA ${A}`,
+      lock: 'ACCESS EXCLUSIVE',
+      note: 'moves its indexes and owned sequences too',
+    },
   ];
 }
 
 function restoreActions(d: Archived): Action[] {
   const s = quoteIdent(d.schema);
   return [
-    { sql: `ALTER TABLE ${A}.${quoteIdent(d.archived)} SET SCHEMA ${s}`, lock: 'ACCESS EXCLUSIVE', note: 'one short transaction: catalog changes only' },
+    {
+      sql: `ALTER TABLE ${A}.${quoteIdent(d.archived)} SET SCHEMA ${s}`,
+      lock: 'ACCESS EXCLUSIVE',
+      note: 'one short transaction: catalog changes only',
+    },
     { sql: `ALTER TABLE ${s}.${quoteIdent(d.archived)} RENAME TO ${quoteIdent(d.name)}`, lock: 'ACCESS EXCLUSIVE' },
-    ...d.renamed.map((x): Action => ({ sql: `ALTER ${x.kind} ${s}.${quoteIdent(x.archived)} RENAME TO ${quoteIdent(x.name)}`, lock: 'ACCESS EXCLUSIVE' })),
+    ...d.renamed.map(
+      (x): Action => ({
+        sql: `ALTER ${x.kind} ${s}.${quoteIdent(x.archived)} RENAME TO ${quoteIdent(x.name)}`,
+        lock: 'ACCESS EXCLUSIVE',
+      }),
+    ),
   ];
 }
 
 /** Why the table cannot be archived (views read it, foreign keys reference it, …). */
 async function problems(q: Queryable, t: RelationRef): Promise<string[]> {
   const out: string[] = [];
-  if (t.kind !== 'r') out.push(t.kind === 'p' ? `${t.display} is a partitioned table: archive its partitions and the parent with raw SQL` : `${t.display} is not a table`);
+  if (t.kind !== 'r')
+    out.push(
+      t.kind === 'p'
+        ? `${t.display} is a partitioned table: archive its partitions and the parent with raw SQL`
+        : `${t.display} is not a table`,
+    );
   const views = await viewsOnTable(q, t.oid);
   if (views.length) out.push(`views or rules read it: ${views.join(', ')} (drop or redefine them first)`);
   const fks = await foreignKeysInto(q, t.oid);
@@ -93,7 +135,10 @@ async function problems(q: Queryable, t: RelationRef): Promise<string[]> {
 }
 
 async function exists(q: Queryable, schemaName: string, name: string): Promise<boolean> {
-  const r = await q.query(`SELECT 1 FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace WHERE n.nspname = $1 AND c.relname = $2`, [schemaName, name]);
+  const r = await q.query(
+    `SELECT 1 FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace WHERE n.nspname = $1 AND c.relname = $2`,
+    [schemaName, name],
+  );
   return (r.rowCount ?? 0) > 0;
 }
 
@@ -105,7 +150,11 @@ export const kind = {
   phases: ['contract'],
   async describe(ctx, o) {
     const t = await resolveRelation(ctx.db.pool, o.table);
-    if (!t) return { actions: [], notes: [`table ${displayRelation(o.table)} does not exist (yet): it will be moved into ${ARCHIVE_SCHEMA}`] };
+    if (!t)
+      return {
+        actions: [],
+        notes: [`table ${displayRelation(o.table)} does not exist (yet): it will be moved into ${ARCHIVE_SCHEMA}`],
+      };
     const p = await problems(ctx.db.pool, t);
     const notes = ['the data stays in the archive schema until you drop it there'];
     if (p.length) notes.push(`refused if it ran now (earlier steps may change that): ${p.join('; ')}`);
@@ -121,21 +170,33 @@ export const kind = {
     const t = await resolveRelation(ctx.db.pool, o.table);
     if (!t) {
       const d = archived?.definition as unknown as Archived | undefined;
-      if (d && (await exists(ctx.db.pool, ARCHIVE_SCHEMA, d.archived))) return { notes: [`already archived as ${ARCHIVE_SCHEMA}.${d.archived}`] };
+      if (d && (await exists(ctx.db.pool, ARCHIVE_SCHEMA, d.archived)))
+        return { notes: [`already archived as ${ARCHIVE_SCHEMA}.${d.archived}`] };
       throw new StepFailedError(o.id, `table ${displayRelation(o.table)} does not exist`);
     }
     const p = await problems(ctx.db.pool, t);
-    if (p.length) throw new StepFailedError(o.id, `cannot drop ${t.display} restorably: ${p.join('; ')}`, 'Nothing was changed.');
+    if (p.length)
+      throw new StepFailedError(o.id, `cannot drop ${t.display} restorably: ${p.join('; ')}`, 'Nothing was changed.');
     const d = await archivePlan(ctx.db.pool, ctx.plan.id, o.id, t);
     if (await exists(ctx.db.pool, ARCHIVE_SCHEMA, d.archived)) {
-      throw new StepFailedError(o.id, `${ARCHIVE_SCHEMA}.${d.archived} already exists (an earlier archive of this step that was not restored)`,
-        `Inspect it; drop it (DROP TABLE ${A}.${quoteIdent(d.archived)}) if it is no longer needed, then run again.`);
+      throw new StepFailedError(
+        o.id,
+        `${ARCHIVE_SCHEMA}.${d.archived} already exists (an earlier archive of this step that was not restored)`,
+        `Inspect it; drop it (DROP TABLE ${A}.${quoteIdent(d.archived)}) if it is no longer needed, then run again.`,
+      );
     }
     for (const a of applyActions(d).slice(1)) announce(ctx, a);
     await ctx.tx(`step "${o.id}": archive table ${t.display}`, async (c) => {
       await ensureArchiveSchema(c);
       for (const a of applyActions(d).slice(1)) await c.query(a.sql);
-      await recordArchive(ctx.ledger, c, { planId: ctx.plan.id, stepId: o.id, kind: 'table', object: t.display, archiveTable: d.archived, definition: { ...d } });
+      await recordArchive(ctx.ledger, c, {
+        planId: ctx.plan.id,
+        stepId: o.id,
+        kind: 'table',
+        object: t.display,
+        archiveTable: d.archived,
+        definition: { ...d },
+      });
       await ctx.markCompleted(c, { details: { archivedAs: `${ARCHIVE_SCHEMA}.${d.archived}` } });
     });
     return { recorded: true, notes: [`moved to ${ARCHIVE_SCHEMA}.${d.archived}`] };
@@ -148,11 +209,18 @@ export const kind = {
     await ctx.tx(`rollback of step "${o.id}": restore table ${d.schema}.${d.name}`, async (c) => {
       if (await exists(c, ARCHIVE_SCHEMA, d.archived)) {
         if (await exists(c, d.schema, d.name)) {
-          throw new StepFailedError(o.id, `cannot restore ${d.schema}.${d.name}: a relation of that name exists again`, `Rename or drop it, then roll back again (the archive is ${ARCHIVE_SCHEMA}.${d.archived}).`);
+          throw new StepFailedError(
+            o.id,
+            `cannot restore ${d.schema}.${d.name}: a relation of that name exists again`,
+            `Rename or drop it, then roll back again (the archive is ${ARCHIVE_SCHEMA}.${d.archived}).`,
+          );
         }
         for (const x of restoreActions(d)) await c.query(x.sql);
       } else if (!(await exists(c, d.schema, d.name))) {
-        throw new StepFailedError(o.id, `cannot restore ${d.schema}.${d.name}: its archive ${ARCHIVE_SCHEMA}.${d.archived} no longer exists`);
+        throw new StepFailedError(
+          o.id,
+          `cannot restore ${d.schema}.${d.name}: its archive ${ARCHIVE_SCHEMA}.${d.archived} no longer exists`,
+        );
       }
       await markArchiveRestored(ctx.ledger, c, a.id);
     });

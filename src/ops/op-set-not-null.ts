@@ -6,22 +6,24 @@
  * `check.noNulls` does) before failing. Down: `DROP NOT NULL`. See docs/steps/op-set-not-null.md.
  */
 import { z } from 'zod';
-import { displayRelation, quoteIdent, quoteRelation } from '../sql/ident.js';
-import { StepFailedError } from '../model/errors.js';
 import { common, ident, relation } from '../kind/fields.js';
+import type { Action, Description, ReadContext, StepKind } from '../kind/step-kind.js';
+import { StepFailedError } from '../model/errors.js';
+import { displayRelation, quoteIdent, quoteRelation } from '../sql/ident.js';
 import { findColumn, findConstraint, resolveTable } from './catalog.js';
 import { addConstraintNotValid, dropConstraint, validateConstraint } from './ddl.js';
 import { inTx, progressOf, runActions, singleStatements } from './exec.js';
 import { notNullCheckName } from './names.js';
 import { addNotValidThenValidate } from './not-valid.js';
 import { nullViolations } from './violations.js';
-import type { Action, Description, ReadContext, StepKind } from '../kind/step-kind.js';
 
-export const schema = z.object({
-  ...common,
-  table: relation,
-  column: ident,
-}).strict();
+export const schema = z
+  .object({
+    ...common,
+    table: relation,
+    column: ident,
+  })
+  .strict();
 
 export type Options = z.infer<typeof schema>;
 export type Input = z.input<typeof schema>;
@@ -33,9 +35,17 @@ function actions(o: Options) {
     check,
     add: addConstraintNotValid(o.table, check, `CHECK (${quoteIdent(o.column)} IS NOT NULL)`),
     validate: validateConstraint(o.table, check),
-    setNotNull: { sql: `ALTER TABLE ${t} ALTER COLUMN ${quoteIdent(o.column)} SET NOT NULL`, lock: 'ACCESS EXCLUSIVE', note: 'no scan: the valid check proves it' } as Action,
+    setNotNull: {
+      sql: `ALTER TABLE ${t} ALTER COLUMN ${quoteIdent(o.column)} SET NOT NULL`,
+      lock: 'ACCESS EXCLUSIVE',
+      note: 'no scan: the valid check proves it',
+    } as Action,
     dropCheck: dropConstraint(o.table, check, false),
-    dropNotNull: { sql: `ALTER TABLE ${t} ALTER COLUMN ${quoteIdent(o.column)} DROP NOT NULL`, lock: 'ACCESS EXCLUSIVE', note: 'no scan' } as Action,
+    dropNotNull: {
+      sql: `ALTER TABLE ${t} ALTER COLUMN ${quoteIdent(o.column)} DROP NOT NULL`,
+      lock: 'ACCESS EXCLUSIVE',
+      note: 'no scan',
+    } as Action,
   };
 }
 
@@ -47,7 +57,8 @@ async function describe(ctx: ReadContext, o: Options): Promise<Description> {
 async function describeDown(ctx: ReadContext, o: Options): Promise<Description> {
   const p = await progressOf(ctx);
   const a = actions(o);
-  if (p?.alreadyNotNull) return { actions: [], notes: [`${o.column} was already NOT NULL before this step: left as it is`] };
+  if (p?.alreadyNotNull)
+    return { actions: [], notes: [`${o.column} was already NOT NULL before this step: left as it is`] };
   if (p?.notNull) return singleStatements(ctx, { actions: [a.dropNotNull] });
   if (p?.constraint) return singleStatements(ctx, { actions: [dropConstraint(o.table, a.check)] });
   return { actions: [], notes: ['nothing was changed by this step'] };
@@ -64,9 +75,14 @@ export const kind = {
     await describe(ctx, o);
     const a = actions(o);
     const table = await resolveTable(ctx.db.pool, o.table);
-    if (!table) throw new StepFailedError(ctx.step.id, `step "${ctx.step.id}": table ${displayRelation(o.table)} does not exist`);
+    if (!table)
+      throw new StepFailedError(ctx.step.id, `step "${ctx.step.id}": table ${displayRelation(o.table)} does not exist`);
     const col = await findColumn(ctx.db.pool, table.oid, o.column);
-    if (!col) throw new StepFailedError(ctx.step.id, `step "${ctx.step.id}": table ${displayRelation(o.table)} has no column "${o.column}"`);
+    if (!col)
+      throw new StepFailedError(
+        ctx.step.id,
+        `step "${ctx.step.id}": table ${displayRelation(o.table)} has no column "${o.column}"`,
+      );
     const ours = ctx.progress?.constraint === a.check;
     if (col.notNull && !ours) {
       await inTx(ctx, [], async (client) => {

@@ -7,8 +7,8 @@
  * refused before the run's first step (seed 001: a text column pointing at a uuid key).
  */
 import type { Queryable } from '../db/connection.js';
-import { parseRelation, type QualifiedName } from '../sql/ident.js';
 import type { Plan, PlannedStep, RelationName } from '../model/plan.js';
+import { parseRelation, type QualifiedName } from '../sql/ident.js';
 import { findColumn, resolveTable, resolveTypeName } from './catalog.js';
 import { parseColumnDef } from './column-def.js';
 
@@ -27,7 +27,14 @@ export interface KnownColumnType {
 /** Kinds whose step changes a column's type in a way not read here: past one, the type is unknown. */
 const RETYPES = new Set(['op.convertToEnum']);
 
-const opt = (o: Record<string, unknown>) => o as { table?: RelationName; column?: string; columns?: Record<string, string>; type?: string; primaryKey?: string[] };
+const opt = (o: Record<string, unknown>) =>
+  o as {
+    table?: RelationName;
+    column?: string;
+    columns?: Record<string, string>;
+    type?: string;
+    primaryKey?: string[];
+  };
 
 /** Whether two relation names denote the same table (unqualified = the current schema). */
 function same(a: RelationName | QualifiedName, b: RelationName | QualifiedName, current: string): boolean {
@@ -47,7 +54,11 @@ async function primaryKeyColumn(db: Queryable, tableOid: number): Promise<string
 }
 
 /** The type an `op.createTable` step gives `column` (or its primary key), or null. */
-async function fromCreateTable(db: Queryable, st: PlannedStep, column: string | undefined): Promise<KnownColumnType | null> {
+async function fromCreateTable(
+  db: Queryable,
+  st: PlannedStep,
+  column: string | undefined,
+): Promise<KnownColumnType | null> {
   const o = opt(st.options);
   const columns = o.columns ?? {};
   let name = column;
@@ -70,7 +81,13 @@ async function typed(db: Queryable, typeText: string, column: string, stepId: st
  * single-column primary key, as `REFERENCES t` without a column list means). Earlier steps are the
  * plan's steps before `at`; `at` itself counts when it is the `op.createTable` of that table.
  */
-export async function plannedColumnType(db: Queryable, plan: Plan, at: PlannedStep, table: RelationName | QualifiedName, column: string | undefined): Promise<KnownColumnType | null> {
+export async function plannedColumnType(
+  db: Queryable,
+  plan: Plan,
+  at: PlannedStep,
+  table: RelationName | QualifiedName,
+  column: string | undefined,
+): Promise<KnownColumnType | null> {
   const existing = await resolveTable(db, table);
   if (existing) {
     const name = column ?? (await primaryKeyColumn(db, existing.oid));
@@ -78,7 +95,9 @@ export async function plannedColumnType(db: Queryable, plan: Plan, at: PlannedSt
     if (c) return { oid: c.baseTypeOid, type: c.type, column: name! };
   }
   const current = (await db.query<{ s: string }>(`SELECT current_schema() AS s`)).rows[0].s;
-  const earlier = plan.steps.filter((st) => st.index < at.index || (st.index === at.index && st.kind === 'op.createTable'));
+  const earlier = plan.steps.filter(
+    (st) => st.index < at.index || (st.index === at.index && st.kind === 'op.createTable'),
+  );
   for (const st of earlier.reverse()) {
     const o = opt(st.options);
     if (!o.table || !same(o.table, table, current)) continue;

@@ -7,7 +7,7 @@
  * back with the key's type, so any key type (composite included) survives the JSON of the ledger.
  */
 import type pg from 'pg';
-import { keyAsText, keyList, keyTuple, paramTuple, type KeyColumn } from './archive-sql.js';
+import { type KeyColumn, keyAsText, keyList, keyTuple, paramTuple } from './archive-sql.js';
 
 /** A key range as a SQL condition over `$1…$n` with its parameters. */
 export interface KeyRange {
@@ -16,7 +16,13 @@ export interface KeyRange {
 }
 
 /** `(key) > lower AND (key) <= upper`; either bound may be absent. Parameters start at `first`. */
-export function keyRange(key: readonly KeyColumn[], lower: string[] | null, upper: string[] | null, qualifier?: string, first = 1): KeyRange {
+export function keyRange(
+  key: readonly KeyColumn[],
+  lower: string[] | null,
+  upper: string[] | null,
+  qualifier?: string,
+  first = 1,
+): KeyRange {
   const parts: string[] = [];
   const params: unknown[] = [];
   if (lower) {
@@ -51,7 +57,14 @@ export interface WalkOptions {
   /** Save the cursor (null = walk finished) in the batch's transaction. */
   save: (client: pg.PoolClient, cursor: string[] | null, rows: number) => Promise<void>;
   /** Called after each committed batch. */
-  onBatch?: (b: { batch: number; rows: number; total: number; size: number; ms: number; cursor: string[] | null }) => void;
+  onBatch?: (b: {
+    batch: number;
+    rows: number;
+    total: number;
+    size: number;
+    ms: number;
+    cursor: string[] | null;
+  }) => void;
   initialSize?: number;
   /** Qualify the key columns of the work's range (e.g. an alias when the work joins two tables). */
   rangeQualifier?: string;
@@ -60,7 +73,10 @@ export interface WalkOptions {
 /** The statement that finds a batch's upper key: the `size`-th key after `lower`. */
 export function upperKeySql(table: string, key: readonly KeyColumn[], hasLower: boolean): string {
   const where = hasLower ? `WHERE ${keyTuple(key)} > ${paramTuple(key, 2)}` : '';
-  return `SELECT ${keyAsText(key)} FROM ${table} ${where} ORDER BY ${keyList(key)} OFFSET $1 - 1 LIMIT 1`.replace(/\s+/g, ' ');
+  return `SELECT ${keyAsText(key)} FROM ${table} ${where} ORDER BY ${keyList(key)} OFFSET $1 - 1 LIMIT 1`.replace(
+    /\s+/g,
+    ' ',
+  );
 }
 
 /** Walk the table in key order, batch by batch; returns the rows changed. */
@@ -72,7 +88,10 @@ export async function walkKeys(o: WalkOptions): Promise<number> {
   for (;;) {
     const started = performance.now();
     const { rows, upper } = await o.tx(`${o.what} batch ${batch + 1}`, async (client) => {
-      const r = await client.query<Record<string, string>>(upperKeySql(o.table, o.key, lower !== null), [size, ...(lower ?? [])]);
+      const r = await client.query<Record<string, string>>(upperKeySql(o.table, o.key, lower !== null), [
+        size,
+        ...(lower ?? []),
+      ]);
       const up = r.rows[0] ? o.key.map((_, i) => r.rows[0][`k${i}`]) : null;
       const n = await o.work(client, keyRange(o.key, lower, up, o.rangeQualifier));
       await o.save(client, up, n);

@@ -8,15 +8,15 @@
  * announced as a `step.statement` event (the batches as `step.progress`).
  */
 import type pg from 'pg';
-import { StepFailedError } from '../model/errors.js';
-import type { StepContext } from '../kind/step-kind.js';
 import type { Queryable } from '../db/connection.js';
+import type { StepContext } from '../kind/step-kind.js';
+import { StepFailedError } from '../model/errors.js';
 import { columnDef, columnDependents, dependencyFingerprint } from './archive-catalog.js';
 import { withRange } from './archive-column-sql.js';
 import { buildIndexConcurrently, renameNotNull } from './archive-restore.js';
 import { announce } from './exec.js';
 import { walkKeys } from './shadow-batch.js';
-import { shadowSql, type ShadowSpec } from './shadow-sql.js';
+import { type ShadowSpec, shadowSql } from './shadow-sql.js';
 
 /** What the engine saves between runs. */
 export interface ShadowProgress {
@@ -37,7 +37,12 @@ export interface ShadowStore {
 const names = (xs: { name: string }[]) => xs.map((x) => x.name).sort();
 
 /** Run (or resume) a shadow conversion to the end; returns the rows the backfill wrote. */
-export async function runShadow(ctx: StepContext, spec: ShadowSpec, store: ShadowStore, label: string): Promise<number> {
+export async function runShadow(
+  ctx: StepContext,
+  spec: ShadowSpec,
+  store: ShadowStore,
+  label: string,
+): Promise<number> {
   const q = await shadowSql(spec);
   const { table } = spec;
   const p = { ...store.progress };
@@ -47,7 +52,10 @@ export async function runShadow(ctx: StepContext, spec: ShadowSpec, store: Shado
       announce(ctx, { sql: q.addShadow });
       await ctx.tx(`${label}: add shadow column`, (c) => c.query(q.addShadow));
     }
-    const trig = await ctx.db.rows(`SELECT 1 FROM pg_trigger WHERE tgrelid = $1 AND tgname = $2`, [table.oid, q.names.trigger]);
+    const trig = await ctx.db.rows(`SELECT 1 FROM pg_trigger WHERE tgrelid = $1 AND tgname = $2`, [
+      table.oid,
+      q.names.trigger,
+    ]);
     if (!trig.length) {
       announce(ctx, { sql: q.createFunction });
       announce(ctx, { sql: q.createTrigger });
@@ -57,21 +65,43 @@ export async function runShadow(ctx: StepContext, spec: ShadowSpec, store: Shado
       });
     }
     if (!p.backfillDone) {
-      if (p.cursor) ctx.emit({ type: 'notice', level: 'info', stepId: ctx.step.id, message: `resuming the shadow backfill after key ${JSON.stringify(p.cursor)}` });
+      if (p.cursor)
+        ctx.emit({
+          type: 'notice',
+          level: 'info',
+          stepId: ctx.step.id,
+          message: `resuming the shadow backfill after key ${JSON.stringify(p.cursor)}`,
+        });
       await walkKeys({
-        table: table.sql, key: spec.key, after: p.cursor ?? null, targetMs: ctx.settings.backfillTargetMs, tx: ctx.tx, what: `${label} shadow backfill`,
+        table: table.sql,
+        key: spec.key,
+        after: p.cursor ?? null,
+        targetMs: ctx.settings.backfillTargetMs,
+        tx: ctx.tx,
+        what: `${label} shadow backfill`,
         work: async (c, r) => (await c.query(withRange(q.backfill, r.where), r.params)).rowCount ?? 0,
         save: async (c, cursor, n) => {
           rows += n;
           Object.assign(p, { cursor, backfillDone: cursor === null, rows });
           await store.save({ ...p }, c);
         },
-        onBatch: (b) => ctx.emit({ type: 'step.progress', stepId: ctx.step.id, done: rows, total: null, batchSize: b.size, note: 'shadow backfill' }),
+        onBatch: (b) =>
+          ctx.emit({
+            type: 'step.progress',
+            stepId: ctx.step.id,
+            done: rows,
+            total: null,
+            batchSize: b.size,
+            note: 'shadow backfill',
+          }),
       });
     }
     for (const ix of q.indexes) await buildIndexConcurrently(ctx, table.schema, ix.temp, ix.create);
     if (q.addNotNull && q.validateNotNull) {
-      const chk = await ctx.db.rows<{ convalidated: boolean }>(`SELECT convalidated FROM pg_constraint WHERE conrelid = $1 AND conname = $2`, [table.oid, q.names.notNull]);
+      const chk = await ctx.db.rows<{ convalidated: boolean }>(
+        `SELECT convalidated FROM pg_constraint WHERE conrelid = $1 AND conname = $2`,
+        [table.oid, q.names.notNull],
+      );
       if (!chk.length) {
         announce(ctx, { sql: q.addNotNull });
         await ctx.tx(`${label}: NOT NULL check on the shadow`, (c) => c.query(q.addNotNull!));
@@ -89,14 +119,27 @@ export async function runShadow(ctx: StepContext, spec: ShadowSpec, store: Shado
     await ctx.tx(`${label}: swap`, async (c) => {
       await c.query(q.swap[0].sql);
       if ((await dependencyFingerprint(c, table.oid, attnum)) !== f0) {
-        throw new StepFailedError(ctx.step.id, `the indexes, constraints, default or NOT NULL of ${table.display}.${spec.column.name} changed during the conversion`,
-          'Nothing was swapped. Run again: the conversion picks up the new definition and resumes.');
+        throw new StepFailedError(
+          ctx.step.id,
+          `the indexes, constraints, default or NOT NULL of ${table.display}.${spec.column.name} changed during the conversion`,
+          'Nothing was swapped. Run again: the conversion picks up the new definition and resumes.',
+        );
       }
-      await c.query(q.swap.slice(1).map((a) => a.sql).join(';\n'));
+      await c.query(
+        q.swap
+          .slice(1)
+          .map((a) => a.sql)
+          .join(';\n'),
+      );
       Object.assign(p, { swapped: true, validate: q.validate });
       await store.save({ ...p }, c);
     });
-    ctx.emit({ type: 'notice', level: 'info', stepId: ctx.step.id, message: `swapped ${table.display}.${spec.column.name} in ${Math.round(performance.now() - started)} ms` });
+    ctx.emit({
+      type: 'notice',
+      level: 'info',
+      stepId: ctx.step.id,
+      message: `swapped ${table.display}.${spec.column.name} in ${Math.round(performance.now() - started)} ms`,
+    });
   }
   for (const v of p.validate ?? []) {
     announce(ctx, { sql: v });
@@ -109,13 +152,20 @@ export async function runShadow(ctx: StepContext, spec: ShadowSpec, store: Shado
 /** Before the swap: the indexes and constraints to carry over are still exactly those planned. Returns the column's attnum. */
 async function assertUnchanged(q: Queryable, spec: ShadowSpec, stepId: string): Promise<number> {
   const col = await columnDef(q, spec.table.oid, spec.column.name);
-  if (!col) throw new StepFailedError(stepId, `column "${spec.column.name}" disappeared from ${spec.table.display} during the conversion`);
+  if (!col)
+    throw new StepFailedError(
+      stepId,
+      `column "${spec.column.name}" disappeared from ${spec.table.display} during the conversion`,
+    );
   const deps = await columnDependents(q, spec.table.oid, col.attnum);
   const before = JSON.stringify([names(spec.indexes), names(spec.constraints)]);
   const now = JSON.stringify([names(deps.indexes), names(deps.constraints)]);
   if (before !== now || col.default !== spec.column.default || col.notNull !== spec.column.notNull) {
-    throw new StepFailedError(stepId, `the indexes, constraints, default or NOT NULL of ${spec.table.display}.${spec.column.name} changed during the conversion`,
-      'Nothing was swapped. Run again: the conversion picks up the new definition and resumes.');
+    throw new StepFailedError(
+      stepId,
+      `the indexes, constraints, default or NOT NULL of ${spec.table.display}.${spec.column.name} changed during the conversion`,
+      'Nothing was swapped. Run again: the conversion picks up the new definition and resumes.',
+    );
   }
   return col.attnum;
 }

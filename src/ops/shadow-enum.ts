@@ -5,15 +5,24 @@
  * `shadowThresholdRows` (by estimate), through a shadow column above it. The same plan gives the
  * SQL `tidemark plan` prints and the SQL `run` executes, in both directions.
  */
-import { sqlState, type Db, type Queryable } from '../db/connection.js';
+
 import { estimatedRows } from '../db/catalog.js';
-import { displayRelation, quoteIdent, quoteRelation } from '../sql/ident.js';
-import type { RelationName } from '../model/plan.js';
+import { type Db, type Queryable, sqlState } from '../db/connection.js';
 import type { Action } from '../kind/step-kind.js';
-import { columnDef, columnDependents, keyColumns, resolveRelation, type ColumnDef, type ColumnDependents, type RelationRef } from './archive-catalog.js';
-import { quoteLiteral, type KeyColumn } from './archive-sql.js';
+import type { RelationName } from '../model/plan.js';
+import { displayRelation, quoteIdent, quoteRelation } from '../sql/ident.js';
+import {
+  type ColumnDef,
+  type ColumnDependents,
+  columnDef,
+  columnDependents,
+  keyColumns,
+  type RelationRef,
+  resolveRelation,
+} from './archive-catalog.js';
+import { type KeyColumn, quoteLiteral } from './archive-sql.js';
 import { findType } from './catalog.js';
-import { shadowNames, type ShadowSpec } from './shadow-sql.js';
+import { type ShadowSpec, shadowNames } from './shadow-sql.js';
 
 /** Options of `op.convertToEnum`. */
 export interface ConvertOptions {
@@ -54,7 +63,11 @@ export interface EnumConversion {
 }
 
 /** The default as the enum: `'new'::"lead_status"` for a literal, a cast otherwise; null when none. */
-export function enumDefault(def: string | null, enumSql: string, labels: string[] | null): { sql: string | null; problem?: string } {
+export function enumDefault(
+  def: string | null,
+  enumSql: string,
+  labels: string[] | null,
+): { sql: string | null; problem?: string } {
   if (def == null || /^NULL(::.+)?$/i.test(def)) return { sql: null };
   const m = /^'((?:[^']|'')*)'(?:::[\w\s."]+(?:\(\d+(?:,\s*\d+)?\))?)*$/.exec(def);
   if (m) {
@@ -69,20 +82,31 @@ export function enumDefault(def: string | null, enumSql: string, labels: string[
 export async function rowsUpTo(q: Queryable, table: RelationRef, limit: number): Promise<number> {
   const est = await estimatedRows(q, { schema: table.schema, name: table.name });
   if (est != null && est > 0) return est;
-  const r = await q.query<{ n: string }>(`SELECT count(*) AS n FROM (SELECT 1 FROM ${table.sql} LIMIT $1) x`, [limit + 1]);
+  const r = await q.query<{ n: string }>(`SELECT count(*) AS n FROM (SELECT 1 FROM ${table.sql} LIMIT $1) x`, [
+    limit + 1,
+  ]);
   return Number(r.rows[0].n);
 }
 
 /** Objects that stop a type change, in words. */
-export function conversionProblems(c: ColumnDef, key: KeyColumn[], deps: ColumnDependents, ownTriggers: string[]): string[] {
+export function conversionProblems(
+  c: ColumnDef,
+  key: KeyColumn[],
+  deps: ColumnDependents,
+  ownTriggers: string[],
+): string[] {
   const out: string[] = [];
   if (key.some((k) => k.name === c.name)) out.push('the column is part of the primary key');
   if (!key.length) out.push('the table has no primary key (needed to backfill a shadow column by key ranges)');
   if (c.generated) out.push('it is a generated column');
-  if (deps.views.length) out.push(`views or rules depend on it: ${deps.views.join(', ')} (PostgreSQL cannot change the type of a column a view reads; drop and recreate the view around the conversion)`);
+  if (deps.views.length)
+    out.push(
+      `views or rules depend on it: ${deps.views.join(', ')} (PostgreSQL cannot change the type of a column a view reads; drop and recreate the view around the conversion)`,
+    );
   if (deps.referencedBy.length) out.push(`foreign keys reference it: ${deps.referencedBy.join(', ')}`);
   for (const con of deps.constraints) {
-    if (con.type === 'f') out.push(`foreign key "${con.name}" uses it: its referenced column would no longer have the same type`);
+    if (con.type === 'f')
+      out.push(`foreign key "${con.name}" uses it: its referenced column would no longer have the same type`);
     if (con.type === 'x') out.push(`exclusion constraint "${con.name}" uses it`);
   }
   const others = deps.others.filter((d) => !ownTriggers.some((t) => d.startsWith(`trigger ${t} on `)));
@@ -91,7 +115,12 @@ export function conversionProblems(c: ColumnDef, key: KeyColumn[], deps: ColumnD
 }
 
 /** Read the conversion's state; null when the table or column does not exist. */
-export async function planConversion(q: Queryable, o: ConvertOptions, threshold: number, path?: 'in-place' | 'shadow'): Promise<EnumConversion | null> {
+export async function planConversion(
+  q: Queryable,
+  o: ConvertOptions,
+  threshold: number,
+  path?: 'in-place' | 'shadow',
+): Promise<EnumConversion | null> {
   const table = await resolveRelation(q, o.table);
   if (!table) return null;
   const column = await columnDef(q, table.oid, o.column);
@@ -103,11 +132,19 @@ export async function planConversion(q: Queryable, o: ConvertOptions, threshold:
   let createEnum: string | null = null;
   if (type && type.typtype !== 'e') problems.push(`type ${displayRelation(o.enum)} exists and is not an enum`);
   else if (type && o.values && type.labels.join('\u0000') !== o.values.join('\u0000')) {
-    problems.push(`enum ${displayRelation(o.enum)} already exists with values (${type.labels.join(', ')}), not (${o.values.join(', ')})`);
+    problems.push(
+      `enum ${displayRelation(o.enum)} already exists with values (${type.labels.join(', ')}), not (${o.values.join(', ')})`,
+    );
   } else if (type) labels = type.labels;
   else if (o.values) createEnum = `CREATE TYPE ${enumSql} AS ENUM (${o.values.map(quoteLiteral).join(', ')})`;
-  else problems.push(`enum ${displayRelation(o.enum)} does not exist: give \`values\` to create it, or create it first with op.createEnum`);
-  const colType = await q.query<{ t: string }>(`SELECT atttypid::int8::text AS t FROM pg_attribute WHERE attrelid = $1 AND attnum = $2`, [table.oid, column.attnum]);
+  else
+    problems.push(
+      `enum ${displayRelation(o.enum)} does not exist: give \`values\` to create it, or create it first with op.createEnum`,
+    );
+  const colType = await q.query<{ t: string }>(
+    `SELECT atttypid::int8::text AS t FROM pg_attribute WHERE attrelid = $1 AND attnum = $2`,
+    [table.oid, column.attnum],
+  );
   const converted = type != null && Number(colType.rows[0].t) === type.oid;
   const key = await keyColumns(q, table.oid);
   const deps = await columnDependents(q, table.oid, column.attnum);
@@ -117,37 +154,75 @@ export async function planConversion(q: Queryable, o: ConvertOptions, threshold:
   if (d.problem) problems.push(d.problem);
   const rows = await rowsUpTo(q, table, threshold);
   return {
-    table, column, key, deps, enumSql, labels, enumOid: type?.oid ?? null, createEnum, converted, newDefault: d.sql,
-    path: path ?? (rows > threshold ? 'shadow' : 'in-place'), rows, problems,
+    table,
+    column,
+    key,
+    deps,
+    enumSql,
+    labels,
+    enumOid: type?.oid ?? null,
+    createEnum,
+    converted,
+    newDefault: d.sql,
+    path: path ?? (rows > threshold ? 'shadow' : 'in-place'),
+    rows,
+    problems,
   };
 }
 
 /** The in-place conversion: drop the default, change the type with a cast through text, set the default back. */
-export function inPlaceActions(table: RelationRef, column: string, toType: string, castType: string, oldDefault: string | null, newDefault: string | null): Action[] {
+export function inPlaceActions(
+  table: RelationRef,
+  column: string,
+  toType: string,
+  castType: string,
+  oldDefault: string | null,
+  newDefault: string | null,
+): Action[] {
   const t = table.sql;
   const c = quoteIdent(column);
   const out: Action[] = [];
-  if (oldDefault != null) out.push({ sql: `ALTER TABLE ${t} ALTER COLUMN ${c} DROP DEFAULT`, lock: 'ACCESS EXCLUSIVE' });
-  out.push({ sql: `ALTER TABLE ${t} ALTER COLUMN ${c} TYPE ${toType} USING ${c}::text::${castType}`, lock: 'ACCESS EXCLUSIVE', note: 'rewrites the table and its indexes under the lock: small tables only' });
-  if (newDefault != null) out.push({ sql: `ALTER TABLE ${t} ALTER COLUMN ${c} SET DEFAULT ${newDefault}`, lock: 'ACCESS EXCLUSIVE' });
+  if (oldDefault != null)
+    out.push({ sql: `ALTER TABLE ${t} ALTER COLUMN ${c} DROP DEFAULT`, lock: 'ACCESS EXCLUSIVE' });
+  out.push({
+    sql: `ALTER TABLE ${t} ALTER COLUMN ${c} TYPE ${toType} USING ${c}::text::${castType}`,
+    lock: 'ACCESS EXCLUSIVE',
+    note: 'rewrites the table and its indexes under the lock: small tables only',
+  });
+  if (newDefault != null)
+    out.push({ sql: `ALTER TABLE ${t} ALTER COLUMN ${c} SET DEFAULT ${newDefault}`, lock: 'ACCESS EXCLUSIVE' });
   return out;
 }
 
 /** The shadow conversion to the enum. */
 export function upSpec(c: EnumConversion, functionSchema: string): ShadowSpec {
   return {
-    table: c.table, column: c.column, key: c.key, targetType: c.enumSql, cast: (ref) => `${ref}::text::${c.enumSql}`,
-    newDefault: c.newDefault, indexes: c.deps.indexes, constraints: c.deps.constraints, functionSchema, tag: 'enum',
+    table: c.table,
+    column: c.column,
+    key: c.key,
+    targetType: c.enumSql,
+    cast: (ref) => `${ref}::text::${c.enumSql}`,
+    newDefault: c.newDefault,
+    indexes: c.deps.indexes,
+    constraints: c.deps.constraints,
+    functionSchema,
+    tag: 'enum',
   };
 }
 
 /** The shadow conversion back to the original type. */
 export function downSpec(c: EnumConversion, original: Original, functionSchema: string): ShadowSpec {
   return {
-    table: c.table, column: c.column, key: c.key,
+    table: c.table,
+    column: c.column,
+    key: c.key,
     targetType: `${original.type}${original.collation ? ` COLLATE ${original.collation}` : ''}`,
     cast: (ref) => `${ref}::text::${original.type}`,
-    newDefault: original.default, indexes: c.deps.indexes, constraints: c.deps.constraints, functionSchema, tag: 'back',
+    newDefault: original.default,
+    indexes: c.deps.indexes,
+    constraints: c.deps.constraints,
+    functionSchema,
+    tag: 'back',
   };
 }
 
@@ -158,8 +233,17 @@ export function downSpec(c: EnumConversion, original: Original, functionSchema: 
  * immutable) is refused before anything changes. Takes only ACCESS SHARE on the table. Returns the
  * error message, or null when the trial passed (or could not get its lock: the real run decides).
  */
-export async function trialConversion(db: Db, lockTimeoutMs: number, table: RelationRef, column: string, toType: string, castType: string,
-  oldDefault: string | null, newDefault: string | null, createEnum: string | null): Promise<string | null> {
+export async function trialConversion(
+  db: Db,
+  lockTimeoutMs: number,
+  table: RelationRef,
+  column: string,
+  toType: string,
+  castType: string,
+  oldDefault: string | null,
+  newDefault: string | null,
+  createEnum: string | null,
+): Promise<string | null> {
   return db.withClient(async (c) => {
     await c.query('BEGIN');
     try {

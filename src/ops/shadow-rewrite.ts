@@ -7,8 +7,8 @@
  * type that happens to share the column's name is left alone.
  */
 import { parseSync, scanSync } from 'libpg-query';
-import { ensureParser } from '../sql/parse.js';
 import { quoteIdent } from '../sql/ident.js';
+import { ensureParser } from '../sql/parse.js';
 
 interface Token {
   start: number;
@@ -56,7 +56,8 @@ function plainElements(tokens: Token[], open: number, column: string, edits: Edi
       depth--;
       if (depth === 0) break;
     }
-    const startsElement = depth === 1 && (tokens[i - 1].text === '(' || tokens[i - 1].text === ',') && i - 1 >= open && t.text !== '(';
+    const startsElement =
+      depth === 1 && (tokens[i - 1].text === '(' || tokens[i - 1].text === ',') && i - 1 >= open && t.text !== '(';
     if (!startsElement) continue;
     const next = tokens[i + 1]?.text;
     if (identOf(t) === column && next !== '(' && next !== '.') {
@@ -97,8 +98,10 @@ export async function rewriteIndexDef(def: string, column: string, shadow: strin
   }
 
   // Plain column elements of the key list and the INCLUDE list.
-  const named = [...((stmt.indexParams as unknown[]) ?? []), ...((stmt.indexIncludingParams as unknown[]) ?? [])]
-    .filter((e) => (e as { IndexElem?: { name?: string } }).IndexElem?.name === column).length;
+  const named = [
+    ...((stmt.indexParams as unknown[]) ?? []),
+    ...((stmt.indexIncludingParams as unknown[]) ?? []),
+  ].filter((e) => (e as { IndexElem?: { name?: string } }).IndexElem?.name === column).length;
   let found = 0;
   const using = tokens.findIndex((t, i) => i > indexTok && t.text.toUpperCase() === 'USING');
   if (using >= 0) found += plainElements(tokens, using + 2, column, edits, q);

@@ -5,12 +5,13 @@
  * backfill, each index rebuilt `CONCURRENTLY` on the shadow, a validated `CHECK (shadow IS NOT
  * NULL)` when the column is NOT NULL, then the swap in one short transaction.
  */
-import { generatedName, quoteIdent } from '../sql/ident.js';
-import { sha256 } from '../sql/checksum.js';
+
 import type { Action } from '../kind/step-kind.js';
+import { sha256 } from '../sql/checksum.js';
+import { generatedName, quoteIdent } from '../sql/ident.js';
 import type { ColumnDef, ConstraintDef, IndexDef, RelationRef } from './archive-catalog.js';
 import { RANGE } from './archive-column-sql.js';
-import { dollarQuote, keyTuple, quoteLiteral, type KeyColumn } from './archive-sql.js';
+import { dollarQuote, type KeyColumn, keyTuple, quoteLiteral } from './archive-sql.js';
 import { rewriteIndexDef } from './shadow-rewrite.js';
 
 /** One type change through a shadow column. */
@@ -96,35 +97,65 @@ export async function shadowSql(s: ShadowSpec): Promise<ShadowSql> {
   for (const c of s.constraints) {
     if ((c.type === 'u' || c.type === 'p') && c.index) {
       const temp = n.index(c.index.name);
-      indexes.push({ original: c.index, temp, create: await rewriteIndexDef(c.index.def, s.column.name, n.shadow, temp), constraint: c });
+      indexes.push({
+        original: c.index,
+        temp,
+        create: await rewriteIndexDef(c.index.def, s.column.name, n.shadow, temp),
+        constraint: c,
+      });
     }
   }
   const swap: Action[] = [
-    { sql: `LOCK TABLE ${t} IN ACCESS EXCLUSIVE MODE`, lock: 'ACCESS EXCLUSIVE', note: 'one short transaction from here: catalog changes only' },
+    {
+      sql: `LOCK TABLE ${t} IN ACCESS EXCLUSIVE MODE`,
+      lock: 'ACCESS EXCLUSIVE',
+      note: 'one short transaction from here: catalog changes only',
+    },
     { sql: `DROP TRIGGER IF EXISTS ${quoteIdent(n.trigger)} ON ${t}`, lock: 'ACCESS EXCLUSIVE' },
-    { sql: `ALTER TABLE ${t} DROP COLUMN ${col}`, lock: 'ACCESS EXCLUSIVE', note: 'its old indexes and constraints go with it' },
+    {
+      sql: `ALTER TABLE ${t} DROP COLUMN ${col}`,
+      lock: 'ACCESS EXCLUSIVE',
+      note: 'its old indexes and constraints go with it',
+    },
     { sql: `ALTER TABLE ${t} RENAME COLUMN ${sh} TO ${col}`, lock: 'ACCESS EXCLUSIVE' },
   ];
-  if (s.newDefault != null) swap.push({ sql: `ALTER TABLE ${t} ALTER COLUMN ${col} SET DEFAULT ${s.newDefault}`, lock: 'ACCESS EXCLUSIVE' });
+  if (s.newDefault != null)
+    swap.push({ sql: `ALTER TABLE ${t} ALTER COLUMN ${col} SET DEFAULT ${s.newDefault}`, lock: 'ACCESS EXCLUSIVE' });
   if (s.column.notNull) {
-    swap.push({ sql: `ALTER TABLE ${t} ALTER COLUMN ${col} SET NOT NULL`, lock: 'ACCESS EXCLUSIVE', note: 'no scan: the validated check proves it' });
+    swap.push({
+      sql: `ALTER TABLE ${t} ALTER COLUMN ${col} SET NOT NULL`,
+      lock: 'ACCESS EXCLUSIVE',
+      note: 'no scan: the validated check proves it',
+    });
     swap.push({ sql: `ALTER TABLE ${t} DROP CONSTRAINT ${quoteIdent(n.notNull)}`, lock: 'ACCESS EXCLUSIVE' });
   }
   for (const ix of indexes) {
     if (ix.constraint) {
       const what = ix.constraint.type === 'p' ? 'PRIMARY KEY' : 'UNIQUE';
-      swap.push({ sql: `ALTER TABLE ${t} ADD CONSTRAINT ${quoteIdent(ix.constraint.name)} ${what} USING INDEX ${quoteIdent(ix.temp)}${deferrable(ix.constraint)}`, lock: 'ACCESS EXCLUSIVE', note: 'instant: the index is built' });
+      swap.push({
+        sql: `ALTER TABLE ${t} ADD CONSTRAINT ${quoteIdent(ix.constraint.name)} ${what} USING INDEX ${quoteIdent(ix.temp)}${deferrable(ix.constraint)}`,
+        lock: 'ACCESS EXCLUSIVE',
+        note: 'instant: the index is built',
+      });
     } else {
-      swap.push({ sql: `ALTER INDEX ${idxSchema}.${quoteIdent(ix.temp)} RENAME TO ${quoteIdent(ix.original.name)}`, lock: 'ACCESS EXCLUSIVE' });
+      swap.push({
+        sql: `ALTER INDEX ${idxSchema}.${quoteIdent(ix.temp)} RENAME TO ${quoteIdent(ix.original.name)}`,
+        lock: 'ACCESS EXCLUSIVE',
+      });
     }
   }
   const validate: string[] = [];
   for (const c of s.constraints) {
     if (c.type !== 'c') continue;
-    swap.push({ sql: `ALTER TABLE ${t} ADD CONSTRAINT ${quoteIdent(c.name)} ${c.def.replace(/\s+NOT VALID\s*$/, '')} NOT VALID`, lock: 'ACCESS EXCLUSIVE', note: 'no scan; validated right after the swap' });
+    swap.push({
+      sql: `ALTER TABLE ${t} ADD CONSTRAINT ${quoteIdent(c.name)} ${c.def.replace(/\s+NOT VALID\s*$/, '')} NOT VALID`,
+      lock: 'ACCESS EXCLUSIVE',
+      note: 'no scan; validated right after the swap',
+    });
     if (c.validated) validate.push(`ALTER TABLE ${t} VALIDATE CONSTRAINT ${quoteIdent(c.name)}`);
   }
-  if (s.column.comment != null) swap.push({ sql: `COMMENT ON COLUMN ${t}.${col} IS ${quoteLiteral(s.column.comment)}`, lock: 'ACCESS EXCLUSIVE' });
+  if (s.column.comment != null)
+    swap.push({ sql: `COMMENT ON COLUMN ${t}.${col} IS ${quoteLiteral(s.column.comment)}`, lock: 'ACCESS EXCLUSIVE' });
   swap.push({ sql: `DROP FUNCTION IF EXISTS ${fn}()`, lock: 'none' });
   const body = `
 BEGIN
@@ -138,7 +169,9 @@ END`;
     createTrigger: `CREATE TRIGGER ${quoteIdent(n.trigger)} BEFORE INSERT OR UPDATE ON ${t} FOR EACH ROW EXECUTE FUNCTION ${fn}()`,
     backfill: `UPDATE ${t} SET ${sh} = ${s.cast(col)} WHERE ${RANGE} AND ${sh} IS NULL AND ${col} IS NOT NULL`,
     indexes,
-    addNotNull: s.column.notNull ? `ALTER TABLE ${t} ADD CONSTRAINT ${quoteIdent(n.notNull)} CHECK (${sh} IS NOT NULL) NOT VALID` : null,
+    addNotNull: s.column.notNull
+      ? `ALTER TABLE ${t} ADD CONSTRAINT ${quoteIdent(n.notNull)} CHECK (${sh} IS NOT NULL) NOT VALID`
+      : null,
     validateNotNull: s.column.notNull ? `ALTER TABLE ${t} VALIDATE CONSTRAINT ${quoteIdent(n.notNull)}` : null,
     swap,
     validate,
@@ -157,14 +190,36 @@ export function shadowActions(q: ShadowSql, key: readonly KeyColumn[]): Action[]
     { sql: q.addShadow, lock: 'ACCESS EXCLUSIVE', note: 'instant: nullable, no default' },
     { sql: q.createFunction, lock: 'none' },
     { sql: q.createTrigger, lock: 'SHARE ROW EXCLUSIVE', note: 'keeps the shadow equal on every INSERT/UPDATE' },
-    { sql: q.backfill.replace(RANGE, () => range), lock: 'ROW EXCLUSIVE', note: 'repeated per key range, one short transaction per batch' },
-    ...q.indexes.map((ix): Action => ({ sql: ix.create, lock: 'SHARE UPDATE EXCLUSIVE', transaction: false, note: `twin of ${ix.original.name}; blocks neither reads nor writes` })),
+    {
+      sql: q.backfill.replace(RANGE, () => range),
+      lock: 'ROW EXCLUSIVE',
+      note: 'repeated per key range, one short transaction per batch',
+    },
+    ...q.indexes.map(
+      (ix): Action => ({
+        sql: ix.create,
+        lock: 'SHARE UPDATE EXCLUSIVE',
+        transaction: false,
+        note: `twin of ${ix.original.name}; blocks neither reads nor writes`,
+      }),
+    ),
   ];
   if (q.addNotNull && q.validateNotNull) {
     out.push({ sql: q.addNotNull, lock: 'ACCESS EXCLUSIVE', note: 'instant: no scan' });
-    out.push({ sql: q.validateNotNull, lock: 'SHARE UPDATE EXCLUSIVE', transaction: false, note: 'scans without blocking reads or writes' });
+    out.push({
+      sql: q.validateNotNull,
+      lock: 'SHARE UPDATE EXCLUSIVE',
+      transaction: false,
+      note: 'scans without blocking reads or writes',
+    });
   }
   out.push(...q.swap);
-  for (const v of q.validate) out.push({ sql: v, lock: 'SHARE UPDATE EXCLUSIVE', transaction: false, note: 'scans without blocking reads or writes' });
+  for (const v of q.validate)
+    out.push({
+      sql: v,
+      lock: 'SHARE UPDATE EXCLUSIVE',
+      transaction: false,
+      note: 'scans without blocking reads or writes',
+    });
   return out;
 }

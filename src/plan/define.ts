@@ -2,6 +2,9 @@
  * The builders a plan file imports: `definePlan`, `sql`, `sqlFile`, `op.*`, `backfill.*`,
  * `check.*`, `gate.*`. Each returns plain data; validation happens when the plan is loaded.
  */
+
+import type * as BackfillInsert from '../backfill/backfill-insert.js';
+import type * as BackfillUpdate from '../backfill/backfill-update.js';
 import type * as AllowedValues from '../checks/allowed-values.js';
 import type * as ColumnsMatch from '../checks/columns-match.js';
 import type * as Distribution from '../checks/distribution.js';
@@ -17,8 +20,7 @@ import type * as Approval from '../gates/approval.js';
 import type * as Command from '../gates/command.js';
 import type * as Flag from '../gates/flag.js';
 import type * as Window from '../gates/window.js';
-import type * as BackfillInsert from '../backfill/backfill-insert.js';
-import type * as BackfillUpdate from '../backfill/backfill-update.js';
+import type { PlanDef, PlanInput, StepDef } from '../model/plan.js';
 import type * as AddCheck from '../ops/op-add-check.js';
 import type * as AddColumn from '../ops/op-add-column.js';
 import type * as AddEnumValue from '../ops/op-add-enum-value.js';
@@ -36,7 +38,6 @@ import type * as EnableExtension from '../ops/op-enable-extension.js';
 import type * as SetNotNull from '../ops/op-set-not-null.js';
 import type * as Sql from '../raw-sql/sql.js';
 import type * as SqlFile from '../raw-sql/sql-file.js';
-import type { PlanDef, PlanInput, StepDef } from '../model/plan.js';
 
 type Step<K extends string, I> = StepDef<K, I & { id: string }>;
 

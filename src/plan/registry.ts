@@ -1,6 +1,9 @@
 /**
  * Every step kind, by the name a plan uses. Adding a kind = one file + one line here + one builder.
  */
+
+import * as backfillInsert from '../backfill/backfill-insert.js';
+import * as backfillUpdate from '../backfill/backfill-update.js';
 import * as allowedValues from '../checks/allowed-values.js';
 import * as columnsMatch from '../checks/columns-match.js';
 import * as distribution from '../checks/distribution.js';
@@ -16,8 +19,7 @@ import * as approval from '../gates/approval.js';
 import * as command from '../gates/command.js';
 import * as flag from '../gates/flag.js';
 import * as window from '../gates/window.js';
-import * as backfillInsert from '../backfill/backfill-insert.js';
-import * as backfillUpdate from '../backfill/backfill-update.js';
+import type { AnyStepKind } from '../kind/step-kind.js';
 import * as addCheck from '../ops/op-add-check.js';
 import * as addColumn from '../ops/op-add-column.js';
 import * as addEnumValue from '../ops/op-add-enum-value.js';
@@ -35,19 +37,48 @@ import * as enableExtension from '../ops/op-enable-extension.js';
 import * as setNotNull from '../ops/op-set-not-null.js';
 import * as sql from '../raw-sql/sql.js';
 import * as sqlFile from '../raw-sql/sql-file.js';
-import type { AnyStepKind } from '../kind/step-kind.js';
 
 const modules = [
-  sql, sqlFile,
-  createTable, addColumn, createIndex, addForeignKey, addCheck, setNotNull, addUnique, createEnum, addEnumValue,
-  convertToEnum, dropColumn, dropTable, dropIndex, dropConstraint, enableExtension,
-  backfillUpdate, backfillInsert,
-  noNulls, noOrphans, unique, allowedValues, rowCount, perGroup, columnsMatch, sameTenant, query, migrationApplied, distribution,
-  flag, approval, window, command,
+  sql,
+  sqlFile,
+  createTable,
+  addColumn,
+  createIndex,
+  addForeignKey,
+  addCheck,
+  setNotNull,
+  addUnique,
+  createEnum,
+  addEnumValue,
+  convertToEnum,
+  dropColumn,
+  dropTable,
+  dropIndex,
+  dropConstraint,
+  enableExtension,
+  backfillUpdate,
+  backfillInsert,
+  noNulls,
+  noOrphans,
+  unique,
+  allowedValues,
+  rowCount,
+  perGroup,
+  columnsMatch,
+  sameTenant,
+  query,
+  migrationApplied,
+  distribution,
+  flag,
+  approval,
+  window,
+  command,
 ];
 
 /** kind name → kind. */
-export const STEP_KINDS: ReadonlyMap<string, AnyStepKind> = new Map(modules.map((m) => [m.kind.kind, m.kind as AnyStepKind]));
+export const STEP_KINDS: ReadonlyMap<string, AnyStepKind> = new Map(
+  modules.map((m) => [m.kind.kind, m.kind as AnyStepKind]),
+);
 
 export function stepKind(name: string): AnyStepKind | undefined {
   return STEP_KINDS.get(name);

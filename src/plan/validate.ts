@@ -4,13 +4,13 @@
  * checksums computed.
  */
 import { dirname } from 'node:path';
+import { kebabId } from '../kind/fields.js';
 import { PlanInvalidError } from '../model/errors.js';
-import { stepKind } from './registry.js';
-import { ensureParser } from '../sql/parse.js';
+import { PHASES, type Phase, type Plan, type PlanIssue, type PlannedStep, type StepDef } from '../model/plan.js';
 import { scriptProblems } from '../raw-sql/sql-runner.js';
 import { sha256, stepChecksum } from '../sql/checksum.js';
-import { kebabId } from '../kind/fields.js';
-import { PHASES, type Phase, type Plan, type PlannedStep, type PlanIssue, type StepDef } from '../model/plan.js';
+import { ensureParser } from '../sql/parse.js';
+import { stepKind } from './registry.js';
 
 const PLAN_KEYS = new Set(['id', 'title', '__tidemarkPlan', ...PHASES]);
 
@@ -27,14 +27,25 @@ export async function validatePlan(def: unknown, file?: string): Promise<Plan> {
   await ensureParser();
   const issues: PlanIssue[] = [];
   if (!def || typeof def !== 'object') {
-    throw new PlanInvalidError([{ message: `the plan module must export a plan (export default definePlan({ … })), got ${def === null ? 'null' : typeof def}` }], undefined, file);
+    throw new PlanInvalidError(
+      [
+        {
+          message: `the plan module must export a plan (export default definePlan({ … })), got ${def === null ? 'null' : typeof def}`,
+        },
+      ],
+      undefined,
+      file,
+    );
   }
   const d = def as Record<string, unknown>;
   const planId = typeof d.id === 'string' ? d.id : undefined;
   if (planId === undefined) issues.push({ field: 'id', message: 'is required (kebab-case, unique per database)' });
   else if (!kebabId.safeParse(planId).success) issues.push({ field: 'id', message: `"${planId}" must be kebab-case` });
-  if (d.title !== undefined && typeof d.title !== 'string') issues.push({ field: 'title', message: 'must be a string' });
-  for (const k of Object.keys(d)) if (!PLAN_KEYS.has(k)) issues.push({ field: k, message: `unknown plan field; expected one of ${PHASES.join(', ')}, id, title` });
+  if (d.title !== undefined && typeof d.title !== 'string')
+    issues.push({ field: 'title', message: 'must be a string' });
+  for (const k of Object.keys(d))
+    if (!PLAN_KEYS.has(k))
+      issues.push({ field: k, message: `unknown plan field; expected one of ${PHASES.join(', ')}, id, title` });
 
   const dir = file ? dirname(file) : process.cwd();
   const steps: PlannedStep[] = [];
@@ -50,12 +61,23 @@ export async function validatePlan(def: unknown, file?: string): Promise<Plan> {
       const item = list[i] as StepDef | undefined;
       const rawId = (item as { options?: { id?: unknown } } | undefined)?.options?.id;
       const stepId = typeof rawId === 'string' ? rawId : `#${i + 1}`;
-      if (!item || typeof item !== 'object' || typeof item.kind !== 'string' || !item.options || typeof item.options !== 'object') {
-        issues.push({ phase, stepId, message: 'is not a step: build steps with sql(), op.*(), backfill.*(), check.*() or gate.*()' });
+      if (
+        !item ||
+        typeof item !== 'object' ||
+        typeof item.kind !== 'string' ||
+        !item.options ||
+        typeof item.options !== 'object'
+      ) {
+        issues.push({
+          phase,
+          stepId,
+          message: 'is not a step: build steps with sql(), op.*(), backfill.*(), check.*() or gate.*()',
+        });
         continue;
       }
       if (typeof rawId === 'string') {
-        if (seen.has(rawId)) issues.push({ phase, stepId, field: 'id', message: `duplicate step id (also in ${seen.get(rawId)})` });
+        if (seen.has(rawId))
+          issues.push({ phase, stepId, field: 'id', message: `duplicate step id (also in ${seen.get(rawId)})` });
         seen.set(rawId, phase);
       }
       const kind = stepKind(item.kind);
@@ -64,7 +86,11 @@ export async function validatePlan(def: unknown, file?: string): Promise<Plan> {
         continue;
       }
       if (kind.phases && !kind.phases.includes(phase)) {
-        issues.push({ phase, stepId, message: `${item.kind} is not allowed in the ${phase} phase (allowed: ${kind.phases.join(', ')})` });
+        issues.push({
+          phase,
+          stepId,
+          message: `${item.kind} is not allowed in the ${phase} phase (allowed: ${kind.phases.join(', ')})`,
+        });
       }
       const parsed = kind.schema.safeParse(item.options);
       if (!parsed.success) {
@@ -79,7 +105,8 @@ export async function validatePlan(def: unknown, file?: string): Promise<Plan> {
         for (const f of ['up', 'down'] as const) {
           const v = options[f] as string | string[] | undefined;
           if (!v) continue;
-          for (const s of Array.isArray(v) ? v : [v]) for (const m of await scriptProblems(s)) issues.push({ phase, stepId, field: f, message: `SQL ${m}` });
+          for (const s of Array.isArray(v) ? v : [v])
+            for (const m of await scriptProblems(s)) issues.push({ phase, stepId, field: f, message: `SQL ${m}` });
         }
       }
       let fingerprint: unknown;

@@ -6,18 +6,20 @@ import { existsSync, readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { z } from 'zod';
 import { common } from '../kind/fields.js';
-import { runScripts, scriptActions } from './sql-runner.js';
-import { announceScripts } from './sql.js';
 import type { StepKind } from '../kind/step-kind.js';
+import { announceScripts } from './sql.js';
+import { runScripts, scriptActions } from './sql-runner.js';
 
 const paths = z.union([z.string().min(1), z.array(z.string().min(1)).min(1)]);
 
-export const schema = z.object({
-  ...common,
-  up: paths,
-  down: paths.optional(),
-  transaction: z.boolean().optional(),
-}).strict();
+export const schema = z
+  .object({
+    ...common,
+    up: paths,
+    down: paths.optional(),
+    transaction: z.boolean().optional(),
+  })
+  .strict();
 
 export type Options = z.infer<typeof schema>;
 export type Input = z.input<typeof schema>;
@@ -43,12 +45,18 @@ export const kind = {
     for (const field of ['up', 'down'] as const) {
       const v = o[field];
       if (!v) continue;
-      for (const f of list(v)) if (!existsSync(resolve(plan.dir, f))) issues.push({ field, message: `file not found: ${resolve(plan.dir, f)}` });
+      for (const f of list(v))
+        if (!existsSync(resolve(plan.dir, f)))
+          issues.push({ field, message: `file not found: ${resolve(plan.dir, f)}` });
     }
     return issues;
   },
   fingerprint(o, dir) {
-    return { up: readScripts(dir, o.up).texts, down: o.down ? readScripts(dir, o.down).texts : null, transaction: o.transaction ?? null };
+    return {
+      up: readScripts(dir, o.up).texts,
+      down: o.down ? readScripts(dir, o.down).texts : null,
+      transaction: o.transaction ?? null,
+    };
   },
   async describe(ctx, o) {
     const { texts, noTransaction } = readScripts(ctx.plan.dir, o.up);
@@ -70,6 +78,11 @@ export const kind = {
   },
   rollback(ctx, o) {
     const { texts, noTransaction } = readScripts(ctx.plan.dir, o.down!);
-    return runScripts({ ...ctx, progress: null, saveProgress: async () => undefined, markCompleted: async () => undefined }, texts, tx(o, noTransaction), `rollback of step "${o.id}"`);
+    return runScripts(
+      { ...ctx, progress: null, saveProgress: async () => undefined, markCompleted: async () => undefined },
+      texts,
+      tx(o, noTransaction),
+      `rollback of step "${o.id}"`,
+    );
   },
 } satisfies StepKind<Options>;

@@ -5,9 +5,10 @@
  * the statement that failed (a statement killed after it ran but before its index was saved may
  * run again: make such statements idempotent, e.g. `IF NOT EXISTS`).
  */
+
+import type { Action, StepContext, StepOutcome } from '../kind/step-kind.js';
 import { StepFailedError } from '../model/errors.js';
-import { type Action, type StepContext, type StepOutcome } from '../kind/step-kind.js';
-import { ensureParser, parseStatements, statementTraits, SqlSyntaxError } from '../sql/parse.js';
+import { ensureParser, parseStatements, SqlSyntaxError, statementTraits } from '../sql/parse.js';
 
 /** Split a script into actions with their lock traits. */
 export async function scriptActions(script: string, transaction: boolean): Promise<Action[]> {
@@ -32,7 +33,12 @@ export async function scriptProblems(script: string): Promise<string[]> {
 }
 
 /** Run scripts as one unit or statement by statement, resuming from saved progress. */
-export async function runScripts(ctx: StepContext, scripts: string[], transaction: boolean, label: string): Promise<StepOutcome> {
+export async function runScripts(
+  ctx: StepContext,
+  scripts: string[],
+  transaction: boolean,
+  label: string,
+): Promise<StepOutcome> {
   const actions: Action[] = [];
   for (const s of scripts) actions.push(...(await scriptActions(s, transaction)));
   if (transaction) {
@@ -41,8 +47,11 @@ export async function runScripts(ctx: StepContext, scripts: string[], transactio
       return /\bCONCURRENTLY\b/.test(up) || /^\s*VACUUM\b/.test(up);
     });
     if (nonTx.length) {
-      throw new StepFailedError(ctx.step.id, `${label}: "${nonTx[0].sql.slice(0, 60)}…" cannot run inside a transaction block`,
-        'Set transaction: false on this step (or start the file with "-- tidemark:no-transaction").');
+      throw new StepFailedError(
+        ctx.step.id,
+        `${label}: "${nonTx[0].sql.slice(0, 60)}…" cannot run inside a transaction block`,
+        'Set transaction: false on this step (or start the file with "-- tidemark:no-transaction").',
+      );
     }
     let rows = 0;
     await ctx.tx(`step "${ctx.step.id}"`, async (client) => {
@@ -56,7 +65,13 @@ export async function runScripts(ctx: StepContext, scripts: string[], transactio
     return { rowsAffected: rows, recorded: true };
   }
   const startAt = Number(ctx.progress?.statementsDone ?? 0);
-  if (startAt > 0) ctx.emit({ type: 'notice', level: 'info', stepId: ctx.step.id, message: `resuming at statement ${startAt + 1} of ${actions.length}` });
+  if (startAt > 0)
+    ctx.emit({
+      type: 'notice',
+      level: 'info',
+      stepId: ctx.step.id,
+      message: `resuming at statement ${startAt + 1} of ${actions.length}`,
+    });
   let rows = 0;
   for (let i = startAt; i < actions.length; i++) {
     const a = actions[i];

@@ -3,15 +3,17 @@
  */
 import { z } from 'zod';
 import { common, sqlList } from '../kind/fields.js';
-import { runScripts, scriptActions } from './sql-runner.js';
 import type { StepContext, StepKind } from '../kind/step-kind.js';
+import { runScripts, scriptActions } from './sql-runner.js';
 
-export const schema = z.object({
-  ...common,
-  up: sqlList,
-  down: sqlList.optional(),
-  transaction: z.boolean().optional(),
-}).strict();
+export const schema = z
+  .object({
+    ...common,
+    up: sqlList,
+    down: sqlList.optional(),
+    transaction: z.boolean().optional(),
+  })
+  .strict();
 
 export type Options = z.infer<typeof schema>;
 export type Input = z.input<typeof schema>;
@@ -26,7 +28,9 @@ const list = (v: string | string[]) => (Array.isArray(v) ? v : [v]);
 export async function announceScripts(ctx: StepContext, scripts: string[], transaction: boolean): Promise<void> {
   if (!transaction) return;
   let index = 0;
-  for (const s of scripts) for (const a of await scriptActions(s, true)) ctx.emit({ type: 'step.statement', stepId: ctx.step.id, index: index++, count: 0, sql: a.sql });
+  for (const s of scripts)
+    for (const a of await scriptActions(s, true))
+      ctx.emit({ type: 'step.statement', stepId: ctx.step.id, index: index++, count: 0, sql: a.sql });
 }
 
 export const kind = {
@@ -50,6 +54,11 @@ export const kind = {
     return runScripts(ctx, list(o.up), o.transaction !== false, `step "${o.id}"`);
   },
   async rollback(ctx, o) {
-    return runScripts({ ...ctx, progress: null, saveProgress: async () => undefined, markCompleted: async () => undefined }, list(o.down!), o.transaction !== false, `rollback of step "${o.id}"`);
+    return runScripts(
+      { ...ctx, progress: null, saveProgress: async () => undefined, markCompleted: async () => undefined },
+      list(o.down!),
+      o.transaction !== false,
+      `rollback of step "${o.id}"`,
+    );
   },
 } satisfies StepKind<Options>;

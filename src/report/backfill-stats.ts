@@ -10,13 +10,27 @@ import type { ReportBackfill } from './model.js';
 export const MAX_POINTS = 300;
 
 type Agg = {
-  n: string; rows: string | null; active: number | null; throttled: number | null; throttled_n: string;
-  p50: number | null; p90: number | null; p99: number | null; max: number | null; mean: number | null;
-  smin: number | null; smax: number | null; smean: number | null; wall: number | null;
+  n: string;
+  rows: string | null;
+  active: number | null;
+  throttled: number | null;
+  throttled_n: string;
+  p50: number | null;
+  p90: number | null;
+  p99: number | null;
+  max: number | null;
+  mean: number | null;
+  smin: number | null;
+  smax: number | null;
+  smean: number | null;
+  wall: number | null;
 };
 
 /** Batch totals of every step of a plan that recorded batches: step id → rows done. */
-export async function rowsDoneByStep(l: Ledger, planId: string): Promise<Map<string, { rows: number; batches: number }>> {
+export async function rowsDoneByStep(
+  l: Ledger,
+  planId: string,
+): Promise<Map<string, { rows: number; batches: number }>> {
   const r = await l.db.rows<{ step_id: string; rows: string; n: string }>(
     `SELECT step_id, coalesce(sum(rows), 0) AS rows, count(*) AS n FROM ${l.s}.batches WHERE plan_id = $1 GROUP BY step_id`,
     [planId],
@@ -28,17 +42,26 @@ export async function rowsDoneByStep(l: Ledger, planId: string): Promise<Map<str
  * When the current pass of a backfill began: its latest reset (`--redo`) or rollback, or -infinity.
  * Batches before it belong to passes the current one superseded.
  */
-async function passStart(l: Ledger, planId: string, stepId: string): Promise<{ since: Date | string; earlier: { passes: number; rows: number; batches: number } }> {
-  const r = (await l.db.rows<{ since: Date | null; rows: string; n: string; passes: string }>(
-    `WITH e AS (SELECT at FROM ${l.s}.step_history WHERE plan_id = $1 AND step_id = $2 AND event IN ('reset', 'rolled_back')),
+async function passStart(
+  l: Ledger,
+  planId: string,
+  stepId: string,
+): Promise<{ since: Date | string; earlier: { passes: number; rows: number; batches: number } }> {
+  const r = (
+    await l.db.rows<{ since: Date | null; rows: string; n: string; passes: string }>(
+      `WITH e AS (SELECT at FROM ${l.s}.step_history WHERE plan_id = $1 AND step_id = $2 AND event IN ('reset', 'rolled_back')),
           since AS (SELECT max(at) AS since FROM e),
           old AS (SELECT rows, at FROM ${l.s}.batches, since WHERE plan_id = $1 AND step_id = $2 AND at <= since.since)
      SELECT since.since, (SELECT coalesce(sum(rows), 0) FROM old) AS rows, (SELECT count(*) FROM old) AS n,
             (SELECT count(*) FROM e WHERE e.at > (SELECT min(at) FROM old)) AS passes
        FROM since`,
-    [planId, stepId],
-  ))[0];
-  return { since: r.since ?? '-infinity', earlier: { passes: Number(r.passes), rows: Number(r.rows), batches: Number(r.n) } };
+      [planId, stepId],
+    )
+  )[0];
+  return {
+    since: r.since ?? '-infinity',
+    earlier: { passes: Number(r.passes), rows: Number(r.rows), batches: Number(r.n) },
+  };
 }
 
 /**
@@ -46,11 +69,18 @@ async function passStart(l: Ledger, planId: string, stepId: string): Promise<{ s
  * rollback, is counted once in `earlierPasses`, not in the rows). `total` is the expected row
  * count when known (progress or estimate).
  */
-export async function backfillStats(l: Ledger, planId: string, stepId: string, table: string | null, total: number | null): Promise<ReportBackfill> {
+export async function backfillStats(
+  l: Ledger,
+  planId: string,
+  stepId: string,
+  table: string | null,
+  total: number | null,
+): Promise<ReportBackfill> {
   const s = l.s;
   const { since, earlier } = await passStart(l, planId, stepId);
-  const a = (await l.db.rows<Agg>(
-    `SELECT count(*) AS n, sum(rows) AS rows, sum(duration_ms) AS active, sum(throttled_ms) AS throttled,
+  const a = (
+    await l.db.rows<Agg>(
+      `SELECT count(*) AS n, sum(rows) AS rows, sum(duration_ms) AS active, sum(throttled_ms) AS throttled,
             count(*) FILTER (WHERE throttled_ms > 0) AS throttled_n,
             percentile_cont(0.5) WITHIN GROUP (ORDER BY duration_ms) AS p50,
             percentile_cont(0.9) WITHIN GROUP (ORDER BY duration_ms) AS p90,
@@ -59,8 +89,9 @@ export async function backfillStats(l: Ledger, planId: string, stepId: string, t
             min(size) AS smin, max(size) AS smax, avg(size)::float8 AS smean,
             extract(epoch FROM max(at) - min(at - duration_ms * interval '1 millisecond'))::float8 * 1000 AS wall
        FROM ${s}.batches WHERE plan_id = $1 AND step_id = $2 AND at > $3`,
-    [planId, stepId, since],
-  ))[0];
+      [planId, stepId, since],
+    )
+  )[0];
   const n = Number(a.n);
   const bucketSize = Math.max(1, Math.ceil(n / MAX_POINTS));
   const series = await l.db.rows<{ t: number; rows: string; ms: number; ms_max: number; rate: number | null }>(
@@ -90,7 +121,15 @@ export async function backfillStats(l: Ledger, planId: string, stepId: string, t
     activeMs: round(activeMs),
     wallMs: round(a.wall ?? 0),
     rowsPerSecond: activeMs + throttledMs > 0 ? Math.round((rows * 1000) / (activeMs + throttledMs)) : null,
-    batchMs: n ? { p50: round(a.p50 ?? 0), p90: round(a.p90 ?? 0), p99: round(a.p99 ?? 0), max: round(a.max ?? 0), mean: round(a.mean ?? 0) } : null,
+    batchMs: n
+      ? {
+          p50: round(a.p50 ?? 0),
+          p90: round(a.p90 ?? 0),
+          p99: round(a.p99 ?? 0),
+          max: round(a.max ?? 0),
+          mean: round(a.mean ?? 0),
+        }
+      : null,
     batchSize: a.smin == null ? null : { min: Number(a.smin), max: Number(a.smax), mean: Math.round(a.smean ?? 0) },
     throttledMs: round(throttledMs),
     throttledBatches: Number(a.throttled_n),

@@ -5,10 +5,10 @@
  */
 import { isCouldNotRun } from '../checks/could-not-run.js';
 import type { Ledger } from '../ledger/ledger.js';
+import { type LedgerSnapshot, readFlags } from '../ledger/reads.js';
 import type { Plan } from '../model/plan.js';
 import { categoryOfKind, orderedSteps } from './build-steps.js';
 import { isoOf } from './format.js';
-import { readFlags, type LedgerSnapshot } from '../ledger/reads.js';
 import type { ReportCheck, ReportModel } from './model.js';
 
 const num = (v: unknown) => (v == null ? null : Number(v));
@@ -20,13 +20,22 @@ export function buildProof(snap: LedgerSnapshot, plan: Plan | undefined): Report
     const kind = planned?.kind ?? state?.kind ?? '';
     if (categoryOfKind(kind) !== 'check') continue;
     const r = snap.checks.find((c) => c.step_id === id);
-    const severity = ((planned?.options as { severity?: 'error' | 'warn' } | undefined)?.severity ?? (r?.severity as 'error' | 'warn' | undefined) ?? 'error');
+    const severity =
+      (planned?.options as { severity?: 'error' | 'warn' } | undefined)?.severity ??
+      (r?.severity as 'error' | 'warn' | undefined) ??
+      'error';
     const stored = (r?.sample as unknown[] | null) ?? [];
     const isDistribution = kind === 'check.distribution';
     // A check that could not run is a failure (a warning under severity 'warn') flagged `error`;
     // rows written before that (status 'error') read the same way.
     const error = !!r && isCouldNotRun(r.status, r.message);
-    const status: ReportCheck['status'] = !r ? 'not_run' : r.status === 'error' ? (severity === 'warn' ? 'warn' : 'fail') : (r.status as ReportCheck['status']);
+    const status: ReportCheck['status'] = !r
+      ? 'not_run'
+      : r.status === 'error'
+        ? severity === 'warn'
+          ? 'warn'
+          : 'fail'
+        : (r.status as ReportCheck['status']);
     checks.push({
       stepId: id,
       phase: planned?.phase ?? state?.phase ?? 'validate',
@@ -38,7 +47,13 @@ export function buildProof(snap: LedgerSnapshot, plan: Plan | undefined): Report
       actual: r?.actual ?? null,
       expected: r?.expected ?? null,
       sample: isDistribution ? [] : stored,
-      distribution: isDistribution && r ? (stored as { value: unknown; count: number }[]).map((d) => ({ value: d.value ?? null, count: Number(d.count) })) : null,
+      distribution:
+        isDistribution && r
+          ? (stored as { value: unknown; count: number }[]).map((d) => ({
+              value: d.value ?? null,
+              count: Number(d.count),
+            }))
+          : null,
       message: (r?.message as string | null) ?? null,
       at: isoOf(r?.at),
       runId: num(r?.run_id),
@@ -52,7 +67,14 @@ export function buildProof(snap: LedgerSnapshot, plan: Plan | undefined): Report
     passed: v ? v.passed : null,
     validatedAt: isoOf(v?.at),
     failedChecks: v?.failed_checks ?? [],
-    counts: { pass: count('pass'), fail: count('fail'), warn: count('warn'), superseded: count('superseded'), notRun: count('not_run'), couldNotRun: checks.filter((c) => c.error).length },
+    counts: {
+      pass: count('pass'),
+      fail: count('fail'),
+      warn: count('warn'),
+      superseded: count('superseded'),
+      notRun: count('not_run'),
+      couldNotRun: checks.filter((c) => c.error).length,
+    },
     checks,
   };
 }
@@ -77,7 +99,11 @@ function conditionOf(kind: string, o: Record<string, unknown> | undefined): stri
 }
 
 /** Every gate with its latest verdict, the plan's approvals, and the flags its gates read. */
-export async function buildGates(l: Ledger, snap: LedgerSnapshot, plan: Plan | undefined): Promise<ReportModel['gates']> {
+export async function buildGates(
+  l: Ledger,
+  snap: LedgerSnapshot,
+  plan: Plan | undefined,
+): Promise<ReportModel['gates']> {
   const results: ReportModel['gates']['results'] = [];
   const flagNames: string[] = [];
   for (const { id, planned, state } of orderedSteps(plan, snap.steps)) {
@@ -101,7 +127,16 @@ export async function buildGates(l: Ledger, snap: LedgerSnapshot, plan: Plan | u
   const flags = await readFlags(l, flagNames);
   return {
     results,
-    approvals: snap.approvals.map((a) => ({ gateId: a.gate_id as string, approvedBy: a.approved_by as string, at: isoOf(a.at)!, runId: num(a.run_id) })),
-    flags: flags.map((f) => ({ ...f, setAt: isoOf(f.setAt), history: f.history.map((h) => ({ ...h, at: isoOf(h.at)! })) })),
+    approvals: snap.approvals.map((a) => ({
+      gateId: a.gate_id as string,
+      approvedBy: a.approved_by as string,
+      at: isoOf(a.at)!,
+      runId: num(a.run_id),
+    })),
+    flags: flags.map((f) => ({
+      ...f,
+      setAt: isoOf(f.setAt),
+      history: f.history.map((h) => ({ ...h, at: isoOf(h.at)! })),
+    })),
   };
 }

@@ -50,7 +50,10 @@ export function fmtBytesDelta(before: number | null | undefined, after: number |
 /** `2026-02-13 14:03:22 UTC` from an ISO string. */
 export function fmtTime(iso: string | null | undefined): string {
   if (!iso) return '—';
-  return iso.replace('T', ' ').replace(/\.\d+Z$/, ' UTC').replace(/Z$/, ' UTC');
+  return iso
+    .replace('T', ' ')
+    .replace(/\.\d+Z$/, ' UTC')
+    .replace(/Z$/, ' UTC');
 }
 
 /** A check's actual or expected value on one line: strings as they are, the rest as JSON. */
@@ -70,7 +73,9 @@ export function fmtCell(v: unknown, max = 80): string {
 
 /** Rows of objects → column names (union of keys, in order) and cell strings. */
 export function sampleTable(rows: readonly unknown[]): { columns: string[]; cells: string[][] } {
-  const objs = rows.map((r) => (r && typeof r === 'object' && !Array.isArray(r) ? (r as Record<string, unknown>) : { value: r }));
+  const objs = rows.map((r) =>
+    r && typeof r === 'object' && !Array.isArray(r) ? (r as Record<string, unknown>) : { value: r },
+  );
   const columns: string[] = [];
   for (const r of objs) for (const k of Object.keys(r)) if (!columns.includes(k)) columns.push(k);
   return { columns, cells: objs.map((r) => columns.map((c) => fmtCell(r[c]))) };
@@ -78,8 +83,20 @@ export function sampleTable(rows: readonly unknown[]): { columns: string[]; cell
 
 /** Status marks used by every renderer. */
 export const MARK: Record<string, string> = {
-  pass: '✅', fail: '❌', warn: '⚠️', superseded: '➖', not_run: '⏳',
-  completed: '✅', failed: '❌', running: '🔄', pending: '⏳', rolled_back: '↩️', skipped: '➖',
-  open: '✅', closed: '⛔', not_reached: '⏳',
-  in_progress: '🔄', waiting: '⏸️',
+  pass: '✅',
+  fail: '❌',
+  warn: '⚠️',
+  superseded: '➖',
+  not_run: '⏳',
+  completed: '✅',
+  failed: '❌',
+  running: '🔄',
+  pending: '⏳',
+  rolled_back: '↩️',
+  skipped: '➖',
+  open: '✅',
+  closed: '⛔',
+  not_reached: '⏳',
+  in_progress: '🔄',
+  waiting: '⏸️',
 };

@@ -15,7 +15,12 @@ export const raw = (html: string): Raw => ({ html });
 
 /** Escape text for HTML content and attributes. */
 export function h(s: string | number | null | undefined): string {
-  return String(s ?? '').replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;').replace(/'/g, '&#39;');
+  return String(s ?? '')
+    .replace(/&/g, '&amp;')
+    .replace(/</g, '&lt;')
+    .replace(/>/g, '&gt;')
+    .replace(/"/g, '&quot;')
+    .replace(/'/g, '&#39;');
 }
 
 const cellHtml = (c: string | Raw) => (typeof c === 'string' ? h(c) : c.html);
@@ -24,13 +29,17 @@ const cellHtml = (c: string | Raw) => (typeof c === 'string' ? h(c) : c.html);
 export function htmlTable(header: string[], rows: (string | Raw)[][], num: number[] = [], cls = ''): string {
   if (!rows.length) return '';
   const th = header.map((x, i) => `<th${num.includes(i) ? ' class="n"' : ''}>${h(x)}</th>`).join('');
-  const body = rows.map((r) => `<tr>${r.map((c, i) => `<td${num.includes(i) ? ' class="n"' : ''}>${cellHtml(c)}</td>`).join('')}</tr>`).join('\n');
+  const body = rows
+    .map((r) => `<tr>${r.map((c, i) => `<td${num.includes(i) ? ' class="n"' : ''}>${cellHtml(c)}</td>`).join('')}</tr>`)
+    .join('\n');
   return `<div class="scroll"><table${cls ? ` class="${cls}"` : ''}><thead><tr>${th}</tr></thead><tbody>\n${body}\n</tbody></table></div>`;
 }
 
 /** A status badge: mark and word, coloured by status. */
 export function badge(status: string, text?: string): Raw {
-  return raw(`<span class="badge s-${h(status.replace(/[^a-z_]/g, ''))}">${MARK[status] ?? ''} ${h(text ?? status.replace('_', ' '))}</span>`);
+  return raw(
+    `<span class="badge s-${h(status.replace(/[^a-z_]/g, ''))}">${MARK[status] ?? ''} ${h(text ?? status.replace('_', ' '))}</span>`,
+  );
 }
 
 /** Inline code. */

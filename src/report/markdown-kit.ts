@@ -5,7 +5,13 @@
 
 /** Escape text for a table cell or a line: pipes, newlines and HTML-looking brackets. */
 export function esc(s: string): string {
-  return s.replace(/\\/g, '\\\\').replace(/\|/g, '\\|').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/\r?\n/g, '<br>').replace(/([*_[\]])/g, '\\$1');
+  return s
+    .replace(/\\/g, '\\\\')
+    .replace(/\|/g, '\\|')
+    .replace(/</g, '&lt;')
+    .replace(/>/g, '&gt;')
+    .replace(/\r?\n/g, '<br>')
+    .replace(/([*_[\]])/g, '\\$1');
 }
 
 /** Inline code, whatever backticks the text holds (pipes escaped for tables). */

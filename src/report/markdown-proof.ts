@@ -9,17 +9,37 @@ import type { ReportCheck, ReportModel } from './model.js';
 /** A sample or distribution as a Markdown table. */
 export function sampleMarkdown(rows: readonly unknown[]): string {
   const t = sampleTable(rows);
-  return table(t.columns.map(esc), t.cells.map((r) => r.map((c) => esc(c))));
+  return table(
+    t.columns.map(esc),
+    t.cells.map((r) => r.map((c) => esc(c))),
+  );
 }
 
 function checkLine(c: ReportCheck): string[] {
   const status = c.status === 'not_run' ? 'not run yet' : c.error ? `${c.status}: could not run` : c.status;
-  const value = c.status === 'not_run' || c.error ? '' : `: ${code(fmtValue(c.actual))} (expected ${code(fmtValue(c.expected))})`;
-  const lines = [`- ${MARK[c.status] ?? ''} **${code(c.stepId)}** — ${c.title !== c.stepId ? `${esc(c.title)}, ` : ''}${code(c.kind)} ${status}${value}${c.current ? '' : ' — _the check changed since this result_'}`];
+  const value =
+    c.status === 'not_run' || c.error ? '' : `: ${code(fmtValue(c.actual))} (expected ${code(fmtValue(c.expected))})`;
+  const lines = [
+    `- ${MARK[c.status] ?? ''} **${code(c.stepId)}** — ${c.title !== c.stepId ? `${esc(c.title)}, ` : ''}${code(c.kind)} ${status}${value}${c.current ? '' : ' — _the check changed since this result_'}`,
+  ];
   if (c.message && c.status !== 'pass') lines.push(`  <br>${esc(c.message)}`);
-  if (c.sample.length) lines.push('', details(`Sample: ${c.sample.length} offending row(s)`, sampleMarkdown(c.sample)).replace(/^/gm, '  '));
+  if (c.sample.length)
+    lines.push(
+      '',
+      details(`Sample: ${c.sample.length} offending row(s)`, sampleMarkdown(c.sample)).replace(/^/gm, '  '),
+    );
   if (c.distribution?.length) {
-    lines.push('', details(`Distribution: ${c.distribution.length} value(s)`, table(['Value', 'Rows'], c.distribution.map((d) => [d.value == null ? 'NULL' : code(fmtValue(d.value)), fmtNum(d.count)]), ['l', 'r'])).replace(/^/gm, '  '));
+    lines.push(
+      '',
+      details(
+        `Distribution: ${c.distribution.length} value(s)`,
+        table(
+          ['Value', 'Rows'],
+          c.distribution.map((d) => [d.value == null ? 'NULL' : code(fmtValue(d.value)), fmtNum(d.count)]),
+          ['l', 'r'],
+        ),
+      ).replace(/^/gm, '  '),
+    );
   }
   return lines;
 }
@@ -28,7 +48,10 @@ function checkLine(c: ReportCheck): string[] {
 export function checklistSection(m: ReportModel): string[] {
   const p = m.proof;
   if (!p.checks.length) return [];
-  const head = p.passed === null ? '⏳ The validate phase has not run yet.' : `${p.passed ? '✅ The proof passed' : `❌ The proof failed (${p.failedChecks.map(code).join(', ')})`} — validated ${fmtTime(p.validatedAt)}.`;
+  const head =
+    p.passed === null
+      ? '⏳ The validate phase has not run yet.'
+      : `${p.passed ? '✅ The proof passed' : `❌ The proof failed (${p.failedChecks.map(code).join(', ')})`} — validated ${fmtTime(p.validatedAt)}.`;
   const lines = ['## Verification checklist (the proof)', '', head, ''];
   for (const phase of ['preconditions', 'validate']) {
     const checks = p.checks.filter((c) => c.phase === phase);
@@ -53,18 +76,55 @@ export function gatesSection(m: ReportModel): string[] {
   if (!g.results.length && !g.approvals.length) return [];
   const lines = ['## Gates and approvals', ''];
   if (g.results.length) {
-    lines.push(table(['', 'Gate', 'Kind', 'Opens when', 'State', 'Why', 'When'], g.results.map((r) => [
-      MARK[r.state] ?? '', code(r.stepId), code(r.kind), r.condition ? esc(r.condition) : '—', r.state.replace('_', ' '), r.reason ? esc(r.reason) : '—', fmtTime(r.at),
-    ])));
+    lines.push(
+      table(
+        ['', 'Gate', 'Kind', 'Opens when', 'State', 'Why', 'When'],
+        g.results.map((r) => [
+          MARK[r.state] ?? '',
+          code(r.stepId),
+          code(r.kind),
+          r.condition ? esc(r.condition) : '—',
+          r.state.replace('_', ' '),
+          r.reason ? esc(r.reason) : '—',
+          fmtTime(r.at),
+        ]),
+      ),
+    );
   }
   if (g.approvals.length) {
-    lines.push('', '**Approvals**', '', table(['Gate', 'Approved by', 'When', 'Run'], g.approvals.map((a) => [code(a.gateId), esc(a.approvedBy), fmtTime(a.at), a.runId == null ? '—' : `#${a.runId}`])));
+    lines.push(
+      '',
+      '**Approvals**',
+      '',
+      table(
+        ['Gate', 'Approved by', 'When', 'Run'],
+        g.approvals.map((a) => [
+          code(a.gateId),
+          esc(a.approvedBy),
+          fmtTime(a.at),
+          a.runId == null ? '—' : `#${a.runId}`,
+        ]),
+      ),
+    );
   }
   if (g.flags.length) {
-    lines.push('', '**Flags**', '', table(['Flag', 'Now', 'Set by', 'When', 'History'], g.flags.map((f) => [
-      code(f.name), f.enabled == null ? 'never set' : f.enabled ? 'on' : 'off', f.setBy ? esc(f.setBy) : '—', fmtTime(f.setAt),
-      f.history.map((h) => `${h.enabled ? 'on' : 'off'} by ${htmlText(h.setBy)} at ${fmtTime(h.at)}`).join('<br>') || '—',
-    ])));
+    lines.push(
+      '',
+      '**Flags**',
+      '',
+      table(
+        ['Flag', 'Now', 'Set by', 'When', 'History'],
+        g.flags.map((f) => [
+          code(f.name),
+          f.enabled == null ? 'never set' : f.enabled ? 'on' : 'off',
+          f.setBy ? esc(f.setBy) : '—',
+          fmtTime(f.setAt),
+          f.history
+            .map((h) => `${h.enabled ? 'on' : 'off'} by ${htmlText(h.setBy)} at ${fmtTime(h.at)}`)
+            .join('<br>') || '—',
+        ]),
+      ),
+    );
   }
   return lines;
 }

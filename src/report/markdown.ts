@@ -22,7 +22,8 @@ function header(m: ReportModel): string[] {
     `- **When**: ${when} · ${m.runs.length} run(s)`,
     `- **Generated**: ${fmtTime(m.generatedAt)} by Tidemark ${esc(m.tidemarkVersion)} from the ledger`,
   );
-  if (m.status.message) lines.push('', `> ${MARK[m.status.state] ?? ''} **${m.status.label}**: ${esc(m.status.message)}`);
+  if (m.status.message)
+    lines.push('', `> ${MARK[m.status.state] ?? ''} **${m.status.label}**: ${esc(m.status.message)}`);
   return lines;
 }
 
@@ -32,14 +33,20 @@ function whatWasDone(m: ReportModel): string[] {
   for (const p of m.phases) {
     const done = p.steps.filter((x) => x.status === 'completed').length;
     const other = p.steps.filter((x) => x.status !== 'completed');
-    const tail = other.length ? ` (${[...new Set(other.map((x) => x.status))].map((st) => `${other.filter((x) => x.status === st).length} ${st.replace('_', ' ')}`).join(', ')})` : '';
+    const tail = other.length
+      ? ` (${[...new Set(other.map((x) => x.status))].map((st) => `${other.filter((x) => x.status === st).length} ${st.replace('_', ' ')}`).join(', ')})`
+      : '';
     lines.push(`- **${p.phase}** — ${done} of ${p.steps.length} step(s) done${tail}`);
   }
   lines.push('');
-  const list = (label: string, items: string[]) => items.length && lines.push(`- **${label}** (${items.length}): ${items.map(code).join(', ')}`);
+  const list = (label: string, items: string[]) =>
+    items.length && lines.push(`- **${label}** (${items.length}): ${items.map(code).join(', ')}`);
   list('Tables created', s.tablesCreated);
   list('Indexes created', s.indexesCreated);
-  if (s.enumsCreated.length) lines.push(`- **Enums created** (${s.enumsCreated.length}): ${s.enumsCreated.map((e) => `${code(e.name)}${e.values ? ` (${esc(e.values)})` : ''}`).join(', ')}`);
+  if (s.enumsCreated.length)
+    lines.push(
+      `- **Enums created** (${s.enumsCreated.length}): ${s.enumsCreated.map((e) => `${code(e.name)}${e.values ? ` (${esc(e.values)})` : ''}`).join(', ')}`,
+    );
   if (s.columnsAdded.length) lines.push(`- **Columns added** (${s.columnsAdded.length}): nullable, see below`);
   list('Constraints added', s.constraintsAdded);
   list('Altered', s.objectsAltered);
@@ -49,16 +56,39 @@ function whatWasDone(m: ReportModel): string[] {
   const c = m.proof.counts;
   const checks = m.proof.checks.length;
   const broken = m.proof.checks.filter((x) => x.status === 'fail' && x.error).length;
-  if (checks) lines.push(`- **Proof**: ${m.proof.passed === null ? '⏳ not run yet' : m.proof.passed ? '✅ passed' : '❌ failed'} — ${c.pass} of ${checks} check(s) passed${c.warn ? `, ${c.warn} warning(s)` : ''}${c.fail ? `, ${c.fail} failed${broken ? ` (${broken} could not run)` : ''}` : ''}${c.notRun ? `, ${c.notRun} not run` : ''}`);
+  if (checks)
+    lines.push(
+      `- **Proof**: ${m.proof.passed === null ? '⏳ not run yet' : m.proof.passed ? '✅ passed' : '❌ failed'} — ${c.pass} of ${checks} check(s) passed${c.warn ? `, ${c.warn} warning(s)` : ''}${c.fail ? `, ${c.fail} failed${broken ? ` (${broken} could not run)` : ''}` : ''}${c.notRun ? `, ${c.notRun} not run` : ''}`,
+    );
   if (s.columnsAdded.length) {
-    lines.push('', '### Columns added', '', table(['Table', 'Column', 'Type', 'Step'], s.columnsAdded.map((x) => [code(x.table), code(x.column), x.type ? code(x.type) : '—', code(x.stepId)])));
+    lines.push(
+      '',
+      '### Columns added',
+      '',
+      table(
+        ['Table', 'Column', 'Type', 'Step'],
+        s.columnsAdded.map((x) => [code(x.table), code(x.column), x.type ? code(x.type) : '—', code(x.stepId)]),
+      ),
+    );
   }
   if (m.impact.tables.length) {
-    lines.push('', '### Tables', '', table(
-      ['Table', 'Role', 'Rows now', 'Size before', 'Size after', 'Change'],
-      m.impact.tables.map((t) => [code(t.name), t.role, `${fmtNum(t.rows)}${t.rows != null && !t.rowsExact ? ' (estimate)' : ''}`, fmtBytes(t.before?.totalBytes), fmtBytes(t.after?.totalBytes), fmtBytesDelta(t.before?.totalBytes, t.after?.totalBytes)]),
-      ['l', 'l', 'r', 'r', 'r', 'r'],
-    ));
+    lines.push(
+      '',
+      '### Tables',
+      '',
+      table(
+        ['Table', 'Role', 'Rows now', 'Size before', 'Size after', 'Change'],
+        m.impact.tables.map((t) => [
+          code(t.name),
+          t.role,
+          `${fmtNum(t.rows)}${t.rows != null && !t.rowsExact ? ' (estimate)' : ''}`,
+          fmtBytes(t.before?.totalBytes),
+          fmtBytes(t.after?.totalBytes),
+          fmtBytesDelta(t.before?.totalBytes, t.after?.totalBytes),
+        ]),
+        ['l', 'l', 'r', 'r', 'r', 'r'],
+      ),
+    );
   }
   return lines;
 }
@@ -79,8 +109,23 @@ function stepRow(s: ReportStep): string[] {
 function stepsSection(m: ReportModel): string[] {
   const lines = ['## Steps'];
   for (const p of m.phases) {
-    lines.push('', `### ${p.phase}`, '', table(['', 'Step', 'Kind', 'Status', 'Rows', 'Duration', 'Locks', 'Lock retries / wait'], p.steps.map(stepRow), ['l', 'l', 'l', 'l', 'r', 'r', 'l', 'r']));
-    for (const s of p.steps.filter((x) => x.error && x.category !== 'check')) lines.push('', `> ❌ ${code(s.id)}: ${esc(s.error!)}`);
+    lines.push(
+      '',
+      `### ${p.phase}`,
+      '',
+      table(['', 'Step', 'Kind', 'Status', 'Rows', 'Duration', 'Locks', 'Lock retries / wait'], p.steps.map(stepRow), [
+        'l',
+        'l',
+        'l',
+        'l',
+        'r',
+        'r',
+        'l',
+        'r',
+      ]),
+    );
+    for (const s of p.steps.filter((x) => x.error && x.category !== 'check'))
+      lines.push('', `> ❌ ${code(s.id)}: ${esc(s.error!)}`);
     const ddl = p.steps.filter((x) => x.actions.length || x.actionsSource === 'not recorded');
     if (ddl.length) {
       lines.push('', `<details><summary>DDL of the ${p.phase} phase (${ddl.length} step(s))</summary>`, '');
@@ -100,41 +145,88 @@ function stepsSection(m: ReportModel): string[] {
 
 function backfillsSection(m: ReportModel): string[] {
   if (!m.backfills.length) return [];
-  const lines = ['## Backfills', '', table(
-    ['Backfill', 'Table', 'Rows', 'Batches', 'Rows/s', 'Batch p50 / p90 / p99 / max', 'Batch size', 'Throttled', 'Poison rows'],
-    m.backfills.map((b) => [
-      code(b.stepId), b.table ? code(b.table) : '—',
-      `${fmtNum(b.rows)}${b.progress.total ? ` of ${fmtNum(b.progress.total)}` : ''}`,
-      fmtNum(b.batches), fmtNum(b.rowsPerSecond),
-      b.batchMs ? `${fmtMs(b.batchMs.p50)} / ${fmtMs(b.batchMs.p90)} / ${fmtMs(b.batchMs.p99)} / ${fmtMs(b.batchMs.max)}` : '—',
-      b.batchSize ? `${fmtNum(b.batchSize.min)}–${fmtNum(b.batchSize.max)}` : '—',
-      b.throttledBatches ? `${fmtMs(b.throttledMs)} in ${b.throttledBatches} pause(s)` : 'none',
-      b.poisonRows.count ? `⚠️ ${fmtNum(b.poisonRows.count)}` : '0',
-    ]),
-    ['l', 'l', 'r', 'r', 'r', 'r', 'r', 'r', 'r'],
-  )];
+  const lines = [
+    '## Backfills',
+    '',
+    table(
+      [
+        'Backfill',
+        'Table',
+        'Rows',
+        'Batches',
+        'Rows/s',
+        'Batch p50 / p90 / p99 / max',
+        'Batch size',
+        'Throttled',
+        'Poison rows',
+      ],
+      m.backfills.map((b) => [
+        code(b.stepId),
+        b.table ? code(b.table) : '—',
+        `${fmtNum(b.rows)}${b.progress.total ? ` of ${fmtNum(b.progress.total)}` : ''}`,
+        fmtNum(b.batches),
+        fmtNum(b.rowsPerSecond),
+        b.batchMs
+          ? `${fmtMs(b.batchMs.p50)} / ${fmtMs(b.batchMs.p90)} / ${fmtMs(b.batchMs.p99)} / ${fmtMs(b.batchMs.max)}`
+          : '—',
+        b.batchSize ? `${fmtNum(b.batchSize.min)}–${fmtNum(b.batchSize.max)}` : '—',
+        b.throttledBatches ? `${fmtMs(b.throttledMs)} in ${b.throttledBatches} pause(s)` : 'none',
+        b.poisonRows.count ? `⚠️ ${fmtNum(b.poisonRows.count)}` : '0',
+      ]),
+      ['l', 'l', 'r', 'r', 'r', 'r', 'r', 'r', 'r'],
+    ),
+  ];
   for (const b of m.backfills.filter((x) => x.poisonRows.count)) {
-    lines.push('', `Poison rows of ${code(b.stepId)} (${b.poisonRows.count}; first ${b.poisonRows.sample.length}):`, '', table(['Key', 'Error', 'SQLSTATE'], b.poisonRows.sample.map((p) => [code(JSON.stringify(p.key)), esc(p.error), p.sqlstate ?? '—'])));
+    lines.push(
+      '',
+      `Poison rows of ${code(b.stepId)} (${b.poisonRows.count}; first ${b.poisonRows.sample.length}):`,
+      '',
+      table(
+        ['Key', 'Error', 'SQLSTATE'],
+        b.poisonRows.sample.map((p) => [code(JSON.stringify(p.key)), esc(p.error), p.sqlstate ?? '—']),
+      ),
+    );
   }
-  lines.push('', '_Rows/s counts time inside batches and throttling pauses. The HTML report charts rows/s and batch durations over time._');
+  lines.push(
+    '',
+    '_Rows/s counts time inside batches and throttling pauses. The HTML report charts rows/s and batch durations over time._',
+  );
   return lines;
 }
 
 function impactSection(m: ReportModel): string[] {
   const i = m.impact;
   const lines = ['## Performance impact', ''];
-  lines.push(`- **Lock retries**: ${i.lockRetries ? `${i.lockRetries} (${fmtMs(i.lockWaitMs)} lost to lock timeouts and backoff)` : 'none — every lock was granted within lock_timeout'}`);
+  lines.push(
+    `- **Lock retries**: ${i.lockRetries ? `${i.lockRetries} (${fmtMs(i.lockWaitMs)} lost to lock timeouts and backoff)` : 'none — every lock was granted within lock_timeout'}`,
+  );
   for (const l of i.locksTaken) lines.push(`- **${esc(l.lock)}** taken by ${l.steps.map(code).join(', ')}`);
   lines.push(`- **WAL generated**: ${i.wal.bytes == null ? '—' : fmtBytes(i.wal.bytes)} — ${esc(i.wal.note)}`);
-  if (i.syncTriggers.length) lines.push(`- **Sync triggers**: ${i.syncTriggers.map((t) => `${code(t.trigger)} on ${code(t.table)} (${t.removedAt ? 'removed' : 'installed'})`).join(', ')}`);
+  if (i.syncTriggers.length)
+    lines.push(
+      `- **Sync triggers**: ${i.syncTriggers.map((t) => `${code(t.trigger)} on ${code(t.table)} (${t.removedAt ? 'removed' : 'installed'})`).join(', ')}`,
+    );
   const sized = i.tables.filter((t) => t.before || t.after);
   if (sized.length) {
-    lines.push('', table(
-      ['Table', 'Table size before', 'after', 'Index size before', 'after', 'Total change'],
-      sized.map((t) => [code(t.name), fmtBytes(t.before?.tableBytes), fmtBytes(t.after?.tableBytes), fmtBytes(t.before?.indexBytes), fmtBytes(t.after?.indexBytes), fmtBytesDelta(t.before?.totalBytes, t.after?.totalBytes)]),
-      ['l', 'r', 'r', 'r', 'r', 'r'],
-    ));
-    lines.push('', `_Sizes before: ${i.sizesRecorded.before ? `recorded ${fmtTime(i.sizesRecorded.before)}` : 'not recorded'}; after: ${i.sizesRecorded.afterSource === 'run' ? `recorded ${fmtTime(i.sizesRecorded.after)}` : 'read from the catalog for this report'}._`);
+    lines.push(
+      '',
+      table(
+        ['Table', 'Table size before', 'after', 'Index size before', 'after', 'Total change'],
+        sized.map((t) => [
+          code(t.name),
+          fmtBytes(t.before?.tableBytes),
+          fmtBytes(t.after?.tableBytes),
+          fmtBytes(t.before?.indexBytes),
+          fmtBytes(t.after?.indexBytes),
+          fmtBytesDelta(t.before?.totalBytes, t.after?.totalBytes),
+        ]),
+        ['l', 'r', 'r', 'r', 'r', 'r'],
+      ),
+    );
+    lines.push(
+      '',
+      `_Sizes before: ${i.sizesRecorded.before ? `recorded ${fmtTime(i.sizesRecorded.before)}` : 'not recorded'}; after: ${i.sizesRecorded.afterSource === 'run' ? `recorded ${fmtTime(i.sizesRecorded.after)}` : 'read from the catalog for this report'}._`,
+    );
   }
   return lines;
 }
@@ -144,53 +236,140 @@ function rollbackSection(m: ReportModel): string[] {
   const lines = ['## Rollback procedure', ''];
   if (!r.available) return [...lines, `Not available: ${esc(r.error ?? 'no plan file given')}.`];
   if (!r.steps.length) return [...lines, 'Nothing is applied: there is nothing to roll back.'];
-  lines.push(`${code(r.command ?? 'tidemark rollback')} would run now, newest step first (${code('tidemark plan --rollback')} prints the same):`, '');
-  if (r.refuses.length) lines.push(`> ⚠️ **Irreversible**: ${r.refuses.map(code).join(', ')} — a whole rollback refuses before undoing anything; roll back to a point after them with ${code('--to STEP')}.`, '');
+  lines.push(
+    `${code(r.command ?? 'tidemark rollback')} would run now, newest step first (${code('tidemark plan --rollback')} prints the same):`,
+    '',
+  );
+  if (r.refuses.length)
+    lines.push(
+      `> ⚠️ **Irreversible**: ${r.refuses.map(code).join(', ')} — a whole rollback refuses before undoing anything; roll back to a point after them with ${code('--to STEP')}.`,
+      '',
+    );
   const quiet = r.steps.filter((s) => s.kind.startsWith('check.') || s.kind.startsWith('gate.'));
   for (const s of r.steps.filter((x) => !quiet.includes(x))) {
     if (s.irreversible) lines.push(`- ${code(s.stepId)} (${code(s.kind)}): **irreversible** — ${esc(s.irreversible)}`);
-    else if (!s.actions.length) lines.push(`- ${code(s.stepId)} (${code(s.kind)}): ${esc(s.notes.join('; ') || 'nothing to undo')}`);
-    else lines.push(`- ${code(s.stepId)} (${code(s.kind)})${s.notes.length ? ` — ${esc(s.notes.join('; '))}` : ''}`, '', fence(s.actions.map(formatSql).join('\n'), 'sql').replace(/^/gm, '  '));
+    else if (!s.actions.length)
+      lines.push(`- ${code(s.stepId)} (${code(s.kind)}): ${esc(s.notes.join('; ') || 'nothing to undo')}`);
+    else
+      lines.push(
+        `- ${code(s.stepId)} (${code(s.kind)})${s.notes.length ? ` — ${esc(s.notes.join('; '))}` : ''}`,
+        '',
+        fence(s.actions.map(formatSql).join('\n'), 'sql').replace(/^/gm, '  '),
+      );
   }
   if (quiet.length) lines.push('', `_Checks and gates have nothing to undo (${quiet.length} in range)._`);
   if (r.archives.length) {
-    lines.push('', 'Archived data (restored by rollback):', '', table(['Step', 'Object', 'Archive', 'Archived', 'Restored'], r.archives.map((a) => [code(a.stepId), code(a.object), code(a.archive), fmtTime(a.at), a.restoredAt ? fmtTime(a.restoredAt) : '—'])));
+    lines.push(
+      '',
+      'Archived data (restored by rollback):',
+      '',
+      table(
+        ['Step', 'Object', 'Archive', 'Archived', 'Restored'],
+        r.archives.map((a) => [
+          code(a.stepId),
+          code(a.object),
+          code(a.archive),
+          fmtTime(a.at),
+          a.restoredAt ? fmtTime(a.restoredAt) : '—',
+        ]),
+      ),
+    );
   }
   return lines;
 }
 
 function driftSection(m: ReportModel): string[] {
   const d = m.drift;
-  if (!d.accepted.length && !d.changedSinceApplied.length) return ['## Drift', '', 'None: every applied step ran as the plan defines it.'];
+  if (!d.accepted.length && !d.changedSinceApplied.length)
+    return ['## Drift', '', 'None: every applied step ran as the plan defines it.'];
   const lines = ['## Drift and accepted changes', ''];
-  if (d.accepted.length) lines.push(table(['Step', 'Old checksum', 'New checksum', 'Accepted by', 'When', 'Run'], d.accepted.map((a) => [code(a.stepId), code(a.oldChecksum.slice(0, 12)), code(a.newChecksum.slice(0, 12)), esc(a.acceptedBy), fmtTime(a.at), a.runId == null ? '—' : `#${a.runId}`])));
-  if (d.changedSinceApplied.length) lines.push('', `> ⚠️ Changed since applied (the next run exits 4 unless ${code('--accept-changed')}): ${d.changedSinceApplied.map(code).join(', ')}`);
+  if (d.accepted.length)
+    lines.push(
+      table(
+        ['Step', 'Old checksum', 'New checksum', 'Accepted by', 'When', 'Run'],
+        d.accepted.map((a) => [
+          code(a.stepId),
+          code(a.oldChecksum.slice(0, 12)),
+          code(a.newChecksum.slice(0, 12)),
+          esc(a.acceptedBy),
+          fmtTime(a.at),
+          a.runId == null ? '—' : `#${a.runId}`,
+        ]),
+      ),
+    );
+  if (d.changedSinceApplied.length)
+    lines.push(
+      '',
+      `> ⚠️ Changed since applied (the next run exits 4 unless ${code('--accept-changed')}): ${d.changedSinceApplied.map(code).join(', ')}`,
+    );
   return lines;
 }
 
 function runsSection(m: ReportModel): string[] {
-  return ['## Runs', '', table(['Run', 'Command', 'Status', 'Exit', 'By', 'Started', 'Duration', 'Message'], m.runs.map((r) => [
-    `#${r.runId}`, r.command, r.status, r.exitCode == null ? '—' : String(r.exitCode), esc(r.runBy), fmtTime(r.startedAt), fmtMs(r.durationMs), r.message ? esc(r.message.split('\n')[0]) : '',
-  ]))];
+  return [
+    '## Runs',
+    '',
+    table(
+      ['Run', 'Command', 'Status', 'Exit', 'By', 'Started', 'Duration', 'Message'],
+      m.runs.map((r) => [
+        `#${r.runId}`,
+        r.command,
+        r.status,
+        r.exitCode == null ? '—' : String(r.exitCode),
+        esc(r.runBy),
+        fmtTime(r.startedAt),
+        fmtMs(r.durationMs),
+        r.message ? esc(r.message.split('\n')[0]) : '',
+      ]),
+    ),
+  ];
 }
 
 function tail(m: ReportModel): string[] {
   const ls = m.database.ledgerSchema.replace(/"/g, '""');
   const id = m.plan.id.replace(/'/g, "''");
   return [
-    '## Next steps', '', ...m.next.map((n) => `- ${n.text}`), '',
-    '## Validation queries', '',
-    `Re-run the proof at any time with ${code(`npx tidemark verify ${m.plan.path ?? m.plan.file ?? '<plan>'}`)} (exit 1 on any failure). The ledger holds every step, batch and check:`, '',
-    fence([
-      `SELECT step_id, phase, status, rows_affected, round(duration_ms) AS ms FROM "${ls}".steps WHERE plan_id = '${id}' ORDER BY position;`,
-      `SELECT DISTINCT ON (step_id) step_id, status, actual, expected FROM "${ls}".check_results WHERE plan_id = '${id}' ORDER BY step_id, id DESC;`,
-    ].join('\n'), 'sql'),
-    '', '---', '', `_Written by Tidemark from the ledger in ${code(m.database.ledgerSchema)}; format version ${m.version}._`, '',
+    '## Next steps',
+    '',
+    ...m.next.map((n) => `- ${n.text}`),
+    '',
+    '## Validation queries',
+    '',
+    `Re-run the proof at any time with ${code(`npx tidemark verify ${m.plan.path ?? m.plan.file ?? '<plan>'}`)} (exit 1 on any failure). The ledger holds every step, batch and check:`,
+    '',
+    fence(
+      [
+        `SELECT step_id, phase, status, rows_affected, round(duration_ms) AS ms FROM "${ls}".steps WHERE plan_id = '${id}' ORDER BY position;`,
+        `SELECT DISTINCT ON (step_id) step_id, status, actual, expected FROM "${ls}".check_results WHERE plan_id = '${id}' ORDER BY step_id, id DESC;`,
+      ].join('\n'),
+      'sql',
+    ),
+    '',
+    '---',
+    '',
+    `_Written by Tidemark from the ledger in ${code(m.database.ledgerSchema)}; format version ${m.version}._`,
+    '',
   ];
 }
 
 /** Render the report model as GitHub-flavoured Markdown. */
 export function renderMarkdown(m: ReportModel): string {
-  const sections = [header(m), whatWasDone(m), stepsSection(m), backfillsSection(m), checklistSection(m), gatesSection(m), impactSection(m), rollbackSection(m), driftSection(m), runsSection(m), tail(m)];
-  return sections.filter((s) => s.length).map((s) => s.join('\n')).join('\n\n---\n\n').replace(/\n{3,}/g, '\n\n');
+  const sections = [
+    header(m),
+    whatWasDone(m),
+    stepsSection(m),
+    backfillsSection(m),
+    checklistSection(m),
+    gatesSection(m),
+    impactSection(m),
+    rollbackSection(m),
+    driftSection(m),
+    runsSection(m),
+    tail(m),
+  ];
+  return sections
+    .filter((s) => s.length)
+    .map((s) => s.join('\n'))
+    .join('\n\n---\n\n')
+    .replace(/\n{3,}/g, '\n\n');
 }

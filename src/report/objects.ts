@@ -4,20 +4,44 @@
  * every `op.*` alike. A step that creates and then drops the same object (the temporary CHECK of
  * `op.setNotNull`) leaves no trace: only the net effect is reported.
  */
-import { ensureParser, parseStatements, statementTraits, type ParsedStatement } from '../sql/parse.js';
+
 import type { LockMode } from '../kind/step-kind.js';
+import { ensureParser, type ParsedStatement, parseStatements, statementTraits } from '../sql/parse.js';
 import type { ObjectChange, ReportAction } from './model.js';
 
 type Node = Record<string, unknown>;
 type RangeVar = { schemaname?: string; relname?: string };
 
-const LOCK_ORDER: LockMode[] = ['ACCESS EXCLUSIVE', 'EXCLUSIVE', 'SHARE ROW EXCLUSIVE', 'SHARE', 'SHARE UPDATE EXCLUSIVE', 'ROW EXCLUSIVE', 'ROW SHARE', 'ACCESS SHARE'];
+const LOCK_ORDER: LockMode[] = [
+  'ACCESS EXCLUSIVE',
+  'EXCLUSIVE',
+  'SHARE ROW EXCLUSIVE',
+  'SHARE',
+  'SHARE UPDATE EXCLUSIVE',
+  'ROW EXCLUSIVE',
+  'ROW SHARE',
+  'ACCESS SHARE',
+];
 
-const rel = (r: RangeVar | undefined): string => (r ? (r.schemaname && r.schemaname !== 'public' ? `${r.schemaname}.${r.relname}` : String(r.relname)) : '?');
-const names = (list: unknown): string[] => ((list as { String?: { sval?: string } }[] | undefined) ?? []).map((x) => x.String?.sval ?? '').filter(Boolean);
-const qualified = (parts: string[]): string => parts.filter((p, i) => !(i === 0 && parts.length > 1 && (p === 'public' || p === 'pg_catalog'))).join('.');
+const rel = (r: RangeVar | undefined): string =>
+  r ? (r.schemaname && r.schemaname !== 'public' ? `${r.schemaname}.${r.relname}` : String(r.relname)) : '?';
+const names = (list: unknown): string[] =>
+  ((list as { String?: { sval?: string } }[] | undefined) ?? []).map((x) => x.String?.sval ?? '').filter(Boolean);
+const qualified = (parts: string[]): string =>
+  parts.filter((p, i) => !(i === 0 && parts.length > 1 && (p === 'public' || p === 'pg_catalog'))).join('.');
 
-const TYPE_ALIASES: Record<string, string> = { int2: 'smallint', int4: 'integer', int8: 'bigint', float4: 'real', float8: 'double precision', bool: 'boolean', bpchar: 'character', varchar: 'character varying', timestamptz: 'timestamp with time zone', timetz: 'time with time zone' };
+const TYPE_ALIASES: Record<string, string> = {
+  int2: 'smallint',
+  int4: 'integer',
+  int8: 'bigint',
+  float4: 'real',
+  float8: 'double precision',
+  bool: 'boolean',
+  bpchar: 'character',
+  varchar: 'character varying',
+  timestamptz: 'timestamp with time zone',
+  timetz: 'time with time zone',
+};
 
 /** The type of a column definition as written: the statement text from the type to its constraints. */
 function columnType(stmt: ParsedStatement, def: Node): string | null {
@@ -26,7 +50,9 @@ function columnType(stmt: ParsedStatement, def: Node): string | null {
   const bytes = Buffer.from(stmt.text, 'utf8');
   const start = tn.location;
   if (typeof start === 'number' && start >= 0 && start < bytes.length) {
-    const cons = ((def.constraints as { Constraint?: { location?: number } }[] | undefined) ?? []).map((c) => c.Constraint?.location ?? -1).filter((l) => l > start);
+    const cons = ((def.constraints as { Constraint?: { location?: number } }[] | undefined) ?? [])
+      .map((c) => c.Constraint?.location ?? -1)
+      .filter((l) => l > start);
     let text = bytes.subarray(start, cons.length ? Math.min(...cons) : bytes.length).toString('utf8');
     let depth = 0;
     for (let i = 0; i < text.length; i++) {
@@ -52,7 +78,14 @@ function columnType(stmt: ParsedStatement, def: Node): string | null {
 }
 
 function constraintKind(c: Node): string {
-  const map: Record<string, string> = { CONSTR_CHECK: 'check', CONSTR_FOREIGN: 'foreign key', CONSTR_UNIQUE: 'unique', CONSTR_PRIMARY: 'primary key', CONSTR_EXCLUSION: 'exclusion', CONSTR_NOTNULL: 'not null' };
+  const map: Record<string, string> = {
+    CONSTR_CHECK: 'check',
+    CONSTR_FOREIGN: 'foreign key',
+    CONSTR_UNIQUE: 'unique',
+    CONSTR_PRIMARY: 'primary key',
+    CONSTR_EXCLUSION: 'exclusion',
+    CONSTR_NOTNULL: 'not null',
+  };
   const k = map[String(c.contype)] ?? String(c.contype ?? '').toLowerCase();
   return c.skip_validation ? `${k}, NOT VALID` : k;
 }
@@ -61,17 +94,40 @@ function constraintKind(c: Node): string {
 function changesOf(stmt: ParsedStatement, stepId: string): ObjectChange[] {
   const n = stmt.node;
   const out: ObjectChange[] = [];
-  const add = (change: ObjectChange['change'], type: ObjectChange['type'], name: string, table: string | null = null, detail: string | null = null) =>
-    out.push({ stepId, change, type, name, table, detail });
+  const add = (
+    change: ObjectChange['change'],
+    type: ObjectChange['type'],
+    name: string,
+    table: string | null = null,
+    detail: string | null = null,
+  ) => out.push({ stepId, change, type, name, table, detail });
   switch (stmt.type) {
     case 'CreateStmt':
-      add('created', 'table', rel(n.relation as RangeVar), null, `${((n.tableElts as unknown[]) ?? []).filter((e) => (e as Node).ColumnDef).length} columns`);
+      add(
+        'created',
+        'table',
+        rel(n.relation as RangeVar),
+        null,
+        `${((n.tableElts as unknown[]) ?? []).filter((e) => (e as Node).ColumnDef).length} columns`,
+      );
       break;
     case 'CreateTableAsStmt':
-      add('created', 'table', rel(((n.into as Node | undefined)?.rel as RangeVar | undefined)));
+      add('created', 'table', rel((n.into as Node | undefined)?.rel as RangeVar | undefined));
       break;
     case 'IndexStmt':
-      add('created', 'index', String(n.idxname ?? `(unnamed index on ${rel(n.relation as RangeVar)})`), rel(n.relation as RangeVar), [n.unique ? 'unique' : null, n.accessMethod && n.accessMethod !== 'btree' ? String(n.accessMethod) : null, n.concurrent ? 'CONCURRENTLY' : null].filter(Boolean).join(', ') || null);
+      add(
+        'created',
+        'index',
+        String(n.idxname ?? `(unnamed index on ${rel(n.relation as RangeVar)})`),
+        rel(n.relation as RangeVar),
+        [
+          n.unique ? 'unique' : null,
+          n.accessMethod && n.accessMethod !== 'btree' ? String(n.accessMethod) : null,
+          n.concurrent ? 'CONCURRENTLY' : null,
+        ]
+          .filter(Boolean)
+          .join(', ') || null,
+      );
       break;
     case 'CreateEnumStmt':
       add('created', 'enum', qualified(names(n.typeName)), null, names(n.vals).join(', '));
@@ -101,8 +157,10 @@ function changesOf(stmt: ParsedStatement, stepId: string): ObjectChange[] {
       add('created', 'type', rel(n.typevar as RangeVar));
       break;
     case 'RenameStmt':
-      if (n.renameType === 'OBJECT_COLUMN') add('altered', 'column', String(n.newname), rel(n.relation as RangeVar), `renamed from ${String(n.subname)}`);
-      else if (n.relation) add('altered', 'table', rel(n.relation as RangeVar), null, `renamed to ${String(n.newname)}`);
+      if (n.renameType === 'OBJECT_COLUMN')
+        add('altered', 'column', String(n.newname), rel(n.relation as RangeVar), `renamed from ${String(n.subname)}`);
+      else if (n.relation)
+        add('altered', 'table', rel(n.relation as RangeVar), null, `renamed to ${String(n.newname)}`);
       break;
     case 'AlterTableStmt': {
       const table = rel(n.relation as RangeVar);
@@ -119,7 +177,14 @@ function changesOf(stmt: ParsedStatement, stepId: string): ObjectChange[] {
             break;
           case 'AT_AddConstraint': {
             const con = def?.Constraint as Node | undefined;
-            if (con) add('created', 'constraint', String(con.conname ?? `(${constraintKind(con)})`), table, constraintKind(con));
+            if (con)
+              add(
+                'created',
+                'constraint',
+                String(con.conname ?? `(${constraintKind(con)})`),
+                table,
+                constraintKind(con),
+              );
             break;
           }
           case 'AT_DropConstraint':
@@ -136,7 +201,13 @@ function changesOf(stmt: ParsedStatement, stepId: string): ObjectChange[] {
             break;
           case 'AT_AlterColumnType': {
             const cd = def?.ColumnDef as Node | undefined;
-            add('altered', 'column', String(c.name), table, cd ? `type ${columnType(stmt, cd) ?? '?'}` : 'type changed');
+            add(
+              'altered',
+              'column',
+              String(c.name),
+              table,
+              cd ? `type ${columnType(stmt, cd) ?? '?'}` : 'type changed',
+            );
             break;
           }
           case 'AT_ColumnDefault':
@@ -147,7 +218,17 @@ function changesOf(stmt: ParsedStatement, stepId: string): ObjectChange[] {
       break;
     }
     case 'DropStmt': {
-      const map: Record<string, ObjectChange['type']> = { OBJECT_TABLE: 'table', OBJECT_INDEX: 'index', OBJECT_TYPE: 'enum', OBJECT_EXTENSION: 'extension', OBJECT_TRIGGER: 'trigger', OBJECT_FUNCTION: 'function', OBJECT_VIEW: 'view', OBJECT_SEQUENCE: 'sequence', OBJECT_SCHEMA: 'schema' };
+      const map: Record<string, ObjectChange['type']> = {
+        OBJECT_TABLE: 'table',
+        OBJECT_INDEX: 'index',
+        OBJECT_TYPE: 'enum',
+        OBJECT_EXTENSION: 'extension',
+        OBJECT_TRIGGER: 'trigger',
+        OBJECT_FUNCTION: 'function',
+        OBJECT_VIEW: 'view',
+        OBJECT_SEQUENCE: 'sequence',
+        OBJECT_SCHEMA: 'schema',
+      };
       const type = map[String(n.removeType)];
       if (!type) break;
       for (const o of (n.objects as Node[]) ?? []) {
@@ -156,7 +237,8 @@ function changesOf(stmt: ParsedStatement, stepId: string): ObjectChange[] {
         else if (o.TypeName) parts = names((o.TypeName as Node).names);
         else if (o.ObjectWithArgs) parts = names((o.ObjectWithArgs as Node).objname);
         else if (o.String) parts = [String((o.String as Node).sval)];
-        if (type === 'trigger' && parts.length >= 2) add('dropped', 'trigger', parts[parts.length - 1], qualified(parts.slice(0, -1)));
+        if (type === 'trigger' && parts.length >= 2)
+          add('dropped', 'trigger', parts[parts.length - 1], qualified(parts.slice(0, -1)));
         else add('dropped', type, qualified(parts));
       }
       break;
@@ -166,7 +248,10 @@ function changesOf(stmt: ParsedStatement, stepId: string): ObjectChange[] {
 }
 
 /** Net object changes of a step's actions: a create undone by a later drop in the same step disappears. */
-export async function objectChanges(stepId: string, actions: readonly Pick<ReportAction, 'sql'>[]): Promise<ObjectChange[]> {
+export async function objectChanges(
+  stepId: string,
+  actions: readonly Pick<ReportAction, 'sql'>[],
+): Promise<ObjectChange[]> {
   await ensureParser();
   const all: ObjectChange[] = [];
   for (const a of actions) {
@@ -190,7 +275,8 @@ export async function objectChanges(stepId: string, actions: readonly Pick<Repor
     }
     const created = c.change === 'altered' ? out.find((x) => x.change === 'created' && key(x) === key(c)) : undefined;
     if (created) {
-      if (c.detail === 'validated' && created.detail?.endsWith(', NOT VALID')) created.detail = `${created.detail.slice(0, -', NOT VALID'.length)}, added NOT VALID then validated`;
+      if (c.detail === 'validated' && created.detail?.endsWith(', NOT VALID'))
+        created.detail = `${created.detail.slice(0, -', NOT VALID'.length)}, added NOT VALID then validated`;
       continue;
     }
     out.push(c);
@@ -223,7 +309,10 @@ const last = (name: string): string => name.split('.').pop() ?? name;
  * created and a later step dropped (by name, or with its table) is neither created nor dropped —
  * it is listed in `createdThenDropped` — so "created" counts what exists at the end.
  */
-export function netChanges(changes: readonly ObjectChange[]): { kept: ObjectChange[]; createdThenDropped: ObjectChange[] } {
+export function netChanges(changes: readonly ObjectChange[]): {
+  kept: ObjectChange[];
+  createdThenDropped: ObjectChange[];
+} {
   const kept: ObjectChange[] = [];
   const gone: ObjectChange[] = [];
   const take = (pred: (c: ObjectChange) => boolean): boolean => {
@@ -247,7 +336,8 @@ export function netChanges(changes: readonly ObjectChange[]): { kept: ObjectChan
       hit = take((x) => created(x) && x.name === c.name);
       if (hit) take((x) => x.change === 'created' && x.table === c.name);
     } else if (c.type === 'index') hit = take((x) => created(x) && last(x.name) === last(c.name));
-    else if (c.type === 'column' || c.type === 'constraint' || c.type === 'trigger') hit = take((x) => created(x) && x.name === c.name && (!c.table || x.table === c.table));
+    else if (c.type === 'column' || c.type === 'constraint' || c.type === 'trigger')
+      hit = take((x) => created(x) && x.name === c.name && (!c.table || x.table === c.table));
     else hit = take((x) => created(x) && x.name === c.name);
     if (!hit) kept.push(c);
   }

@@ -6,7 +6,12 @@ import { fmtNum } from './format.js';
 import type { ReportAction, ReportModel, ReportStep } from './model.js';
 
 /** How a step's statements are known, as the DDL heading says it. */
-const SOURCE: Record<ReportStep['actionsSource'], string> = { 'ran': 'as run', 'would run': 'would run (not run yet)', 'not recorded': 'not recorded', 'none': '' };
+const SOURCE: Record<ReportStep['actionsSource'], string> = {
+  ran: 'as run',
+  'would run': 'would run (not run yet)',
+  'not recorded': 'not recorded',
+  none: '',
+};
 
 /** One statement with its lock and notes as a trailing comment. */
 export function formatSql(a: ReportAction): string {
@@ -23,7 +28,15 @@ export function lockSummary(s: Pick<ReportStep, 'actions' | 'locks' | 'actionsSo
   const n = s.actions.length;
   const outside = s.actions.filter((a) => !a.transaction).length;
   const failed = s.actions.filter((a) => a.state === 'failed').length;
-  return [`${n} statement${n === 1 ? '' : 's'}`, s.locks.length ? `locks: ${s.locks.join(', ')}` : 'no table lock', outside ? `${outside} outside a transaction` : '', failed ? `${failed} failed` : '', SOURCE[s.actionsSource]].filter(Boolean).join(' · ');
+  return [
+    `${n} statement${n === 1 ? '' : 's'}`,
+    s.locks.length ? `locks: ${s.locks.join(', ')}` : 'no table lock',
+    outside ? `${outside} outside a transaction` : '',
+    failed ? `${failed} failed` : '',
+    SOURCE[s.actionsSource],
+  ]
+    .filter(Boolean)
+    .join(' · ');
 }
 
 /**

@@ -31,8 +31,18 @@ export interface StepStatusLine {
 export async function planStatus(l: Ledger | undefined, plan: Plan): Promise<StepStatusLine[]> {
   const states = l ? await l.stepStates(plan.id) : new Map();
   const done = l ? await rowsDoneByStep(l, plan.id) : new Map<string, { rows: number; batches: number }>();
-  const checks = l ? await l.db.rows<Record<string, unknown>>(`SELECT DISTINCT ON (step_id) step_id, status, actual, expected, message FROM ${l.s}.check_results WHERE plan_id = $1 ORDER BY step_id, id DESC`, [plan.id]) : [];
-  const gates = l ? await l.db.rows<Record<string, unknown>>(`SELECT DISTINCT ON (step_id) step_id, open, reason FROM ${l.s}.gate_results WHERE plan_id = $1 ORDER BY step_id, id DESC`, [plan.id]) : [];
+  const checks = l
+    ? await l.db.rows<Record<string, unknown>>(
+        `SELECT DISTINCT ON (step_id) step_id, status, actual, expected, message FROM ${l.s}.check_results WHERE plan_id = $1 ORDER BY step_id, id DESC`,
+        [plan.id],
+      )
+    : [];
+  const gates = l
+    ? await l.db.rows<Record<string, unknown>>(
+        `SELECT DISTINCT ON (step_id) step_id, open, reason FROM ${l.s}.gate_results WHERE plan_id = $1 ORDER BY step_id, id DESC`,
+        [plan.id],
+      )
+    : [];
   const out: StepStatusLine[] = [];
   for (const { id, planned, state } of orderedSteps(plan, states)) {
     const kind = planned?.kind ?? state?.kind ?? '?';
@@ -41,20 +51,29 @@ export async function planStatus(l: Ledger | undefined, plan: Plan): Promise<Ste
     if (cat === 'backfill') {
       const p = (state?.progress ?? {}) as { total?: unknown; estimatedTotal?: unknown; done?: unknown };
       let total = Number(p.total ?? p.estimatedTotal) || null;
-      const table = (planned?.options as { table?: RelationName; from?: RelationName } | undefined);
+      const table = planned?.options as { table?: RelationName; from?: RelationName } | undefined;
       const rel = table?.table ?? table?.from;
       if (total == null && rel && l) total = await estimatedRows(l.db.pool, rel).catch(() => null);
       // Rows walked (the cursor's progress) when the backfill saves it, else rows written by its batches.
       const rows = typeof p.done === 'number' ? p.done : (done.get(id)?.rows ?? 0);
       if (state?.status === 'completed') total = Math.max(total ?? 0, rows);
       if (rows || total != null || state?.status === 'running') progress = { done: rows, total, unit: 'rows' };
-    } else if (state?.progress && typeof (state.progress as { statementsDone?: unknown }).statementsDone === 'number' && state.status !== 'completed') {
-      progress = { done: (state.progress as { statementsDone: number }).statementsDone, total: null, unit: 'statements' };
+    } else if (
+      state?.progress &&
+      typeof (state.progress as { statementsDone?: unknown }).statementsDone === 'number' &&
+      state.status !== 'completed'
+    ) {
+      progress = {
+        done: (state.progress as { statementsDone: number }).statementsDone,
+        total: null,
+        unit: 'statements',
+      };
     }
     let last: string | null = null;
     const ck = checks.find((c) => c.step_id === id);
     const gt = gates.find((g) => g.step_id === id);
-    if (ck && isCouldNotRun(ck.status, ck.message)) last = `${ck.status === 'error' ? 'fail' : String(ck.status)}: ${String(ck.message ?? 'the check could not run')}`;
+    if (ck && isCouldNotRun(ck.status, ck.message))
+      last = `${ck.status === 'error' ? 'fail' : String(ck.status)}: ${String(ck.message ?? 'the check could not run')}`;
     else if (ck) last = `${ck.status} ${fmtValue(ck.actual)} (expected ${fmtValue(ck.expected)})`;
     else if (gt) last = `${gt.open ? 'open' : 'closed'}: ${String(gt.reason ?? '')}`;
     else if (state?.error) last = state.error.split('\n')[0];

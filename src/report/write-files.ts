@@ -24,8 +24,20 @@ export function renderReport(m: ReportModel, format: ReportFormat): string {
  * Build the report of `plan` once and write it as `<basename>.{md,html,json}` in `dir` (created if
  * needed; `basename` defaults to `<plan id>.report`). Returns the absolute paths.
  */
-export async function writeReportFiles(o: { databaseUrl: string; ledgerSchema?: string; plan: Plan; dir: string; basename?: string; config?: TidemarkConfig }): Promise<{ md: string; html: string; json: string }> {
-  const model = await buildReport({ databaseUrl: o.databaseUrl, ledgerSchema: o.ledgerSchema, plan: o.plan, config: o.config });
+export async function writeReportFiles(o: {
+  databaseUrl: string;
+  ledgerSchema?: string;
+  plan: Plan;
+  dir: string;
+  basename?: string;
+  config?: TidemarkConfig;
+}): Promise<{ md: string; html: string; json: string }> {
+  const model = await buildReport({
+    databaseUrl: o.databaseUrl,
+    ledgerSchema: o.ledgerSchema,
+    plan: o.plan,
+    config: o.config,
+  });
   const dir = resolve(o.dir);
   mkdirSync(dir, { recursive: true });
   const out = { md: '', html: '', json: '' };

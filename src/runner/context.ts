@@ -5,12 +5,12 @@
 import type pg from 'pg';
 import type { Db } from '../db/connection.js';
 import type { LockPolicy } from '../db/lock-policy.js';
-import { runWaiting, withLockRetry, type LockEvent } from '../db/lock-safe.js';
+import { type LockEvent, runWaiting, withLockRetry } from '../db/lock-safe.js';
+import type { EventSink, TidemarkEvent } from '../kind/events.js';
+import type { Action, ReadContext, Settings, StepContext, StepOutcome } from '../kind/step-kind.js';
 import type { Ledger } from '../ledger/ledger.js';
 import { recordStatements, StatementLog } from '../ledger/statements.js';
 import type { Plan, PlannedStep } from '../model/plan.js';
-import type { Action, ReadContext, Settings, StepContext, StepOutcome } from '../kind/step-kind.js';
-import type { EventSink, TidemarkEvent } from '../kind/events.js';
 
 /** What every context shares within one command. */
 export interface Session {
@@ -52,7 +52,13 @@ export interface RecordingStepContext extends StepContext {
   recordStatements(outcome: 'completed' | 'failed', client?: pg.PoolClient): Promise<void>;
 }
 
-export function stepContext(s: Session & { ledger: Ledger }, step: PlannedStep, runId: number, progress: Record<string, unknown> | null, stats: LockStats): RecordingStepContext {
+export function stepContext(
+  s: Session & { ledger: Ledger },
+  step: PlannedStep,
+  runId: number,
+  progress: Record<string, unknown> | null,
+  stats: LockStats,
+): RecordingStepContext {
   const log = new StatementLog();
   const emit = (e: TidemarkEvent) => {
     if (e.type === 'step.statement' && e.stepId === step.id) log.announce(e.sql);
@@ -80,7 +86,18 @@ export function stepContext(s: Session & { ledger: Ledger }, step: PlannedStep, 
     },
     async markCompleted(client, outcome) {
       await ctx.recordStatements('completed', client);
-      await s.ledger.markCompleted(s.plan.id, step, runId, { rowsAffected: outcome.rowsAffected ?? null, details: outcome.details, retries: stats.retries, lockWaitMs: stats.lockWaitMs }, client);
+      await s.ledger.markCompleted(
+        s.plan.id,
+        step,
+        runId,
+        {
+          rowsAffected: outcome.rowsAffected ?? null,
+          details: outcome.details,
+          retries: stats.retries,
+          lockWaitMs: stats.lockWaitMs,
+        },
+        client,
+      );
     },
     async tx<T>(what: string, fn: (client: pg.PoolClient) => Promise<T>) {
       const r = await withLockRetry(s.db, s.policy, { what, onEvent }, fn).catch((e: unknown) => {
@@ -104,10 +121,11 @@ export function stepContext(s: Session & { ledger: Ledger }, step: PlannedStep, 
       for (const a of actions) {
         const tx = a.transaction !== false;
         const last = groups[groups.length - 1];
-        if (last && last.tx && tx) last.actions.push(a);
+        if (last?.tx && tx) last.actions.push(a);
         else groups.push({ tx, actions: [a] });
       }
-      for (let i = 0; i < actions.length; i++) emit({ type: 'step.statement', stepId: step.id, index: i, count: actions.length, sql: actions[i].sql });
+      for (let i = 0; i < actions.length; i++)
+        emit({ type: 'step.statement', stepId: step.id, index: i, count: actions.length, sql: actions[i].sql });
       for (let g = 0; g < groups.length; g++) {
         const group = groups[g];
         const isLast = g === groups.length - 1;

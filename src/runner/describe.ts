@@ -7,14 +7,14 @@
 import { describeScan } from '../checks/describe.js';
 import { rowProbeOf } from '../checks/fused.js';
 import { loadSqlParser } from '../checks/sql-columns.js';
+import type { Action, CheckKind, Description } from '../kind/step-kind.js';
 import type { StepState } from '../ledger/ledger.js';
 import type { Plan, PlannedStep } from '../model/plan.js';
-import type { Action, CheckKind, Description } from '../kind/step-kind.js';
 import { stepKind } from '../plan/registry.js';
 import { readContext, type Session } from './context.js';
 import { fusionGroup, supersededBy } from './evaluate-check.js';
 import { categoryOf } from './guards.js';
-import { openSession, type ConnectOptions } from './open.js';
+import { type ConnectOptions, openSession } from './open.js';
 import { irreversibleReason, rollbackRange } from './rollback.js';
 
 export interface StepDescription {
@@ -51,11 +51,17 @@ async function describeCheckOrGate(s: Session, st: PlannedStep): Promise<Descrip
   const kind = stepKind(st.kind)!;
   if (kind.category === 'check') {
     const sup = supersededBy(s, st);
-    if (sup) return { actions: [], notes: [`superseded: what it checks was removed by applied step "${sup}"; not evaluated`] };
+    if (sup)
+      return { actions: [], notes: [`superseded: what it checks was removed by applied step "${sup}"; not evaluated`] };
     const probe = rowProbeOf(kind as CheckKind);
     if (probe) {
       const members = fusionGroup(s, st);
-      const self = members.find((m) => m.id === st.id) ?? { id: st.id, ctx: readContext(s, st), probe, options: st.options };
+      const self = members.find((m) => m.id === st.id) ?? {
+        id: st.id,
+        ctx: readContext(s, st),
+        probe,
+        options: st.options,
+      };
       return describeScan(s.db.pool, self, members);
     }
   }
@@ -74,7 +80,15 @@ export async function describePlan(plan: Plan, o: ConnectOptions & { rollback?: 
     for (const st of steps) {
       const kind = stepKind(st.kind)!;
       const ctx = readContext(session, st);
-      const d: StepDescription = { stepId: st.id, phase: st.phase, kind: st.kind, title: st.title, status: states.get(st.id)?.status ?? 'pending', actions: [], notes: [] };
+      const d: StepDescription = {
+        stepId: st.id,
+        phase: st.phase,
+        kind: st.kind,
+        title: st.title,
+        status: states.get(st.id)?.status ?? 'pending',
+        actions: [],
+        notes: [],
+      };
       const cat = categoryOf(st.kind);
       if ((cat === 'check' || cat === 'gate') && o.rollback) {
         d.notes.push(`${cat}: nothing to undo`);

@@ -6,32 +6,47 @@
  * backfill the exact number of rows it would change with a before/after sample. Exit 0 when
  * everything could be computed.
  */
+
+import { formatAction } from '../kind/format-action.js';
 import { DriftError, ExitCode } from '../model/errors.js';
+import type { Plan } from '../model/plan.js';
 import { stepKind } from '../plan/registry.js';
 import { readContext } from './context.js';
 import { categoryOf, driftOf, endIndex } from './guards.js';
-import { lintBeforeRun, pendingSteps, preflightSteps } from './preflight.js';
-import { openSession } from './open.js';
-import { errorResult, type RunResult, type StepReport } from './result.js';
 import type { RunOptions } from './open.js';
-import type { Plan } from '../model/plan.js';
-import { formatAction } from '../kind/format-action.js';
+import { openSession } from './open.js';
+import { lintBeforeRun, pendingSteps, preflightSteps } from './preflight.js';
+import { errorResult, type RunResult, type StepReport } from './result.js';
 
 export async function dryRunPlan(plan: Plan, o: RunOptions): Promise<RunResult> {
   const t0 = performance.now();
   const steps: StepReport[] = [];
-  let session;
+  let session: Awaited<ReturnType<typeof openSession>> | undefined;
   let started = false;
   try {
     session = await openSession(o, plan, false);
     const states = session.ledger ? await session.ledger.stepStates(plan.id) : new Map();
-    session.emit({ type: 'run.start', planId: plan.id, title: plan.title, command: 'run', runId: null, dryRun: true, database: session.db.displayUrl });
+    session.emit({
+      type: 'run.start',
+      planId: plan.id,
+      title: plan.title,
+      command: 'run',
+      runId: null,
+      dryRun: true,
+      database: session.db.displayUrl,
+    });
     started = true;
     const end = endIndex(plan, o.phase, o.to);
     // The real run's refusals, in its order; with no ledger there is nothing to drift from.
     const { drifted, accepted } = driftOf(plan, states, o.acceptChanged ?? []);
     if (drifted.length) throw new DriftError(plan.id, drifted);
-    for (const a of accepted) session.emit({ type: 'notice', level: 'warn', stepId: a.stepId, message: `a real run would accept the changed definition of applied step "${a.stepId}" (dry run: not recorded)` });
+    for (const a of accepted)
+      session.emit({
+        type: 'notice',
+        level: 'warn',
+        stepId: a.stepId,
+        message: `a real run would accept the changed definition of applied step "${a.stepId}" (dry run: not recorded)`,
+      });
     const pending = pendingSteps(plan, states, o.redo ?? []);
     await lintBeforeRun(session, pending, end, o.config?.lint);
     await preflightSteps(session, pending, end);
@@ -41,8 +56,19 @@ export async function dryRunPlan(plan: Plan, o: RunOptions): Promise<RunResult> 
       if (!pending.has(st.id)) continue;
       const cat = categoryOf(st.kind);
       if (cat === 'check' || cat === 'gate') {
-        session.emit({ type: 'step.skip', stepId: st.id, phase: st.phase, reason: `${cat} not evaluated in a dry run` });
-        steps.push({ stepId: st.id, phase: st.phase, kind: st.kind, outcome: 'skipped', note: 'not evaluated in a dry run' });
+        session.emit({
+          type: 'step.skip',
+          stepId: st.id,
+          phase: st.phase,
+          reason: `${cat} not evaluated in a dry run`,
+        });
+        steps.push({
+          stepId: st.id,
+          phase: st.phase,
+          kind: st.kind,
+          outcome: 'skipped',
+          note: 'not evaluated in a dry run',
+        });
         continue;
       }
       const kind = stepKind(st.kind)!;
@@ -60,18 +86,66 @@ export async function dryRunPlan(plan: Plan, o: RunOptions): Promise<RunResult> 
         unavailable.push(`${st.kind} (step "${st.id}")`);
         lines = [`${st.kind} cannot be previewed: not available in this version of Tidemark yet`];
       }
-      if (st.phase === 'contract') lines.unshift('contract step: not run in a dry run; it would run only after the validate phase passes');
+      if (st.phase === 'contract')
+        lines.unshift('contract step: not run in a dry run; it would run only after the validate phase passes');
       session.emit({ type: 'step.dry-run', stepId: st.id, phase: st.phase, kind: st.kind, title: st.title, lines });
-      steps.push({ stepId: st.id, phase: st.phase, kind: st.kind, outcome: 'dry-run', rowsAffected: rows ?? null, note: lines.join('\n') });
+      steps.push({
+        stepId: st.id,
+        phase: st.phase,
+        kind: st.kind,
+        outcome: 'dry-run',
+        rowsAffected: rows ?? null,
+        note: lines.join('\n'),
+      });
     }
     const result: RunResult = unavailable.length
-      ? { planId: plan.id, runId: null, status: 'invalid', exitCode: ExitCode.badInput, message: `not available in this version yet: ${unavailable.join(', ')}`, steps, checks: [], durationMs: performance.now() - t0 }
-      : { planId: plan.id, runId: null, status: 'done', exitCode: ExitCode.ok, message: 'dry run: nothing was written', steps, checks: [], durationMs: performance.now() - t0 };
-    session.emit({ type: 'run.end', planId: plan.id, status: result.status, exitCode: result.exitCode, message: result.message, durationMs: result.durationMs });
+      ? {
+          planId: plan.id,
+          runId: null,
+          status: 'invalid',
+          exitCode: ExitCode.badInput,
+          message: `not available in this version yet: ${unavailable.join(', ')}`,
+          steps,
+          checks: [],
+          durationMs: performance.now() - t0,
+        }
+      : {
+          planId: plan.id,
+          runId: null,
+          status: 'done',
+          exitCode: ExitCode.ok,
+          message: 'dry run: nothing was written',
+          steps,
+          checks: [],
+          durationMs: performance.now() - t0,
+        };
+    session.emit({
+      type: 'run.end',
+      planId: plan.id,
+      status: result.status,
+      exitCode: result.exitCode,
+      message: result.message,
+      durationMs: result.durationMs,
+    });
     return result;
   } catch (e) {
-    const result: RunResult = { planId: plan.id, runId: null, steps, checks: [], durationMs: performance.now() - t0, ...errorResult(e) };
-    if (started) session?.emit({ type: 'run.end', planId: plan.id, status: result.status, exitCode: result.exitCode, message: result.message, durationMs: result.durationMs });
+    const result: RunResult = {
+      planId: plan.id,
+      runId: null,
+      steps,
+      checks: [],
+      durationMs: performance.now() - t0,
+      ...errorResult(e),
+    };
+    if (started)
+      session?.emit({
+        type: 'run.end',
+        planId: plan.id,
+        status: result.status,
+        exitCode: result.exitCode,
+        message: result.message,
+        durationMs: result.durationMs,
+      });
     return result;
   } finally {
     await session?.db.close();

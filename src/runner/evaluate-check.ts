@@ -4,19 +4,20 @@
  * `checks/fused.ts`), severity, errors as failures, storage in the ledger, and the `check.result`
  * event. The runner calls {@link evaluateCheck} once per step, in plan order.
  */
-import { LockTimeoutError, NotAvailableError } from '../model/errors.js';
-import { displayRelation, parseRelation, quoteRelation } from '../sql/ident.js';
-import { withLockRetry } from '../db/lock-safe.js';
-import { recordCheck } from '../ledger/records.js';
+
 import { couldNotRunMessage } from '../checks/could-not-run.js';
 import { fusedValues, rowProbeOf, type ScanMember } from '../checks/fused.js';
 import { columnRefs, loadSqlParser } from '../checks/sql-columns.js';
-import type { PlannedStep, RelationName } from '../model/plan.js';
-import type { CheckKind, CheckResult, ReadContext } from '../kind/step-kind.js';
-import { stepKind } from '../plan/registry.js';
-import { readContext, type Session } from './context.js';
-import type { CheckOutcome } from '../kind/events.js';
 import { checkWhat } from '../checks/what.js';
+import { withLockRetry } from '../db/lock-safe.js';
+import type { CheckOutcome } from '../kind/events.js';
+import type { CheckKind, CheckResult, ReadContext } from '../kind/step-kind.js';
+import { recordCheck } from '../ledger/records.js';
+import { LockTimeoutError, NotAvailableError } from '../model/errors.js';
+import type { PlannedStep, RelationName } from '../model/plan.js';
+import { stepKind } from '../plan/registry.js';
+import { displayRelation, parseRelation, quoteRelation } from '../sql/ident.js';
+import { readContext, type Session } from './context.js';
 
 /** A relation as one comparable string: `public` is where unqualified names live. */
 function relKey(rel: RelationName): string {
@@ -25,7 +26,11 @@ function relKey(rel: RelationName): string {
 }
 
 /** Tables and columns (`table.column`) a check's options name. */
-function objectsOf(o: Record<string, unknown>): { tables: Set<string>; columns: Set<string>; relations: RelationName[] } {
+function objectsOf(o: Record<string, unknown>): {
+  tables: Set<string>;
+  columns: Set<string>;
+  relations: RelationName[];
+} {
   const tables = new Set<string>();
   const columns = new Set<string>();
   const relations: RelationName[] = [];
@@ -57,7 +62,15 @@ async function waitReadable(s: Session, step: PlannedStep): Promise<void> {
   if (!relations.length) return;
   const lock = `LOCK TABLE ${relations.map((r) => quoteRelation(r)).join(', ')} IN ACCESS SHARE MODE`;
   try {
-    await withLockRetry(s.db, s.policy, { what: `check "${step.id}" (reading ${relations.map((r) => displayRelation(r)).join(', ')})`, onEvent: (e) => s.emit({ ...e, stepId: step.id }) }, (c) => c.query(lock));
+    await withLockRetry(
+      s.db,
+      s.policy,
+      {
+        what: `check "${step.id}" (reading ${relations.map((r) => displayRelation(r)).join(', ')})`,
+        onEvent: (e) => s.emit({ ...e, stepId: step.id }),
+      },
+      (c) => c.query(lock),
+    );
   } catch (e) {
     // A missing table or an object LOCK TABLE does not take (a foreign table) is for the check itself to report.
     if (e instanceof LockTimeoutError) throw e;
@@ -89,7 +102,8 @@ export function fusionGroup(s: Session, step: PlannedStep): ScanMember[] {
   const at = steps.findIndex((x) => x.id === step.id);
   const own = rowProbeOf(stepKind(step.kind) as CheckKind | undefined);
   if (at < 0 || !own) return [];
-  const isCheck = (x: PlannedStep | undefined) => !!x && x.phase === step.phase && stepKind(x.kind)?.category === 'check';
+  const isCheck = (x: PlannedStep | undefined) =>
+    !!x && x.phase === step.phase && stepKind(x.kind)?.category === 'check';
   let lo = at;
   let hi = at;
   while (isCheck(steps[lo - 1])) lo--;
@@ -123,24 +137,67 @@ export async function evaluateCheck(s: Session, step: PlannedStep, runId: number
   let out: CheckOutcome;
   const sup = supersededBy(s, step);
   if (sup) {
-    out = { stepId: step.id, kind: step.kind, title: step.title, ...whatOf(step), status: 'superseded', actual: null, expected: null, sample: [], message: `what it checks was removed by applied step "${sup}"` };
+    out = {
+      stepId: step.id,
+      kind: step.kind,
+      title: step.title,
+      ...whatOf(step),
+      status: 'superseded',
+      actual: null,
+      expected: null,
+      sample: [],
+      message: `what it checks was removed by applied step "${sup}"`,
+    };
   } else {
     try {
       const r = await evaluateKind(s, step, kind, readContext(s, step));
       const status = r.status === 'fail' && severity === 'warn' ? 'warn' : r.status;
-      out = { stepId: step.id, kind: step.kind, title: step.title, ...whatOf(step), status, actual: r.actual, expected: r.expected, sample: r.sample, message: r.message, distribution: r.distribution };
+      out = {
+        stepId: step.id,
+        kind: step.kind,
+        title: step.title,
+        ...whatOf(step),
+        status,
+        actual: r.actual,
+        expected: r.expected,
+        sample: r.sample,
+        message: r.message,
+        distribution: r.distribution,
+      };
     } catch (e) {
       // Not a fifth status: a failure (a warning under severity 'warn') that says it could not run.
       const msg = (e as Error).message;
-      out = { stepId: step.id, kind: step.kind, title: step.title, ...whatOf(step), status: severity === 'warn' ? 'warn' : 'fail', actual: null, expected: null, sample: [], message: couldNotRunMessage(msg), error: true };
+      out = {
+        stepId: step.id,
+        kind: step.kind,
+        title: step.title,
+        ...whatOf(step),
+        status: severity === 'warn' ? 'warn' : 'fail',
+        actual: null,
+        expected: null,
+        sample: [],
+        message: couldNotRunMessage(msg),
+        error: true,
+      };
     }
   }
   out.durationMs = performance.now() - started;
   if (s.ledger) {
     await recordCheck(s.ledger, {
-      planId: s.plan.id, stepId: step.id, runId, phase: step.phase, kind: step.kind, status: out.status, severity,
-      actual: out.actual, expected: out.expected, sample: out.distribution ? out.distribution : out.sample, message: out.message,
-      planChecksum: s.plan.checksum, stepChecksum: step.checksum, durationMs: out.durationMs,
+      planId: s.plan.id,
+      stepId: step.id,
+      runId,
+      phase: step.phase,
+      kind: step.kind,
+      status: out.status,
+      severity,
+      actual: out.actual,
+      expected: out.expected,
+      sample: out.distribution ? out.distribution : out.sample,
+      message: out.message,
+      planChecksum: s.plan.checksum,
+      stepChecksum: step.checksum,
+      durationMs: out.durationMs,
     });
   }
   s.emit({ type: 'check.result', phase: step.phase, result: out });

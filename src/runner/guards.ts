@@ -4,13 +4,14 @@
  * since the last step it covers completed), and the row-count baselines of
  * `check.rowCount({ unchanged: true })`.
  */
-import { DriftError, StepFailedError, UsageError } from '../model/errors.js';
-import { displayRelation, quoteRelation } from '../sql/ident.js';
+
+import type { Db } from '../db/connection.js';
 import type { Ledger, StepState } from '../ledger/ledger.js';
 import { latestValidation, saveBaseline } from '../ledger/records.js';
+import { DriftError, StepFailedError, UsageError } from '../model/errors.js';
 import { PHASES, type Phase, type Plan, type RelationName } from '../model/plan.js';
 import { stepKind } from '../plan/registry.js';
-import type { Db } from '../db/connection.js';
+import { displayRelation, quoteRelation } from '../sql/ident.js';
 
 /** Category of a planned step's kind. */
 export function categoryOf(kind: string): string {
@@ -38,24 +39,39 @@ export function endIndex(plan: Plan, phase?: Phase, to?: string): number {
 }
 
 /** Refuse unknown step ids and phases given on the command line (exit 2). */
-export function checkRunOptions(plan: Plan, o: { phase?: string; to?: string; redo?: string[]; acceptChanged?: string[] }): void {
+export function checkRunOptions(
+  plan: Plan,
+  o: { phase?: string; to?: string; redo?: string[]; acceptChanged?: string[] },
+): void {
   const problems: string[] = [];
-  if (o.phase && !PHASES.includes(o.phase as Phase)) problems.push(`--phase "${o.phase}": expected one of ${PHASES.join(', ')}`);
+  if (o.phase && !PHASES.includes(o.phase as Phase))
+    problems.push(`--phase "${o.phase}": expected one of ${PHASES.join(', ')}`);
   const ids = new Set(plan.steps.map((s) => s.id));
-  for (const [flag, list] of [['--to', o.to ? [o.to] : []], ['--redo', o.redo ?? []], ['--accept-changed', o.acceptChanged ?? []]] as const) {
+  for (const [flag, list] of [
+    ['--to', o.to ? [o.to] : []],
+    ['--redo', o.redo ?? []],
+    ['--accept-changed', o.acceptChanged ?? []],
+  ] as const) {
     for (const id of list) if (!ids.has(id)) problems.push(`${flag} "${id}": plan "${plan.id}" has no such step`);
   }
   if (problems.length) throw new UsageError(problems.join('\n'));
 }
 
 /** Applied steps whose definition changed, split into those `--accept-changed` accepts and the rest. Reads nothing. */
-export function driftOf(plan: Plan, states: Map<string, StepState>, accept: readonly string[]): { drifted: { stepId: string; old: string; new: string }[]; accepted: { stepId: string; old: string; new: string }[] } {
+export function driftOf(
+  plan: Plan,
+  states: Map<string, StepState>,
+  accept: readonly string[],
+): {
+  drifted: { stepId: string; old: string; new: string }[];
+  accepted: { stepId: string; old: string; new: string }[];
+} {
   const drifted: { stepId: string; old: string; new: string }[] = [];
   const accepted: { stepId: string; old: string; new: string }[] = [];
   for (const step of plan.steps) {
     const st = states.get(step.id);
     const cat = categoryOf(step.kind);
-    if (!st || st.status !== 'completed' || cat === 'check' || cat === 'gate') continue;
+    if (st?.status !== 'completed' || cat === 'check' || cat === 'gate') continue;
     if (st.checksum === step.checksum) continue;
     (accept.includes(step.id) ? accepted : drifted).push({ stepId: step.id, old: st.checksum, new: step.checksum });
   }
@@ -63,7 +79,14 @@ export function driftOf(plan: Plan, states: Map<string, StepState>, accept: read
 }
 
 /** Applied steps whose definition changed; accepted ones are recorded, the rest throw {@link DriftError}. */
-export async function checkDrift(ledger: Ledger, plan: Plan, states: Map<string, StepState>, accept: string[], runId: number, actor: string): Promise<string[]> {
+export async function checkDrift(
+  ledger: Ledger,
+  plan: Plan,
+  states: Map<string, StepState>,
+  accept: string[],
+  runId: number,
+  actor: string,
+): Promise<string[]> {
   const { drifted, accepted } = driftOf(plan, states, accept);
   if (drifted.length) throw new DriftError(plan.id, drifted);
   for (const a of accepted) await ledger.acceptDrift(plan.id, a.stepId, runId, a.old, a.new, actor);
@@ -72,7 +95,9 @@ export async function checkDrift(ledger: Ledger, plan: Plan, states: Map<string,
 
 /** The steps whose data the proof covers: every step but checks and gates, before the contract phase. */
 export function provenSteps(plan: Plan): string[] {
-  return plan.steps.filter((s) => s.phase !== 'contract' && !['check', 'gate'].includes(categoryOf(s.kind))).map((s) => s.id);
+  return plan.steps
+    .filter((s) => s.phase !== 'contract' && !['check', 'gate'].includes(categoryOf(s.kind)))
+    .map((s) => s.id);
 }
 
 /** `step "a"` or `steps "a", "b"`. */
@@ -82,20 +107,24 @@ function stepList(ids: string[]): string {
 
 /** Why the proof on record does not prove the data as it is now, or undefined when it does. */
 export function staleReason(completedAfter: string[]): string | undefined {
-  return completedAfter.length ? `the validate phase has not passed since ${stepList(completedAfter)} completed (a later run changed the data)` : undefined;
+  return completedAfter.length
+    ? `the validate phase has not passed since ${stepList(completedAfter)} completed (a later run changed the data)`
+    : undefined;
 }
 
 /** Why the contract phase may not start yet; empty when it may. */
 export async function contractBlockers(ledger: Ledger, plan: Plan, states: Map<string, StepState>): Promise<string[]> {
   const missing: string[] = [];
   for (const s of plan.steps) {
-    if (categoryOf(s.kind) === 'backfill' && states.get(s.id)?.status !== 'completed') missing.push(`backfill "${s.id}" is not complete`);
+    if (categoryOf(s.kind) === 'backfill' && states.get(s.id)?.status !== 'completed')
+      missing.push(`backfill "${s.id}" is not complete`);
   }
   const hasChecks = plan.steps.some((s) => s.phase === 'validate' && categoryOf(s.kind) === 'check');
   if (hasChecks) {
     const v = await latestValidation(ledger, plan.id, provenSteps(plan));
     if (!v) missing.push('the validate phase has not run');
-    else if (v.plan_checksum !== plan.checksum) missing.push('the validate phase has not passed on the plan as it is now (the plan changed since)');
+    else if (v.plan_checksum !== plan.checksum)
+      missing.push('the validate phase has not passed on the plan as it is now (the plan changed since)');
     else if (!v.passed) missing.push(`the latest validate phase failed (${v.failed_checks.join(', ')})`);
     else if (v.completed_after.length) missing.push(staleReason(v.completed_after)!);
   }
@@ -103,8 +132,11 @@ export async function contractBlockers(ledger: Ledger, plan: Plan, states: Map<s
 }
 
 export function contractRefusal(plan: Plan, missing: string[]): StepFailedError {
-  return new StepFailedError('contract', `plan "${plan.id}": the contract phase cannot start:\n${missing.map((m) => `- ${m}`).join('\n')}`,
-    'Complete the backfills and make the validate phase pass (`tidemark verify` shows the proof), then run again.');
+  return new StepFailedError(
+    'contract',
+    `plan "${plan.id}": the contract phase cannot start:\n${missing.map((m) => `- ${m}`).join('\n')}`,
+    'Complete the backfills and make the validate phase pass (`tidemark verify` shows the proof), then run again.',
+  );
 }
 
 /** Exact counts of every table a `check.rowCount({ unchanged: true })` names, taken once. */

@@ -5,12 +5,12 @@
 import { hostname, userInfo } from 'node:os';
 import { lockPolicyOf, type TidemarkConfig } from '../config/config.js';
 import { Db } from '../db/connection.js';
+import { type EventSink, noopSink } from '../kind/events.js';
+import type { Settings } from '../kind/step-kind.js';
 import { installLedger, ledgerVersion } from '../ledger/install.js';
 import { Ledger } from '../ledger/ledger.js';
 import type { Phase, Plan } from '../model/plan.js';
-import type { Settings } from '../kind/step-kind.js';
 import type { Session } from './context.js';
-import { noopSink, type EventSink } from '../kind/events.js';
 
 /** Options every command that touches a database takes. */
 export interface ConnectOptions {
@@ -60,10 +60,18 @@ export function settingsOf(o: ConnectOptions): Settings {
 }
 
 /** Open a session for a plan. With `install`, the ledger is created or upgraded; otherwise used only if present. */
-export async function openSession(o: ConnectOptions, plan: Plan, install: boolean): Promise<Session & { installed?: { from: number; to: number } }> {
+export async function openSession(
+  o: ConnectOptions,
+  plan: Plan,
+  install: boolean,
+): Promise<Session & { installed?: { from: number; to: number } }> {
   const ledgerSchema = o.ledgerSchema ?? o.config?.ledgerSchema ?? 'tidemark';
   const policy = lockPolicyOf(o.config ?? {});
-  const db = new Db(o.databaseUrl, { applicationName: `tidemark:${plan.id}`.slice(0, 63), max: 5, statementTimeoutMs: policy.statementTimeoutMs });
+  const db = new Db(o.databaseUrl, {
+    applicationName: `tidemark:${plan.id}`.slice(0, 63),
+    max: 5,
+    statementTimeoutMs: policy.statementTimeoutMs,
+  });
   const emit = o.events ?? noopSink;
   let ledger: Ledger | undefined;
   let installed: { from: number; to: number } | undefined;

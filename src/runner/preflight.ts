@@ -4,11 +4,12 @@
  * refuses, plan-level and database-aware findings are warnings) and each pending step's pre-flight
  * (e.g. a foreign key between columns of different types). Nothing here writes.
  */
-import { StepFailedError, TidemarkError } from '../model/errors.js';
+
 import type { StepState } from '../ledger/ledger.js';
 import type { LintConfigInput } from '../lint/config.js';
 import type { Finding } from '../lint/finding.js';
 import { lintPlanAtRun } from '../lint/lint.js';
+import { StepFailedError, TidemarkError } from '../model/errors.js';
 import type { Plan, PlannedStep } from '../model/plan.js';
 import { stepKind } from '../plan/registry.js';
 import { readContext, type Session } from './context.js';
@@ -16,12 +17,20 @@ import { categoryOf } from './guards.js';
 
 /** Ids of the steps a run would execute: not completed, or completed and named by `--redo`. */
 export function pendingSteps(plan: Plan, states: Map<string, StepState>, redo: readonly string[]): Set<string> {
-  return new Set(plan.steps.filter((st) => states.get(st.id)?.status !== 'completed' || redo.includes(st.id)).map((st) => st.id));
+  return new Set(
+    plan.steps.filter((st) => states.get(st.id)?.status !== 'completed' || redo.includes(st.id)).map((st) => st.id),
+  );
 }
 
 /** The steps of the run's range (up to index `end`) that do work: no check, gate or precondition. */
 function workInRange(plan: Plan, pending: Set<string>, end: number): PlannedStep[] {
-  return plan.steps.filter((st) => st.index <= end && st.phase !== 'preconditions' && pending.has(st.id) && !['check', 'gate'].includes(categoryOf(st.kind)));
+  return plan.steps.filter(
+    (st) =>
+      st.index <= end &&
+      st.phase !== 'preconditions' &&
+      pending.has(st.id) &&
+      !['check', 'gate'].includes(categoryOf(st.kind)),
+  );
 }
 
 /**
@@ -29,17 +38,34 @@ function workInRange(plan: Plan, pending: Set<string>, end: number): PlannedStep
  * unsuppressed error-level findings; applied steps are history and are not linted again. Emits the
  * plan-level and database-aware findings on pending steps of the run's range as `notice` warnings.
  */
-export async function lintBeforeRun(s: Session, pending: Set<string>, end: number, lintConfig: LintConfigInput | undefined): Promise<void> {
+export async function lintBeforeRun(
+  s: Session,
+  pending: Set<string>,
+  end: number,
+  lintConfig: LintConfigInput | undefined,
+): Promise<void> {
   const { plan } = s;
-  const rawSql = new Set(plan.steps.filter((st) => (st.kind === 'sql' || st.kind === 'sqlFile') && pending.has(st.id)).map((st) => st.id));
+  const rawSql = new Set(
+    plan.steps.filter((st) => (st.kind === 'sql' || st.kind === 'sqlFile') && pending.has(st.id)).map((st) => st.id),
+  );
   const inRange = new Set(workInRange(plan, pending, end).map((st) => st.id));
   if (!rawSql.size && !inRange.size) return;
-  const { refusals, warnings } = await lintPlanAtRun(plan, { cwd: plan.dir, config: lintConfig, db: s.db.pool, dbSteps: inRange });
+  const { refusals, warnings } = await lintPlanAtRun(plan, {
+    cwd: plan.dir,
+    config: lintConfig,
+    db: s.db.pool,
+    dbSteps: inRange,
+  });
   const findings = refusals.filter((f) => f.stepId && rawSql.has(f.stepId));
   if (findings.length) {
-    const lines = findings.map((f) => `- step "${f.stepId}" (${f.rule}): ${f.message}${f.help ? `\n    ${f.help}` : ''}`);
-    throw new StepFailedError(findings[0].stepId!, `plan "${plan.id}": unsafe SQL in ${findings.length === 1 ? 'a raw SQL step' : 'raw SQL steps'}, nothing was run:\n${lines.join('\n')}`,
-      `Use the safe op.* / backfill.* the finding names, or accept the risk with a comment above the statement: -- tidemark-ignore <rule>: <reason>. Details: tidemark lint ${plan.file ?? '<plan>'}`);
+    const lines = findings.map(
+      (f) => `- step "${f.stepId}" (${f.rule}): ${f.message}${f.help ? `\n    ${f.help}` : ''}`,
+    );
+    throw new StepFailedError(
+      findings[0].stepId!,
+      `plan "${plan.id}": unsafe SQL in ${findings.length === 1 ? 'a raw SQL step' : 'raw SQL steps'}, nothing was run:\n${lines.join('\n')}`,
+      `Use the safe op.* / backfill.* the finding names, or accept the risk with a comment above the statement: -- tidemark-ignore <rule>: <reason>. Details: tidemark lint ${plan.file ?? '<plan>'}`,
+    );
   }
   for (const f of warnings) {
     if (f.stepId && !inRange.has(f.stepId)) continue;
@@ -65,8 +91,11 @@ export async function preflightSteps(s: Session, pending: Set<string>, end: numb
       await kind.preflight(readContext(s, st), st.options);
     } catch (e) {
       if (e instanceof TidemarkError) throw e;
-      throw new StepFailedError(st.id, `plan "${s.plan.id}": the pre-flight check of step "${st.id}" (${st.kind}) failed: ${(e as Error).message ?? String(e)}`,
-        'Fix the cause and run again; nothing was changed.');
+      throw new StepFailedError(
+        st.id,
+        `plan "${s.plan.id}": the pre-flight check of step "${st.id}" (${st.kind}) failed: ${(e as Error).message ?? String(e)}`,
+        'Fix the cause and run again; nothing was changed.',
+      );
     }
   }
 }

@@ -2,8 +2,9 @@
  * What a command returns. The runner never throws for expected failures: they are results with an
  * exit code (kysely's Migrator style); the CLI renders them.
  */
-import { ExitCode, TidemarkError, type ExitCodeValue } from '../model/errors.js';
+
 import type { CheckOutcome } from '../kind/events.js';
+import { ExitCode, type ExitCodeValue, TidemarkError } from '../model/errors.js';
 
 export type RunStatus = 'done' | 'nothing' | 'failed' | 'gate' | 'drift' | 'locked' | 'invalid';
 
@@ -11,7 +12,16 @@ export interface StepReport {
   stepId: string;
   phase: string;
   kind: string;
-  outcome: 'applied' | 'skipped' | 'failed' | 'pending' | 'checked' | 'gate-open' | 'gate-closed' | 'rolled-back' | 'dry-run';
+  outcome:
+    | 'applied'
+    | 'skipped'
+    | 'failed'
+    | 'pending'
+    | 'checked'
+    | 'gate-open'
+    | 'gate-closed'
+    | 'rolled-back'
+    | 'dry-run';
   durationMs?: number;
   rowsAffected?: number | null;
   note?: string;
@@ -30,11 +40,25 @@ export interface RunResult {
   durationMs: number;
 }
 
-const STATUS_BY_EXIT: Record<number, RunStatus> = { 0: 'done', 1: 'failed', 2: 'invalid', 3: 'locked', 4: 'drift', 5: 'gate' };
+const STATUS_BY_EXIT: Record<number, RunStatus> = {
+  0: 'done',
+  1: 'failed',
+  2: 'invalid',
+  3: 'locked',
+  4: 'drift',
+  5: 'gate',
+};
 
 /** Turn any thrown value into a result field set. Unknown errors are failures (exit 1). */
 export function errorResult(e: unknown): Pick<RunResult, 'status' | 'exitCode' | 'message' | 'hint' | 'error'> {
-  if (e instanceof TidemarkError) return { status: STATUS_BY_EXIT[e.exitCode] ?? 'failed', exitCode: e.exitCode, message: e.message, hint: e.hint, error: e };
+  if (e instanceof TidemarkError)
+    return {
+      status: STATUS_BY_EXIT[e.exitCode] ?? 'failed',
+      exitCode: e.exitCode,
+      message: e.message,
+      hint: e.hint,
+      error: e,
+    };
   const msg = e instanceof Error ? e.message : String(e);
   return { status: 'failed', exitCode: ExitCode.failed, message: msg };
 }

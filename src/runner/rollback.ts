@@ -4,15 +4,15 @@
  * range holding an irreversible step (raw SQL without `down`, `addEnumValue`), naming it.
  */
 import { hostname } from 'node:os';
-import { ExitCode, NotAvailableError, StepFailedError } from '../model/errors.js';
-import type { Ledger, StepState } from '../ledger/ledger.js';
-import { PHASES, type Phase, type Plan, type PlannedStep } from '../model/plan.js';
 import { removeSyncTriggers } from '../backfill/sync-trigger.js';
-import { stepKind } from '../plan/registry.js';
+import type { Ledger, StepState } from '../ledger/ledger.js';
+import { ExitCode, NotAvailableError, StepFailedError } from '../model/errors.js';
+import { PHASES, type Phase, type Plan, type PlannedStep } from '../model/plan.js';
 import { TIDEMARK_VERSION } from '../model/version.js';
-import { stepContext, type Session } from './context.js';
+import { stepKind } from '../plan/registry.js';
+import { type Session, stepContext } from './context.js';
 import { categoryOf, checkRunOptions } from './guards.js';
-import { openSession, type ConnectOptions } from './open.js';
+import { type ConnectOptions, openSession } from './open.js';
 import { errorResult, type RunResult, type StepReport } from './result.js';
 import { acquireRunLock, type RunLock } from './run-lock.js';
 
@@ -23,13 +23,27 @@ export interface RollbackOptions extends ConnectOptions {
 }
 
 /** Steps in the rollback range that left something behind, newest first. */
-export function rollbackRange(plan: Plan, states: Map<string, StepState>, o: { to?: string; phase?: Phase }): PlannedStep[] {
-  const from = o.to ? plan.steps.find((s) => s.id === o.to)!.index : o.phase ? Math.min(...plan.steps.filter((s) => PHASES.indexOf(s.phase) >= PHASES.indexOf(o.phase!)).map((s) => s.index), Infinity) : 0;
+export function rollbackRange(
+  plan: Plan,
+  states: Map<string, StepState>,
+  o: { to?: string; phase?: Phase },
+): PlannedStep[] {
+  const from = o.to
+    ? plan.steps.find((s) => s.id === o.to)!.index
+    : o.phase
+      ? Math.min(
+          ...plan.steps.filter((s) => PHASES.indexOf(s.phase) >= PHASES.indexOf(o.phase!)).map((s) => s.index),
+          Infinity,
+        )
+      : 0;
   return plan.steps
     .filter((s) => s.index >= from)
     .filter((s) => {
       const st = states.get(s.id);
-      return st && (st.status === 'completed' || ((st.status === 'failed' || st.status === 'running') && st.progress != null));
+      return (
+        st &&
+        (st.status === 'completed' || ((st.status === 'failed' || st.status === 'running') && st.progress != null))
+      );
     })
     .reverse();
 }
@@ -37,7 +51,8 @@ export function rollbackRange(plan: Plan, states: Map<string, StepState>, o: { t
 /** Why a step cannot be undone, or undefined. */
 export function irreversibleReason(st: PlannedStep): string | undefined {
   if (st.kind === 'op.addEnumValue') return 'PostgreSQL cannot drop an enum value';
-  if ((st.kind === 'sql' || st.kind === 'sqlFile') && !(st.options as { down?: unknown }).down) return 'raw SQL without `down`';
+  if ((st.kind === 'sql' || st.kind === 'sqlFile') && !(st.options as { down?: unknown }).down)
+    return 'raw SQL without `down`';
   return undefined;
 }
 
@@ -45,47 +60,101 @@ export async function rollbackPlan(plan: Plan, o: RollbackOptions): Promise<RunR
   const t0 = performance.now();
   const steps: StepReport[] = [];
   let runId: number | null = null;
-  const done = (r: Partial<RunResult> & Pick<RunResult, 'status' | 'exitCode'>): RunResult => ({ planId: plan.id, runId, steps, checks: [], durationMs: performance.now() - t0, ...r });
+  const done = (r: Partial<RunResult> & Pick<RunResult, 'status' | 'exitCode'>): RunResult => ({
+    planId: plan.id,
+    runId,
+    steps,
+    checks: [],
+    durationMs: performance.now() - t0,
+    ...r,
+  });
   let lock: RunLock | undefined;
   let session: Session | undefined;
   try {
     checkRunOptions(plan, o);
-    lock = await acquireRunLock(o.databaseUrl, o.ledgerSchema ?? o.config?.ledgerSchema ?? 'tidemark', plan.id, o.waitSeconds ?? 0);
+    lock = await acquireRunLock(
+      o.databaseUrl,
+      o.ledgerSchema ?? o.config?.ledgerSchema ?? 'tidemark',
+      plan.id,
+      o.waitSeconds ?? 0,
+    );
     session = await openSession(o, plan, false);
-    if (!session.ledger) return done({ status: 'nothing', exitCode: ExitCode.ok, message: `plan "${plan.id}" has never run here: nothing to roll back` });
+    if (!session.ledger)
+      return done({
+        status: 'nothing',
+        exitCode: ExitCode.ok,
+        message: `plan "${plan.id}" has never run here: nothing to roll back`,
+      });
     const s = session as Session & { ledger: Ledger };
     const states = await s.ledger.stepStates(plan.id);
     const range = rollbackRange(plan, states, o);
     const irreversible = range.map((st) => [st, irreversibleReason(st)] as const).filter(([, r]) => r);
     if (irreversible.length) {
-      throw new StepFailedError(irreversible[0][0].id, `rollback refused before undoing anything: ${irreversible.map(([st, r]) => `step "${st.id}" is irreversible (${r})`).join('; ')}`,
-        'Add a `down` to the raw SQL step, or roll back to a point after it with --to STEP.');
+      throw new StepFailedError(
+        irreversible[0][0].id,
+        `rollback refused before undoing anything: ${irreversible.map(([st, r]) => `step "${st.id}" is irreversible (${r})`).join('; ')}`,
+        'Add a `down` to the raw SQL step, or roll back to a point after it with --to STEP.',
+      );
     }
     for (const st of range) {
       const cat = categoryOf(st.kind);
-      if (cat !== 'check' && cat !== 'gate' && !stepKind(st.kind)?.rollback && !(cat === 'backfill' && !(st.options as { down?: unknown }).down)) {
+      if (
+        cat !== 'check' &&
+        cat !== 'gate' &&
+        !stepKind(st.kind)?.rollback &&
+        !(cat === 'backfill' && !(st.options as { down?: unknown }).down)
+      ) {
         throw new NotAvailableError(`rollback of ${st.kind} (step "${st.id}")`);
       }
     }
     runId = await s.ledger.startRun({
-      planId: plan.id, command: 'rollback', options: { to: o.to ?? null, phase: o.phase ?? null }, planChecksum: plan.checksum,
-      runBy: s.settings.actor, host: hostname(), pid: process.pid, backendPid: lock.backendPid, tidemarkVersion: TIDEMARK_VERSION,
-      serverVersion: String(await s.db.serverVersion()), database: s.db.displayUrl,
+      planId: plan.id,
+      command: 'rollback',
+      options: { to: o.to ?? null, phase: o.phase ?? null },
+      planChecksum: plan.checksum,
+      runBy: s.settings.actor,
+      host: hostname(),
+      pid: process.pid,
+      backendPid: lock.backendPid,
+      tidemarkVersion: TIDEMARK_VERSION,
+      serverVersion: String(await s.db.serverVersion()),
+      database: s.db.displayUrl,
     });
-    s.emit({ type: 'run.start', planId: plan.id, title: plan.title, command: 'rollback', runId, dryRun: false, database: s.db.displayUrl });
-    if (!range.length) s.emit({ type: 'notice', level: 'info', message: 'nothing applied in that range: nothing to roll back' });
+    s.emit({
+      type: 'run.start',
+      planId: plan.id,
+      title: plan.title,
+      command: 'rollback',
+      runId,
+      dryRun: false,
+      database: s.db.displayUrl,
+    });
+    if (!range.length)
+      s.emit({ type: 'notice', level: 'info', message: 'nothing applied in that range: nothing to roll back' });
     for (const st of range) {
       const cat = categoryOf(st.kind);
       const kind = stepKind(st.kind)!;
       if (cat === 'check' || cat === 'gate') {
         await s.ledger.markRolledBack(plan.id, st.id, runId, { note: 'nothing to undo' });
-        s.emit({ type: 'rollback.step', stepId: st.id, phase: st.phase, action: 'nothing', note: `${cat}: nothing to undo` });
+        s.emit({
+          type: 'rollback.step',
+          stepId: st.id,
+          phase: st.phase,
+          action: 'nothing',
+          note: `${cat}: nothing to undo`,
+        });
         continue;
       }
       if (cat === 'backfill' && !(st.options as { down?: unknown }).down) {
         await removeSyncTriggers(s, plan.id, st.id);
         await s.ledger.markRolledBack(plan.id, st.id, runId, { note: 'no down: data left as it is' });
-        s.emit({ type: 'rollback.step', stepId: st.id, phase: st.phase, action: 'skipped', note: 'backfill without `down`: the rows it changed are left as they are (rolling back the expand step that added the column removes them)' });
+        s.emit({
+          type: 'rollback.step',
+          stepId: st.id,
+          phase: st.phase,
+          action: 'skipped',
+          note: 'backfill without `down`: the rows it changed are left as they are (rolling back the expand step that added the column removes them)',
+        });
         steps.push({ stepId: st.id, phase: st.phase, kind: st.kind, outcome: 'skipped', note: 'no down' });
         continue;
       }
@@ -95,18 +164,44 @@ export async function rollbackPlan(plan: Plan, o: RollbackOptions): Promise<RunR
       await s.ledger.markRolledBack(plan.id, st.id, runId, out.details);
       s.appliedSteps.delete(st.id);
       s.emit({ type: 'rollback.step', stepId: st.id, phase: st.phase, action: 'undone', note: out.notes?.join('; ') });
-      steps.push({ stepId: st.id, phase: st.phase, kind: st.kind, outcome: 'rolled-back', durationMs: performance.now() - t, rowsAffected: out.rowsAffected ?? null });
+      steps.push({
+        stepId: st.id,
+        phase: st.phase,
+        kind: st.kind,
+        outcome: 'rolled-back',
+        durationMs: performance.now() - t,
+        rowsAffected: out.rowsAffected ?? null,
+      });
     }
     const whole = !o.to && !o.phase;
     await s.ledger.setPlanStatus(plan.id, whole ? 'rolled_back' : 'in_progress');
-    const result = done({ status: range.length ? 'done' : 'nothing', exitCode: ExitCode.ok, message: `rolled back ${steps.filter((x) => x.outcome === 'rolled-back').length} step(s)` });
+    const result = done({
+      status: range.length ? 'done' : 'nothing',
+      exitCode: ExitCode.ok,
+      message: `rolled back ${steps.filter((x) => x.outcome === 'rolled-back').length} step(s)`,
+    });
     await s.ledger.finishRun(runId, 'rolled_back', 0, result.message ?? null);
-    s.emit({ type: 'run.end', planId: plan.id, status: result.status, exitCode: 0, message: result.message, durationMs: result.durationMs });
+    s.emit({
+      type: 'run.end',
+      planId: plan.id,
+      status: result.status,
+      exitCode: 0,
+      message: result.message,
+      durationMs: result.durationMs,
+    });
     return result;
   } catch (e) {
     const result = done(errorResult(e));
-    if (session?.ledger && runId !== null) await session.ledger.finishRun(runId, 'failed', result.exitCode, result.message ?? null).catch(() => undefined);
-    session?.emit({ type: 'run.end', planId: plan.id, status: result.status, exitCode: result.exitCode, message: result.message, durationMs: result.durationMs });
+    if (session?.ledger && runId !== null)
+      await session.ledger.finishRun(runId, 'failed', result.exitCode, result.message ?? null).catch(() => undefined);
+    session?.emit({
+      type: 'run.end',
+      planId: plan.id,
+      status: result.status,
+      exitCode: result.exitCode,
+      message: result.message,
+      durationMs: result.durationMs,
+    });
     return result;
   } finally {
     await lock?.release();

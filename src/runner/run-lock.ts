@@ -5,9 +5,9 @@
  * before anything is locked (two connections served by one backend, or one by two) and refused.
  */
 import pg from 'pg';
-import { RunLockedError, UsageError } from '../model/errors.js';
-import { hashInt } from '../ledger/install.js';
 import { sleep } from '../db/lock-safe.js';
+import { hashInt } from '../ledger/install.js';
+import { RunLockedError, UsageError } from '../model/errors.js';
 
 const LOCK_CLASS = 0x7d3a_4b2;
 
@@ -54,7 +54,8 @@ function poolerError(evidence: string): UsageError {
   );
 }
 
-const backendPid = async (c: pg.Client): Promise<number> => (await c.query<{ pid: number }>('SELECT pg_backend_pid() AS pid')).rows[0].pid;
+const backendPid = async (c: pg.Client): Promise<number> =>
+  (await c.query<{ pid: number }>('SELECT pg_backend_pid() AS pid')).rows[0].pid;
 
 /**
  * Before any lock is taken: a direct (or session-mode pooled) connection keeps one server backend
@@ -69,8 +70,10 @@ async function assertOwnSession(client: pg.Client, url: string): Promise<number>
     await probe.connect();
     const other = await backendPid(probe);
     const again = await backendPid(client);
-    if (other === first) throw poolerError(`two separate connections were served by the same server backend (pid ${first})`);
-    if (again !== first) throw poolerError(`one connection was served by two server backends (pids ${first} and ${again})`);
+    if (other === first)
+      throw poolerError(`two separate connections were served by the same server backend (pid ${first})`);
+    if (again !== first)
+      throw poolerError(`one connection was served by two server backends (pids ${first} and ${again})`);
     return first;
   } finally {
     await probe.end().catch(() => undefined);
@@ -78,7 +81,13 @@ async function assertOwnSession(client: pg.Client, url: string): Promise<number>
 }
 
 /** Take the plan's run lock or throw {@link RunLockedError}. Refuses a transaction-mode pooler before locking anything. */
-export async function acquireRunLock(url: string, ledgerSchema: string, planId: string, waitSeconds = 0, applicationName = `tidemark:${planId}`): Promise<RunLock> {
+export async function acquireRunLock(
+  url: string,
+  ledgerSchema: string,
+  planId: string,
+  waitSeconds = 0,
+  applicationName = `tidemark:${planId}`,
+): Promise<RunLock> {
   const client = new pg.Client({ connectionString: url, application_name: applicationName.slice(0, 63) });
   client.on('error', () => undefined);
   await client.connect();

@@ -1,39 +1,59 @@
 /**
  * `runPlan`: executes a plan's pending steps in phase order under the run lock, recording every
  * step, check and gate in the ledger, and returns a {@link RunResult} (it never throws for expected
- * failures). See SPEC §2–§6 for the behaviour it implements.
+ * failures). See docs/plans.md and docs/cli.md for the behaviour it implements.
  */
 import { hostname } from 'node:os';
-import { ExitCode, NotAvailableError, StepFailedError, TidemarkError } from '../model/errors.js';
-import { sqlState } from '../db/connection.js';
-import type { Ledger, StepState } from '../ledger/ledger.js';
-import { latestValidation, recordValidation } from '../ledger/records.js';
-import type { Phase, Plan, PlannedStep } from '../model/plan.js';
 import { removeSyncTriggers } from '../backfill/sync-trigger.js';
+import { sqlState } from '../db/connection.js';
+import type { CheckOutcome } from '../kind/events.js';
+import type { Ledger, StepState } from '../ledger/ledger.js';
 import { captureObjectStats } from '../ledger/object-stats.js';
-import { stepKind } from '../plan/registry.js';
+import { latestValidation, recordValidation } from '../ledger/records.js';
+import { ExitCode, NotAvailableError, StepFailedError, TidemarkError } from '../model/errors.js';
+import type { Phase, Plan, PlannedStep } from '../model/plan.js';
 import { TIDEMARK_VERSION } from '../model/version.js';
-import { stepContext, type Session } from './context.js';
+import { stepKind } from '../plan/registry.js';
+import { type Session, stepContext } from './context.js';
 import { dryRunPlan } from './dry-run.js';
 import { evaluateCheck, isFailure } from './evaluate-check.js';
 import { evaluateGate } from './evaluate-gate.js';
-import type { CheckOutcome } from '../kind/events.js';
-import { checkIdWidth, categoryOf, checkDrift, checkRunOptions, contractBlockers, contractRefusal, endIndex, provenSteps, staleReason, takeBaselines } from './guards.js';
+import {
+  categoryOf,
+  checkDrift,
+  checkIdWidth,
+  checkRunOptions,
+  contractBlockers,
+  contractRefusal,
+  endIndex,
+  provenSteps,
+  staleReason,
+  takeBaselines,
+} from './guards.js';
+import { openSession, type RunOptions, settingsOf } from './open.js';
 import { lintBeforeRun, pendingSteps, preflightSteps } from './preflight.js';
-import { openSession, settingsOf, type RunOptions } from './open.js';
 
 export type { RunOptions } from './open.js';
+
 import { errorResult, type RunResult, type StepReport } from './result.js';
 import { acquireRunLock, type RunLock } from './run-lock.js';
-
 
 type Stop = { status: RunResult['status']; exitCode: RunResult['exitCode']; message: string; hint?: string };
 
 /** Run a validated plan against a database. */
 export async function runPlan(plan: Plan, o: RunOptions): Promise<RunResult> {
   const t0 = performance.now();
-  const base = { planId: plan.id, runId: null as number | null, steps: [] as StepReport[], checks: [] as CheckOutcome[] };
-  const done = (r: Partial<RunResult> & Pick<RunResult, 'status' | 'exitCode'>): RunResult => ({ ...base, ...r, durationMs: performance.now() - t0 });
+  const base = {
+    planId: plan.id,
+    runId: null as number | null,
+    steps: [] as StepReport[],
+    checks: [] as CheckOutcome[],
+  };
+  const done = (r: Partial<RunResult> & Pick<RunResult, 'status' | 'exitCode'>): RunResult => ({
+    ...base,
+    ...r,
+    durationMs: performance.now() - t0,
+  });
   try {
     checkRunOptions(plan, o);
   } catch (e) {
@@ -44,7 +64,12 @@ export async function runPlan(plan: Plan, o: RunOptions): Promise<RunResult> {
   let lock: RunLock | undefined;
   let session: (Session & { ledger: Ledger }) | undefined;
   try {
-    lock = await acquireRunLock(o.databaseUrl, o.ledgerSchema ?? o.config?.ledgerSchema ?? 'tidemark', plan.id, o.waitSeconds ?? 0);
+    lock = await acquireRunLock(
+      o.databaseUrl,
+      o.ledgerSchema ?? o.config?.ledgerSchema ?? 'tidemark',
+      plan.id,
+      o.waitSeconds ?? 0,
+    );
     const opened = await openSession(o, plan, true);
     session = opened as Session & { ledger: Ledger };
     const { ledger, db } = session;
@@ -53,7 +78,13 @@ export async function runPlan(plan: Plan, o: RunOptions): Promise<RunResult> {
     base.runId = await ledger.startRun({
       planId: plan.id,
       command: 'run',
-      options: { phase: o.phase ?? null, to: o.to ?? null, approve: o.approvals ?? [], acceptChanged: o.acceptChanged ?? [], redo: o.redo ?? [] },
+      options: {
+        phase: o.phase ?? null,
+        to: o.to ?? null,
+        approve: o.approvals ?? [],
+        acceptChanged: o.acceptChanged ?? [],
+        redo: o.redo ?? [],
+      },
       planChecksum: plan.checksum,
       runBy: settings.actor,
       host: hostname(),
@@ -64,12 +95,26 @@ export async function runPlan(plan: Plan, o: RunOptions): Promise<RunResult> {
       database: db.displayUrl,
     });
     await ledger.markCrashedRuns(plan.id, base.runId);
-    session.emit({ type: 'run.start', planId: plan.id, title: plan.title, command: 'run', runId: base.runId, dryRun: false, database: db.displayUrl, checkIdWidth: checkIdWidth(plan) });
+    session.emit({
+      type: 'run.start',
+      planId: plan.id,
+      title: plan.title,
+      command: 'run',
+      runId: base.runId,
+      dryRun: false,
+      database: db.displayUrl,
+      checkIdWidth: checkIdWidth(plan),
+    });
     if (opened.installed && opened.installed.from < opened.installed.to) {
       session.emit({ type: 'ledger.installed', schema: session.ledgerSchema, ...opened.installed });
     }
     const stop = await execute(session, plan, o, base.runId, base.steps, base.checks);
-    const result = done(stop ?? { status: base.steps.some((s) => s.outcome === 'applied' || s.outcome === 'checked') ? 'done' : 'nothing', exitCode: ExitCode.ok });
+    const result = done(
+      stop ?? {
+        status: base.steps.some((s) => s.outcome === 'applied' || s.outcome === 'checked') ? 'done' : 'nothing',
+        exitCode: ExitCode.ok,
+      },
+    );
     await finish(session, plan, result);
     return result;
   } catch (e) {
@@ -83,24 +128,52 @@ export async function runPlan(plan: Plan, o: RunOptions): Promise<RunResult> {
 }
 
 async function finish(session: Session & { ledger: Ledger }, plan: Plan, result: RunResult): Promise<void> {
-  const runStatus = result.status === 'nothing' ? 'done' : result.status === 'locked' || result.status === 'invalid' ? 'failed' : result.status;
-  if (result.runId !== null && result.status !== 'nothing') await captureObjectStats(session.db, session.ledger, plan, result.runId, 'after');
-  if (result.runId !== null) await session.ledger.finishRun(result.runId, runStatus, result.exitCode, result.message ?? null);
+  const runStatus =
+    result.status === 'nothing'
+      ? 'done'
+      : result.status === 'locked' || result.status === 'invalid'
+        ? 'failed'
+        : result.status;
+  if (result.runId !== null && result.status !== 'nothing')
+    await captureObjectStats(session.db, session.ledger, plan, result.runId, 'after');
+  if (result.runId !== null)
+    await session.ledger.finishRun(result.runId, runStatus, result.exitCode, result.message ?? null);
   const states = await session.ledger.stepStates(plan.id);
   const all = plan.steps.every((s) => states.get(s.id)?.status === 'completed');
   if (all) await session.ledger.setPlanStatus(plan.id, 'completed');
-  else if (result.exitCode !== 0) await session.ledger.setPlanStatus(plan.id, result.status === 'gate' ? 'waiting' : 'failed');
+  else if (result.exitCode !== 0)
+    await session.ledger.setPlanStatus(plan.id, result.status === 'gate' ? 'waiting' : 'failed');
   else await session.ledger.setPlanStatus(plan.id, 'in_progress');
-  session.emit({ type: 'run.end', planId: plan.id, status: result.status, exitCode: result.exitCode, message: result.message, durationMs: result.durationMs });
+  session.emit({
+    type: 'run.end',
+    planId: plan.id,
+    status: result.status,
+    exitCode: result.exitCode,
+    message: result.message,
+    durationMs: result.durationMs,
+  });
 }
 
 /** The phases loop. Returns a stop when the run ends early, undefined when it ran to its end. */
-async function execute(s: Session & { ledger: Ledger }, plan: Plan, o: RunOptions, runId: number, reports: StepReport[], checks: CheckOutcome[]): Promise<Stop | undefined> {
+async function execute(
+  s: Session & { ledger: Ledger },
+  plan: Plan,
+  o: RunOptions,
+  runId: number,
+  reports: StepReport[],
+  checks: CheckOutcome[],
+): Promise<Stop | undefined> {
   const { ledger } = s;
   let states = await ledger.stepStates(plan.id);
   const end = endIndex(plan, o.phase, o.to);
   const accepted = await checkDrift(ledger, plan, states, o.acceptChanged ?? [], runId, s.settings.actor);
-  for (const id of accepted) s.emit({ type: 'notice', level: 'warn', stepId: id, message: `accepted the changed definition of applied step "${id}" (recorded in the ledger)` });
+  for (const id of accepted)
+    s.emit({
+      type: 'notice',
+      level: 'warn',
+      stepId: id,
+      message: `accepted the changed definition of applied step "${id}" (recorded in the ledger)`,
+    });
   await lintBeforeRun(s, pendingSteps(plan, states, o.redo ?? []), end, o.config?.lint);
   for (const id of o.redo ?? []) {
     if (states.get(id)?.status === 'completed') {
@@ -112,12 +185,16 @@ async function execute(s: Session & { ledger: Ledger }, plan: Plan, o: RunOption
   states = await ledger.stepStates(plan.id);
 
   const isWork = (st: PlannedStep) => !['check', 'gate'].includes(categoryOf(st.kind)) && st.phase !== 'preconditions';
-  const pendingWorkFrom = (i: number) => plan.steps.some((st) => st.index >= i && st.index <= end && isWork(st) && states.get(st.id)?.status !== 'completed');
+  const pendingWorkFrom = (i: number) =>
+    plan.steps.some(
+      (st) => st.index >= i && st.index <= end && isWork(st) && states.get(st.id)?.status !== 'completed',
+    );
   const preconditions = plan.steps.filter((st) => st.phase === 'preconditions' && st.index <= end);
   // Started: a step of the plan was attempted, or its preconditions all passed before (a gate or a
   // refusal stopped that run before its first step).
-  const started = plan.steps.some((st) => st.phase !== 'preconditions' && (states.get(st.id)?.attempts ?? 0) > 0)
-    || (preconditions.length > 0 && preconditions.every((st) => states.get(st.id)?.status === 'completed'));
+  const started =
+    plan.steps.some((st) => st.phase !== 'preconditions' && (states.get(st.id)?.attempts ?? 0) > 0) ||
+    (preconditions.length > 0 && preconditions.every((st) => states.get(st.id)?.status === 'completed'));
 
   // Preconditions: once, before the plan's first step, whatever its kind (checks and gates included).
   if (preconditions.length && !started) {
@@ -126,8 +203,20 @@ async function execute(s: Session & { ledger: Ledger }, plan: Plan, o: RunOption
     for (const st of preconditions) {
       if (categoryOf(st.kind) === 'gate') {
         const g = await evaluateGate(s, st, runId);
-        reports.push({ stepId: st.id, phase: st.phase, kind: st.kind, outcome: g.open ? 'gate-open' : 'gate-closed', note: g.reason });
-        if (!g.open) return { status: 'gate', exitCode: ExitCode.gate, message: `stopped at gate "${st.id}": ${g.reason}`, hint: g.opensWhen };
+        reports.push({
+          stepId: st.id,
+          phase: st.phase,
+          kind: st.kind,
+          outcome: g.open ? 'gate-open' : 'gate-closed',
+          note: g.reason,
+        });
+        if (!g.open)
+          return {
+            status: 'gate',
+            exitCode: ExitCode.gate,
+            message: `stopped at gate "${st.id}": ${g.reason}`,
+            hint: g.opensWhen,
+          };
         await ledger.markCompleted(plan.id, st, runId, { details: { reason: g.reason } });
         continue;
       }
@@ -136,14 +225,37 @@ async function execute(s: Session & { ledger: Ledger }, plan: Plan, o: RunOption
       reports.push({ stepId: st.id, phase: st.phase, kind: st.kind, outcome: 'checked', note: r.status });
       if (isFailure(r)) {
         failed.push(st.id);
-        await ledger.markFailed(plan.id, st.id, runId, r.message ?? `${String(r.actual)} (expected ${String(r.expected)})`);
+        await ledger.markFailed(
+          plan.id,
+          st.id,
+          runId,
+          r.message ?? `${String(r.actual)} (expected ${String(r.expected)})`,
+        );
       } else await ledger.markCompleted(plan.id, st, runId, {});
     }
-    s.emit({ type: 'proof.end', phase: 'preconditions', passed: failed.length === 0, failed, warned: checks.filter((c) => c.status === 'warn').map((c) => c.stepId) });
+    s.emit({
+      type: 'proof.end',
+      phase: 'preconditions',
+      passed: failed.length === 0,
+      failed,
+      warned: checks.filter((c) => c.status === 'warn').map((c) => c.stepId),
+    });
     s.emit({ type: 'phase.end', phase: 'preconditions' });
-    if (failed.length) return { status: 'failed', exitCode: ExitCode.failed, message: `precondition(s) failed: ${failed.join(', ')}; nothing was changed` };
+    if (failed.length)
+      return {
+        status: 'failed',
+        exitCode: ExitCode.failed,
+        message: `precondition(s) failed: ${failed.join(', ')}; nothing was changed`,
+      };
   } else if (preconditions.length && started) {
-    for (const st of preconditions) if (states.get(st.id)?.status !== 'completed') s.emit({ type: 'step.skip', stepId: st.id, phase: st.phase, reason: 'preconditions run only before the plan\'s first step' });
+    for (const st of preconditions)
+      if (states.get(st.id)?.status !== 'completed')
+        s.emit({
+          type: 'step.skip',
+          stepId: st.id,
+          phase: st.phase,
+          reason: "preconditions run only before the plan's first step",
+        });
   }
 
   await preflightSteps(s, pendingSteps(plan, states, []), end);
@@ -161,21 +273,39 @@ async function execute(s: Session & { ledger: Ledger }, plan: Plan, o: RunOption
       if (stop) return stop;
       if (phase) s.emit({ type: 'phase.end', phase });
       phase = st.phase;
-      s.emit({ type: 'phase.start', phase, pending: plan.steps.filter((x) => x.phase === phase && states.get(x.id)?.status !== 'completed').length });
+      s.emit({
+        type: 'phase.start',
+        phase,
+        pending: plan.steps.filter((x) => x.phase === phase && states.get(x.id)?.status !== 'completed').length,
+      });
       if (phase === 'validate') {
         const lastValidate = plan.steps.filter((x) => x.phase === 'validate').pop()!;
         const latest = await latestValidation(ledger, plan.id, provenSteps(plan));
-        const fresh = latest && latest.passed && latest.plan_checksum === plan.checksum && !latest.completed_after.length;
-        const stale = latest?.passed && latest.plan_checksum === plan.checksum ? staleReason(latest.completed_after) : undefined;
+        const fresh = latest?.passed && latest.plan_checksum === plan.checksum && !latest.completed_after.length;
+        const stale =
+          latest?.passed && latest.plan_checksum === plan.checksum ? staleReason(latest.completed_after) : undefined;
         if (stale) s.emit({ type: 'notice', level: 'info', message: `the proof runs again: ${stale}` });
-        validation = { needed: pendingWorkFrom(lastValidate.index + 1) || !fresh || plan.steps.some((x) => x.phase === 'validate' && isWork(x) && states.get(x.id)?.status !== 'completed'), failed: [], checks: 0 };
+        validation = {
+          needed:
+            pendingWorkFrom(lastValidate.index + 1) ||
+            !fresh ||
+            plan.steps.some((x) => x.phase === 'validate' && isWork(x) && states.get(x.id)?.status !== 'completed'),
+          failed: [],
+          checks: 0,
+        };
       }
     }
     const cat = categoryOf(st.kind);
     const state = states.get(st.id);
     if (cat === 'check') {
       if (!validation?.needed) {
-        reports.push({ stepId: st.id, phase: st.phase, kind: st.kind, outcome: 'skipped', note: 'proof already passed on this plan' });
+        reports.push({
+          stepId: st.id,
+          phase: st.phase,
+          kind: st.kind,
+          outcome: 'skipped',
+          note: 'proof already passed on this plan',
+        });
         continue;
       }
       await ledger.markRunning(plan.id, st, runId);
@@ -185,18 +315,41 @@ async function execute(s: Session & { ledger: Ledger }, plan: Plan, o: RunOption
       reports.push({ stepId: st.id, phase: st.phase, kind: st.kind, outcome: 'checked', note: r.status });
       if (isFailure(r)) {
         validation.failed.push(st.id);
-        await ledger.markFailed(plan.id, st.id, runId, r.message ?? `${String(r.actual)} (expected ${String(r.expected)})`);
+        await ledger.markFailed(
+          plan.id,
+          st.id,
+          runId,
+          r.message ?? `${String(r.actual)} (expected ${String(r.expected)})`,
+        );
       } else await ledger.markCompleted(plan.id, st, runId, {});
       continue;
     }
     if (cat === 'gate') {
       if (!pendingWorkFrom(st.index) && !(validation?.needed && st.phase === 'validate')) {
-        reports.push({ stepId: st.id, phase: st.phase, kind: st.kind, outcome: 'skipped', note: 'nothing pending behind it' });
+        reports.push({
+          stepId: st.id,
+          phase: st.phase,
+          kind: st.kind,
+          outcome: 'skipped',
+          note: 'nothing pending behind it',
+        });
         continue;
       }
       const g = await evaluateGate(s, st, runId);
-      reports.push({ stepId: st.id, phase: st.phase, kind: st.kind, outcome: g.open ? 'gate-open' : 'gate-closed', note: g.reason });
-      if (!g.open) return { status: 'gate', exitCode: ExitCode.gate, message: `stopped at gate "${st.id}": ${g.reason}`, hint: g.opensWhen };
+      reports.push({
+        stepId: st.id,
+        phase: st.phase,
+        kind: st.kind,
+        outcome: g.open ? 'gate-open' : 'gate-closed',
+        note: g.reason,
+      });
+      if (!g.open)
+        return {
+          status: 'gate',
+          exitCode: ExitCode.gate,
+          message: `stopped at gate "${st.id}": ${g.reason}`,
+          hint: g.opensWhen,
+        };
       await ledger.markCompleted(plan.id, st, runId, { details: { reason: g.reason } });
       continue;
     }
@@ -228,7 +381,13 @@ async function execute(s: Session & { ledger: Ledger }, plan: Plan, o: RunOption
     const v = validation;
     validation = undefined;
     await recordValidation(ledger, plan.id, runId, plan.checksum, v.failed.length === 0, v.failed);
-    s.emit({ type: 'proof.end', phase: 'validate', passed: v.failed.length === 0, failed: v.failed, warned: checks.filter((c) => c.status === 'warn').map((c) => c.stepId) });
+    s.emit({
+      type: 'proof.end',
+      phase: 'validate',
+      passed: v.failed.length === 0,
+      failed: v.failed,
+      warned: checks.filter((c) => c.status === 'warn').map((c) => c.stepId),
+    });
     if (!v.failed.length) return undefined;
     return {
       status: 'failed',
@@ -240,7 +399,12 @@ async function execute(s: Session & { ledger: Ledger }, plan: Plan, o: RunOption
 }
 
 /** Apply one step with its context; record success or failure. */
-async function applyStep(s: Session & { ledger: Ledger }, st: PlannedStep, state: StepState | undefined, runId: number): Promise<StepReport> {
+async function applyStep(
+  s: Session & { ledger: Ledger },
+  st: PlannedStep,
+  state: StepState | undefined,
+  runId: number,
+): Promise<StepReport> {
   const kind = stepKind(st.kind);
   if (!kind?.apply) throw new NotAvailableError(`${st.kind} (step "${st.id}")`);
   const resumed = state?.status === 'running' || state?.status === 'failed';
@@ -255,17 +419,47 @@ async function applyStep(s: Session & { ledger: Ledger }, st: PlannedStep, state
     if (!out.recorded) {
       await s.db.transaction(async (c) => {
         await ctx.recordStatements('completed', c);
-        await s.ledger.markCompleted(s.plan.id, st, runId, { rowsAffected: out.rowsAffected ?? null, details: out.details, durationMs, retries: stats.retries, lockWaitMs: stats.lockWaitMs }, c);
+        await s.ledger.markCompleted(
+          s.plan.id,
+          st,
+          runId,
+          {
+            rowsAffected: out.rowsAffected ?? null,
+            details: out.details,
+            durationMs,
+            retries: stats.retries,
+            lockWaitMs: stats.lockWaitMs,
+          },
+          c,
+        );
       });
     }
     s.appliedSteps.add(st.id);
-    s.emit({ type: 'step.done', stepId: st.id, phase: st.phase, kind: st.kind, durationMs, rowsAffected: out.rowsAffected, notes: out.notes });
-    return { stepId: st.id, phase: st.phase, kind: st.kind, outcome: 'applied', durationMs, rowsAffected: out.rowsAffected ?? null };
+    s.emit({
+      type: 'step.done',
+      stepId: st.id,
+      phase: st.phase,
+      kind: st.kind,
+      durationMs,
+      rowsAffected: out.rowsAffected,
+      notes: out.notes,
+    });
+    return {
+      stepId: st.id,
+      phase: st.phase,
+      kind: st.kind,
+      outcome: 'applied',
+      durationMs,
+      rowsAffected: out.rowsAffected ?? null,
+    };
   } catch (e) {
     const err = asStepError(st, e);
     await ctx.recordStatements('failed').catch(() => undefined);
-    await s.ledger.markFailed(s.plan.id, st.id, runId, err.message, err instanceof StepFailedError ? err.details : undefined).catch(() => undefined);
-    if (stats.retries) await s.ledger.addRetries(s.plan.id, st.id, stats.retries, stats.lockWaitMs).catch(() => undefined);
+    await s.ledger
+      .markFailed(s.plan.id, st.id, runId, err.message, err instanceof StepFailedError ? err.details : undefined)
+      .catch(() => undefined);
+    if (stats.retries)
+      await s.ledger.addRetries(s.plan.id, st.id, stats.retries, stats.lockWaitMs).catch(() => undefined);
     s.emit({ type: 'step.failed', stepId: st.id, phase: st.phase, kind: st.kind, error: err.message, hint: err.hint });
     throw err;
   }
@@ -279,5 +473,9 @@ function asStepError(st: PlannedStep, e: unknown): TidemarkError {
   const parts = [`step "${st.id}" (${st.kind}) failed: ${pe.message ?? String(e)}`];
   if (code) parts[0] += ` [SQLSTATE ${code}]`;
   if (pe.detail) parts.push(`detail: ${pe.detail}`);
-  return new StepFailedError(st.id, parts.join('\n'), pe.hint ?? 'Fix the cause and run again: completed steps are not repeated.');
+  return new StepFailedError(
+    st.id,
+    parts.join('\n'),
+    pe.hint ?? 'Fix the cause and run again: completed steps are not repeated.',
+  );
 }

@@ -2,21 +2,31 @@
  * `verifyPlan`: runs the preconditions and validate checks and returns them as a proof (exit 1 on
  * any failure). Results are stored in the ledger when it exists; verify never creates it.
  */
+
+import type { CheckOutcome } from '../kind/events.js';
 import { ExitCode } from '../model/errors.js';
 import type { Plan } from '../model/plan.js';
 import { evaluateCheck, isFailure } from './evaluate-check.js';
-import { checkIdWidth, categoryOf } from './guards.js';
-import { openSession, type ConnectOptions } from './open.js';
+import { categoryOf, checkIdWidth } from './guards.js';
+import { type ConnectOptions, openSession } from './open.js';
 import { errorResult, type RunResult } from './result.js';
-import type { CheckOutcome } from '../kind/events.js';
 
 export async function verifyPlan(plan: Plan, o: ConnectOptions): Promise<RunResult> {
   const t0 = performance.now();
   const checks: CheckOutcome[] = [];
-  let session;
+  let session: Awaited<ReturnType<typeof openSession>> | undefined;
   try {
     session = await openSession(o, plan, false);
-    session.emit({ type: 'run.start', planId: plan.id, title: plan.title, command: 'verify', runId: null, dryRun: false, database: session.db.displayUrl, checkIdWidth: checkIdWidth(plan) });
+    session.emit({
+      type: 'run.start',
+      planId: plan.id,
+      title: plan.title,
+      command: 'verify',
+      runId: null,
+      dryRun: false,
+      database: session.db.displayUrl,
+      checkIdWidth: checkIdWidth(plan),
+    });
     const failed: string[] = [];
     for (const phase of ['preconditions', 'validate'] as const) {
       const list = plan.steps.filter((s) => s.phase === phase && categoryOf(s.kind) === 'check');
@@ -32,12 +42,25 @@ export async function verifyPlan(plan: Plan, o: ConnectOptions): Promise<RunResu
     const warned = checks.filter((c) => c.status === 'warn').map((c) => c.stepId);
     session.emit({ type: 'proof.end', phase: 'validate', passed: failed.length === 0, failed, warned });
     const result: RunResult = {
-      planId: plan.id, runId: null, checks, steps: [], durationMs: performance.now() - t0,
+      planId: plan.id,
+      runId: null,
+      checks,
+      steps: [],
+      durationMs: performance.now() - t0,
       status: failed.length ? 'failed' : 'done',
       exitCode: failed.length ? ExitCode.failed : ExitCode.ok,
-      message: failed.length ? `${failed.length} check(s) failed: ${failed.join(', ')}` : `all ${checks.length} check(s) passed${warned.length ? ` (${warned.length} warning(s))` : ''}`,
+      message: failed.length
+        ? `${failed.length} check(s) failed: ${failed.join(', ')}`
+        : `all ${checks.length} check(s) passed${warned.length ? ` (${warned.length} warning(s))` : ''}`,
     };
-    session.emit({ type: 'run.end', planId: plan.id, status: result.status, exitCode: result.exitCode, message: result.message, durationMs: result.durationMs });
+    session.emit({
+      type: 'run.end',
+      planId: plan.id,
+      status: result.status,
+      exitCode: result.exitCode,
+      message: result.message,
+      durationMs: result.durationMs,
+    });
     return result;
   } catch (e) {
     return { planId: plan.id, runId: null, checks, steps: [], durationMs: performance.now() - t0, ...errorResult(e) };

@@ -12,7 +12,7 @@ export const MAX_IDENT_BYTES = 63;
 /** Quote an identifier: `"…"` with embedded quotes doubled. Case is kept (`MessageThread` stays so). */
 export function quoteIdent(name: string): string {
   if (name.includes('\u0000')) throw new Error('identifier contains a NUL byte');
-  return '"' + name.replace(/"/g, '""') + '"';
+  return `"${name.replace(/"/g, '""')}"`;
 }
 
 /** A relation split into schema and name. `schema` is undefined when the search_path decides. */

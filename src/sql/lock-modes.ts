@@ -13,4 +13,9 @@ export type LockMode =
   | 'ACCESS EXCLUSIVE';
 
 /** Lock modes that block reads or writes: statements taking them run under the short lock_timeout. */
-export const BLOCKING_LOCKS: ReadonlySet<LockMode> = new Set(['SHARE', 'SHARE ROW EXCLUSIVE', 'EXCLUSIVE', 'ACCESS EXCLUSIVE']);
+export const BLOCKING_LOCKS: ReadonlySet<LockMode> = new Set([
+  'SHARE',
+  'SHARE ROW EXCLUSIVE',
+  'EXCLUSIVE',
+  'ACCESS EXCLUSIVE',
+]);

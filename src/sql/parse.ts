@@ -24,7 +24,12 @@ export interface ParsedStatement {
 
 /** A syntax error with its position (1-based line and column). */
 export class SqlSyntaxError extends Error {
-  constructor(message: string, readonly line: number, readonly column: number, readonly offset: number) {
+  constructor(
+    message: string,
+    readonly line: number,
+    readonly column: number,
+    readonly offset: number,
+  ) {
     super(message);
   }
 }
@@ -108,7 +113,9 @@ export function statementTraits(st: Pick<ParsedStatement, 'type' | 'node'>): Sta
     case 'MergeStmt':
       return { lock: 'ROW EXCLUSIVE', nonTransactional: false, waits: false };
     case 'IndexStmt':
-      return n.concurrent ? { lock: 'SHARE UPDATE EXCLUSIVE', nonTransactional: true, waits: true } : { lock: 'SHARE', nonTransactional: false, waits: false };
+      return n.concurrent
+        ? { lock: 'SHARE UPDATE EXCLUSIVE', nonTransactional: true, waits: true }
+        : { lock: 'SHARE', nonTransactional: false, waits: false };
     case 'ReindexStmt': {
       const params = (n.params as { DefElem?: { defname?: string } }[] | undefined) ?? [];
       const conc = params.some((p) => p.DefElem?.defname === 'concurrently');
@@ -139,7 +146,17 @@ export function statementTraits(st: Pick<ParsedStatement, 'type' | 'node'>): Sta
     case 'AlterEnumStmt':
       return { lock: 'ACCESS EXCLUSIVE', nonTransactional: false, waits: false };
     case 'LockStmt': {
-      const modes: LockMode[] = ['none', 'ACCESS SHARE', 'ROW SHARE', 'ROW EXCLUSIVE', 'SHARE UPDATE EXCLUSIVE', 'SHARE', 'SHARE ROW EXCLUSIVE', 'EXCLUSIVE', 'ACCESS EXCLUSIVE'];
+      const modes: LockMode[] = [
+        'none',
+        'ACCESS SHARE',
+        'ROW SHARE',
+        'ROW EXCLUSIVE',
+        'SHARE UPDATE EXCLUSIVE',
+        'SHARE',
+        'SHARE ROW EXCLUSIVE',
+        'EXCLUSIVE',
+        'ACCESS EXCLUSIVE',
+      ];
       return { lock: modes[(n.mode as number) ?? 8] ?? 'ACCESS EXCLUSIVE', nonTransactional: false, waits: false };
     }
     case 'AlterTableStmt': {
@@ -147,10 +164,12 @@ export function statementTraits(st: Pick<ParsedStatement, 'type' | 'node'>): Sta
       if (cmds.length && cmds.every((c) => c.subtype === 'AT_ValidateConstraint')) {
         return { lock: 'SHARE UPDATE EXCLUSIVE', nonTransactional: false, waits: true };
       }
-      const onlyFk = cmds.length > 0 && cmds.every((c) => {
-        const con = (c.def as { Constraint?: { contype?: string } } | undefined)?.Constraint;
-        return c.subtype === 'AT_AddConstraint' && con?.contype === 'CONSTR_FOREIGN';
-      });
+      const onlyFk =
+        cmds.length > 0 &&
+        cmds.every((c) => {
+          const con = (c.def as { Constraint?: { contype?: string } } | undefined)?.Constraint;
+          return c.subtype === 'AT_AddConstraint' && con?.contype === 'CONSTR_FOREIGN';
+        });
       return onlyFk ? { lock: 'SHARE ROW EXCLUSIVE', nonTransactional: false, waits: false } : AE;
     }
     default:

@@ -23,8 +23,8 @@ export function sqlWords(text: string): string[] {
       let depth = 1;
       i += 2;
       while (i < n && depth > 0) {
-        if (text[i] === '/' && text[i + 1] === '*') (depth++, (i += 2));
-        else if (text[i] === '*' && text[i + 1] === '/') (depth--, (i += 2));
+        if (text[i] === '/' && text[i + 1] === '*') depth++, (i += 2);
+        else if (text[i] === '*' && text[i + 1] === '/') depth--, (i += 2);
         else i++;
       }
     } else if (c === "'" || ((c === 'E' || c === 'e') && text[i + 1] === "'")) {
@@ -75,15 +75,29 @@ export function hasPhrase(words: readonly string[], ...phrase: string[]): boolea
 
 /** Functions whose result changes per row (`provolatile = 'v'`) that people put in defaults. */
 export const KNOWN_VOLATILE = new Set([
-  'RANDOM', 'RANDOM_NORMAL', 'GEN_RANDOM_UUID', 'UUIDV4', 'UUIDV7', 'UUID_GENERATE_V1', 'UUID_GENERATE_V1MC', 'UUID_GENERATE_V4',
-  'CLOCK_TIMESTAMP', 'TIMEOFDAY', 'NEXTVAL', 'SETVAL', 'CURRVAL', 'LASTVAL', 'GEN_RANDOM_BYTES',
+  'RANDOM',
+  'RANDOM_NORMAL',
+  'GEN_RANDOM_UUID',
+  'UUIDV4',
+  'UUIDV7',
+  'UUID_GENERATE_V1',
+  'UUID_GENERATE_V1MC',
+  'UUID_GENERATE_V4',
+  'CLOCK_TIMESTAMP',
+  'TIMEOFDAY',
+  'NEXTVAL',
+  'SETVAL',
+  'CURRVAL',
+  'LASTVAL',
+  'GEN_RANDOM_BYTES',
 ]);
 
 /** Known volatile functions called in a SQL expression (by bare name, upper-cased). */
 export function volatileCalls(expr: string): string[] {
   const w = sqlWords(expr);
   const found = new Set<string>();
-  for (let i = 0; i + 1 < w.length; i++) if (w[i + 1] === '(' && KNOWN_VOLATILE.has(w[i])) found.add(w[i].toLowerCase());
+  for (let i = 0; i + 1 < w.length; i++)
+    if (w[i + 1] === '(' && KNOWN_VOLATILE.has(w[i])) found.add(w[i].toLowerCase());
   return [...found];
 }
 

@@ -8,7 +8,7 @@ import { dirname, join, relative, resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
 
 /** Bottom first. Mirrors the picture in docs/architecture.md. */
-export const LAYERS = [
+const LAYERS = [
   'sql',
   'model',
   'db',
@@ -77,7 +77,8 @@ describe('the house in layers', () => {
   });
 
   it('no import runs up the layers (type-only and dynamic imports included)', () => {
-    const rank = (folder: string) => (folder === '(root)' ? LAYERS.length : (LAYERS as readonly string[]).indexOf(folder));
+    const rank = (folder: string) =>
+      folder === '(root)' ? LAYERS.length : (LAYERS as readonly string[]).indexOf(folder);
     const upward = edges()
       .filter((e) => folderOf(e.from) !== folderOf(e.to) && rank(folderOf(e.to)) >= rank(folderOf(e.from)))
       .map((e) => `${e.from} -> ${e.to}`);

@@ -38,7 +38,17 @@ describe('backfill docs: the example plans work when pasted', () => {
   it('the guide example skips exactly its bad rows', async () => {
     const plan = await loadPlan(writeFiles(tempDir(), { 'guide.plan.ts': examples('backfill.md')[0] }));
     expect((await runPlan(plan, { databaseUrl: url })).exitCode).toBe(0);
-    expect((await query(url, `SELECT count(*)::int n FROM tidemark.poison_rows WHERE plan_id = 'doc-backfill-guide' AND run_id = (SELECT max(run_id) FROM tidemark.runs WHERE plan_id = 'doc-backfill-guide')`))[0].n).toBe(20);
-    expect(await query(url, `SELECT hits, count(*)::int n FROM doc_order GROUP BY hits ORDER BY hits`)).toEqual([{ hits: 0, n: 20 }, { hits: 1, n: 19980 }]);
+    expect(
+      (
+        await query(
+          url,
+          `SELECT count(*)::int n FROM tidemark.poison_rows WHERE plan_id = 'doc-backfill-guide' AND run_id = (SELECT max(run_id) FROM tidemark.runs WHERE plan_id = 'doc-backfill-guide')`,
+        )
+      )[0].n,
+    ).toBe(20);
+    expect(await query(url, `SELECT hits, count(*)::int n FROM doc_order GROUP BY hits ORDER BY hits`)).toEqual([
+      { hits: 0, n: 20 },
+      { hits: 1, n: 19980 },
+    ]);
   });
 });

@@ -10,15 +10,17 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { freePort } from '../../src/db/embedded.js';
 import type { TidemarkEvent } from '../../src/kind/events.js';
-import { query } from '../helpers/db.js';
-import { tempDir, writePlan } from '../helpers/plan-files.js';
 import { loadPlan } from '../../src/plan/load.js';
 import { runPlan } from '../../src/runner/run.js';
+import { query } from '../helpers/db.js';
+import { tempDir, writePlan } from '../helpers/plan-files.js';
 
 function serverTools(): string | undefined {
   const root = '/usr/lib/postgresql';
   if (!existsSync(root)) return undefined;
-  const versions = readdirSync(root).filter((v) => existsSync(join(root, v, 'bin', 'pg_basebackup'))).sort((a, b) => Number(b) - Number(a));
+  const versions = readdirSync(root)
+    .filter((v) => existsSync(join(root, v, 'bin', 'pg_basebackup')))
+    .sort((a, b) => Number(b) - Number(a));
   return versions.length ? join(root, versions[0], 'bin') : undefined;
 }
 
@@ -36,14 +38,30 @@ function pg(tool: string, args: string[]): void {
 }
 
 function startServer(data: string, port: number): void {
-  pg('pg_ctl', ['-D', data, '-o', `-p ${port} -c listen_addresses=127.0.0.1 -c unix_socket_directories=${dir}`, '-w', '-t', '60', '-l', `${data}.log`, 'start']);
+  pg('pg_ctl', [
+    '-D',
+    data,
+    '-o',
+    `-p ${port} -c listen_addresses=127.0.0.1 -c unix_socket_directories=${dir}`,
+    '-w',
+    '-t',
+    '60',
+    '-l',
+    `${data}.log`,
+    'start',
+  ]);
   started.push(data);
 }
 
 describe.runIf(BIN)('replica lag throttle (real streaming replica)', () => {
   beforeAll(async () => {
     dir = mkdtempSync('/tmp/tm-replica-');
-    if (asRoot) chownSync(dir, Number(execFileSync('id', ['-u', 'postgres']).toString().trim()), Number(execFileSync('id', ['-g', 'postgres']).toString().trim()));
+    if (asRoot)
+      chownSync(
+        dir,
+        Number(execFileSync('id', ['-u', 'postgres']).toString().trim()),
+        Number(execFileSync('id', ['-g', 'postgres']).toString().trim()),
+      );
     const [p1, p2] = [await freePort(), await freePort()];
     pg('initdb', ['-D', join(dir, 'primary'), '-A', 'trust', '-U', 'postgres']);
     startServer(join(dir, 'primary'), p1);
@@ -68,14 +86,20 @@ describe.runIf(BIN)('replica lag throttle (real streaming replica)', () => {
     await query(primary, `CREATE TABLE lagged (id int PRIMARY KEY, v int, pad text)`);
     await query(primary, `INSERT INTO lagged SELECT g, NULL, repeat('x', 200) FROM generate_series(1, 20000) g`);
     await query(standby, `SELECT pg_wal_replay_pause()`);
-    const file = writePlan(tempDir(), `{ id: 'lag', backfill: [backfill.update({ id: 'v', table: 'lagged', set: { v: 'id' }, batch: { size: 500 }, throttle: { maxReplicaLagMs: 300, checkEveryMs: 100 } })] }`);
+    const file = writePlan(
+      tempDir(),
+      `{ id: 'lag', backfill: [backfill.update({ id: 'v', table: 'lagged', set: { v: 'id' }, batch: { size: 500 }, throttle: { maxReplicaLagMs: 300, checkEveryMs: 100 } })] }`,
+    );
     const events: TidemarkEvent[] = [];
     const running = runPlan(await loadPlan(file), { databaseUrl: primary, events: (e) => events.push(e) });
     // Lag builds up from the WAL the batches write while replay is paused; the backfill must stop.
     const t0 = Date.now();
     while (!events.some((e) => e.type === 'step.progress' && e.note?.startsWith('paused: replica replay lag'))) {
       if (Date.now() - t0 > 30_000) throw new Error('the backfill never paused for replica lag');
-      await query(primary, `INSERT INTO lagged SELECT -g, NULL, 'w' FROM generate_series(1, 10) g ON CONFLICT DO NOTHING`).catch(() => undefined);
+      await query(
+        primary,
+        `INSERT INTO lagged SELECT -g, NULL, 'w' FROM generate_series(1, 10) g ON CONFLICT DO NOTHING`,
+      ).catch(() => undefined);
       await new Promise((r) => setTimeout(r, 100));
     }
     const stuckAt = (await query<{ n: number }>(primary, `SELECT count(v)::int n FROM lagged`))[0].n;
@@ -86,7 +110,11 @@ describe.runIf(BIN)('replica lag throttle (real streaming replica)', () => {
     expect(r.message).toBeUndefined();
     expect(r.exitCode).toBe(0);
     const notes = events.flatMap((e) => (e.type === 'step.progress' && e.note ? [e.note] : []));
-    expect(notes.find((n) => n.startsWith('paused: replica replay lag'))).toMatch(/^paused: replica replay lag \d+\.\d s > 0\.3 s; checking again every 100 ms$/);
-    expect((await query(primary, `SELECT count(*)::int n FROM lagged WHERE id > 0 AND v IS DISTINCT FROM id`))[0].n).toBe(0);
+    expect(notes.find((n) => n.startsWith('paused: replica replay lag'))).toMatch(
+      /^paused: replica replay lag \d+\.\d s > 0\.3 s; checking again every 100 ms$/,
+    );
+    expect(
+      (await query(primary, `SELECT count(*)::int n FROM lagged WHERE id > 0 AND v IS DISTINCT FROM id`))[0].n,
+    ).toBe(0);
   }, 60_000);
 });

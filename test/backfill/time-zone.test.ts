@@ -17,8 +17,14 @@ const tz = process.env.TZ;
 beforeAll(async () => {
   process.env.TZ = 'America/New_York';
   url = await createTestDatabase('backfill_time_zone');
-  await query(url, `CREATE TABLE events (id int PRIMARY KEY, "createdAt" timestamp(3) NOT NULL, "copiedAt" timestamp(3), "seenAt" timestamptz, "fixedAt" timestamp(3))`);
-  await query(url, `INSERT INTO events (id, "createdAt") SELECT g, timestamp '2025-11-04 23:30:00.125' + g * interval '1 hour' FROM generate_series(1, 50) g`);
+  await query(
+    url,
+    `CREATE TABLE events (id int PRIMARY KEY, "createdAt" timestamp(3) NOT NULL, "copiedAt" timestamp(3), "seenAt" timestamptz, "fixedAt" timestamp(3))`,
+  );
+  await query(
+    url,
+    `INSERT INTO events (id, "createdAt") SELECT g, timestamp '2025-11-04 23:30:00.125' + g * interval '1 hour' FROM generate_series(1, 50) g`,
+  );
   await query(url, `CREATE TABLE copies (id int PRIMARY KEY, "createdAt" timestamp(3) NOT NULL)`);
 });
 
@@ -33,21 +39,39 @@ describe('timestamps in transforms', () => {
   });
 
   it('backfill.update: a timestamp read and written back is unchanged; a Date lands as its UTC time in timestamp and timestamptz', async () => {
-    const file = writePlan(tempDir(), `{ id: 'tz-update', backfill: [backfill.update({ id: 'copy', table: 'events', select: ['createdAt'],
-      transform: async (rows) => rows.map((r) => ({ id: r.id, copiedAt: r.createdAt, seenAt: new Date('2026-01-02T03:04:05.678Z'), fixedAt: new Date('2026-01-02T03:04:05.678Z') })) })] }`);
+    const file = writePlan(
+      tempDir(),
+      `{ id: 'tz-update', backfill: [backfill.update({ id: 'copy', table: 'events', select: ['createdAt'],
+      transform: async (rows) => rows.map((r) => ({ id: r.id, copiedAt: r.createdAt, seenAt: new Date('2026-01-02T03:04:05.678Z'), fixedAt: new Date('2026-01-02T03:04:05.678Z') })) })] }`,
+    );
     const r = await runFile(file, { databaseUrl: url });
     expect(r.message).toBeUndefined();
-    expect(await query(url, `SELECT count(*)::int AS n FROM events WHERE "copiedAt" IS DISTINCT FROM "createdAt"`)).toEqual([{ n: 0 }]);
-    const row = (await query<{ fixed: string; seen: string }>(url, `SELECT "fixedAt"::text AS fixed, to_char("seenAt" AT TIME ZONE 'UTC', 'YYYY-MM-DD HH24:MI:SS.MS') AS seen FROM events WHERE id = 1`))[0];
+    expect(
+      await query(url, `SELECT count(*)::int AS n FROM events WHERE "copiedAt" IS DISTINCT FROM "createdAt"`),
+    ).toEqual([{ n: 0 }]);
+    const row = (
+      await query<{ fixed: string; seen: string }>(
+        url,
+        `SELECT "fixedAt"::text AS fixed, to_char("seenAt" AT TIME ZONE 'UTC', 'YYYY-MM-DD HH24:MI:SS.MS') AS seen FROM events WHERE id = 1`,
+      )
+    )[0];
     expect(row).toEqual({ fixed: '2026-01-02 03:04:05.678', seen: '2026-01-02 03:04:05.678' });
   });
 
   it('backfill.insert: timestamps copied through a transform keep their wall-clock time', async () => {
-    const file = writePlan(tempDir(), `{ id: 'tz-insert', backfill: [backfill.insert({ id: 'copy', from: 'events', into: 'copies', select: ['createdAt'],
-      transform: async (rows) => rows.map((r) => ({ id: r.id, createdAt: r.createdAt })) })] }`);
+    const file = writePlan(
+      tempDir(),
+      `{ id: 'tz-insert', backfill: [backfill.insert({ id: 'copy', from: 'events', into: 'copies', select: ['createdAt'],
+      transform: async (rows) => rows.map((r) => ({ id: r.id, createdAt: r.createdAt })) })] }`,
+    );
     const r = await runFile(file, { databaseUrl: url });
     expect(r.message).toBeUndefined();
-    expect(await query(url, `SELECT count(*)::int AS n FROM copies c JOIN events e USING (id) WHERE c."createdAt" = e."createdAt"`)).toEqual([{ n: 50 }]);
+    expect(
+      await query(
+        url,
+        `SELECT count(*)::int AS n FROM copies c JOIN events e USING (id) WHERE c."createdAt" = e."createdAt"`,
+      ),
+    ).toEqual([{ n: 50 }]);
   });
 
   it('parses every shape PostgreSQL prints for timestamp', () => {

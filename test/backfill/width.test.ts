@@ -4,8 +4,8 @@
  * a non-idempotent `set` lands exactly once per row.
  */
 import { beforeAll, describe, expect, it } from 'vitest';
-import { Db } from '../../src/db/connection.js';
 import { AUTO_MAX_WIDTH, BatchWidth, QUIET_SAMPLES } from '../../src/backfill/width.js';
+import { Db } from '../../src/db/connection.js';
 import { connect, createTestDatabase, query } from '../helpers/db.js';
 import { tempDir, writePlan } from '../helpers/plan-files.js';
 import { runFile } from '../helpers/run.js';
@@ -22,7 +22,11 @@ async function busySession() {
   const pid = (await c.query<{ pid: number }>('SELECT pg_backend_pid() AS pid')).rows[0].pid;
   const running = c.query('SELECT pg_sleep(60)').catch(() => undefined);
   for (let i = 0; i < 100; i++) {
-    const r = await query<{ n: number }>(url, `SELECT count(*)::int AS n FROM pg_stat_activity WHERE pid = $1 AND state = 'active'`, [pid]);
+    const r = await query<{ n: number }>(
+      url,
+      `SELECT count(*)::int AS n FROM pg_stat_activity WHERE pid = $1 AND state = 'active'`,
+      [pid],
+    );
     if (r[0].n) break;
     await new Promise((res) => setTimeout(res, 20));
   }
@@ -54,7 +58,9 @@ describe('batch width', () => {
       await busy.end();
     }
     expect(await w.next()).toBe(1); // quiet again, but one sample is not enough
-    expect(w.summary()).toBe(`batch.concurrency auto: ${AUTO_MAX_WIDTH} batches in flight for 2 of ${QUIET_SAMPLES + 4} batches, while no other session was active on the database`);
+    expect(w.summary()).toBe(
+      `batch.concurrency auto: ${AUTO_MAX_WIDTH} batches in flight for 2 of ${QUIET_SAMPLES + 4} batches, while no other session was active on the database`,
+    );
     await db.close();
   });
 
@@ -84,17 +90,24 @@ describe('batch width', () => {
   it('a backfill on a quiet database runs two batches in flight; with traffic one at a time; every row changed once', async () => {
     await query(url, 'CREATE TABLE w (id int PRIMARY KEY, hits int NOT NULL DEFAULT 0)');
     await query(url, 'INSERT INTO w (id) SELECT g FROM generate_series(1, 4000) g');
-    const file = writePlan(tempDir(), `{ id: 'width', backfill: [backfill.update({ id: 'h', table: 'w', set: { hits: 'hits + 1' }, batch: { size: 200 } })] }`);
+    const file = writePlan(
+      tempDir(),
+      `{ id: 'width', backfill: [backfill.update({ id: 'h', table: 'w', set: { hits: 'hits + 1' }, batch: { size: 200 } })] }`,
+    );
     const quiet = await runFile(file, { databaseUrl: url });
     expect(quiet.message).toBeUndefined();
-    expect(doneNotes(quiet)).toMatch(new RegExp(`batch.concurrency auto: ${AUTO_MAX_WIDTH} batches in flight for \\d+ of \\d+ batches`));
+    expect(doneNotes(quiet)).toMatch(
+      new RegExp(`batch.concurrency auto: ${AUTO_MAX_WIDTH} batches in flight for \\d+ of \\d+ batches`),
+    );
     expect(await query(url, 'SELECT hits, count(*)::int AS n FROM w GROUP BY hits')).toEqual([{ hits: 1, n: 4000 }]);
 
     const busy = await busySession();
     try {
       const again = await runFile(file, { databaseUrl: url, redo: ['h'] });
       expect(again.message).toBeUndefined();
-      expect(doneNotes(again)).toContain('batch.concurrency auto: one batch at a time (other sessions were active on the database)');
+      expect(doneNotes(again)).toContain(
+        'batch.concurrency auto: one batch at a time (other sessions were active on the database)',
+      );
     } finally {
       await busy.end();
     }
@@ -105,7 +118,10 @@ describe('batch width', () => {
 describe('batch width, seen by a role without pg_read_all_stats', () => {
   it("another role's session, whose state this role may not see, counts as busy", async () => {
     const role = 'tm_width_limited';
-    await query(url, `DO $$ BEGIN CREATE ROLE ${role} LOGIN PASSWORD 'width-pw-1'; EXCEPTION WHEN duplicate_object THEN NULL; END $$`);
+    await query(
+      url,
+      `DO $$ BEGIN CREATE ROLE ${role} LOGIN PASSWORD 'width-pw-1'; EXCEPTION WHEN duplicate_object THEN NULL; END $$`,
+    );
     const limited = new URL(url);
     limited.username = role;
     limited.password = 'width-pw-1';
@@ -113,7 +129,9 @@ describe('batch width, seen by a role without pg_read_all_stats', () => {
     const other = await connect(url); // the test's superuser: another role, idle
     try {
       await new Promise((res) => setTimeout(res, 1200));
-      const seen = await db.rows<{ state: string | null }>(`SELECT state FROM pg_stat_activity WHERE pid = $1`, [(other as unknown as { processID: number }).processID]);
+      const seen = await db.rows<{ state: string | null }>(`SELECT state FROM pg_stat_activity WHERE pid = $1`, [
+        (other as unknown as { processID: number }).processID,
+      ]);
       expect(seen).toEqual([{ state: null }]);
       const w = new BatchWidth(db);
       expect([await w.next(), await w.next(), await w.next(), await w.next()]).toEqual([1, 1, 1, 1]);

@@ -10,27 +10,38 @@ const run = (o: Record<string, unknown>) => kind.evaluate(readCtx(db), schema.pa
 beforeAll(async () => {
   url = await createTestDatabase('checks_columns_match');
   db = new Db(url);
-  await query(url, `
+  await query(
+    url,
+    `
     CREATE TABLE "Message" (id int PRIMARY KEY, "tokensIn" int, "tokensOut" int, "totalTokens" int, intent text, "primaryIntent" text);
     INSERT INTO "Message" VALUES (1, 1, 2, 3, 'buy', 'buy'), (2, NULL, NULL, NULL, NULL, NULL), (3, 5, 5, 9, 'sell', NULL),
       (4, NULL, 1, NULL, 'x', 'y');
     CREATE TYPE "Intent" AS ENUM ('buy', 'sell', 'x', 'y');
     CREATE TABLE conv (id int PRIMARY KEY, legacy text, modern "Intent");
     INSERT INTO conv VALUES (1, 'buy', 'buy'), (2, 'sell', 'buy'), (3, NULL, NULL);
-  `);
+  `,
+  );
 });
 afterAll(() => db.close());
 
 describe('check.columnsMatch', () => {
   it('passes when equal on every row, NULL matching NULL', async () => {
-    expect(await run({ table: 'Message', column: 'primaryIntent', equals: 'intent', where: 'id <= 2' })).toEqual({ status: 'pass', actual: 0, expected: 0, sample: [] });
+    expect(await run({ table: 'Message', column: 'primaryIntent', equals: 'intent', where: 'id <= 2' })).toEqual({
+      status: 'pass',
+      actual: 0,
+      expected: 0,
+      sample: [],
+    });
   });
 
   it('fails with key, value and expected value; NULL vs a value is a mismatch', async () => {
     const r = await run({ table: 'Message', column: 'primaryIntent', equals: '"Message".intent' });
     expect(r.status).toBe('fail');
     expect(r.actual).toBe(2);
-    expect(r.sample).toEqual([{ id: 3, primaryIntent: null, expected: 'sell' }, { id: 4, primaryIntent: 'y', expected: 'x' }]);
+    expect(r.sample).toEqual([
+      { id: 3, primaryIntent: null, expected: 'sell' },
+      { id: 4, primaryIntent: 'y', expected: 'x' },
+    ]);
     expect(r.message).toBe('2 row(s) of Message have primaryIntent different from "Message".intent');
   });
 

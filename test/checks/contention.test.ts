@@ -5,11 +5,11 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DEFAULT_LOCK_POLICY, type LockPolicy } from '../../src/db/lock-policy.js';
+import type { TidemarkEvent } from '../../src/kind/events.js';
 import { check, definePlan } from '../../src/plan/define.js';
 import { validatePlan } from '../../src/plan/validate.js';
 import type { Session } from '../../src/runner/context.js';
 import { evaluateCheck } from '../../src/runner/evaluate-check.js';
-import type { TidemarkEvent } from '../../src/kind/events.js';
 import { connect, createTestDatabase, query } from '../helpers/db.js';
 import { Db } from './context.js';
 
@@ -22,9 +22,22 @@ beforeAll(async () => {
 });
 afterAll(() => db.close());
 
-async function session(policy: LockPolicy, events: TidemarkEvent[]): Promise<{ s: Session; step: Session['plan']['steps'][number] }> {
-  const plan = await validatePlan(definePlan({ id: 'contention', validate: [check.noNulls({ id: 'busy-v', table: 'Busy', column: 'v' })] }));
-  const s: Session = { db, plan, ledgerSchema: 'tidemark', policy, emit: (e) => events.push(e), appliedSteps: new Set(), settings: { backfillTargetMs: 200, shadowThresholdRows: 1e6, approvals: [], actor: 't' } };
+async function session(
+  policy: LockPolicy,
+  events: TidemarkEvent[],
+): Promise<{ s: Session; step: Session['plan']['steps'][number] }> {
+  const plan = await validatePlan(
+    definePlan({ id: 'contention', validate: [check.noNulls({ id: 'busy-v', table: 'Busy', column: 'v' })] }),
+  );
+  const s: Session = {
+    db,
+    plan,
+    ledgerSchema: 'tidemark',
+    policy,
+    emit: (e) => events.push(e),
+    appliedSteps: new Set(),
+    settings: { backfillTargetMs: 200, shadowThresholdRows: 1e6, approvals: [], actor: 't' },
+  };
   return { s, step: plan.steps[0] };
 }
 
@@ -44,7 +57,9 @@ describe('checks under lock contention', () => {
     expect(r).toMatchObject({ status: 'fail', actual: 1, sample: [{ id: 2, v: null }] });
     const retries = events.filter((e) => e.type === 'lock.retry');
     expect(retries.length).toBeGreaterThan(0);
-    expect(retries.some((e) => e.type === 'lock.retry' && e.stepId === 'busy-v' && e.blockers.some((b) => b.pid === pid))).toBe(true);
+    expect(
+      retries.some((e) => e.type === 'lock.retry' && e.stepId === 'busy-v' && e.blockers.some((b) => b.pid === pid)),
+    ).toBe(true);
   });
 
   it('gives up after the retries, naming the blocking backend', async () => {
@@ -53,7 +68,10 @@ describe('checks under lock contention', () => {
     await holder.query('BEGIN');
     await holder.query('LOCK TABLE "Busy" IN ACCESS EXCLUSIVE MODE');
     try {
-      const { s, step } = await session({ ...DEFAULT_LOCK_POLICY, lockTimeoutMs: 100, retries: 2, baseDelayMs: 50 }, []);
+      const { s, step } = await session(
+        { ...DEFAULT_LOCK_POLICY, lockTimeoutMs: 100, retries: 2, baseDelayMs: 50 },
+        [],
+      );
       const r = await evaluateCheck(s, step, null);
       expect(r).toMatchObject({ status: 'fail', error: true });
       expect(r.message).toContain('check "busy-v" (reading Busy): could not acquire its lock after 2 attempts');
@@ -65,9 +83,23 @@ describe('checks under lock contention', () => {
   });
 
   it('leaves a missing table for the check to report', async () => {
-    const plan = await validatePlan(definePlan({ id: 'missing', validate: [check.noNulls({ id: 'gone', table: 'no_such_table', column: 'v' })] }));
-    const s: Session = { db, plan, ledgerSchema: 'tidemark', policy: DEFAULT_LOCK_POLICY, emit: () => undefined, appliedSteps: new Set(), settings: { backfillTargetMs: 200, shadowThresholdRows: 1e6, approvals: [], actor: 't' } };
+    const plan = await validatePlan(
+      definePlan({ id: 'missing', validate: [check.noNulls({ id: 'gone', table: 'no_such_table', column: 'v' })] }),
+    );
+    const s: Session = {
+      db,
+      plan,
+      ledgerSchema: 'tidemark',
+      policy: DEFAULT_LOCK_POLICY,
+      emit: () => undefined,
+      appliedSteps: new Set(),
+      settings: { backfillTargetMs: 200, shadowThresholdRows: 1e6, approvals: [], actor: 't' },
+    };
     const r = await evaluateCheck(s, plan.steps[0], null);
-    expect(r).toMatchObject({ status: 'fail', error: true, message: 'the check could not run: table "no_such_table" does not exist' });
+    expect(r).toMatchObject({
+      status: 'fail',
+      error: true,
+      message: 'the check could not run: table "no_such_table" does not exist',
+    });
   });
 });

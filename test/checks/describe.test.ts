@@ -4,16 +4,17 @@
  * on the group's first check — and running that printed SQL gives the counts the check reports.
  * Gates get one line saying what opens them. Describing writes nothing.
  */
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+
 import type pg from 'pg';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DEFAULT_LOCK_POLICY } from '../../src/db/lock-policy.js';
-import { loadPlan } from '../../src/plan/load.js';
+import type { CheckOutcome } from '../../src/kind/events.js';
+import { formatAction } from '../../src/kind/format-action.js';
 import type { Plan } from '../../src/model/plan.js';
+import { loadPlan } from '../../src/plan/load.js';
 import type { Session } from '../../src/runner/context.js';
 import { describePlan, type PlanDescription, type StepDescription } from '../../src/runner/describe.js';
 import { evaluateCheck } from '../../src/runner/evaluate-check.js';
-import type { CheckOutcome } from '../../src/kind/events.js';
-import { formatAction } from '../../src/kind/format-action.js';
 import { createTestDatabase, query } from '../helpers/db.js';
 import { tempDir, writePlan } from '../helpers/plan-files.js';
 import { runFile } from '../helpers/run.js';
@@ -28,11 +29,17 @@ interface Sent {
 /** A Db that records every statement sent through it (pool queries and borrowed clients). */
 class SpyDb extends Db {
   sent: Sent[] = [];
-  override async query<R extends pg.QueryResultRow = Record<string, unknown>>(sql: string, params?: unknown[]): Promise<pg.QueryResult<R>> {
+  override async query<R extends pg.QueryResultRow = Record<string, unknown>>(
+    sql: string,
+    params?: unknown[],
+  ): Promise<pg.QueryResult<R>> {
     this.sent.push({ sql, params: params ?? [] });
     return super.query<R>(sql, params);
   }
-  override async rows<R extends pg.QueryResultRow = Record<string, unknown>>(sql: string, params?: unknown[]): Promise<R[]> {
+  override async rows<R extends pg.QueryResultRow = Record<string, unknown>>(
+    sql: string,
+    params?: unknown[],
+  ): Promise<R[]> {
     this.sent.push({ sql, params: params ?? [] });
     return super.rows<R>(sql, params);
   }
@@ -62,7 +69,9 @@ beforeAll(async () => {
   const u = new URL(url);
   u.searchParams.set('options', '-c default_transaction_read_only=on');
   readOnlyUrl = u.toString();
-  await query(url, `
+  await query(
+    url,
+    `
     CREATE TABLE "Lead" (id int PRIMARY KEY, email text, status text, "emailLower" text, "orgId" int);
     INSERT INTO "Lead" SELECT g,
       CASE WHEN g % 10 = 0 THEN NULL ELSE 'u' || (g % 40) || '@x.io' END,
@@ -77,8 +86,11 @@ beforeAll(async () => {
     CREATE TABLE _prisma_migrations (id varchar(36) PRIMARY KEY, checksum varchar(64) NOT NULL, finished_at timestamptz, migration_name varchar(255) NOT NULL,
       logs text, rolled_back_at timestamptz, started_at timestamptz NOT NULL DEFAULT now(), applied_steps_count int NOT NULL DEFAULT 0);
     INSERT INTO _prisma_migrations VALUES ('1', 'x', now(), '20260101000000_init', NULL, NULL, now(), 1);
-  `);
-  file = writePlan(tempDir(), `{
+  `,
+  );
+  file = writePlan(
+    tempDir(),
+    `{
     id: 'describe-checks',
     preconditions: [check.migrationApplied({ id: 'prisma-init', tool: 'prisma', name: '20260101000000' })],
     expand: [op.createTable({ id: 'customer-table', table: 'Customer', columns: { id: 'int PRIMARY KEY', name: 'text' } })],
@@ -101,7 +113,8 @@ beforeAll(async () => {
       gate.window({ id: 'night', between: ['02:00', '04:00'], timezone: 'Europe/Paris' }),
       gate.command({ id: 'typecheck', command: 'npm run typecheck' }),
     ],
-  }`);
+  }`,
+  );
 });
 
 const sessions: Db[] = [];
@@ -113,7 +126,12 @@ function spySession(plan: Plan): Session & { db: SpyDb } {
   const db = new SpyDb(url);
   sessions.push(db);
   return {
-    db, plan, ledgerSchema: 'tidemark', policy: DEFAULT_LOCK_POLICY, emit: () => undefined, appliedSteps: new Set(),
+    db,
+    plan,
+    ledgerSchema: 'tidemark',
+    policy: DEFAULT_LOCK_POLICY,
+    emit: () => undefined,
+    appliedSteps: new Set(),
     settings: { backfillTargetMs: 200, shadowThresholdRows: 1_000_000, approvals: [], actor: 'tester' },
   };
 }
@@ -122,22 +140,30 @@ const stepOf = (d: PlanDescription, id: string): StepDescription => d.steps.find
 
 /** What the server holds that `plan` could have written: the ledger's schema and the data. */
 async function footprint(): Promise<unknown> {
-  return query(url, `SELECT (SELECT count(*) FROM pg_namespace WHERE nspname = 'tidemark') AS ledger,
-    (SELECT count(*) FROM pg_class WHERE relname = 'Customer') AS customer, (SELECT md5(string_agg(l::text, ',' ORDER BY id)) FROM "Lead" l) AS leads`);
+  return query(
+    url,
+    `SELECT (SELECT count(*) FROM pg_namespace WHERE nspname = 'tidemark') AS ledger,
+    (SELECT count(*) FROM pg_class WHERE relname = 'Customer') AS customer, (SELECT md5(string_agg(l::text, ',' ORDER BY id)) FROM "Lead" l) AS leads`,
+  );
 }
 
 describe('plan prints the SQL each check runs', () => {
   it('prints the statement the check executes, and that statement gives the counts the check reports', async () => {
     const plan = await loadPlan(file);
     const before = await footprint();
-    expect(await query(readOnlyUrl, 'SHOW default_transaction_read_only')).toEqual([{ default_transaction_read_only: 'on' }]);
+    expect(await query(readOnlyUrl, 'SHOW default_transaction_read_only')).toEqual([
+      { default_transaction_read_only: 'on' },
+    ]);
     const d = await describePlan(plan, { databaseUrl: readOnlyUrl });
     expect(await footprint()).toEqual(before);
 
     // The four per-row checks of "Lead" in the validate run: one fused scan, printed once, on the first.
     const scan = stepOf(d, 'email-set');
     expect(scan.actions).toHaveLength(1);
-    expect(scan.actions[0]).toMatchObject({ lock: 'ACCESS SHARE', note: 'read-only; one scan for 4 checks: email-set, status-ok, email-lower, lead-count' });
+    expect(scan.actions[0]).toMatchObject({
+      lock: 'ACCESS SHARE',
+      note: 'read-only; one scan for 4 checks: email-set, status-ok, email-lower, lead-count',
+    });
     expect(scan.actions[0].sql).toMatch(/^SELECT count\(\*\) FILTER .* AS c3 FROM "Lead"$/);
     expect(scan.actions[0].params).toEqual([['new', 'won', 'lost', 'lost', 'lost', 'lost', 'lost', 'lost', 'lost']]);
     for (const id of ['status-ok', 'email-lower', 'lead-count']) {
@@ -148,14 +174,25 @@ describe('plan prints the SQL each check runs', () => {
 
     // Set checks and the query check: their main statement, with the parameters the runner binds.
     const uniq = stepOf(d, 'email-unique');
-    expect(uniq.actions.map((a) => a.sql)).toEqual([`SELECT count(*) AS groups, coalesce(sum(n), 0) AS rows FROM (SELECT count(*) AS n FROM "Lead" WHERE (status <> 'spam') GROUP BY "email" HAVING count(*) > 1 AND "email" IS NOT NULL) d`]);
+    expect(uniq.actions.map((a) => a.sql)).toEqual([
+      `SELECT count(*) AS groups, coalesce(sum(n), 0) AS rows FROM (SELECT count(*) AS n FROM "Lead" WHERE (status <> 'spam') GROUP BY "email" HAVING count(*) > 1 AND "email" IS NOT NULL) d`,
+    ]);
     expect(stepOf(d, 'leads-per-org').actions[0].params).toEqual([1, 20]);
-    expect(stepOf(d, 'no-lost').actions).toEqual([{ sql: `SELECT count(*) FROM "Lead" WHERE status = 'lost'`, lock: 'ACCESS SHARE', note: 'read-only: runs between BEGIN READ ONLY and ROLLBACK' }]);
+    expect(stepOf(d, 'no-lost').actions).toEqual([
+      {
+        sql: `SELECT count(*) FROM "Lead" WHERE status = 'lost'`,
+        lock: 'ACCESS SHARE',
+        note: 'read-only: runs between BEGIN READ ONLY and ROLLBACK',
+      },
+    ]);
 
     // Evaluate every "Lead" check as the runner does, recording what it sends.
     const s = spySession(plan);
     const results = new Map<string, CheckOutcome>();
-    for (const st of plan.steps.filter((x) => ['preconditions', 'validate'].includes(x.phase) && x.id !== 'customer-named')) results.set(st.id, await evaluateCheck(s, st, null));
+    for (const st of plan.steps.filter(
+      (x) => ['preconditions', 'validate'].includes(x.phase) && x.id !== 'customer-named',
+    ))
+      results.set(st.id, await evaluateCheck(s, st, null));
     const printed = d.steps.filter((x) => ['preconditions', 'validate'].includes(x.phase)).flatMap((x) => x.actions);
     expect(printed).toHaveLength(8);
     for (const a of printed) expect(s.db.sent).toContainEqual({ sql: a.sql, params: a.params ?? [] });
@@ -163,21 +200,37 @@ describe('plan prints the SQL each check runs', () => {
     expect(s.db.sent.filter((x) => x.sql === scan.actions[0].sql)).toHaveLength(1);
 
     // Run what was printed: it gives exactly what the checks report.
-    const run = async (step: string) => (await query(url, stepOf(d, step).actions[0].sql, stepOf(d, step).actions[0].params))[0];
+    const run = async (step: string) =>
+      (await query(url, stepOf(d, step).actions[0].sql, stepOf(d, step).actions[0].params))[0];
     const fused = await run('email-set');
     expect(results.get('email-set')!.actual).toBe(12);
-    expect([fused.c0, fused.c1, fused.c2, fused.c3].map(Number)).toEqual(['email-set', 'status-ok', 'email-lower', 'lead-count'].map((id) => results.get(id)!.actual));
+    expect([fused.c0, fused.c1, fused.c2, fused.c3].map(Number)).toEqual(
+      ['email-set', 'status-ok', 'email-lower', 'lead-count'].map((id) => results.get(id)!.actual),
+    );
     expect(Number((await run('email-unique')).groups)).toBe(results.get('email-unique')!.actual);
     const groups = await run('leads-per-org');
     expect(`${groups.bad} of ${groups.groups} group(s) out of range`).toBe(results.get('leads-per-org')!.actual);
     expect(Number((await run('no-lost')).count)).toBe(results.get('no-lost')!.actual);
     expect(Number((await run('lead-org')).n)).toBe(results.get('lead-org')!.actual);
     expect(Number((await run('note-tenant')).n)).toBe(results.get('note-tenant')!.actual);
-    expect(results.get('status-mix')!.actual).toBe(`${(await query(url, stepOf(d, 'status-mix').actions[0].sql)).length} value(s), 120 row(s)`);
+    expect(results.get('status-mix')!.actual).toBe(
+      `${(await query(url, stepOf(d, 'status-mix').actions[0].sql)).length} value(s), 120 row(s)`,
+    );
     expect((await run('prisma-init')).migration_name).toBe('20260101000000_init');
     expect(stepOf(d, 'prisma-init').actions[0].params).toEqual(['20260101000000']);
     // Every kind found something to report: the statements were compared on real counts.
-    expect(['email-set', 'status-ok', 'email-unique', 'email-lower', 'leads-per-org', 'no-lost', 'lead-org', 'note-tenant'].map((id) => results.get(id)!.status)).toEqual(Array(8).fill('fail'));
+    expect(
+      [
+        'email-set',
+        'status-ok',
+        'email-unique',
+        'email-lower',
+        'leads-per-org',
+        'no-lost',
+        'lead-org',
+        'note-tenant',
+      ].map((id) => results.get(id)!.status),
+    ).toEqual(Array(8).fill('fail'));
     expect(results.get('prisma-init')!.status).toBe('pass');
   });
 
@@ -186,22 +239,33 @@ describe('plan prints the SQL each check runs', () => {
     const d = await describePlan(plan, { databaseUrl: readOnlyUrl });
     expect(stepOf(d, 'customer-named')).toMatchObject({
       actions: [],
-      notes: ['table "Customer" does not exist yet (an earlier step of the plan must create it): the SQL is built when the check runs', expect.stringMatching(/^only when it fails/)],
+      notes: [
+        'table "Customer" does not exist yet (an earlier step of the plan must create it): the SQL is built when the check runs',
+        expect.stringMatching(/^only when it fails/),
+      ],
     });
 
     expect((await runFile(file, { databaseUrl: url, phase: 'expand' })).exitCode).toBe(0);
-    const ledgerRows = async () => query(url, `SELECT (SELECT count(*) FROM tidemark.runs) AS runs, (SELECT count(*) FROM tidemark.check_results) AS checks, (SELECT md5(string_agg(s::text, ',' ORDER BY step_id)) FROM tidemark.steps s) AS steps`);
+    const ledgerRows = async () =>
+      query(
+        url,
+        `SELECT (SELECT count(*) FROM tidemark.runs) AS runs, (SELECT count(*) FROM tidemark.check_results) AS checks, (SELECT md5(string_agg(s::text, ',' ORDER BY step_id)) FROM tidemark.steps s) AS steps`,
+      );
     const before = await ledgerRows();
     const after = await describePlan(plan, { databaseUrl: readOnlyUrl });
     expect(await ledgerRows()).toEqual(before);
     expect(stepOf(after, 'customer-table').status).toBe('completed');
-    expect(stepOf(after, 'customer-named').actions.map(formatAction)).toEqual(['SELECT count(*) FILTER (WHERE ("name" IS NULL)) AS c0 FROM "Customer";  -- lock: ACCESS SHARE; read-only']);
+    expect(stepOf(after, 'customer-named').actions.map(formatAction)).toEqual([
+      'SELECT count(*) FILTER (WHERE ("name" IS NULL)) AS c0 FROM "Customer";  -- lock: ACCESS SHARE; read-only',
+    ]);
   });
 
   it('describes each gate in one line', async () => {
     const plan = await loadPlan(file);
     const d = await describePlan(plan, { databaseUrl: readOnlyUrl });
-    expect(['readers', 'ship-it', 'night', 'typecheck'].map((id) => [stepOf(d, id).actions, stepOf(d, id).notes])).toEqual([
+    expect(
+      ['readers', 'ship-it', 'night', 'typecheck'].map((id) => [stepOf(d, id).actions, stepOf(d, id).notes]),
+    ).toEqual([
       [[], ['flag "readers_on" must be on (tidemark flag set readers_on on)']],
       [[], ['approval: run with --approve ship-it']],
       [[], ['window 02:00–04:00 Europe/Paris']],

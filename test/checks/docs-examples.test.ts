@@ -12,16 +12,31 @@ import { tempDir, writeFiles } from '../helpers/plan-files.js';
 import { runFile } from '../helpers/run.js';
 
 const root = fileURLToPath(new URL('../../docs/', import.meta.url));
-const CHECKS = ['no-nulls', 'no-orphans', 'unique', 'allowed-values', 'row-count', 'per-group', 'columns-match', 'same-tenant', 'query', 'migration-applied', 'distribution'];
+const CHECKS = [
+  'no-nulls',
+  'no-orphans',
+  'unique',
+  'allowed-values',
+  'row-count',
+  'per-group',
+  'columns-match',
+  'same-tenant',
+  'query',
+  'migration-applied',
+  'distribution',
+];
 const GATES = ['flag', 'approval', 'window', 'command'];
 
 let url: string;
 beforeAll(async () => {
   url = await createTestDatabase('checks_docs_examples');
   // What doc-migration-applied's precondition expects: Prisma's history with its baseline applied.
-  await query(url, `CREATE TABLE _prisma_migrations (id varchar(36) PRIMARY KEY, checksum varchar(64) NOT NULL, finished_at timestamptz, migration_name varchar(255) NOT NULL,
+  await query(
+    url,
+    `CREATE TABLE _prisma_migrations (id varchar(36) PRIMARY KEY, checksum varchar(64) NOT NULL, finished_at timestamptz, migration_name varchar(255) NOT NULL,
       logs text, rolled_back_at timestamptz, started_at timestamptz NOT NULL DEFAULT now(), applied_steps_count int NOT NULL DEFAULT 0);
-    INSERT INTO _prisma_migrations VALUES ('1', 'x', now(), '20260101000000_init', NULL, NULL, now(), 1)`);
+    INSERT INTO _prisma_migrations VALUES ('1', 'x', now(), '20260101000000_init', NULL, NULL, now(), 1)`,
+  );
 });
 
 function example(path: string): string {

@@ -10,7 +10,9 @@ const run = (o: Record<string, unknown>) => kind.evaluate(readCtx(db), schema.pa
 beforeAll(async () => {
   url = await createTestDatabase('checks_no_orphans');
   db = new Db(url);
-  await query(url, `
+  await query(
+    url,
+    `
     CREATE TABLE "Org" ("Id" text PRIMARY KEY);
     INSERT INTO "Org" VALUES ('o1'), ('o2');
     CREATE TABLE "MessageThread" ("Id" int PRIMARY KEY, "OrgId" text);
@@ -23,7 +25,8 @@ beforeAll(async () => {
     INSERT INTO kinds VALUES ('a');
     CREATE TABLE uses (id int PRIMARY KEY, k text);
     INSERT INTO uses VALUES (1, 'a'), (2, 'b'), (3, NULL);
-  `);
+  `,
+  );
 });
 afterAll(() => db.close());
 
@@ -37,13 +40,24 @@ describe('check.noOrphans', () => {
     const r = await run({ table: 'app.events', column: 'org_id', references: { table: 'Org', column: 'Id' } });
     expect(r.status).toBe('fail');
     expect(r.actual).toBe(3);
-    expect(r.sample).toEqual([{ id: '2', org_id: 'ghost' }, { id: '4', org_id: 'ghost' }, { id: '5', org_id: 'gone' }]);
+    expect(r.sample).toEqual([
+      { id: '2', org_id: 'ghost' },
+      { id: '4', org_id: 'ghost' },
+      { id: '5', org_id: 'gone' },
+    ]);
     expect(r.message).toBe('3 row(s) of app.events point at 2 missing Org.Id value(s)');
   });
 
   it('handles a self-reference', async () => {
-    const r = await run({ table: 'app.events', column: 'parent_id', references: { table: 'app.events', column: 'id' } });
-    expect(r.sample).toEqual([{ id: '3', parent_id: '99' }, { id: '4', parent_id: '98' }]);
+    const r = await run({
+      table: 'app.events',
+      column: 'parent_id',
+      references: { table: 'app.events', column: 'id' },
+    });
+    expect(r.sample).toEqual([
+      { id: '3', parent_id: '99' },
+      { id: '4', parent_id: '98' },
+    ]);
   });
 
   it('compares an enum parent against a text child as text', async () => {
@@ -53,6 +67,8 @@ describe('check.noOrphans', () => {
   });
 
   it('refuses a missing parent column clearly', async () => {
-    await expect(run({ table: 'uses', column: 'k', references: { table: 'kinds', column: 'nope' } })).rejects.toThrow('table "kinds" has no column "nope"');
+    await expect(run({ table: 'uses', column: 'k', references: { table: 'kinds', column: 'nope' } })).rejects.toThrow(
+      'table "kinds" has no column "nope"',
+    );
   });
 });

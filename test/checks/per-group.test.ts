@@ -11,7 +11,9 @@ beforeAll(async () => {
   url = await createTestDatabase('checks_per_group');
   db = new Db(url);
   // Seed 003: orgs and their message numbers; o3 has no front-desk number, o2 has two.
-  await query(url, `
+  await query(
+    url,
+    `
     CREATE TABLE "Org" (id text PRIMARY KEY, name text);
     INSERT INTO "Org" VALUES ('o1', 'One'), ('o2', 'Two'), ('o3', 'Three');
     CREATE TABLE "MessageNumber" (id int PRIMARY KEY, "orgId" text, "numberClass" text);
@@ -21,16 +23,28 @@ beforeAll(async () => {
     INSERT INTO members VALUES ('a', 1, 1), ('a', 1, 2), ('a', 2, 3), ('b', 1, 4);
     CREATE TABLE plain (id int PRIMARY KEY, org text);
     INSERT INTO plain VALUES (1, 'o1'), (2, 'o2'), (3, 'o3');
-  `);
+  `,
+  );
 });
 afterAll(() => db.close());
 
 describe('check.perGroup', () => {
   it('seed 003: exactly one front-desk number per org, counting orgs with none', async () => {
-    const r = await run({ table: 'MessageNumber', groupBy: 'orgId', where: `"numberClass" = 'front_desk'`, equals: 1, groupsFrom: { table: 'Org', column: 'id' } });
+    const r = await run({
+      table: 'MessageNumber',
+      groupBy: 'orgId',
+      where: `"numberClass" = 'front_desk'`,
+      equals: 1,
+      groupsFrom: { table: 'Org', column: 'id' },
+    });
     expect(r).toEqual({
-      status: 'fail', actual: '2 of 3 group(s) out of range', expected: '1 row(s) per orgId',
-      sample: [{ orgId: 'o2', count: 2 }, { orgId: 'o3', count: 0 }],
+      status: 'fail',
+      actual: '2 of 3 group(s) out of range',
+      expected: '1 row(s) per orgId',
+      sample: [
+        { orgId: 'o2', count: 2 },
+        { orgId: 'o3', count: 0 },
+      ],
       message: '2 orgId group(s) of MessageNumber have a row count other than 1',
     });
   });
@@ -42,18 +56,30 @@ describe('check.perGroup', () => {
   });
 
   it('passes with a range over several columns', async () => {
-    expect(await run({ table: 'members', groupBy: ['org', 'team'], min: 1, max: 2 })).toEqual({ status: 'pass', actual: '3 group(s), all in range', expected: 'between 1 and 2 row(s) per (org, team)', sample: [] });
+    expect(await run({ table: 'members', groupBy: ['org', 'team'], min: 1, max: 2 })).toEqual({
+      status: 'pass',
+      actual: '3 group(s), all in range',
+      expected: 'between 1 and 2 row(s) per (org, team)',
+      sample: [],
+    });
     const r = await run({ table: 'members', groupBy: ['org', 'team'], max: 1 });
     expect(r.sample).toEqual([{ org: 'a', team: 1, count: 2 }]);
   });
 
   it('passes when every group of groupsFrom has its row', async () => {
-    expect((await run({ table: 'plain', groupBy: 'org', equals: 1, groupsFrom: { table: 'Org', column: 'id' } })).status).toBe('pass');
+    expect(
+      (await run({ table: 'plain', groupBy: 'org', equals: 1, groupsFrom: { table: 'Org', column: 'id' } })).status,
+    ).toBe('pass');
   });
 
   it('validates its options', () => {
     const v = (o: Record<string, unknown>) => kind.validate(schema.parse({ id: 'g', table: 't', ...o }));
     expect(v({ groupBy: 'a' })).toEqual([{ field: 'equals', message: 'give one of equals, min or max' }]);
-    expect(v({ groupBy: ['a', 'b'], equals: 1, groupsFrom: { table: 'x', column: 'id' } })).toEqual([{ field: 'groupsFrom', message: 'needs groupBy to name exactly one column (the one that refers to groupsFrom.column)' }]);
+    expect(v({ groupBy: ['a', 'b'], equals: 1, groupsFrom: { table: 'x', column: 'id' } })).toEqual([
+      {
+        field: 'groupsFrom',
+        message: 'needs groupBy to name exactly one column (the one that refers to groupsFrom.column)',
+      },
+    ]);
   });
 });

@@ -9,7 +9,9 @@ import { tempDir, writePlan } from '../helpers/plan-files.js';
 
 describe('check and gate options', () => {
   it('lists every problem with phase, step and field', async () => {
-    const file = writePlan(tempDir(), `{
+    const file = writePlan(
+      tempDir(),
+      `{
       id: 'bad-proof',
       preconditions: [check.migrationApplied({ id: 'base', tool: 'prisma', name: 'x', dir: 'prisma' })],
       validate: [
@@ -23,8 +25,12 @@ describe('check and gate options', () => {
         gate.window({ id: 'tz', between: ['01:00', '01:00'], timezone: 'Atlantis/Capital' }),
         gate.flag({ id: 'f', flag: 'has space' }),
       ],
-    }`);
-    const err = await loadPlan(file).then(() => undefined, (e: unknown) => e);
+    }`,
+    );
+    const err = await loadPlan(file).then(
+      () => undefined,
+      (e: unknown) => e,
+    );
     expect(err).toBeInstanceOf(PlanInvalidError);
     const issues = (err as PlanInvalidError).issues.map((i) => `${i.phase} ${i.stepId} ${i.field ?? ''}: ${i.message}`);
     expect(issues).toEqual([

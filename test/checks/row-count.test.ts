@@ -10,15 +10,27 @@ const run = (o: Record<string, unknown>) => kind.evaluate(readCtx(db), schema.pa
 beforeAll(async () => {
   url = await createTestDatabase('checks_row_count');
   db = new Db(url);
-  await query(url, `CREATE SCHEMA "Crm"; CREATE TABLE "Crm"."Lead" (id int, note text); INSERT INTO "Crm"."Lead" SELECT g, NULL FROM generate_series(1, 5) g`);
+  await query(
+    url,
+    `CREATE SCHEMA "Crm"; CREATE TABLE "Crm"."Lead" (id int, note text); INSERT INTO "Crm"."Lead" SELECT g, NULL FROM generate_series(1, 5) g`,
+  );
 });
 afterAll(() => db.close());
 
 describe('check.rowCount', () => {
   it('passes in range and fails outside it (rows with NULLs count)', async () => {
     expect(await run({ table: 'Crm.Lead', equals: 5 })).toEqual({ status: 'pass', actual: 5, expected: 5, sample: [] });
-    expect(await run({ table: 'Crm.Lead', min: 1, max: 5 })).toMatchObject({ status: 'pass', expected: 'between 1 and 5' });
-    expect(await run({ table: 'Crm.Lead', min: 6 })).toEqual({ status: 'fail', actual: 5, expected: '>= 6', sample: [], message: 'Crm.Lead has 5 row(s), expected >= 6' });
+    expect(await run({ table: 'Crm.Lead', min: 1, max: 5 })).toMatchObject({
+      status: 'pass',
+      expected: 'between 1 and 5',
+    });
+    expect(await run({ table: 'Crm.Lead', min: 6 })).toEqual({
+      status: 'fail',
+      actual: 5,
+      expected: '>= 6',
+      sample: [],
+      message: 'Crm.Lead has 5 row(s), expected >= 6',
+    });
   });
 
   it('without a ledger, unchanged says to run the plan first', async () => {

@@ -15,7 +15,9 @@ beforeAll(async () => {
 describe('seed 002: tenant-aware schema (revisions B, C, F)', () => {
   let file: string;
   beforeAll(async () => {
-    await query(url, `
+    await query(
+      url,
+      `
       CREATE TABLE alembic_version (version_num varchar(32) PRIMARY KEY);
       INSERT INTO alembic_version VALUES ('20260214_0001');
       CREATE TABLE tenants (id int PRIMARY KEY, tenant_key text UNIQUE NOT NULL);
@@ -26,10 +28,16 @@ describe('seed 002: tenant-aware schema (revisions B, C, F)', () => {
       INSERT INTO leads SELECT g, 'lead' || g || '@x.io', (ARRAY['new','qualified','lost'])[1 + g % 3] FROM generate_series(1, 60) g;
       INSERT INTO deals SELECT g, g, (ARRAY['open','won','lost'])[1 + g % 3] FROM generate_series(1, 40) g;
       INSERT INTO contracts SELECT g, g, (ARRAY['draft','signed'])[1 + g % 2] FROM generate_series(1, 20) g;
-    `);
+    `,
+    );
     const dir = tempDir();
-    writeFiles(dir, { 'alembic/versions/0001.py': `revision = '20260213_0001'\ndown_revision = None\n`, 'alembic/versions/0002.py': `revision = '20260214_0001'\ndown_revision = '20260213_0001'\n` });
-    file = writePlan(dir, `{
+    writeFiles(dir, {
+      'alembic/versions/0001.py': `revision = '20260213_0001'\ndown_revision = None\n`,
+      'alembic/versions/0002.py': `revision = '20260214_0001'\ndown_revision = '20260213_0001'\n`,
+    });
+    file = writePlan(
+      dir,
+      `{
       id: 'tenancy-2026-02',
       title: 'Tenant-aware schema (revisions B, C, F)',
       preconditions: [check.migrationApplied({ id: 'baseline', tool: 'alembic', name: '20260213_0001', dir: 'alembic/versions' })],
@@ -61,7 +69,8 @@ describe('seed 002: tenant-aware schema (revisions B, C, F)', () => {
         op.setNotNull({ id: 'deals-tenant-required', table: 'deals', column: 'tenant_id' }),
         op.setNotNull({ id: 'contracts-tenant-required', table: 'contracts', column: 'tenant_id' }),
       ],
-    }`);
+    }`,
+    );
   });
 
   it('names the cross-tenant deal and the stray stage, then passes once fixed', async () => {
@@ -85,7 +94,9 @@ describe('seed 002: tenant-aware schema (revisions B, C, F)', () => {
 
 describe('seed 000: wave 1 validate phase', () => {
   it('backfill fidelity, FK integrity, no cross-tenant leakage, cardinality', async () => {
-    await query(url, `
+    await query(
+      url,
+      `
       CREATE TABLE "Agent" (id text PRIMARY KEY, "tenantId" text NOT NULL);
       CREATE TABLE "Conversation" (id text PRIMARY KEY, "agentId" text REFERENCES "Agent", "tenantId" text NOT NULL, intent text, "primaryIntent" text,
         "totalTokensIn" int, "totalTokensOut" int, "tokensUsed" int);
@@ -98,8 +109,11 @@ describe('seed 000: wave 1 validate phase', () => {
       INSERT INTO "Message" SELECT g, 'c' || (1 + g % 30), 'gpt-4o', 'gpt-4o' FROM generate_series(1, 300) g;
       UPDATE "Message" SET "modelUsed" = NULL WHERE id = 42;
       INSERT INTO "LLMUsage" SELECT g, 'c' || (1 + g % 30), 10 FROM generate_series(1, 90) g;
-    `);
-    const file = writePlan(tempDir(), `{
+    `,
+    );
+    const file = writePlan(
+      tempDir(),
+      `{
       id: 'wave-1',
       validate: [
         check.columnsMatch({ id: 'primary-intent', table: 'Conversation', column: 'primaryIntent', equals: 'intent' }),
@@ -110,12 +124,18 @@ describe('seed 000: wave 1 validate phase', () => {
         check.perGroup({ id: 'usage-per-conversation', table: 'LLMUsage', groupBy: 'conversationId', min: 1, max: 10, groupsFrom: { table: 'Conversation', column: 'id' } }),
         check.rowCount({ id: 'usage-rows', table: 'LLMUsage', min: 1 }),
       ],
-    }`);
+    }`,
+    );
     const r = await runFile(file, { databaseUrl: url });
     expect(r.exitCode).toBe(1);
     expect(r.checks.map((c) => [c.stepId, c.status])).toEqual([
-      ['primary-intent', 'pass'], ['tokens-used', 'pass'], ['model-used', 'fail'], ['message-conversation', 'pass'],
-      ['conversation-agent-tenant', 'pass'], ['usage-per-conversation', 'pass'], ['usage-rows', 'pass'],
+      ['primary-intent', 'pass'],
+      ['tokens-used', 'pass'],
+      ['model-used', 'fail'],
+      ['message-conversation', 'pass'],
+      ['conversation-agent-tenant', 'pass'],
+      ['usage-per-conversation', 'pass'],
+      ['usage-rows', 'pass'],
     ]);
     expect(r.checks[2].sample).toEqual([{ id: '42', modelUsed: null, expected: 'gpt-4o' }]);
   });

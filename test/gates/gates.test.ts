@@ -9,9 +9,9 @@ import { kind as window, windowVerdict } from '../../src/gates/window.js';
 import { installLedger } from '../../src/ledger/install.js';
 import { Ledger } from '../../src/ledger/ledger.js';
 import { setFlag } from '../../src/ledger/records.js';
+import { Db, planOf, readCtx } from '../checks/context.js';
 import { createTestDatabase, query } from '../helpers/db.js';
 import { tempDir, writeFiles } from '../helpers/plan-files.js';
-import { Db, planOf, readCtx } from '../checks/context.js';
 
 let url: string;
 let db: Db;
@@ -24,12 +24,19 @@ beforeAll(async () => {
 });
 afterAll(() => db.close());
 
-const gctx = (extra: Parameters<typeof readCtx>[1] = {}, run: number | null = null) => ({ ...readCtx(db, extra), runId: run });
+const gctx = (extra: Parameters<typeof readCtx>[1] = {}, run: number | null = null) => ({
+  ...readCtx(db, extra),
+  runId: run,
+});
 
 describe('gate.flag', () => {
   it('is closed without a ledger, then until the flag is on; flag changes are recorded', async () => {
     const o = flag.schema.parse({ id: 'wait-for-flag', flag: 'tenancy.reads' });
-    expect(await flag.evaluate(gctx(), o)).toEqual({ open: false, reason: 'flag "tenancy.reads" is not set (no ledger in this database yet)', opensWhen: 'tidemark flag set tenancy.reads on' });
+    expect(await flag.evaluate(gctx(), o)).toEqual({
+      open: false,
+      reason: 'flag "tenancy.reads" is not set (no ledger in this database yet)',
+      opensWhen: 'tidemark flag set tenancy.reads on',
+    });
     await installLedger(db, 'tidemark');
     ledger = new Ledger(db, 'tidemark');
     expect((await flag.evaluate(gctx({ ledger }), o)).reason).toBe('flag "tenancy.reads" has never been set');
@@ -42,7 +49,10 @@ describe('gate.flag', () => {
     expect(on.open).toBe(true);
     expect(on.detail).toMatchObject({ flag: 'tenancy.reads', enabled: true, setBy: 'bob' });
     const hist = await query(url, `SELECT name, enabled, set_by FROM tidemark.flag_history ORDER BY id`);
-    expect(hist).toEqual([{ name: 'tenancy.reads', enabled: false, set_by: 'alice' }, { name: 'tenancy.reads', enabled: true, set_by: 'bob' }]);
+    expect(hist).toEqual([
+      { name: 'tenancy.reads', enabled: false, set_by: 'alice' },
+      { name: 'tenancy.reads', enabled: true, set_by: 'bob' },
+    ]);
   });
 });
 
@@ -50,19 +60,46 @@ describe('gate.approval', () => {
   it('is closed until --approve names it; the approval (who, when) is recorded and kept', async () => {
     const plan = planOf('approval-plan');
     await query(url, `INSERT INTO tidemark.plans (plan_id, title, checksum) VALUES ('approval-plan', 't', 'x')`);
-    runId = Number((await query<{ run_id: string }>(url, `INSERT INTO tidemark.runs (plan_id, command, plan_checksum, run_by) VALUES ('approval-plan', 'run', 'x', 'carol') RETURNING run_id`))[0].run_id);
+    runId = Number(
+      (
+        await query<{ run_id: string }>(
+          url,
+          `INSERT INTO tidemark.runs (plan_id, command, plan_checksum, run_by) VALUES ('approval-plan', 'run', 'x', 'carol') RETURNING run_id`,
+        )
+      )[0].run_id,
+    );
     const o = approval.schema.parse({ id: 'dba-sign-off' });
-    expect(await approval.evaluate(gctx({ ledger, plan }, runId), o)).toEqual({ open: false, reason: 'waiting for approval "dba-sign-off"', opensWhen: 'run again with --approve dba-sign-off' });
-    expect((await approval.evaluate(gctx({ ledger, plan, settings: { approvals: ['other-gate'] } }, runId), o)).open).toBe(false);
-    const r = await approval.evaluate(gctx({ ledger, plan, settings: { approvals: ['dba-sign-off'], actor: 'carol@db1' } }, runId), o);
+    expect(await approval.evaluate(gctx({ ledger, plan }, runId), o)).toEqual({
+      open: false,
+      reason: 'waiting for approval "dba-sign-off"',
+      opensWhen: 'run again with --approve dba-sign-off',
+    });
+    expect(
+      (await approval.evaluate(gctx({ ledger, plan, settings: { approvals: ['other-gate'] } }, runId), o)).open,
+    ).toBe(false);
+    const r = await approval.evaluate(
+      gctx({ ledger, plan, settings: { approvals: ['dba-sign-off'], actor: 'carol@db1' } }, runId),
+      o,
+    );
     expect(r.open).toBe(true);
     expect(r.reason).toBe('approved by carol@db1 (--approve dba-sign-off)');
-    const rows = await query(url, `SELECT plan_id, gate_id, run_id::int, approved_by, at IS NOT NULL AS has_time FROM tidemark.approvals`);
-    expect(rows).toEqual([{ plan_id: 'approval-plan', gate_id: 'dba-sign-off', run_id: runId, approved_by: 'carol@db1', has_time: true }]);
+    const rows = await query(
+      url,
+      `SELECT plan_id, gate_id, run_id::int, approved_by, at IS NOT NULL AS has_time FROM tidemark.approvals`,
+    );
+    expect(rows).toEqual([
+      { plan_id: 'approval-plan', gate_id: 'dba-sign-off', run_id: runId, approved_by: 'carol@db1', has_time: true },
+    ]);
     // Recorded, but the gate step never completed (the run stopped before): a later run asks again.
-    expect(await approval.evaluate(gctx({ ledger, plan }, null), o)).toMatchObject({ open: false, reason: 'waiting for approval "dba-sign-off"' });
+    expect(await approval.evaluate(gctx({ ledger, plan }, null), o)).toMatchObject({
+      open: false,
+      reason: 'waiting for approval "dba-sign-off"',
+    });
     // The runner marks an opened gate completed: a later run (resumed) finds it open without --approve.
-    await query(url, `INSERT INTO tidemark.steps (plan_id, step_id, phase, kind, position, checksum, status) VALUES ('approval-plan', 'dba-sign-off', 'contract', 'gate.approval', 0, 'x', 'completed')`);
+    await query(
+      url,
+      `INSERT INTO tidemark.steps (plan_id, step_id, phase, kind, position, checksum, status) VALUES ('approval-plan', 'dba-sign-off', 'contract', 'gate.approval', 0, 'x', 'completed')`,
+    );
     const later = await approval.evaluate(gctx({ ledger, plan }, null), o);
     expect(later.open).toBe(true);
     expect(later.reason).toMatch(/^approved by carol@db1 at \d{4}-/);
@@ -73,23 +110,48 @@ describe('gate.approval', () => {
     const plan = planOf('approval-plan');
     const o = approval.schema.parse({ id: 'dba-sign-off' });
     // Rolled back after the approval (even if the step row still read completed): closed, saying why.
-    await query(url, `INSERT INTO tidemark.step_history (plan_id, step_id, run_id, event) VALUES ('approval-plan', 'dba-sign-off', $1, 'rolled_back')`, [runId]);
+    await query(
+      url,
+      `INSERT INTO tidemark.step_history (plan_id, step_id, run_id, event) VALUES ('approval-plan', 'dba-sign-off', $1, 'rolled_back')`,
+      [runId],
+    );
     const rolled = await approval.evaluate(gctx({ ledger, plan }, null), o);
     expect(rolled.open).toBe(false);
-    expect(rolled.reason).toMatch(/^waiting for approval "dba-sign-off" \(the approval by carol@db1 at \d{4}-\S+ no longer counts: the gate was rolled back since\)$/);
+    expect(rolled.reason).toMatch(
+      /^waiting for approval "dba-sign-off" \(the approval by carol@db1 at \d{4}-\S+ no longer counts: the gate was rolled back since\)$/,
+    );
     // A fresh --approve opens it and counts again on later runs.
-    expect((await approval.evaluate(gctx({ ledger, plan, settings: { approvals: ['dba-sign-off'], actor: 'dan' } }, runId), o)).open).toBe(true);
-    expect(await approval.evaluate(gctx({ ledger, plan }, null), o)).toMatchObject({ open: true, reason: expect.stringMatching(/^approved by dan at /) });
+    expect(
+      (
+        await approval.evaluate(
+          gctx({ ledger, plan, settings: { approvals: ['dba-sign-off'], actor: 'dan' } }, runId),
+          o,
+        )
+      ).open,
+    ).toBe(true);
+    expect(await approval.evaluate(gctx({ ledger, plan }, null), o)).toMatchObject({
+      open: true,
+      reason: expect.stringMatching(/^approved by dan at /),
+    });
     // --redo of the gate resets it: the approval before it no longer counts.
-    await query(url, `INSERT INTO tidemark.step_history (plan_id, step_id, run_id, event) VALUES ('approval-plan', 'dba-sign-off', $1, 'reset')`, [runId]);
-    expect((await approval.evaluate(gctx({ ledger, plan }, null), o)).reason).toMatch(/no longer counts: the gate was reset by --redo since\)$/);
+    await query(
+      url,
+      `INSERT INTO tidemark.step_history (plan_id, step_id, run_id, event) VALUES ('approval-plan', 'dba-sign-off', $1, 'reset')`,
+      [runId],
+    );
+    expect((await approval.evaluate(gctx({ ledger, plan }, null), o)).reason).toMatch(
+      /no longer counts: the gate was reset by --redo since\)$/,
+    );
   });
 });
 
 describe('gate.window', () => {
   const at = (iso: string) => new Date(iso);
   it('is open inside the window and closed outside, in the given time zone', () => {
-    expect(windowVerdict(at('2026-03-10T02:30:00Z'), ['02:00', '04:00'])).toMatchObject({ open: true, localTime: '02:30' });
+    expect(windowVerdict(at('2026-03-10T02:30:00Z'), ['02:00', '04:00'])).toMatchObject({
+      open: true,
+      localTime: '02:30',
+    });
     expect(windowVerdict(at('2026-03-10T04:00:00Z'), ['02:00', '04:00']).open).toBe(false);
     const paris = windowVerdict(at('2026-03-10T02:30:00Z'), ['02:00', '04:00'], 'Europe/Paris');
     expect(paris).toMatchObject({ open: true, localTime: '03:30' });
@@ -116,15 +178,23 @@ describe('gate.window', () => {
   });
 
   it('refuses an unknown time zone and an empty window; evaluates with the real clock', async () => {
-    expect(window.validate(window.schema.parse({ id: 'w', between: ['02:00', '02:00'], timezone: 'Mars/Olympus' }))).toEqual([
-      { field: 'timezone', message: '"Mars/Olympus" is not a known IANA time zone (e.g. "Europe/Paris", "America/New_York", "UTC")' },
+    expect(
+      window.validate(window.schema.parse({ id: 'w', between: ['02:00', '02:00'], timezone: 'Mars/Olympus' })),
+    ).toEqual([
+      {
+        field: 'timezone',
+        message: '"Mars/Olympus" is not a known IANA time zone (e.g. "Europe/Paris", "America/New_York", "UTC")',
+      },
       { field: 'between', message: 'start and end are the same time: the window would be empty' },
     ]);
     const now = new Date();
     const hh = (d: Date) => d.toISOString().slice(11, 16);
     const around = [hh(new Date(now.getTime() - 3600_000)), hh(new Date(now.getTime() + 3600_000))] as [string, string];
     expect((await window.evaluate(gctx(), window.schema.parse({ id: 'w', between: around }))).open).toBe(true);
-    const away = [hh(new Date(now.getTime() + 3 * 3600_000)), hh(new Date(now.getTime() + 4 * 3600_000))] as [string, string];
+    const away = [hh(new Date(now.getTime() + 3 * 3600_000)), hh(new Date(now.getTime() + 4 * 3600_000))] as [
+      string,
+      string,
+    ];
     const closed = await window.evaluate(gctx(), window.schema.parse({ id: 'w', between: away }));
     expect(closed.open).toBe(false);
     expect(closed.opensWhen).toMatch(/\(in 2 h 5\d min|\(in 3 h\)/);
@@ -136,16 +206,25 @@ describe('gate.command', () => {
     const dir = tempDir();
     writeFiles(dir, { 'scripts/ok.sh': 'echo fine from $(basename "$PWD")\n' });
     const plan = planOf('cmd', dir);
-    const r = await command.evaluate(gctx({ plan }), command.schema.parse({ id: 'ok', command: 'sh scripts/ok.sh && true' }));
+    const r = await command.evaluate(
+      gctx({ plan }),
+      command.schema.parse({ id: 'ok', command: 'sh scripts/ok.sh && true' }),
+    );
     expect(r.open).toBe(true);
     expect(r.detail).toMatchObject({ exitCode: 0, outputTail: `fine from ${dir.split('/').pop()}\n` });
-    const sub = await command.evaluate(gctx({ plan }), command.schema.parse({ id: 'ok', command: 'pwd', cwd: 'scripts' }));
+    const sub = await command.evaluate(
+      gctx({ plan }),
+      command.schema.parse({ id: 'ok', command: 'pwd', cwd: 'scripts' }),
+    );
     expect(sub.detail).toMatchObject({ cwd: `${dir}/scripts` });
   });
 
   it('is closed on a non-zero exit, with the exit code and the tail of the output', async () => {
     const plan = planOf('cmd', tempDir());
-    const r = await command.evaluate(gctx({ plan }), command.schema.parse({ id: 'typecheck', command: 'echo "src/a.ts(1,1): error TS2322" >&2; echo done; exit 2' }));
+    const r = await command.evaluate(
+      gctx({ plan }),
+      command.schema.parse({ id: 'typecheck', command: 'echo "src/a.ts(1,1): error TS2322" >&2; echo done; exit 2' }),
+    );
     expect(r.open).toBe(false);
     expect(r.reason).toBe('`echo "src/a.ts(1,1): error TS2322" >&2; echo done; exit 2` exited with 2');
     // stdout and stderr are separate pipes: both are kept, in arrival order.
@@ -162,7 +241,10 @@ describe('gate.command', () => {
     expect(big.tail.endsWith('line 5000\n')).toBe(true);
     expect(big.tail.startsWith('… line ')).toBe(true);
     const t0 = Date.now();
-    const slow = await command.evaluate(gctx({ plan: planOf('cmd', tempDir()) }), command.schema.parse({ id: 'slow', command: 'echo started; sleep 30', timeoutMs: 300 }));
+    const slow = await command.evaluate(
+      gctx({ plan: planOf('cmd', tempDir()) }),
+      command.schema.parse({ id: 'slow', command: 'echo started; sleep 30', timeoutMs: 300 }),
+    );
     expect(Date.now() - t0).toBeLessThan(5000);
     expect(slow.open).toBe(false);
     expect(slow.reason).toBe('`echo started; sleep 30` did not finish within 300 ms (killed)');
@@ -175,7 +257,10 @@ describe('gate.command', () => {
   });
 
   it('is closed with the reason when the directory does not exist', async () => {
-    const r = await command.evaluate(gctx({ plan: planOf('cmd', '/nonexistent-dir-tidemark') }), command.schema.parse({ id: 'x', command: 'true' }));
+    const r = await command.evaluate(
+      gctx({ plan: planOf('cmd', '/nonexistent-dir-tidemark') }),
+      command.schema.parse({ id: 'x', command: 'true' }),
+    );
     expect(r.open).toBe(false);
     expect(r.reason).toMatch(/could not start/);
   });

@@ -2,8 +2,9 @@
  * Per-file test databases on the run's server, plus small query helpers. Tests assert by catalog
  * queries and SQLSTATE codes, never by mocking the database.
  */
-import { inject } from 'vitest';
+
 import pg from 'pg';
+import { inject } from 'vitest';
 import { quoteIdent } from '../../src/sql/ident.js';
 
 /** Admin URL of the run's server. */
@@ -20,7 +21,10 @@ export function withDatabase(base: string, database: string): string {
 
 /** Create (or recreate) a database for one test file and return its URL. Names are prefixed `tm_test_`. */
 export async function createTestDatabase(name: string): Promise<string> {
-  const db = `tm_test_${(process.env.TIDEMARK_TEST_DB_PREFIX ?? "") + name}`.replace(/[^a-z0-9_]/gi, '_').toLowerCase().slice(0, 63);
+  const db = `tm_test_${(process.env.TIDEMARK_TEST_DB_PREFIX ?? '') + name}`
+    .replace(/[^a-z0-9_]/gi, '_')
+    .toLowerCase()
+    .slice(0, 63);
   const c = new pg.Client({ connectionString: adminUrl() });
   await c.connect();
   try {
@@ -41,7 +45,11 @@ export async function connect(url: string): Promise<pg.Client> {
 }
 
 /** Run one statement on a fresh connection and return its rows. */
-export async function query<R extends pg.QueryResultRow = Record<string, unknown>>(url: string, sql: string, params?: unknown[]): Promise<R[]> {
+export async function query<R extends pg.QueryResultRow = Record<string, unknown>>(
+  url: string,
+  sql: string,
+  params?: unknown[],
+): Promise<R[]> {
   const c = await connect(url);
   try {
     return (await c.query<R>(sql, params)).rows;

@@ -4,7 +4,7 @@
  * Each test file creates its own database on it (see db.ts).
  */
 import type { TestProject } from 'vitest/node';
-import { startEmbedded, type EmbeddedServer } from '../../src/db/embedded.js';
+import { type EmbeddedServer, startEmbedded } from '../../src/db/embedded.js';
 
 declare module 'vitest' {
   export interface ProvidedContext {

@@ -3,14 +3,18 @@
  * root, so as root it is started as `nobody` (util-linux's setpriv). Returns null when no pgbouncer
  * binary is installed (Debian: `apt-get install -y pgbouncer`; `.ci/run` installs it).
  */
-import { spawn, type ChildProcess } from 'node:child_process';
+import { type ChildProcess, spawn } from 'node:child_process';
 import { chmodSync, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import pg from 'pg';
 
-export const PGBOUNCER_CANDIDATES = [process.env.TIDEMARK_PGBOUNCER, '/usr/sbin/pgbouncer', '/usr/bin/pgbouncer'].filter(Boolean) as string[];
+export const PGBOUNCER_CANDIDATES = [
+  process.env.TIDEMARK_PGBOUNCER,
+  '/usr/sbin/pgbouncer',
+  '/usr/bin/pgbouncer',
+].filter(Boolean) as string[];
 export const pgbouncerPath = PGBOUNCER_CANDIDATES.find((p) => existsSync(p));
 
 export interface Bouncer {
@@ -38,23 +42,31 @@ export async function startPgBouncer(url: string, mode: 'transaction' | 'session
   const dir = mkdtempSync(join(tmpdir(), 'tm-pgbouncer-'));
   chmodSync(dir, 0o777);
   const port = await freePort();
-  const target = [`host=${u.hostname}`, `port=${u.port || 5432}`, `dbname=${db}`, `user=${decodeURIComponent(u.username || 'postgres')}`];
+  const target = [
+    `host=${u.hostname}`,
+    `port=${u.port || 5432}`,
+    `dbname=${db}`,
+    `user=${decodeURIComponent(u.username || 'postgres')}`,
+  ];
   if (u.password) target.push(`password=${decodeURIComponent(u.password)}`);
   const ini = join(dir, 'pgbouncer.ini');
-  writeFileSync(ini, [
-    '[databases]',
-    `${db} = ${target.join(' ')}`,
-    '[pgbouncer]',
-    'listen_addr = 127.0.0.1',
-    `listen_port = ${port}`,
-    'unix_socket_dir =',
-    'auth_type = any',
-    `pool_mode = ${mode}`,
-    'default_pool_size = 4',
-    `logfile = ${join(dir, 'pgbouncer.log')}`,
-    'ignore_startup_parameters = extra_float_digits,options',
-    '',
-  ].join('\n'));
+  writeFileSync(
+    ini,
+    [
+      '[databases]',
+      `${db} = ${target.join(' ')}`,
+      '[pgbouncer]',
+      'listen_addr = 127.0.0.1',
+      `listen_port = ${port}`,
+      'unix_socket_dir =',
+      'auth_type = any',
+      `pool_mode = ${mode}`,
+      'default_pool_size = 4',
+      `logfile = ${join(dir, 'pgbouncer.log')}`,
+      'ignore_startup_parameters = extra_float_digits,options',
+      '',
+    ].join('\n'),
+  );
   chmodSync(ini, 0o644);
   const asRoot = process.getuid?.() === 0;
   const child: ChildProcess = asRoot

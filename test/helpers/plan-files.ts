@@ -1,7 +1,7 @@
 /**
  * Writing plan files into a temp directory, as users write them (`import … from 'tidemark'`).
  */
-import { mkdtempSync, writeFileSync, mkdirSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 

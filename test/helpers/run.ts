@@ -3,15 +3,18 @@
  */
 import { spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
-import { loadPlan } from '../../src/plan/load.js';
-import { runPlan, type RunOptions } from '../../src/runner/run.js';
 import type { TidemarkEvent } from '../../src/kind/events.js';
+import { loadPlan } from '../../src/plan/load.js';
 import type { RunResult } from '../../src/runner/result.js';
+import { type RunOptions, runPlan } from '../../src/runner/run.js';
 
 export const BIN = fileURLToPath(new URL('../../bin/tidemark.js', import.meta.url));
 
 /** Load a plan file and run it, collecting events. */
-export async function runFile(file: string, o: Omit<RunOptions, 'events'>): Promise<RunResult & { events: TidemarkEvent[] }> {
+export async function runFile(
+  file: string,
+  o: Omit<RunOptions, 'events'>,
+): Promise<RunResult & { events: TidemarkEvent[] }> {
   const events: TidemarkEvent[] = [];
   const plan = await loadPlan(file);
   const r = await runPlan(plan, { ...o, events: (e) => events.push(e) });
@@ -25,7 +28,10 @@ export interface CliResult {
 }
 
 /** Run the built CLI (`bin/tidemark.js`) with args; resolves when it exits. */
-export function cli(args: string[], opts: { cwd?: string; env?: Record<string, string | undefined>; timeoutMs?: number } = {}): Promise<CliResult> {
+export function cli(
+  args: string[],
+  opts: { cwd?: string; env?: Record<string, string | undefined>; timeoutMs?: number } = {},
+): Promise<CliResult> {
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, [BIN, ...args], {
       cwd: opts.cwd,

@@ -4,8 +4,8 @@
  * fail the step); a unit that failed stays "failed" even when a later unit of the step succeeds.
  */
 import { describe, expect, it } from 'vitest';
-import { redactedJson } from '../../src/sql/redact.js';
 import { StatementLog } from '../../src/ledger/statements.js';
+import { redactedJson } from '../../src/sql/redact.js';
 import { createTestDatabase, query } from '../helpers/db.js';
 import { tempDir, writePlan } from '../helpers/plan-files.js';
 import { runFile } from '../helpers/run.js';
@@ -13,13 +13,19 @@ import { runFile } from '../helpers/run.js';
 describe('recorded statements', () => {
   it('a sql step whose SQL holds password=… completes; the ledger keeps it redacted, as valid JSON', async () => {
     const url = await createTestDatabase('ledger_statements');
-    const file = writePlan(tempDir(), `{ id: 'dsn', expand: [
+    const file = writePlan(
+      tempDir(),
+      `{ id: 'dsn', expand: [
       sql({ id: 't', up: ["CREATE TABLE dsn_t (id int)", "COMMENT ON TABLE dsn_t IS 'dbname=x host=db.internal password=hunter2'"], down: 'DROP TABLE dsn_t' }),
-    ] }`);
+    ] }`,
+    );
     const r = await runFile(file, { databaseUrl: url });
     expect(r.message).toBeUndefined();
     expect(r.exitCode).toBe(0);
-    const rows = await query<{ statements: { sql: string; state: string }[] }>(url, `SELECT statements FROM tidemark.step_statements WHERE plan_id = 'dsn' AND step_id = 't'`);
+    const rows = await query<{ statements: { sql: string; state: string }[] }>(
+      url,
+      `SELECT statements FROM tidemark.step_statements WHERE plan_id = 'dsn' AND step_id = 't'`,
+    );
     expect(rows).toHaveLength(1);
     const sqls = rows[0].statements.map((x) => x.sql);
     expect(sqls.join('\n')).not.toContain('hunter2');

@@ -11,7 +11,10 @@ let dir: string;
 let url: string;
 beforeAll(async () => {
   url = await createTestDatabase('lint_cli');
-  await query(url, 'CREATE TABLE tiny (id int PRIMARY KEY, v text); INSERT INTO tiny SELECT g, \'x\' FROM generate_series(1, 50) g;');
+  await query(
+    url,
+    "CREATE TABLE tiny (id int PRIMARY KEY, v text); INSERT INTO tiny SELECT g, 'x' FROM generate_series(1, 50) g;",
+  );
   dir = tempDir();
   writeFiles(dir, {
     'ok.sql': "SET lock_timeout = '2s';\nSET statement_timeout = '1min';\nALTER TABLE tiny ADD COLUMN w text;\n",
@@ -28,7 +31,9 @@ describe('tidemark lint (CLI)', () => {
     expect(warn.stdout).toContain('warning[missing-timeout]');
     const bad = await cli(['lint', 'bad.sql', '--format', 'gcc'], { cwd: dir });
     expect(bad.code).toBe(1);
-    expect(bad.stdout).toBe('bad.sql:1:24: error: CREATE INDEX on existing table "tiny" without CONCURRENTLY blocks writes to it until the build ends [index-not-concurrent]\nbad.sql:1:24: warning: this statement locks "tiny" with no lock_timeout or statement_timeout set: behind one long transaction it waits, and every query on the table queues behind it [missing-timeout]\n');
+    expect(bad.stdout).toBe(
+      'bad.sql:1:24: error: CREATE INDEX on existing table "tiny" without CONCURRENTLY blocks writes to it until the build ends [index-not-concurrent]\nbad.sql:1:24: warning: this statement locks "tiny" with no lock_timeout or statement_timeout set: behind one long transaction it waits, and every query on the table queues behind it [missing-timeout]\n',
+    );
   });
 
   it('exit 2 on a missing target or an unknown format', async () => {

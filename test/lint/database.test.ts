@@ -4,14 +4,16 @@
  * The rules long-running-transaction and rls-hides-rows have their own files in rules/.
  * Read-only and password-safe.
  */
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { createTestDatabase, query } from '../helpers/db.js';
 import { active, lintSql, tty } from './helpers.js';
 
 let url: string;
 beforeAll(async () => {
   url = await createTestDatabase('lint_database');
-  await query(url, `
+  await query(
+    url,
+    `
     CREATE TABLE small_t (id int PRIMARY KEY, v text);
     INSERT INTO small_t SELECT g, 'x' FROM generate_series(1, 200) g;
     CREATE TABLE big_t (id int PRIMARY KEY, v text);
@@ -20,11 +22,13 @@ beforeAll(async () => {
     CREATE TABLE empty_t (id int PRIMARY KEY);
     CREATE TABLE one_t (id int PRIMARY KEY);
     INSERT INTO one_t VALUES (1);
-  `);
+  `,
+  );
 });
 
 describe('table sizes (--database-url)', () => {
-  const sql = 'CREATE INDEX small_v ON small_t(v);\nCREATE INDEX big_v ON big_t(v);\nCREATE INDEX missing_v ON not_yet_created(v);';
+  const sql =
+    'CREATE INDEX small_v ON small_t(v);\nCREATE INDEX big_v ON big_t(v);\nCREATE INDEX missing_v ON not_yet_created(v);';
 
   it('without a database every index build is an error', async () => {
     const r = await lintSql(sql);
@@ -36,7 +40,9 @@ describe('table sizes (--database-url)', () => {
     const found = active(r, 'index-not-concurrent');
     expect(found.map((f) => f.table)).toEqual(['big_t', 'not_yet_created']);
     expect(found[0].message).toMatch(/~50,000 rows now/);
-    expect(r.waived.map((f) => [f.table, f.waived])).toEqual([['small_t', '"small_t" has 200 rows (below smallTableRows 10,000)']]);
+    expect(r.waived.map((f) => [f.table, f.waived])).toEqual([
+      ['small_t', '"small_t" has 200 rows (below smallTableRows 10,000)'],
+    ]);
     expect(r.counts.waived).toBe(1);
     expect(tty(r, 'index-not-concurrent')).toContain('~50,000 rows now');
   });
@@ -47,13 +53,16 @@ describe('table sizes (--database-url)', () => {
   });
 
   it('a NOT NULL column without default is waived only on an empty table', async () => {
-    const r = await lintSql('ALTER TABLE empty_t ADD COLUMN a int NOT NULL;\nALTER TABLE one_t ADD COLUMN a int NOT NULL;', { databaseUrl: url });
+    const r = await lintSql(
+      'ALTER TABLE empty_t ADD COLUMN a int NOT NULL;\nALTER TABLE one_t ADD COLUMN a int NOT NULL;',
+      { databaseUrl: url },
+    );
     expect(active(r, 'add-column-not-null').map((f) => f.table)).toEqual(['one_t']);
     expect(r.waived.map((f) => f.waived)).toEqual(['"empty_t" is empty']);
   });
 
   it('never writes: no ledger schema, read-only session', async () => {
-    await lintSql('UPDATE big_t SET v = \'y\';', { databaseUrl: url });
+    await lintSql("UPDATE big_t SET v = 'y';", { databaseUrl: url });
     const schemas = await query(url, "SELECT nspname FROM pg_namespace WHERE nspname = 'tidemark'");
     expect(schemas).toEqual([]);
     expect((await query<{ n: number }>(url, "SELECT count(*)::int AS n FROM big_t WHERE v = 'y'"))[0].n).toBe(0);
@@ -61,7 +70,9 @@ describe('table sizes (--database-url)', () => {
 
   it('refuses an unreachable database with the password removed', async () => {
     const bad = 'postgres://someone:s3cretpw@127.0.0.1:1/nope';
-    await expect(lintSql('SELECT 1;', { databaseUrl: bad })).rejects.toThrow(/cannot connect to postgres:\/\/someone:\*\*\*@127\.0\.0\.1:1\/nope/);
+    await expect(lintSql('SELECT 1;', { databaseUrl: bad })).rejects.toThrow(
+      /cannot connect to postgres:\/\/someone:\*\*\*@127\.0\.0\.1:1\/nope/,
+    );
     await expect(lintSql('SELECT 1;', { databaseUrl: bad })).rejects.not.toThrow(/s3cretpw/);
   });
 });

@@ -16,7 +16,8 @@ describe('lint rule docs and tests', () => {
       expect(doc).toMatch(/^## problem$/m);
       expect(doc).toMatch(/^## solution$/m);
       expect(doc).toMatch(/^## example$/m);
-      if (!['syntax-error', 'invalid-suppression'].includes(rule.id)) expect(doc.split('## solution')[1]).toMatch(/\b(op|backfill|check|sql|gate)\b[.(`*]/);
+      if (!['syntax-error', 'invalid-suppression'].includes(rule.id))
+        expect(doc.split('## solution')[1]).toMatch(/\b(op|backfill|check|sql|gate)\b[.(`*]/);
       expect(doc).toContain(`Level: **${rule.level}**`);
       expect(existsSync(`${root}test/lint/rules/${rule.id}.test.ts`)).toBe(true);
     });

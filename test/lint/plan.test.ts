@@ -5,15 +5,17 @@
  */
 import { describe, expect, it } from 'vitest';
 import { lint, lintPlanForRun } from '../../src/lint/index.js';
-import { loadPlan } from '../../src/plan/load.js';
 import { PlanInvalidError, UsageError } from '../../src/model/errors.js';
+import { loadPlan } from '../../src/plan/load.js';
 import { tempDir, writeFiles, writePlan } from '../helpers/plan-files.js';
 import { active, lintPlanBody } from './helpers.js';
 
 describe('plans', () => {
   it('lintPlanForRun returns only unsuppressed error-level findings of raw SQL', async () => {
     const dir = tempDir();
-    const file = writePlan(dir, `{
+    const file = writePlan(
+      dir,
+      `{
       id: 'w',
       expand: [
         sql({ id: 'idx', up: 'CREATE INDEX msg_tenant ON "Message"("tenantId")' }),
@@ -22,14 +24,18 @@ describe('plans', () => {
         sql({ id: 'rewrite-warning', up: 'ALTER TABLE "Message" ADD COLUMN c text DEFAULT make_code()' }),
       ],
       backfill: [backfill.update({ id: 'fill', table: 'Message', set: { c: "'x'" } })],
-    }`);
+    }`,
+    );
     const plan = await loadPlan(file);
     const found = await lintPlanForRun(plan, { cwd: dir });
-    expect(found.map((f) => [f.rule, f.stepId, f.phase, f.file, f.line])).toEqual([['index-not-concurrent', 'idx', 'expand', 'test.plan.ts', 5]]);
+    expect(found.map((f) => [f.rule, f.stepId, f.phase, f.file, f.line])).toEqual([
+      ['index-not-concurrent', 'idx', 'expand', 'test.plan.ts', 5],
+    ]);
   });
 
   it('a transactional sql step with CONCURRENTLY is refused; transaction: false or the no-transaction header is fine', async () => {
-    const r = await lintPlanBody(`{
+    const r = await lintPlanBody(
+      `{
       id: 'w',
       expand: [
         sql({ id: 'in-tx', up: 'CREATE INDEX CONCURRENTLY a ON "Message"(a)' }),
@@ -37,14 +43,19 @@ describe('plans', () => {
         sqlFile({ id: 'file-no-tx', up: 'sql/c.sql' }),
         sqlFile({ id: 'file-in-tx', up: 'sql/d.sql' }),
       ],
-    }`, {
-      files: {
-        'sql/c.sql': '-- tidemark:no-transaction\nCREATE INDEX CONCURRENTLY c ON "Message"(c);\n',
-        'sql/d.sql': '-- add d\n\nCREATE INDEX CONCURRENTLY d ON "Message"(d);\n',
+    }`,
+      {
+        files: {
+          'sql/c.sql': '-- tidemark:no-transaction\nCREATE INDEX CONCURRENTLY c ON "Message"(c);\n',
+          'sql/d.sql': '-- add d\n\nCREATE INDEX CONCURRENTLY d ON "Message"(d);\n',
+        },
       },
-    });
+    );
     const found = active(r, 'concurrently-in-transaction');
-    expect(found.map((f) => [f.stepId, f.file, f.line])).toEqual([['in-tx', 'wave.plan.ts', 5], ['file-in-tx', 'sql/d.sql', 3]]);
+    expect(found.map((f) => [f.stepId, f.file, f.line])).toEqual([
+      ['in-tx', 'wave.plan.ts', 5],
+      ['file-in-tx', 'sql/d.sql', 3],
+    ]);
     expect(found[0].help).toContain('Set transaction: false on step "in-tx"');
     expect(r.files).toEqual(['wave.plan.ts', 'sql/c.sql', 'sql/d.sql']);
   });
@@ -95,13 +106,18 @@ describe('plans', () => {
     const e = await lint(['bad.plan.ts'], { cwd: dir }).catch((x) => x);
     expect(e).toBeInstanceOf(PlanInvalidError);
     expect(e.exitCode).toBe(2);
-    await expect(lint(['bad.plan.ts'], { cwd: dir, config: { rules: { 'no-such': 'off' } } })).rejects.toThrow(/rules.no-such: unknown rule/);
+    await expect(lint(['bad.plan.ts'], { cwd: dir, config: { rules: { 'no-such': 'off' } } })).rejects.toThrow(
+      /rules.no-such: unknown rule/,
+    );
   });
 
   it('config can turn a rule off or change its level', async () => {
     const dir = tempDir();
     writeFiles(dir, { 'a.sql': 'CREATE INDEX a ON "Lead"(email);' });
-    const off = await lint(['a.sql'], { cwd: dir, config: { rules: { 'index-not-concurrent': 'off', 'missing-timeout': 'off' } } });
+    const off = await lint(['a.sql'], {
+      cwd: dir,
+      config: { rules: { 'index-not-concurrent': 'off', 'missing-timeout': 'off' } },
+    });
     expect(off.findings).toEqual([]);
     const warn = await lint(['a.sql'], { cwd: dir, config: { rules: { 'index-not-concurrent': 'warning' } } });
     expect(warn.exitCode).toBe(0);

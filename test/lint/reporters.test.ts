@@ -7,8 +7,8 @@ import { render } from '../../src/lint/index.js';
 import { lintSql } from './helpers.js';
 
 const SQL = [
-  'SET lock_timeout = \'2s\';',
-  'SET statement_timeout = \'5min\';',
+  "SET lock_timeout = '2s';",
+  "SET statement_timeout = '5min';",
   '-- tidemark-ignore drop-object: column unused since release 4.2',
   'ALTER TABLE "Lead" DROP COLUMN legacy;',
   'CREATE INDEX "Lead_email_idx"',
@@ -51,7 +51,9 @@ describe('reporters', () => {
     const r = await lintSql(SQL);
     const out = render(r, 'github');
     expect(out).toMatchSnapshot();
-    expect(out.split('\n')[0]).toMatch(/^::error file=migration\.sql,line=6,col=6,title=tidemark lint%3A index-not-concurrent::CREATE INDEX/);
+    expect(out.split('\n')[0]).toMatch(
+      /^::error file=migration\.sql,line=6,col=6,title=tidemark lint%3A index-not-concurrent::CREATE INDEX/,
+    );
   });
 
   it('an unknown format is a usage error', async () => {

@@ -1,20 +1,21 @@
 /**
- * Refused before anything runs (SPEC §2): a referencing column whose type differs from the
+ * Refused before anything runs (docs/plans.md): a referencing column whose type differs from the
  * referenced one (seed 001: uuid ids, a text customer_id) stops the run before its first step, not
  * when its own step comes up after earlier steps were applied. Also for op.addForeignKey, in dry
  * runs, and when an earlier step of the plan creates the referenced table or column (its type is
  * taken from that step's definition).
  */
 import { beforeAll, describe, expect, it } from 'vitest';
+import type { TidemarkEvent } from '../../src/kind/events.js';
+import { runPlan } from '../../src/runner/run.js';
 import { createTestDatabase, query } from '../helpers/db.js';
 import { exec, op, plan, run } from './op-harness.js';
-import { runPlan } from '../../src/runner/run.js';
-import type { TidemarkEvent } from '../../src/kind/events.js';
 
 let url: string;
 beforeAll(async () => {
   url = await createTestDatabase('ops_add_column_preflight');
-  await exec(url,
+  await exec(
+    url,
     'CREATE TABLE "Customer" (id uuid PRIMARY KEY)',
     'CREATE TABLE "Lead" (id uuid PRIMARY KEY, email text)',
     'CREATE TABLE "Job" (id uuid PRIMARY KEY)',
@@ -22,7 +23,13 @@ beforeAll(async () => {
 });
 
 const columns = async (table: string) =>
-  (await query<{ attname: string }>(url, `SELECT attname FROM pg_attribute WHERE attrelid = $1::regclass AND attnum > 0 AND NOT attisdropped ORDER BY attnum`, [`"${table}"`])).map((r) => r.attname);
+  (
+    await query<{ attname: string }>(
+      url,
+      `SELECT attname FROM pg_attribute WHERE attrelid = $1::regclass AND attnum > 0 AND NOT attisdropped ORDER BY attnum`,
+      [`"${table}"`],
+    )
+  ).map((r) => r.attname);
 
 describe('pre-flight: foreign key types', () => {
   it('op.addColumn: a mismatched references type in the second step refuses the run before the first step', async () => {
@@ -30,7 +37,13 @@ describe('pre-flight: foreign key types', () => {
       id: 'seed-001-text-ids',
       expand: [
         op.addColumn({ id: 'lead-note', table: 'Lead', column: 'note', type: 'text' }),
-        op.addColumn({ id: 'job-customer', table: 'Job', column: 'customer_id', type: 'text', references: { table: 'Customer', column: 'id' } }),
+        op.addColumn({
+          id: 'job-customer',
+          table: 'Job',
+          column: 'customer_id',
+          type: 'text',
+          references: { table: 'Customer', column: 'id' },
+        }),
       ],
     });
     const r = await run(url, p);
@@ -45,7 +58,12 @@ describe('pre-flight: foreign key types', () => {
     // NOTHING applied: the first column is absent, and no step of the plan was attempted.
     expect(await columns('Lead')).toEqual(['id', 'email']);
     expect(await columns('Job')).toEqual(['id']);
-    expect(await query(url, `SELECT step_id, attempts FROM tidemark.steps WHERE plan_id = 'seed-001-text-ids' ORDER BY position`)).toEqual([
+    expect(
+      await query(
+        url,
+        `SELECT step_id, attempts FROM tidemark.steps WHERE plan_id = 'seed-001-text-ids' ORDER BY position`,
+      ),
+    ).toEqual([
       { step_id: 'lead-note', attempts: 0 },
       { step_id: 'job-customer', attempts: 0 },
     ]);
@@ -56,7 +74,13 @@ describe('pre-flight: foreign key types', () => {
       id: 'seed-001-dry',
       expand: [
         op.addColumn({ id: 'lead-note', table: 'Lead', column: 'note2', type: 'text' }),
-        op.addColumn({ id: 'lead-customer', table: 'Lead', column: 'customer_id', type: 'text', references: { table: 'Customer', column: 'id' } }),
+        op.addColumn({
+          id: 'lead-customer',
+          table: 'Lead',
+          column: 'customer_id',
+          type: 'text',
+          references: { table: 'Customer', column: 'id' },
+        }),
       ],
     });
     const events: TidemarkEvent[] = [];
@@ -73,7 +97,14 @@ describe('pre-flight: foreign key types', () => {
     const p = await plan({
       id: 'fk-text-uuid',
       expand: [op.addColumn({ id: 'invoice-note', table: 'Invoice', column: 'note', type: 'text' })],
-      contract: [op.addForeignKey({ id: 'invoice-customer', table: 'Invoice', columns: ['customer_ref'], references: { table: 'Customer', columns: ['id'] } })],
+      contract: [
+        op.addForeignKey({
+          id: 'invoice-customer',
+          table: 'Invoice',
+          columns: ['customer_ref'],
+          references: { table: 'Customer', columns: ['id'] },
+        }),
+      ],
     });
     const r = await run(url, p);
     expect(r.exitCode).toBe(1);
@@ -88,18 +119,42 @@ describe('pre-flight: foreign key types', () => {
       id: 'creates-parent',
       expand: [
         op.createTable({ id: 'account', table: 'Account', columns: { id: 'bigint PRIMARY KEY', ref: 'UUID' } }),
-        op.addColumn({ id: 'customer-account', table: 'Customer', column: 'account_id', type: 'int8', references: { table: 'Account', column: 'id' } }),
+        op.addColumn({
+          id: 'customer-account',
+          table: 'Customer',
+          column: 'account_id',
+          type: 'int8',
+          references: { table: 'Account', column: 'id' },
+        }),
         op.addColumn({ id: 'customer-code', table: 'Customer', column: 'code', type: 'text' }),
         op.addUnique({ id: 'customer-code-unique', table: 'Customer', columns: ['code'] }),
         op.addUnique({ id: 'account-ref-unique', table: 'Account', columns: ['ref'] }),
-        op.addColumn({ id: 'job-account-ref', table: 'Job', column: 'account_ref', type: 'uuid', references: { table: 'Account', column: 'ref' } }),
+        op.addColumn({
+          id: 'job-account-ref',
+          table: 'Job',
+          column: 'account_ref',
+          type: 'uuid',
+          references: { table: 'Account', column: 'ref' },
+        }),
         op.addColumn({ id: 'job-code', table: 'Job', column: 'customer_code', type: 'text' }),
       ],
-      contract: [op.addForeignKey({ id: 'job-customer-code', table: 'Job', columns: ['customer_code'], references: { table: 'Customer', columns: ['code'] } })],
+      contract: [
+        op.addForeignKey({
+          id: 'job-customer-code',
+          table: 'Job',
+          columns: ['customer_code'],
+          references: { table: 'Customer', columns: ['code'] },
+        }),
+      ],
     });
     const r = await run(url, p);
     expect(r.exitCode, r.message).toBe(0);
-    expect(await query(url, `SELECT conname FROM pg_constraint WHERE conrelid IN ('"Customer"'::regclass, '"Job"'::regclass) AND contype = 'f' ORDER BY 1`)).toEqual([
+    expect(
+      await query(
+        url,
+        `SELECT conname FROM pg_constraint WHERE conrelid IN ('"Customer"'::regclass, '"Job"'::regclass) AND contype = 'f' ORDER BY 1`,
+      ),
+    ).toEqual([
       { conname: 'Customer_account_id_fkey' },
       { conname: 'Job_account_ref_fkey' },
       { conname: 'Job_customer_code_fkey' },
@@ -111,17 +166,30 @@ describe('pre-flight: foreign key types', () => {
       id: 'creates-parent-text',
       expand: [
         op.createTable({ id: 'region', table: 'Region', columns: { code: 'text PRIMARY KEY' } }),
-        op.addColumn({ id: 'job-region', table: 'Job', column: 'region_id', type: 'int', references: { table: 'Region', column: 'code' } }),
+        op.addColumn({
+          id: 'job-region',
+          table: 'Job',
+          column: 'region_id',
+          type: 'int',
+          references: { table: 'Region', column: 'code' },
+        }),
       ],
     });
     const r = await run(url, p);
     expect(r.exitCode).toBe(1);
-    expect(r.message).toBe('plan "creates-parent-text": expand › step "job-region" › type: Job.region_id would be integer but references Region.code, which is text (as step "region" creates it): the types must match');
+    expect(r.message).toBe(
+      'plan "creates-parent-text": expand › step "job-region" › type: Job.region_id would be integer but references Region.code, which is text (as step "region" creates it): the types must match',
+    );
     expect(r.hint).toContain('Declare the column as text');
     expect(r.events.some((e) => e.type === 'step.start')).toBe(false);
     expect(await query(url, `SELECT to_regclass('"Region"') IS NULL AS absent`)).toEqual([{ absent: true }]);
     expect(await columns('Job')).not.toContain('region_id');
-    expect(await query(url, `SELECT step_id, attempts FROM tidemark.steps WHERE plan_id = 'creates-parent-text' ORDER BY position`)).toEqual([
+    expect(
+      await query(
+        url,
+        `SELECT step_id, attempts FROM tidemark.steps WHERE plan_id = 'creates-parent-text' ORDER BY position`,
+      ),
+    ).toEqual([
       { step_id: 'region', attempts: 0 },
       { step_id: 'job-region', attempts: 0 },
     ]);
@@ -133,13 +201,21 @@ describe('pre-flight: foreign key types', () => {
       expand: [
         op.addColumn({ id: 'lead-ext', table: 'Lead', column: 'ext_id', type: 'bigint' }),
         op.addUnique({ id: 'lead-ext-unique', table: 'Lead', columns: ['ext_id'] }),
-        op.addColumn({ id: 'job-lead-ext', table: 'Job', column: 'lead_ext_id', type: 'text', references: { table: 'Lead', column: 'ext_id' } }),
+        op.addColumn({
+          id: 'job-lead-ext',
+          table: 'Job',
+          column: 'lead_ext_id',
+          type: 'text',
+          references: { table: 'Lead', column: 'ext_id' },
+        }),
       ],
     });
     const dry = await runPlan(p, { databaseUrl: url, dryRun: true });
     const r = await run(url, p);
     expect(r.exitCode).toBe(1);
-    expect(r.message).toContain('step "job-lead-ext" › type: Job.lead_ext_id would be text but references Lead.ext_id, which is bigint (as step "lead-ext" creates it)');
+    expect(r.message).toContain(
+      'step "job-lead-ext" › type: Job.lead_ext_id would be text but references Lead.ext_id, which is bigint (as step "lead-ext" creates it)',
+    );
     expect(dry.exitCode).toBe(1);
     expect(dry.message).toBe(r.message);
     expect(await columns('Lead')).toEqual(['id', 'email']);
@@ -152,11 +228,20 @@ describe('pre-flight: foreign key types', () => {
         op.createTable({ id: 'shop', table: 'Shop', columns: { id: 'uuid PRIMARY KEY' } }),
         op.addColumn({ id: 'job-shop', table: 'Job', column: 'shop_id', type: 'text' }),
       ],
-      contract: [op.addForeignKey({ id: 'job-shop-fk', table: 'Job', columns: ['shop_id'], references: { table: 'Shop', columns: ['id'] } })],
+      contract: [
+        op.addForeignKey({
+          id: 'job-shop-fk',
+          table: 'Job',
+          columns: ['shop_id'],
+          references: { table: 'Shop', columns: ['id'] },
+        }),
+      ],
     });
     const r = await run(url, p);
     expect(r.exitCode).toBe(1);
-    expect(r.message).toBe('plan "fk-planned-both": contract › step "job-shop-fk" › columns: Job.shop_id is text (as step "job-shop" creates it) but Shop.id is uuid (as step "shop" creates it): a foreign key needs matching types');
+    expect(r.message).toBe(
+      'plan "fk-planned-both": contract › step "job-shop-fk" › columns: Job.shop_id is text (as step "job-shop" creates it) but Shop.id is uuid (as step "shop" creates it): a foreign key needs matching types',
+    );
     expect(r.events.some((e) => e.type === 'step.start')).toBe(false);
     expect(await query(url, `SELECT to_regclass('"Shop"') IS NULL AS absent`)).toEqual([{ absent: true }]);
     expect(await columns('Job')).not.toContain('shop_id');

@@ -5,22 +5,37 @@ import { describedSql, exec, FAST, op, plan, rollback, run, session, sqlStateOf 
 let url: string;
 beforeAll(async () => {
   url = await createTestDatabase('ops_constraints');
-  await exec(url,
+  await exec(
+    url,
     'CREATE TABLE tenants (id int PRIMARY KEY, region text, UNIQUE (id, region))',
-    'INSERT INTO tenants SELECT g, \'eu\' FROM generate_series(1, 5) g',
+    "INSERT INTO tenants SELECT g, 'eu' FROM generate_series(1, 5) g",
     'CREATE TABLE "Invoices" (id bigint PRIMARY KEY, tenant_id int, region text, amount numeric, legacy_tenant text)',
     'INSERT INTO "Invoices" SELECT g, 1 + g % 5, \'eu\', g, (1 + g % 5)::text FROM generate_series(1, 2000) g',
   );
 });
 
 const constraint = async (name: string) =>
-  (await query<{ convalidated: boolean; def: string }>(url, `SELECT convalidated, pg_get_constraintdef(oid) AS def FROM pg_constraint WHERE conname = $1`, [name]))[0];
+  (
+    await query<{ convalidated: boolean; def: string }>(
+      url,
+      `SELECT convalidated, pg_get_constraintdef(oid) AS def FROM pg_constraint WHERE conname = $1`,
+      [name],
+    )
+  )[0];
 
 describe('op.addForeignKey', () => {
   it('adds NOT VALID then validates; rolls back; applies again — exact SQL', async () => {
     const p = await plan({
       id: 'fk-life',
-      contract: [op.addForeignKey({ id: 'inv-tenant', table: 'Invoices', columns: ['tenant_id'], references: { table: 'tenants', columns: ['id'] }, onDelete: 'cascade' })],
+      contract: [
+        op.addForeignKey({
+          id: 'inv-tenant',
+          table: 'Invoices',
+          columns: ['tenant_id'],
+          references: { table: 'tenants', columns: ['id'] },
+          onDelete: 'cascade',
+        }),
+      ],
     });
     const d = await describedSql(url, p);
     expect(d['inv-tenant']).toEqual([
@@ -33,7 +48,9 @@ describe('op.addForeignKey', () => {
     expect(await constraint('Invoices_tenant_id_fkey')).toMatchObject({ convalidated: true });
     expect(await sqlStateOf(url, 'INSERT INTO "Invoices" (id, tenant_id) VALUES (99999, 42)')).toBe('23503');
 
-    expect((await describedSql(url, p, true))['inv-tenant']).toEqual(['ALTER TABLE "Invoices" DROP CONSTRAINT IF EXISTS "Invoices_tenant_id_fkey"']);
+    expect((await describedSql(url, p, true))['inv-tenant']).toEqual([
+      'ALTER TABLE "Invoices" DROP CONSTRAINT IF EXISTS "Invoices_tenant_id_fkey"',
+    ]);
     expect((await rollback(url, p)).exitCode).toBe(0);
     expect(await constraint('Invoices_tenant_id_fkey')).toBeUndefined();
     expect((await run(url, p)).exitCode).toBe(0);
@@ -42,15 +59,43 @@ describe('op.addForeignKey', () => {
   });
 
   it('composite keys, named', async () => {
-    const p = await plan({ id: 'fk-composite', contract: [op.addForeignKey({ id: 'pair', table: 'Invoices', columns: ['tenant_id', 'region'], references: { table: 'tenants', columns: ['id', 'region'] }, name: 'inv_tenant_region' })] });
+    const p = await plan({
+      id: 'fk-composite',
+      contract: [
+        op.addForeignKey({
+          id: 'pair',
+          table: 'Invoices',
+          columns: ['tenant_id', 'region'],
+          references: { table: 'tenants', columns: ['id', 'region'] },
+          name: 'inv_tenant_region',
+        }),
+      ],
+    });
     expect((await run(url, p)).exitCode).toBe(0);
-    expect(await constraint('inv_tenant_region')).toEqual({ convalidated: true, def: 'FOREIGN KEY (tenant_id, region) REFERENCES tenants(id, region)' });
+    expect(await constraint('inv_tenant_region')).toEqual({
+      convalidated: true,
+      def: 'FOREIGN KEY (tenant_id, region) REFERENCES tenants(id, region)',
+    });
     await rollback(url, p);
   });
 
   it('orphans: fails with count and sample before anything is left behind; rerun after the fix succeeds', async () => {
-    await exec(url, `UPDATE "Invoices" SET tenant_id = 77 WHERE id IN (10, 20, 30)`, `UPDATE "Invoices" SET region = 'us' WHERE id = 40`);
-    const p = await plan({ id: 'fk-orphans', contract: [op.addForeignKey({ id: 'inv-tenant', table: 'Invoices', columns: ['tenant_id'], references: { table: 'tenants', columns: ['id'] } })] });
+    await exec(
+      url,
+      `UPDATE "Invoices" SET tenant_id = 77 WHERE id IN (10, 20, 30)`,
+      `UPDATE "Invoices" SET region = 'us' WHERE id = 40`,
+    );
+    const p = await plan({
+      id: 'fk-orphans',
+      contract: [
+        op.addForeignKey({
+          id: 'inv-tenant',
+          table: 'Invoices',
+          columns: ['tenant_id'],
+          references: { table: 'tenants', columns: ['id'] },
+        }),
+      ],
+    });
     const r = await run(url, p);
     expect(r.exitCode).toBe(1);
     expect(r.message).toContain('3 row(s)');
@@ -58,13 +103,29 @@ describe('op.addForeignKey', () => {
     expect(r.message).toContain('"tenant_id":77');
     expect(await constraint('Invoices_tenant_id_fkey')).toBeUndefined();
 
-    const composite = await plan({ id: 'fk-orphans-2', contract: [op.addForeignKey({ id: 'pair', table: 'Invoices', columns: ['tenant_id', 'region'], references: { table: 'tenants', columns: ['id', 'region'] } })] });
+    const composite = await plan({
+      id: 'fk-orphans-2',
+      contract: [
+        op.addForeignKey({
+          id: 'pair',
+          table: 'Invoices',
+          columns: ['tenant_id', 'region'],
+          references: { table: 'tenants', columns: ['id', 'region'] },
+        }),
+      ],
+    });
     const c = await run(url, composite);
     expect(c.exitCode).toBe(1);
-    expect(c.message).toContain('4 row(s) of Invoices reference a missing row of tenants (tenant_id, region → id, region)');
+    expect(c.message).toContain(
+      '4 row(s) of Invoices reference a missing row of tenants (tenant_id, region → id, region)',
+    );
     expect(c.message).toContain('"region":"us"');
 
-    await exec(url, `UPDATE "Invoices" SET tenant_id = 1 WHERE id IN (10, 20, 30)`, `UPDATE "Invoices" SET region = 'eu' WHERE id = 40`);
+    await exec(
+      url,
+      `UPDATE "Invoices" SET tenant_id = 1 WHERE id IN (10, 20, 30)`,
+      `UPDATE "Invoices" SET region = 'eu' WHERE id = 40`,
+    );
     const again = await run(url, p);
     expect(again.message).toBeUndefined();
     expect(await constraint('Invoices_tenant_id_fkey')).toMatchObject({ convalidated: true });
@@ -72,7 +133,17 @@ describe('op.addForeignKey', () => {
   });
 
   it('refuses mismatched types (text → int) before anything runs, naming both', async () => {
-    const p = await plan({ id: 'fk-types', contract: [op.addForeignKey({ id: 'legacy', table: 'Invoices', columns: ['legacy_tenant'], references: { table: 'tenants', columns: ['id'] } })] });
+    const p = await plan({
+      id: 'fk-types',
+      contract: [
+        op.addForeignKey({
+          id: 'legacy',
+          table: 'Invoices',
+          columns: ['legacy_tenant'],
+          references: { table: 'tenants', columns: ['id'] },
+        }),
+      ],
+    });
     const r = await run(url, p);
     expect(r.exitCode).toBe(1);
     expect(r.message).toContain('Invoices.legacy_tenant is text but tenants.id is integer');
@@ -80,19 +151,38 @@ describe('op.addForeignKey', () => {
   });
 
   it('validates column pairs at plan validation', async () => {
-    await expect(plan({ id: 'fk-bad', contract: [op.addForeignKey({ id: 'x', table: 'a', columns: ['a', 'b'], references: { table: 'b', columns: ['id'] } })] }))
-      .rejects.toThrow(/contract › step "x" › references.columns: lists 1 column\(s\) for 2/);
+    await expect(
+      plan({
+        id: 'fk-bad',
+        contract: [
+          op.addForeignKey({ id: 'x', table: 'a', columns: ['a', 'b'], references: { table: 'b', columns: ['id'] } }),
+        ],
+      }),
+    ).rejects.toThrow(/contract › step "x" › references.columns: lists 1 column\(s\) for 2/);
   });
 
   it('VALIDATE waits for a session holding a conflicting lock instead of failing in lock_timeout', async () => {
     const holder = await session(url);
     let holding: Promise<unknown> | undefined;
-    const p = await plan({ id: 'fk-wait', contract: [op.addForeignKey({ id: 'inv-tenant', table: 'Invoices', columns: ['tenant_id'], references: { table: 'tenants', columns: ['id'] } })] });
+    const p = await plan({
+      id: 'fk-wait',
+      contract: [
+        op.addForeignKey({
+          id: 'inv-tenant',
+          table: 'Invoices',
+          columns: ['tenant_id'],
+          references: { table: 'tenants', columns: ['id'] },
+        }),
+      ],
+    });
     const t0 = Date.now();
     const r = await run(url, p, FAST, {
       events: (e) => {
         if (e.type === 'step.statement' && e.sql.includes('VALIDATE') && !holding) {
-          holding = holder.query('BEGIN; LOCK TABLE "Invoices" IN SHARE UPDATE EXCLUSIVE MODE').then(() => new Promise((res) => setTimeout(res, 1500))).then(() => holder.query('COMMIT'));
+          holding = holder
+            .query('BEGIN; LOCK TABLE "Invoices" IN SHARE UPDATE EXCLUSIVE MODE')
+            .then(() => new Promise((res) => setTimeout(res, 1500)))
+            .then(() => holder.query('COMMIT'));
         }
       },
     });
@@ -107,7 +197,17 @@ describe('op.addForeignKey', () => {
 
 describe('op.addCheck', () => {
   it('NOT VALID then VALIDATE; violations are sampled with the columns the expression uses; rerun after the fix', async () => {
-    const p = await plan({ id: 'chk', contract: [op.addCheck({ id: 'positive', table: 'Invoices', name: 'amount_positive', expression: 'amount > 0 AND "region" IS NOT NULL' })] });
+    const p = await plan({
+      id: 'chk',
+      contract: [
+        op.addCheck({
+          id: 'positive',
+          table: 'Invoices',
+          name: 'amount_positive',
+          expression: 'amount > 0 AND "region" IS NOT NULL',
+        }),
+      ],
+    });
     const d = await describedSql(url, p);
     expect(d.positive).toEqual([
       'ALTER TABLE "Invoices" ADD CONSTRAINT "amount_positive" CHECK (amount > 0 AND "region" IS NOT NULL) NOT VALID',
@@ -132,7 +232,12 @@ describe('op.addCheck', () => {
   });
 
   it('refuses an expression that smuggles a second statement, before anything runs', async () => {
-    const p = await plan({ id: 'chk-inject', contract: [op.addCheck({ id: 'evil', table: 'Invoices', name: 'evil', expression: 'true); DROP TABLE tenants; --' })] });
+    const p = await plan({
+      id: 'chk-inject',
+      contract: [
+        op.addCheck({ id: 'evil', table: 'Invoices', name: 'evil', expression: 'true); DROP TABLE tenants; --' }),
+      ],
+    });
     const r = await run(url, p);
     expect(r.exitCode).toBe(2);
     expect(r.message).toMatch(/statements instead of one|does not parse/);

@@ -66,12 +66,34 @@ async function enumExists(t: string): Promise<boolean> {
 }
 
 async function catalog(t: string) {
-  const col = (await query(url, `SELECT format_type(atttypid, atttypmod) AS type, attnotnull, pg_get_expr(d.adbin, d.adrelid) AS def, col_description(a.attrelid, a.attnum) AS comment
-    FROM pg_attribute a LEFT JOIN pg_attrdef d ON d.adrelid = a.attrelid AND d.adnum = a.attnum WHERE a.attrelid = $1::regclass AND a.attname = 'stage'`, [t]))[0];
-  const idx = await query(url, `SELECT c.relname, pg_get_indexdef(c.oid) AS def, i.indisvalid FROM pg_index i JOIN pg_class c ON c.oid = i.indexrelid WHERE i.indrelid = $1::regclass ORDER BY 1`, [t]);
-  const cons = await query(url, `SELECT conname, pg_get_constraintdef(oid) AS def, convalidated FROM pg_constraint WHERE conrelid = $1::regclass AND contype <> 'n' ORDER BY 1`, [t]);
-  const cols = (await query(url, `SELECT attname FROM pg_attribute WHERE attrelid = $1::regclass AND attnum > 0 AND NOT attisdropped ORDER BY attname`, [t])).map((r) => r.attname);
-  const triggers = await query(url, `SELECT tgname FROM pg_trigger WHERE tgrelid = $1::regclass AND NOT tgisinternal`, [t]);
+  const col = (
+    await query(
+      url,
+      `SELECT format_type(atttypid, atttypmod) AS type, attnotnull, pg_get_expr(d.adbin, d.adrelid) AS def, col_description(a.attrelid, a.attnum) AS comment
+    FROM pg_attribute a LEFT JOIN pg_attrdef d ON d.adrelid = a.attrelid AND d.adnum = a.attnum WHERE a.attrelid = $1::regclass AND a.attname = 'stage'`,
+      [t],
+    )
+  )[0];
+  const idx = await query(
+    url,
+    `SELECT c.relname, pg_get_indexdef(c.oid) AS def, i.indisvalid FROM pg_index i JOIN pg_class c ON c.oid = i.indexrelid WHERE i.indrelid = $1::regclass ORDER BY 1`,
+    [t],
+  );
+  const cons = await query(
+    url,
+    `SELECT conname, pg_get_constraintdef(oid) AS def, convalidated FROM pg_constraint WHERE conrelid = $1::regclass AND contype <> 'n' ORDER BY 1`,
+    [t],
+  );
+  const cols = (
+    await query(
+      url,
+      `SELECT attname FROM pg_attribute WHERE attrelid = $1::regclass AND attnum > 0 AND NOT attisdropped ORDER BY attname`,
+      [t],
+    )
+  ).map((r) => r.attname);
+  const triggers = await query(url, `SELECT tgname FROM pg_trigger WHERE tgrelid = $1::regclass AND NOT tgisinternal`, [
+    t,
+  ]);
   return { col, idx, cons, cols, triggers };
 }
 
@@ -101,7 +123,10 @@ async function traffic(t: string) {
       const stage = STAGES[(i + parity) % 3];
       try {
         if (i % 4 === 0) {
-          const r = await pool.query(`INSERT INTO ${t} (stage, amount) VALUES ($1, $2) RETURNING id::text AS id`, [stage, -i]);
+          const r = await pool.query(`INSERT INTO ${t} (stage, amount) VALUES ($1, $2) RETURNING id::text AS id`, [
+            stage,
+            -i,
+          ]);
           expected.set(r.rows[0].id, stage);
         } else {
           const id = String(2 * (1 + ((i * 7919) % 4999)) - parity);
@@ -133,8 +158,11 @@ async function traffic(t: string) {
     const c = await pool.connect();
     try {
       while (!stop) {
-        const r = await c.query<{ ms: number }>(`SELECT extract(epoch FROM clock_timestamp() - query_start)::float8 * 1000 AS ms FROM pg_stat_activity
-          WHERE datname = current_database() AND wait_event_type = 'Lock' AND query LIKE $1`, [`SELECT stage FROM ${t} %`]);
+        const r = await c.query<{ ms: number }>(
+          `SELECT extract(epoch FROM clock_timestamp() - query_start)::float8 * 1000 AS ms FROM pg_stat_activity
+          WHERE datname = current_database() AND wait_event_type = 'Lock' AND query LIKE $1`,
+          [`SELECT stage FROM ${t} %`],
+        );
         for (const x of r.rows) maxLockWaitMs = Math.max(maxLockWaitMs, x.ms);
         await new Promise((res) => setTimeout(res, 20));
       }
@@ -183,7 +211,12 @@ describe('op.convertToEnum through a shadow column', () => {
   it('converts every row under concurrent writes; readers never wait beyond lock_timeout + margin', async () => {
     await query(url, SETUP(T));
     before = await catalog(T);
-    const initial = new Map((await query<{ id: string; stage: string }>(url, `SELECT id::text AS id, stage FROM ${T}`)).map((r) => [r.id, r.stage]));
+    const initial = new Map(
+      (await query<{ id: string; stage: string }>(url, `SELECT id::text AS id, stage FROM ${T}`)).map((r) => [
+        r.id,
+        r.stage,
+      ]),
+    );
     planFile = file();
     const t = await traffic(T);
     await new Promise((res) => setTimeout(res, 200));
@@ -201,19 +234,34 @@ describe('op.convertToEnum through a shadow column', () => {
     const said = r.events.flatMap((e) => (e.type === 'step.statement' ? [e.sql] : []));
     expect(said.some((x) => /ADD COLUMN/.test(x))).toBe(true);
     expect(said.some((x) => /CREATE TRIGGER/.test(x))).toBe(true);
-    expect(said.filter((x) => /CREATE (UNIQUE )?INDEX CONCURRENTLY/.test(x)).length).toBe(before.idx.filter((i) => /stage/.test(String(i.def))).length);
+    expect(said.filter((x) => /CREATE (UNIQUE )?INDEX CONCURRENTLY/.test(x)).length).toBe(
+      before.idx.filter((i) => /stage/.test(String(i.def))).length,
+    );
     expect(said.some((x) => /RENAME COLUMN/.test(x))).toBe(true);
 
     const after = await catalog(T);
-    expect(after.col).toEqual({ type: `${T}_stage`, attnotnull: true, def: `'open'::${T}_stage`, comment: 'pipeline stage' });
+    expect(after.col).toEqual({
+      type: `${T}_stage`,
+      attnotnull: true,
+      def: `'open'::${T}_stage`,
+      comment: 'pipeline stage',
+    });
     expect(after.cols).toEqual(before.cols);
     expect(after.triggers).toEqual([]);
     expect(after.idx.map((i) => [i.relname, i.indisvalid])).toEqual(before.idx.map((i) => [i.relname, true]));
-    expect(after.idx.find((i) => i.relname === `${T}_stage_idx`)!.def).toBe(`CREATE INDEX ${T}_stage_idx ON public.${T} USING btree (stage)`);
-    expect(after.idx.find((i) => i.relname === `${T}_stage_amount_idx`)!.def).toBe(`CREATE INDEX ${T}_stage_amount_idx ON public.${T} USING btree (stage DESC, amount) WHERE (amount > 0)`);
-    expect(after.idx.find((i) => i.relname === `${T}_amount_idx`)!.def).toBe(`CREATE INDEX ${T}_amount_idx ON public.${T} USING btree (amount) INCLUDE (stage)`);
+    expect(after.idx.find((i) => i.relname === `${T}_stage_idx`)!.def).toBe(
+      `CREATE INDEX ${T}_stage_idx ON public.${T} USING btree (stage)`,
+    );
+    expect(after.idx.find((i) => i.relname === `${T}_stage_amount_idx`)!.def).toBe(
+      `CREATE INDEX ${T}_stage_amount_idx ON public.${T} USING btree (stage DESC, amount) WHERE (amount > 0)`,
+    );
+    expect(after.idx.find((i) => i.relname === `${T}_amount_idx`)!.def).toBe(
+      `CREATE INDEX ${T}_amount_idx ON public.${T} USING btree (amount) INCLUDE (stage)`,
+    );
     expect(after.cons).toEqual(before.cons);
-    expect(await query(url, `SELECT count(*)::int AS n FROM pg_proc WHERE proname LIKE $1`, [`${T}%sync`])).toEqual([{ n: 0 }]);
+    expect(await query(url, `SELECT count(*)::int AS n FROM pg_proc WHERE proname LIKE $1`, [`${T}%sync`])).toEqual([
+      { n: 0 },
+    ]);
     expected = new Map([...initial, ...t.expected]);
     await assertRows(T, expected);
   });
@@ -247,12 +295,18 @@ describe('op.convertToEnum through a shadow column', () => {
     const mid = await catalog(C);
     expect(mid.cols).toContain('stage_tm_enum');
     expect(mid.col.type).toBe('character varying(32)');
-    const p = await query<{ progress: { shadow: { cursor: string[]; rows: number } } }>(url, `SELECT progress FROM tidemark.steps WHERE plan_id = 'enum-crash'`);
+    const p = await query<{ progress: { shadow: { cursor: string[]; rows: number } } }>(
+      url,
+      `SELECT progress FROM tidemark.steps WHERE plan_id = 'enum-crash'`,
+    );
     expect(p[0].progress.shadow.cursor).not.toBeNull();
     expect(p[0].progress.shadow.rows).toBeGreaterThan(0);
 
     // the trigger keeps the shadow equal meanwhile
-    await query(url, `UPDATE ${C} SET stage = 'won' WHERE id IN (1, 9999); INSERT INTO ${C} (stage, amount) VALUES ('lost', -1)`);
+    await query(
+      url,
+      `UPDATE ${C} SET stage = 'won' WHERE id IN (1, 9999); INSERT INTO ${C} (stage, amount) VALUES ('lost', -1)`,
+    );
     expect((await query(url, `SELECT stage_tm_enum::text AS s FROM ${C} WHERE id = 9999`))[0].s).toBe('won');
     delete batchFaults.failAfterBatches;
     const r2 = await runFile(f, { databaseUrl: url, config });
@@ -261,19 +315,23 @@ describe('op.convertToEnum through a shadow column', () => {
     expect(r2.events.some((e) => e.type === 'notice' && /resuming the shadow backfill/.test(e.message))).toBe(true);
     expect((await query(url, `SELECT count(*)::int AS n FROM ${C}`))[0].n).toBe(10001);
     expect(await query(url, `SELECT id, stage::text AS stage FROM ${C} WHERE id IN (1, 2, 9999) ORDER BY id`)).toEqual([
-      { id: '1', stage: 'won' }, { id: '2', stage: 'lost' }, { id: '9999', stage: 'won' },
+      { id: '1', stage: 'won' },
+      { id: '2', stage: 'lost' },
+      { id: '9999', stage: 'won' },
     ]);
     expect((await rollbackFile(f)).exitCode).toBe(0);
   });
 
   it('refuses up front an index that cannot exist on the enum (a text cast in a predicate), nothing changed', async () => {
     const B = 'deals_bad_index';
-    await query(url, SETUP(B) + `CREATE INDEX ${B}_not_lost_idx ON ${B} (amount) WHERE stage <> 'lost';`);
+    await query(url, `${SETUP(B)}CREATE INDEX ${B}_not_lost_idx ON ${B} (amount) WHERE stage <> 'lost';`);
     const before = await catalog(B);
     const f = writePlan(tempDir(), PLAN('enum-bad-index', B));
     const r = await runFile(f, { databaseUrl: url, config });
     expect(r.exitCode).toBe(1);
-    expect(r.message).toMatch(/on an empty copy of the table, the conversion fails: functions in index predicate must be marked IMMUTABLE/);
+    expect(r.message).toMatch(
+      /on an empty copy of the table, the conversion fails: functions in index predicate must be marked IMMUTABLE/,
+    );
     expect(await catalog(B)).toEqual(before);
     expect(await enumExists(B)).toBe(false);
   });
@@ -294,20 +352,44 @@ describe('op.convertToEnum through a shadow column', () => {
   });
 
   it('handles names with quotes, spaces, dots and Unicode (the index rewrite uses the parser, not text search)', async () => {
-    await query(url, `
+    await query(
+      url,
+      `
       DROP TABLE IF EXISTS "Odd ""Deals"".v2" CASCADE;
       CREATE TABLE "Odd ""Deals"".v2" ("ID" bigint PRIMARY KEY, "Stäge; x" text NOT NULL DEFAULT 'open', "Stäge; x_2" text);
       CREATE INDEX "idx ""1""" ON "Odd ""Deals"".v2" ("Stäge; x", "Stäge; x_2") INCLUDE ("ID");
-      INSERT INTO "Odd ""Deals"".v2" SELECT g, (ARRAY['open', 'won'])[1 + g % 2], 'Stäge; x' FROM generate_series(1, 500) g;`);
-    const f = writePlan(tempDir(), `{ id: 'enum-odd', expand: [op.convertToEnum({ id: 'odd', table: { name: 'Odd "Deals".v2' }, column: 'Stäge; x', enum: { name: 'Odd "Stage"' }, values: ['open', 'won'] })] }`);
+      INSERT INTO "Odd ""Deals"".v2" SELECT g, (ARRAY['open', 'won'])[1 + g % 2], 'Stäge; x' FROM generate_series(1, 500) g;`,
+    );
+    const f = writePlan(
+      tempDir(),
+      `{ id: 'enum-odd', expand: [op.convertToEnum({ id: 'odd', table: { name: 'Odd "Deals".v2' }, column: 'Stäge; x', enum: { name: 'Odd "Stage"' }, values: ['open', 'won'] })] }`,
+    );
     const r = await runFile(f, { databaseUrl: url, config });
     expect(r.message).toBeUndefined();
-    expect((await query(url, `SELECT progress->>'path' AS p FROM tidemark.steps WHERE plan_id = 'enum-odd'`))[0].p).toBe('shadow');
-    const idx = await query(url, `SELECT pg_get_indexdef(c.oid) AS def, i.indisvalid FROM pg_index i JOIN pg_class c ON c.oid = i.indexrelid WHERE c.relname = 'idx "1"'`);
-    expect(idx).toEqual([{ def: 'CREATE INDEX "idx ""1""" ON public."Odd ""Deals"".v2" USING btree ("Stäge; x", "Stäge; x_2") INCLUDE ("ID")', indisvalid: true }]);
-    const type = async () => (await query(url, `SELECT format_type(atttypid, atttypmod) AS t FROM pg_attribute WHERE attrelid = '"Odd ""Deals"".v2"'::regclass AND attname = 'Stäge; x'`))[0].t;
+    expect(
+      (await query(url, `SELECT progress->>'path' AS p FROM tidemark.steps WHERE plan_id = 'enum-odd'`))[0].p,
+    ).toBe('shadow');
+    const idx = await query(
+      url,
+      `SELECT pg_get_indexdef(c.oid) AS def, i.indisvalid FROM pg_index i JOIN pg_class c ON c.oid = i.indexrelid WHERE c.relname = 'idx "1"'`,
+    );
+    expect(idx).toEqual([
+      {
+        def: 'CREATE INDEX "idx ""1""" ON public."Odd ""Deals"".v2" USING btree ("Stäge; x", "Stäge; x_2") INCLUDE ("ID")',
+        indisvalid: true,
+      },
+    ]);
+    const type = async () =>
+      (
+        await query(
+          url,
+          `SELECT format_type(atttypid, atttypmod) AS t FROM pg_attribute WHERE attrelid = '"Odd ""Deals"".v2"'::regclass AND attname = 'Stäge; x'`,
+        )
+      )[0].t;
     expect(await type()).toBe('"Odd ""Stage"""');
-    expect((await query(url, `SELECT count(*)::int AS n FROM "Odd ""Deals"".v2" WHERE "Stäge; x_2" = 'Stäge; x'`))[0].n).toBe(500);
+    expect(
+      (await query(url, `SELECT count(*)::int AS n FROM "Odd ""Deals"".v2" WHERE "Stäge; x_2" = 'Stäge; x'`))[0].n,
+    ).toBe(500);
     expect((await rollbackFile(f)).exitCode).toBe(0);
     expect(await type()).toBe('text');
   });
@@ -319,34 +401,55 @@ describe('op.convertToEnum through a shadow column', () => {
     const dist = fileURLToPath(new URL('../../dist/index.js', import.meta.url));
     const script = join(dir, 'runner.mjs');
     const def = `{ id: 'enum-kill', expand: [op.convertToEnum({ id: 'stage-enum', table: '${K}', column: 'stage', enum: '${K}_stage', values: ['open', 'won', 'lost'] })] }`;
-    writeFileSync(script, `
+    writeFileSync(
+      script,
+      `
       const { definePlan, op, validatePlan, runPlan } = await import(${JSON.stringify(dist)});
       const plan = await validatePlan(definePlan(${def}));
       await runPlan(plan, { databaseUrl: process.argv[2], config: { shadowThresholdRows: 0, backfill: { targetBatchMs: 2 } } });
-    `);
+    `,
+    );
     const child = spawn(process.execPath, [script, url], { stdio: 'ignore' });
     let cursor: unknown = null;
     for (let i = 0; i < 600 && !cursor; i++) {
       await new Promise((r) => setTimeout(r, 25));
-      const p = await query<{ c: unknown }>(url, `SELECT progress->'shadow'->'cursor' AS c FROM tidemark.steps WHERE plan_id = 'enum-kill'`).catch(() => []);
+      const p = await query<{ c: unknown }>(
+        url,
+        `SELECT progress->'shadow'->'cursor' AS c FROM tidemark.steps WHERE plan_id = 'enum-kill'`,
+      ).catch(() => []);
       cursor = p[0]?.c ?? null;
     }
     expect(cursor).not.toBeNull();
     child.kill('SIGKILL');
     await new Promise((r) => child.once('exit', r));
-    await query(url, `SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = current_database() AND application_name LIKE 'tidemark:enum-kill%' AND pid <> pg_backend_pid()`);
+    await query(
+      url,
+      `SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = current_database() AND application_name LIKE 'tidemark:enum-kill%' AND pid <> pg_backend_pid()`,
+    );
     expect((await catalog(K)).col.type).toBe('character varying(32)');
     await query(url, `UPDATE ${K} SET stage = 'won' WHERE id = 19999`);
 
     const f = writePlan(tempDir(), def);
-    const r = await runFile(f, { databaseUrl: url, config: { ...config, shadowThresholdRows: 0, backfill: { targetBatchMs: 200 } } });
+    const r = await runFile(f, {
+      databaseUrl: url,
+      config: { ...config, shadowThresholdRows: 0, backfill: { targetBatchMs: 200 } },
+    });
     expect(r.message).toBeUndefined();
     expect(r.events.some((e) => e.type === 'step.start' && e.resumed)).toBe(true);
     expect(r.events.some((e) => e.type === 'notice' && /resuming the shadow backfill/.test(e.message))).toBe(true);
     expect((await catalog(K)).col.type).toBe(`${K}_stage`);
     expect((await query(url, `SELECT stage::text AS s FROM ${K} WHERE id = 19999`))[0].s).toBe('won');
-    expect((await query(url, `SELECT count(*)::int AS n FROM ${K} WHERE stage::text <> (ARRAY['open', 'won', 'lost'])[1 + id % 3] AND id <> 19999`))[0].n).toBe(0);
-    expect((await query(url, `SELECT status FROM tidemark.steps WHERE plan_id = 'enum-kill'`))[0].status).toBe('completed');
+    expect(
+      (
+        await query(
+          url,
+          `SELECT count(*)::int AS n FROM ${K} WHERE stage::text <> (ARRAY['open', 'won', 'lost'])[1 + id % 3] AND id <> 19999`,
+        )
+      )[0].n,
+    ).toBe(0);
+    expect((await query(url, `SELECT status FROM tidemark.steps WHERE plan_id = 'enum-kill'`))[0].status).toBe(
+      'completed',
+    );
     expect((await rollbackFile(f)).exitCode).toBe(0);
   });
 });

@@ -5,13 +5,14 @@
  * run; a dry run refuses the same way; a table a raw `sql` step creates is left to PostgreSQL. Also:
  * the type comparison agrees with PostgreSQL's own foreign key check.
  */
-import { beforeAll, describe, expect, it } from 'vitest';
+
 import pg from 'pg';
-import { createTestDatabase, query } from '../helpers/db.js';
-import { exec, op, plan, run, sql } from './op-harness.js';
-import { runPlan } from '../../src/runner/run.js';
+import { beforeAll, describe, expect, it } from 'vitest';
 import type { TidemarkEvent } from '../../src/kind/events.js';
 import { resolveTypeName, typesMatch } from '../../src/ops/catalog.js';
+import { runPlan } from '../../src/runner/run.js';
+import { createTestDatabase, query } from '../helpers/db.js';
+import { exec, op, plan, run, sql } from './op-harness.js';
 
 let url: string;
 beforeAll(async () => {
@@ -19,9 +20,18 @@ beforeAll(async () => {
   await exec(url, 'CREATE TABLE "Job" (id uuid PRIMARY KEY)');
 });
 
-const tableExists = async (t: string) => (await query<{ x: boolean }>(url, `SELECT to_regclass($1) IS NOT NULL AS x`, [`"${t}"`]))[0].x;
-const attempts = async (planId: string) => query(url, `SELECT step_id, attempts, status FROM tidemark.steps WHERE plan_id = $1 ORDER BY position`, [planId]);
-const fks = async (t: string) => (await query<{ def: string }>(url, `SELECT pg_get_constraintdef(oid) AS def FROM pg_constraint WHERE conrelid = $1::regclass AND contype = 'f' ORDER BY 1`, [`"${t}"`])).map((r) => r.def);
+const tableExists = async (t: string) =>
+  (await query<{ x: boolean }>(url, `SELECT to_regclass($1) IS NOT NULL AS x`, [`"${t}"`]))[0].x;
+const attempts = async (planId: string) =>
+  query(url, `SELECT step_id, attempts, status FROM tidemark.steps WHERE plan_id = $1 ORDER BY position`, [planId]);
+const fks = async (t: string) =>
+  (
+    await query<{ def: string }>(
+      url,
+      `SELECT pg_get_constraintdef(oid) AS def FROM pg_constraint WHERE conrelid = $1::regclass AND contype = 'f' ORDER BY 1`,
+      [`"${t}"`],
+    )
+  ).map((r) => r.def);
 
 describe('op.createTable pre-flight: inline REFERENCES types', () => {
   it('a text column REFERENCES an existing uuid key: refused before the first step, nothing applied', async () => {
@@ -29,12 +39,22 @@ describe('op.createTable pre-flight: inline REFERENCES types', () => {
       id: 'ct-text-job',
       expand: [
         op.createTable({ id: 'customer', table: 'CustomerA', columns: { id: 'uuid PRIMARY KEY' } }),
-        op.createTable({ id: 'job-item', table: 'JobItemA', columns: { id: 'uuid PRIMARY KEY', qty: 'int', job_id: 'text NOT NULL REFERENCES "Job" (id) ON DELETE CASCADE' } }),
+        op.createTable({
+          id: 'job-item',
+          table: 'JobItemA',
+          columns: {
+            id: 'uuid PRIMARY KEY',
+            qty: 'int',
+            job_id: 'text NOT NULL REFERENCES "Job" (id) ON DELETE CASCADE',
+          },
+        }),
       ],
     });
     const r = await run(url, p);
     expect(r.exitCode).toBe(1);
-    expect(r.message).toBe('plan "ct-text-job": expand › step "job-item" › columns.job_id: JobItemA.job_id would be text but references Job.id, which is uuid: the types must match');
+    expect(r.message).toBe(
+      'plan "ct-text-job": expand › step "job-item" › columns.job_id: JobItemA.job_id would be text but references Job.id, which is uuid: the types must match',
+    );
     expect(r.hint).toContain('Declare "job_id" as uuid');
     expect(r.hint).toContain('nothing was applied');
     expect(r.events.some((e) => e.type === 'step.start')).toBe(false);
@@ -49,25 +69,44 @@ describe('op.createTable pre-flight: inline REFERENCES types', () => {
     const p = await plan({
       id: 'ct-plan-parent',
       expand: [
-        op.createTable({ id: 'account', table: 'AccountB', columns: { id: 'UUID DEFAULT gen_random_uuid()', name: 'text' }, primaryKey: ['id'] }),
-        op.createTable({ id: 'invoice', table: 'InvoiceB', columns: { id: 'bigint PRIMARY KEY', account_id: 'varchar(36) REFERENCES "AccountB" (id)' } }),
+        op.createTable({
+          id: 'account',
+          table: 'AccountB',
+          columns: { id: 'UUID DEFAULT gen_random_uuid()', name: 'text' },
+          primaryKey: ['id'],
+        }),
+        op.createTable({
+          id: 'invoice',
+          table: 'InvoiceB',
+          columns: { id: 'bigint PRIMARY KEY', account_id: 'varchar(36) REFERENCES "AccountB" (id)' },
+        }),
       ],
     });
     const r = await run(url, p);
     expect(r.exitCode).toBe(1);
-    expect(r.message).toContain('expand › step "invoice" › columns.account_id: InvoiceB.account_id would be character varying but references AccountB.id, which is uuid (as step "account" creates it): the types must match');
+    expect(r.message).toContain(
+      'expand › step "invoice" › columns.account_id: InvoiceB.account_id would be character varying but references AccountB.id, which is uuid (as step "account" creates it): the types must match',
+    );
     expect(await tableExists('AccountB')).toBe(false);
     expect(await tableExists('InvoiceB')).toBe(false);
   });
 
-  it('a self-reference without a column list is checked against the table\'s own primary key', async () => {
+  it("a self-reference without a column list is checked against the table's own primary key", async () => {
     const p = await plan({
       id: 'ct-self',
-      expand: [op.createTable({ id: 'node', table: 'NodeC', columns: { id: 'bigint PRIMARY KEY', parent_id: 'text REFERENCES "NodeC"' } })],
+      expand: [
+        op.createTable({
+          id: 'node',
+          table: 'NodeC',
+          columns: { id: 'bigint PRIMARY KEY', parent_id: 'text REFERENCES "NodeC"' },
+        }),
+      ],
     });
     const r = await run(url, p);
     expect(r.exitCode).toBe(1);
-    expect(r.message).toContain('step "node" › columns.parent_id: NodeC.parent_id would be text but references NodeC.id, which is bigint: the types must match');
+    expect(r.message).toContain(
+      'step "node" › columns.parent_id: NodeC.parent_id would be text but references NodeC.id, which is bigint: the types must match',
+    );
     expect(await tableExists('NodeC')).toBe(false);
   });
 
@@ -105,13 +144,19 @@ describe('op.createTable pre-flight: inline REFERENCES types', () => {
       id: 'ct-dry',
       expand: [
         op.createTable({ id: 'account', table: 'AccountE', columns: { id: 'uuid PRIMARY KEY' } }),
-        op.createTable({ id: 'invoice', table: 'InvoiceE', columns: { id: 'bigint PRIMARY KEY', account_id: 'text REFERENCES "AccountE" (id)' } }),
+        op.createTable({
+          id: 'invoice',
+          table: 'InvoiceE',
+          columns: { id: 'bigint PRIMARY KEY', account_id: 'text REFERENCES "AccountE" (id)' },
+        }),
       ],
     });
     const events: TidemarkEvent[] = [];
     const dry = await runPlan(p, { databaseUrl: url, dryRun: true, events: (e) => events.push(e) });
     expect(dry.exitCode).toBe(1);
-    expect(dry.message).toContain('step "invoice" › columns.account_id: InvoiceE.account_id would be text but references AccountE.id, which is uuid');
+    expect(dry.message).toContain(
+      'step "invoice" › columns.account_id: InvoiceE.account_id would be text but references AccountE.id, which is uuid',
+    );
     expect(events.some((e) => e.type === 'step.dry-run')).toBe(false);
     const real = await run(url, p);
     expect(real.message).toBe(dry.message);
@@ -123,7 +168,11 @@ describe('op.createTable pre-flight: inline REFERENCES types', () => {
       id: 'ct-raw-parent',
       expand: [
         sql({ id: 'legacy', up: 'CREATE TABLE "LegacyF" (id uuid PRIMARY KEY)', down: 'DROP TABLE "LegacyF"' }),
-        op.createTable({ id: 'child', table: 'ChildF', columns: { id: 'bigint PRIMARY KEY', legacy_id: 'text REFERENCES "LegacyF" (id)' } }),
+        op.createTable({
+          id: 'child',
+          table: 'ChildF',
+          columns: { id: 'bigint PRIMARY KEY', legacy_id: 'text REFERENCES "LegacyF" (id)' },
+        }),
       ],
     });
     const r = await run(url, p);
@@ -137,9 +186,21 @@ describe('op.createTable pre-flight: inline REFERENCES types', () => {
 describe('foreign key type compatibility agrees with PostgreSQL', () => {
   // [referencing type, referenced type]
   const pairs: [string, string][] = [
-    ['text', 'uuid'], ['uuid', 'text'], ['UUID', 'uuid'], ['varchar(20)', 'text'], ['text', 'varchar(36)'],
-    ['int4', 'integer'], ['integer', 'bigint'], ['bigint', 'integer'], ['integer', 'numeric'], ['numeric', 'integer'],
-    ['integer', 'text'], ['timestamp', 'timestamptz'], ['date', 'timestamp'], ['smallint', 'bigint'], ['citext_missing', 'text'],
+    ['text', 'uuid'],
+    ['uuid', 'text'],
+    ['UUID', 'uuid'],
+    ['varchar(20)', 'text'],
+    ['text', 'varchar(36)'],
+    ['int4', 'integer'],
+    ['integer', 'bigint'],
+    ['bigint', 'integer'],
+    ['integer', 'numeric'],
+    ['numeric', 'integer'],
+    ['integer', 'text'],
+    ['timestamp', 'timestamptz'],
+    ['date', 'timestamp'],
+    ['smallint', 'bigint'],
+    ['citext_missing', 'text'],
   ];
   it.each(pairs)('%s → %s', async (fk, pk) => {
     const c = new pg.Client({ connectionString: url });

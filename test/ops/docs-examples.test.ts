@@ -1,4 +1,4 @@
-import { readFileSync, readdirSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { beforeAll, describe, expect, it } from 'vitest';
@@ -8,7 +8,18 @@ import { tempDir, writeFiles } from '../helpers/plan-files.js';
 import { rollback, run } from './op-harness.js';
 
 const docs = fileURLToPath(new URL('../../docs/steps/', import.meta.url));
-const PAGES = ['op-create-table', 'op-add-column', 'op-create-index', 'op-add-foreign-key', 'op-add-check', 'op-set-not-null', 'op-add-unique', 'op-create-enum', 'op-add-enum-value', 'op-enable-extension'];
+const PAGES = [
+  'op-create-table',
+  'op-add-column',
+  'op-create-index',
+  'op-add-foreign-key',
+  'op-add-check',
+  'op-set-not-null',
+  'op-add-unique',
+  'op-create-enum',
+  'op-add-enum-value',
+  'op-enable-extension',
+];
 
 let url: string;
 beforeAll(async () => {

@@ -23,12 +23,20 @@ async function rollbackFile(file: string) {
 }
 
 async function constraints(table: string) {
-  return query(url, `SELECT conname, contype::text AS type, pg_get_constraintdef(oid) AS def, convalidated, condeferrable, condeferred
-    FROM pg_constraint WHERE conrelid = $1::regclass ORDER BY 1`, [table]);
+  return query(
+    url,
+    `SELECT conname, contype::text AS type, pg_get_constraintdef(oid) AS def, convalidated, condeferrable, condeferred
+    FROM pg_constraint WHERE conrelid = $1::regclass ORDER BY 1`,
+    [table],
+  );
 }
 
 async function indexes(table: string) {
-  return query(url, `SELECT c.relname, pg_get_indexdef(c.oid) AS def, i.indisvalid FROM pg_index i JOIN pg_class c ON c.oid = i.indexrelid WHERE i.indrelid = $1::regclass ORDER BY 1`, [table]);
+  return query(
+    url,
+    `SELECT c.relname, pg_get_indexdef(c.oid) AS def, i.indisvalid FROM pg_index i JOIN pg_class c ON c.oid = i.indexrelid WHERE i.indrelid = $1::regclass ORDER BY 1`,
+    [table],
+  );
 }
 
 const SETUP = `
@@ -59,7 +67,12 @@ const PLAN = `{ id: 'drop-cons', contract: [
 describe('op.dropConstraint', () => {
   it('drops and restores check, foreign key, unique, NOT VALID and primary key; apply → rollback → apply', async () => {
     await query(url, SETUP);
-    const before = { lines: await constraints('lines'), orders: await constraints('orders'), li: await indexes('lines'), oi: await indexes('orders') };
+    const before = {
+      lines: await constraints('lines'),
+      orders: await constraints('orders'),
+      li: await indexes('lines'),
+      oi: await indexes('orders'),
+    };
     const file = writePlan(tempDir(), PLAN);
     const d = await describePlan(await loadPlan(file), { databaseUrl: url });
     expect(d.steps.map((s) => s.actions.map((a) => a.sql))).toEqual([
@@ -86,21 +99,43 @@ describe('op.dropConstraint', () => {
       'CREATE UNIQUE INDEX CONCURRENTLY lines_sku_key ON public.lines USING btree (order_id, sku)',
       'ALTER TABLE "public"."lines" ADD CONSTRAINT "lines_sku_key" UNIQUE USING INDEX "lines_sku_key" DEFERRABLE INITIALLY DEFERRED',
     ]);
-    expect(down['drop-not-valid']).toEqual(['ALTER TABLE "public"."lines" ADD CONSTRAINT "lines_note_short" CHECK ((length(note) < 100)) NOT VALID']);
+    expect(down['drop-not-valid']).toEqual([
+      'ALTER TABLE "public"."lines" ADD CONSTRAINT "lines_note_short" CHECK ((length(note) < 100)) NOT VALID',
+    ]);
 
     const rb = await rollbackFile(file);
     expect(rb.message).toMatch(/rolled back 5/);
-    expect({ lines: await constraints('lines'), orders: await constraints('orders'), li: await indexes('lines'), oi: await indexes('orders') }).toEqual(before);
-    expect((await query(url, `SELECT obj_description(oid, 'pg_constraint') AS c FROM pg_constraint WHERE conname = 'Qty positive'`))[0].c).toBe('no zero lines');
+    expect({
+      lines: await constraints('lines'),
+      orders: await constraints('orders'),
+      li: await indexes('lines'),
+      oi: await indexes('orders'),
+    }).toEqual(before);
+    expect(
+      (
+        await query(
+          url,
+          `SELECT obj_description(oid, 'pg_constraint') AS c FROM pg_constraint WHERE conname = 'Qty positive'`,
+        )
+      )[0].c,
+    ).toBe('no zero lines');
 
     expect((await runFile(file, { databaseUrl: url })).exitCode).toBe(0);
     expect((await rollbackFile(file)).exitCode).toBe(0);
-    expect({ lines: await constraints('lines'), orders: await constraints('orders'), li: await indexes('lines'), oi: await indexes('orders') }).toEqual(before);
+    expect({
+      lines: await constraints('lines'),
+      orders: await constraints('orders'),
+      li: await indexes('lines'),
+      oi: await indexes('orders'),
+    }).toEqual(before);
   });
 
   it('a rollback stopped by violating rows names them; the constraint is back NOT VALID; after the fix it validates', async () => {
     await query(url, SETUP);
-    const file = writePlan(tempDir(), `{ id: 'drop-check-bad', contract: [op.dropConstraint({ id: 'drop-check', table: 'lines', name: 'Qty positive' })] }`);
+    const file = writePlan(
+      tempDir(),
+      `{ id: 'drop-check-bad', contract: [op.dropConstraint({ id: 'drop-check', table: 'lines', name: 'Qty positive' })] }`,
+    );
     expect((await runFile(file, { databaseUrl: url })).exitCode).toBe(0);
     await query(url, `UPDATE lines SET qty = 0 WHERE id IN (7, 8)`);
     const rb = await rollbackFile(file);
@@ -117,17 +152,34 @@ describe('op.dropConstraint', () => {
   });
 
   it('refuses exclusion constraints and unique keys a foreign key depends on; nothing changes', async () => {
-    await query(url, SETUP + `CREATE TABLE reservations (id int PRIMARY KEY, during int4range, CONSTRAINT no_overlap EXCLUDE USING gist (during WITH &&));`);
-    const f1 = writePlan(tempDir(), `{ id: 'drop-excl', contract: [op.dropConstraint({ id: 'drop-x', table: 'reservations', name: 'no_overlap' })] }`);
+    await query(
+      url,
+      SETUP +
+        `CREATE TABLE reservations (id int PRIMARY KEY, during int4range, CONSTRAINT no_overlap EXCLUDE USING gist (during WITH &&));`,
+    );
+    const f1 = writePlan(
+      tempDir(),
+      `{ id: 'drop-excl', contract: [op.dropConstraint({ id: 'drop-x', table: 'reservations', name: 'no_overlap' })] }`,
+    );
     const r1 = await runFile(f1, { databaseUrl: url });
     expect(r1.exitCode).toBe(1);
-    expect(r1.message).toMatch(/exclusion constraint "no_overlap" cannot be rebuilt without a long ACCESS EXCLUSIVE lock/);
-    const f2 = writePlan(tempDir(), `{ id: 'drop-pk-needed', contract: [op.dropConstraint({ id: 'drop-pk', table: 'orders', name: 'orders_pk' })] }`);
+    expect(r1.message).toMatch(
+      /exclusion constraint "no_overlap" cannot be rebuilt without a long ACCESS EXCLUSIVE lock/,
+    );
+    const f2 = writePlan(
+      tempDir(),
+      `{ id: 'drop-pk-needed', contract: [op.dropConstraint({ id: 'drop-pk', table: 'orders', name: 'orders_pk' })] }`,
+    );
     const r2 = await runFile(f2, { databaseUrl: url });
     expect(r2.exitCode).toBe(1);
     expect(r2.message).toMatch(/foreign keys depend on it: lines_order_fk on lines/);
-    const f3 = writePlan(tempDir(), `{ id: 'drop-missing', contract: [op.dropConstraint({ id: 'drop-z', table: 'lines', name: 'nope' })] }`);
-    expect((await runFile(f3, { databaseUrl: url })).message).toMatch(/constraint "nope" does not exist on public\.lines/);
+    const f3 = writePlan(
+      tempDir(),
+      `{ id: 'drop-missing', contract: [op.dropConstraint({ id: 'drop-z', table: 'lines', name: 'nope' })] }`,
+    );
+    expect((await runFile(f3, { databaseUrl: url })).message).toMatch(
+      /constraint "nope" does not exist on public\.lines/,
+    );
     expect((await constraints('reservations')).map((c) => c.conname)).toContain('no_overlap');
   });
 });

@@ -27,7 +27,9 @@ function page(name: string): string {
 
 /** The example plan of a doc page: its one ```ts block that calls definePlan. */
 function example(name: string): string {
-  const blocks = [...page(name).matchAll(/```ts\n([\s\S]*?)```/g)].map((m) => m[1]).filter((b) => b.includes('definePlan('));
+  const blocks = [...page(name).matchAll(/```ts\n([\s\S]*?)```/g)]
+    .map((m) => m[1])
+    .filter((b) => b.includes('definePlan('));
   expect(blocks, `${name}.md has one example plan`).toHaveLength(1);
   return blocks[0];
 }
@@ -48,19 +50,32 @@ describe('docs/steps examples of convertToEnum and the drops', () => {
   }
 
   it('op-convert-to-enum.md: the shadow-path statements shown are those `tidemark plan` prints', async () => {
-    await query(url, `
+    await query(
+      url,
+      `
       DROP TABLE IF EXISTS deals CASCADE;
       CREATE TABLE deals (id bigserial PRIMARY KEY, stage varchar(32) NOT NULL DEFAULT 'open' CONSTRAINT deals_stage_not_blank CHECK (stage <> ''),
         CONSTRAINT deals_stage_id_key UNIQUE (stage, id));
       CREATE INDEX deals_stage_idx ON deals (stage);
       COMMENT ON COLUMN deals.stage IS 'pipeline stage';
       INSERT INTO deals (stage) SELECT 'open' FROM generate_series(1, 500);
-      ANALYZE deals;`);
-    const file = writePlan(tempDir(), `{ id: 'doc-shadow', expand: [op.convertToEnum({ id: 'stage-enum', table: 'deals', column: 'stage', enum: 'deal_stage', values: ['open', 'won', 'lost'] })] }`);
+      ANALYZE deals;`,
+    );
+    const file = writePlan(
+      tempDir(),
+      `{ id: 'doc-shadow', expand: [op.convertToEnum({ id: 'stage-enum', table: 'deals', column: 'stage', enum: 'deal_stage', values: ['open', 'won', 'lost'] })] }`,
+    );
     const d = await describePlan(await loadPlan(file), { databaseUrl: url, config: { shadowThresholdRows: 100 } });
     const printed = new Set(d.steps[0].actions.map((a) => a.sql.replace(/\s+/g, ' ').trim()));
     const block = /## Large tables[\s\S]*?```sql\n([\s\S]*?)```/.exec(page('op-convert-to-enum'))![1];
-    const shown = block.split(';\n').map((s) => s.replace(/^(--[^\n]*\n)+/g, '').replace(/\s+/g, ' ').trim())
+    const shown = block
+      .split(';\n')
+      .map((s) =>
+        s
+          .replace(/^(--[^\n]*\n)+/g, '')
+          .replace(/\s+/g, ' ')
+          .trim(),
+      )
       .filter((s) => /^(ALTER|LOCK|DROP|CREATE (UNIQUE )?INDEX|CREATE TRIGGER|COMMENT)/.test(s));
     expect(shown.length).toBeGreaterThan(10);
     for (const s of shown) expect(printed, s).toContain(s);

@@ -8,15 +8,24 @@ beforeAll(async () => {
 });
 
 const labels = async (type: string) =>
-  (await query<{ enumlabel: string }>(url, `SELECT enumlabel FROM pg_enum WHERE enumtypid = to_regtype($1) ORDER BY enumsortorder`, [type])).map((r) => r.enumlabel);
-const extension = async (name: string) => (await query<{ extversion: string }>(url, `SELECT extversion FROM pg_extension WHERE extname = $1`, [name]))[0];
+  (
+    await query<{ enumlabel: string }>(
+      url,
+      `SELECT enumlabel FROM pg_enum WHERE enumtypid = to_regtype($1) ORDER BY enumsortorder`,
+      [type],
+    )
+  ).map((r) => r.enumlabel);
+const extension = async (name: string) =>
+  (await query<{ extversion: string }>(url, `SELECT extversion FROM pg_extension WHERE extname = $1`, [name]))[0];
 
 describe('op.createEnum', () => {
   it('creates, rolls back, creates again; labels with quotes and backslashes round-trip', async () => {
     const values = ['new', "it's", 'back\\slash', 'Mixed Case', 'ünï'];
     const p = await plan({ id: 'enum-life', expand: [op.createEnum({ id: 'status', name: 'LeadStatus', values })] });
     const d = await describedSql(url, p);
-    expect(d.status).toEqual([`CREATE TYPE "LeadStatus" AS ENUM ('new', 'it''s', E'back\\\\slash', 'Mixed Case', 'ünï')`]);
+    expect(d.status).toEqual([
+      `CREATE TYPE "LeadStatus" AS ENUM ('new', 'it''s', E'back\\\\slash', 'Mixed Case', 'ünï')`,
+    ]);
     const r = await run(url, p);
     expect(r.message).toBeUndefined();
     expect(r.statements).toEqual(d.status);
@@ -31,11 +40,15 @@ describe('op.createEnum', () => {
 
   it('refuses an existing type, duplicate labels and labels over 63 bytes', async () => {
     await exec(url, `CREATE TYPE mood AS ENUM ('ok')`);
-    const exists = await run(url, await plan({ id: 'enum-exists', expand: [op.createEnum({ id: 'mood', name: 'mood', values: ['ok', 'sad'] })] }));
+    const exists = await run(
+      url,
+      await plan({ id: 'enum-exists', expand: [op.createEnum({ id: 'mood', name: 'mood', values: ['ok', 'sad'] })] }),
+    );
     expect(exists.exitCode).toBe(1);
     expect(exists.message).toContain('type mood already exists as an enum (ok)');
-    await expect(plan({ id: 'enum-bad', expand: [op.createEnum({ id: 'e', name: 'e', values: ['a', 'a', 'x'.repeat(64)] })] }))
-      .rejects.toThrow(/values\[1\]: "a" is listed twice[\s\S]*values\[2\]: is 64 bytes long/);
+    await expect(
+      plan({ id: 'enum-bad', expand: [op.createEnum({ id: 'e', name: 'e', values: ['a', 'a', 'x'.repeat(64)] })] }),
+    ).rejects.toThrow(/values\[1\]: "a" is listed twice[\s\S]*values\[2\]: is 64 bytes long/);
   });
 
   it('rollback refuses clearly while a column still uses the type', async () => {
@@ -57,7 +70,11 @@ describe('op.createEnum', () => {
 
 describe('op.addEnumValue', () => {
   it('adds after/before; the value is usable by the next step; rollback refuses before undoing anything', async () => {
-    await exec(url, `CREATE TYPE stage AS ENUM ('lead', 'won')`, `CREATE TABLE deals (id int PRIMARY KEY, stage stage)`);
+    await exec(
+      url,
+      `CREATE TYPE stage AS ENUM ('lead', 'won')`,
+      `CREATE TABLE deals (id int PRIMARY KEY, stage stage)`,
+    );
     const p = await plan({
       id: 'enum-add',
       expand: [
@@ -65,7 +82,13 @@ describe('op.addEnumValue', () => {
         op.addEnumValue({ id: 'negotiation', enum: 'stage', value: 'negotiation', after: 'lead' }),
         op.addEnumValue({ id: 'prospect', enum: 'stage', value: 'prospect', before: 'lead' }),
       ],
-      backfill: [sql({ id: 'use-it', up: `INSERT INTO deals VALUES (1, 'negotiation')`, down: 'DELETE FROM deals WHERE id = 1' })],
+      backfill: [
+        sql({
+          id: 'use-it',
+          up: `INSERT INTO deals VALUES (1, 'negotiation')`,
+          down: 'DELETE FROM deals WHERE id = 1',
+        }),
+      ],
     });
     const d = await describedSql(url, p);
     expect(d.negotiation).toEqual([`ALTER TYPE "stage" ADD VALUE IF NOT EXISTS 'negotiation' AFTER 'lead'`]);
@@ -86,15 +109,32 @@ describe('op.addEnumValue', () => {
   });
 
   it('an existing value is a no-op; a missing anchor or enum is refused clearly; after+before is invalid', async () => {
-    const again = await run(url, await plan({ id: 'enum-again', expand: [op.addEnumValue({ id: 'won', enum: 'stage', value: 'won' })] }));
+    const again = await run(
+      url,
+      await plan({ id: 'enum-again', expand: [op.addEnumValue({ id: 'won', enum: 'stage', value: 'won' })] }),
+    );
     expect(again.exitCode).toBe(0);
     expect(await labels('stage')).toEqual(['prospect', 'lead', 'negotiation', 'won']);
-    const anchor = await run(url, await plan({ id: 'enum-anchor', expand: [op.addEnumValue({ id: 'x', enum: 'stage', value: 'lost', after: 'nope' })] }));
+    const anchor = await run(
+      url,
+      await plan({
+        id: 'enum-anchor',
+        expand: [op.addEnumValue({ id: 'x', enum: 'stage', value: 'lost', after: 'nope' })],
+      }),
+    );
     expect(anchor.exitCode).toBe(1);
     expect(anchor.message).toContain('has no value "nope"');
-    const missing = await run(url, await plan({ id: 'enum-missing', expand: [op.addEnumValue({ id: 'x', enum: 'nothere', value: 'a' })] }));
+    const missing = await run(
+      url,
+      await plan({ id: 'enum-missing', expand: [op.addEnumValue({ id: 'x', enum: 'nothere', value: 'a' })] }),
+    );
     expect(missing.message).toContain('enum nothere does not exist');
-    await expect(plan({ id: 'enum-both', expand: [op.addEnumValue({ id: 'x', enum: 'stage', value: 'a', after: 'lead', before: 'won' })] })).rejects.toThrow(/before: give `after` or `before`, not both/);
+    await expect(
+      plan({
+        id: 'enum-both',
+        expand: [op.addEnumValue({ id: 'x', enum: 'stage', value: 'a', after: 'lead', before: 'won' })],
+      }),
+    ).rejects.toThrow(/before: give `after` or `before`, not both/);
   });
 });
 
@@ -112,7 +152,10 @@ describe('op.enableExtension', () => {
   });
 
   it('keepOnRollback leaves it installed (seed 002, revision G)', async () => {
-    const p = await plan({ id: 'ext-keep', expand: [op.enableExtension({ id: 'uuid', name: 'uuid-ossp', keepOnRollback: true })] });
+    const p = await plan({
+      id: 'ext-keep',
+      expand: [op.enableExtension({ id: 'uuid', name: 'uuid-ossp', keepOnRollback: true })],
+    });
     expect((await describedSql(url, p)).uuid).toEqual(['CREATE EXTENSION IF NOT EXISTS "uuid-ossp"']);
     expect((await run(url, p)).exitCode).toBe(0);
     expect((await describedSql(url, p, true)).uuid).toEqual([]);
@@ -130,7 +173,10 @@ describe('op.enableExtension', () => {
   });
 
   it('an extension the server does not have is refused with what to install', async () => {
-    const r = await run(url, await plan({ id: 'ext-missing', expand: [op.enableExtension({ id: 'vector', name: 'tidemark_no_such_ext' })] }));
+    const r = await run(
+      url,
+      await plan({ id: 'ext-missing', expand: [op.enableExtension({ id: 'vector', name: 'tidemark_no_such_ext' })] }),
+    );
     expect(r.exitCode).toBe(1);
     expect(r.message).toContain('extension "tidemark_no_such_ext" is not available on this server');
   });

@@ -2,20 +2,20 @@
  * Running `op.*` plans in-process for the ops tests: build a plan from builders, run, roll back,
  * describe (the SQL `tidemark plan` prints) and collect the statements a run executed.
  */
-import pg from 'pg';
-import { definePlan } from '../../src/plan/define.js';
+import type pg from 'pg';
+import type { TidemarkConfig } from '../../src/config/config.js';
+import type { TidemarkEvent } from '../../src/kind/events.js';
 import type { Plan, PlanInput } from '../../src/model/plan.js';
+import { definePlan } from '../../src/plan/define.js';
 import { validatePlan } from '../../src/plan/validate.js';
 import { describePlan } from '../../src/runner/describe.js';
-import type { TidemarkEvent } from '../../src/kind/events.js';
 import type { RunResult } from '../../src/runner/result.js';
 import { rollbackPlan } from '../../src/runner/rollback.js';
 import { runPlan } from '../../src/runner/run.js';
-import type { TidemarkConfig } from '../../src/config/config.js';
 import { connect } from '../helpers/db.js';
 
+export { backfill, check, op, sql } from '../../src/plan/define.js';
 export { definePlan };
-export { op, sql, check, backfill } from '../../src/plan/define.js';
 
 /** A validated plan from a definition. */
 export function plan(def: PlanInput): Promise<Plan> {
@@ -37,16 +37,30 @@ function statementsOf(events: TidemarkEvent[]): string[] {
 }
 
 /** Run a plan, collecting events and the statements ops executed. */
-export async function run(url: string, p: Plan, config: TidemarkConfig = {}, extra: { events?: (e: TidemarkEvent) => void } = {}): Promise<Ran> {
+export async function run(
+  url: string,
+  p: Plan,
+  config: TidemarkConfig = {},
+  extra: { events?: (e: TidemarkEvent) => void } = {},
+): Promise<Ran> {
   const c = collect();
   const r = await runPlan(p, { databaseUrl: url, config, events: (e) => (c.sink(e), extra.events?.(e)) });
   return { ...r, events: c.events, statements: statementsOf(c.events) };
 }
 
 /** Roll a plan back (whole plan, or `--to`). */
-export async function rollback(url: string, p: Plan, o: { to?: string; config?: TidemarkConfig; events?: (e: TidemarkEvent) => void } = {}): Promise<Ran> {
+export async function rollback(
+  url: string,
+  p: Plan,
+  o: { to?: string; config?: TidemarkConfig; events?: (e: TidemarkEvent) => void } = {},
+): Promise<Ran> {
   const c = collect();
-  const r = await rollbackPlan(p, { databaseUrl: url, to: o.to, config: o.config ?? {}, events: (e) => (c.sink(e), o.events?.(e)) });
+  const r = await rollbackPlan(p, {
+    databaseUrl: url,
+    to: o.to,
+    config: o.config ?? {},
+    events: (e) => (c.sink(e), o.events?.(e)),
+  });
   return { ...r, events: c.events, statements: statementsOf(c.events) };
 }
 
@@ -94,7 +108,10 @@ export function sleep(ms: number): Promise<void> {
 export async function stepStatus(url: string, planId: string, stepId: string): Promise<string | undefined> {
   const c = await connect(url);
   try {
-    const r = await c.query<{ status: string }>(`SELECT status FROM tidemark.steps WHERE plan_id = $1 AND step_id = $2`, [planId, stepId]);
+    const r = await c.query<{ status: string }>(
+      `SELECT status FROM tidemark.steps WHERE plan_id = $1 AND step_id = $2`,
+      [planId, stepId],
+    );
     return r.rows[0]?.status;
   } finally {
     await c.end();

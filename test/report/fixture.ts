@@ -3,8 +3,9 @@
  * exist, deterministic backfill batches, and the normalisation that makes a report comparable
  * across runs and servers (times, durations, hosts, ports, sizes, versions).
  */
-import { quoteIdent } from '../../src/sql/ident.js';
+
 import type { ReportModel } from '../../src/report/model.js';
+import { quoteIdent } from '../../src/sql/ident.js';
 import { query } from '../helpers/db.js';
 
 /** The wave of the golden tests: preconditions, expand (sql + ops), a backfill, the proof, a gate and a contract. */
@@ -42,22 +43,37 @@ export const WAVE_PLAN = `{
 /** The application's table the wave works on (120 customers, a third of them gold). */
 export async function seedCustomers(url: string): Promise<void> {
   await query(url, 'CREATE TABLE customers (id bigint PRIMARY KEY, full_name text NOT NULL, email text, tier text)');
-  await query(url, "INSERT INTO customers SELECT g, 'customer ' || g, 'c' || g || '@example.com', CASE WHEN g % 3 = 0 THEN 'gold' ELSE 'basic' END FROM generate_series(1, 120) g");
+  await query(
+    url,
+    "INSERT INTO customers SELECT g, 'customer ' || g, 'c' || g || '@example.com', CASE WHEN g % 3 = 0 THEN 'gold' ELSE 'basic' END FROM generate_series(1, 120) g",
+  );
 }
 
 /**
  * Record `n` deterministic batches for a step (as a backfill records them), at fixed times one
  * second apart from 2026-01-01, with throttling on every fourth and a poison row.
  */
-export async function injectBatches(url: string, planId: string, stepId: string, n: number, schema = 'tidemark'): Promise<void> {
+export async function injectBatches(
+  url: string,
+  planId: string,
+  stepId: string,
+  n: number,
+  schema = 'tidemark',
+): Promise<void> {
   const s = quoteIdent(schema);
-  await query(url,
+  await query(
+    url,
     `INSERT INTO ${s}.batches (plan_id, step_id, run_id, batch_no, key_from, key_to, rows, size, duration_ms, throttled_ms, at)
      SELECT $1, $2, 1, g, to_jsonb(ARRAY[(g - 1) * 10 + 1]), to_jsonb(ARRAY[g * 10]), 10, 10, 40 + (g % 5) * 10, CASE WHEN g % 4 = 0 THEN 100 ELSE 0 END,
             timestamptz '2026-01-01 00:00:00+00' + g * interval '1 second'
        FROM generate_series(1, $3::int) g`,
-    [planId, stepId, n]);
-  await query(url, `INSERT INTO ${s}.poison_rows (plan_id, step_id, run_id, key, error, sqlstate, at) VALUES ($1, $2, 1, '[77]', 'value too long for type character varying(200)', '22001', '2026-01-01 00:00:05+00')`, [planId, stepId]);
+    [planId, stepId, n],
+  );
+  await query(
+    url,
+    `INSERT INTO ${s}.poison_rows (plan_id, step_id, run_id, key, error, sqlstate, at) VALUES ($1, $2, 1, '[77]', 'value too long for type character varying(200)', '22001', '2026-01-01 00:00:05+00')`,
+    [planId, stepId],
+  );
 }
 
 const ISO = /\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d+)?Z/g;

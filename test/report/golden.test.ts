@@ -12,7 +12,7 @@ import { loadPlan } from '../../src/plan/load.js';
 import { buildReport } from '../../src/report/build.js';
 import { renderJson } from '../../src/report/json.js';
 import { renderMarkdown } from '../../src/report/markdown.js';
-import { reportJsonSchema, type ReportModel } from '../../src/report/model.js';
+import { type ReportModel, reportJsonSchema } from '../../src/report/model.js';
 import { createTestDatabase } from '../helpers/db.js';
 import { tempDir, writePlan } from '../helpers/plan-files.js';
 import { runFile } from '../helpers/run.js';
@@ -73,20 +73,38 @@ describe('report golden files', () => {
 
   it('tells what seed 001 tells, from the ledger', () => {
     const md = renderMarkdown(model);
-    for (const heading of ['## What was done', '### Columns added', '### Tables', '## Steps', '## Backfills', '## Verification checklist (the proof)', '## Gates and approvals', '## Performance impact', '## Rollback procedure', '## Runs', '## Next steps', '## Validation queries']) {
+    for (const heading of [
+      '## What was done',
+      '### Columns added',
+      '### Tables',
+      '## Steps',
+      '## Backfills',
+      '## Verification checklist (the proof)',
+      '## Gates and approvals',
+      '## Performance impact',
+      '## Rollback procedure',
+      '## Runs',
+      '## Next steps',
+      '## Validation queries',
+    ]) {
       expect(md).toContain(heading);
     }
     expect(model.status.state).toBe('completed');
     expect(model.summary.tablesCreated).toEqual(['customer_notes']);
     expect(model.summary.indexesCreated).toEqual(['customers_email_idx']);
     expect(model.summary.enumsCreated).toEqual([{ name: 'customer_tier', values: 'basic, gold' }]);
-    expect(model.summary.columnsAdded).toEqual([{ table: 'customers', column: 'display_name', type: 'varchar(200)', stepId: 'add-display-name' }]);
+    expect(model.summary.columnsAdded).toEqual([
+      { table: 'customers', column: 'display_name', type: 'varchar(200)', stepId: 'add-display-name' },
+    ]);
     expect(model.impact.tables.find((t) => t.name === 'customers')?.rows).toBe(120);
     const byId = Object.fromEntries(model.proof.checks.map((c) => [c.stepId, c]));
     expect(byId['display-name-filled'].status).toBe('pass');
     expect(byId['no-gmail'].status).toBe('warn');
     expect(byId['no-gmail'].sample.length).toBe(10);
-    expect(byId.tiers.distribution).toEqual([{ value: 'basic', count: 80 }, { value: 'gold', count: 40 }]);
+    expect(byId.tiers.distribution).toEqual([
+      { value: 'basic', count: 80 },
+      { value: 'gold', count: 40 },
+    ]);
     expect(model.gates.approvals.map((a) => [a.gateId, a.approvedBy])).toEqual([['ship-it', 'release-bot']]);
     const bf = model.backfills.find((b) => b.stepId === 'fill-display-name')!;
     expect(bf.rows).toBe(120);

@@ -6,7 +6,7 @@
  */
 import { existsSync, mkdirSync, statSync, writeFileSync } from 'node:fs';
 import { fileURLToPath, pathToFileURL } from 'node:url';
-import { chromium, type Browser } from 'playwright-core';
+import { type Browser, chromium } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadPlan } from '../../src/plan/load.js';
 import { buildReport } from '../../src/report/build.js';
@@ -16,14 +16,30 @@ import { tempDir, writePlan } from '../helpers/plan-files.js';
 import { runFile } from '../helpers/run.js';
 import { injectBatches, seedCustomers, WAVE_PLAN } from './fixture.js';
 
-const CANDIDATES = [process.env.TIDEMARK_CHROMIUM, '/usr/bin/chromium', '/usr/bin/chromium-browser', '/usr/bin/google-chrome'].filter(Boolean) as string[];
+const CANDIDATES = [
+  process.env.TIDEMARK_CHROMIUM,
+  '/usr/bin/chromium',
+  '/usr/bin/chromium-browser',
+  '/usr/bin/google-chrome',
+].filter(Boolean) as string[];
 const executablePath = CANDIDATES.find((p) => existsSync(p));
-const ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-quic', '--no-first-run', '--disable-component-update', '--disable-sync'];
+const ARGS = [
+  '--headless',
+  '--no-sandbox',
+  '--disable-gpu',
+  '--disable-background-networking',
+  '--disable-quic',
+  '--no-first-run',
+  '--disable-component-update',
+  '--disable-sync',
+];
 const OUT = fileURLToPath(new URL('../../test-output/', import.meta.url));
 
 if (!executablePath) {
   const bar = '!'.repeat(100);
-  console.warn(`\n${bar}\n!! SKIPPED: the HTML report's browser test — no chromium found (looked at ${CANDIDATES.join(', ')}).\n!! Install Debian's chromium (apt-get install -y chromium) or set TIDEMARK_CHROMIUM to a Chromium binary.\n${bar}\n`);
+  console.warn(
+    `\n${bar}\n!! SKIPPED: the HTML report's browser test — no chromium found (looked at ${CANDIDATES.join(', ')}).\n!! Install Debian's chromium (apt-get install -y chromium) or set TIDEMARK_CHROMIUM to a Chromium binary.\n${bar}\n`,
+  );
 }
 
 let html = '';
@@ -58,37 +74,46 @@ describe('HTML report', () => {
     expect(html).toContain('var uPlot=');
   });
 
-  it.skipIf(!executablePath)(`renders its charts in ${executablePath ?? 'chromium (not found: skipped, see the warning above)'} without errors or requests`, async () => {
-    const page = await browser!.newPage({ viewport: { width: 1200, height: 900 } });
-    const errors: string[] = [];
-    const requests: string[] = [];
-    page.on('console', (m) => { if (m.type() === 'error') errors.push(m.text()); });
-    page.on('pageerror', (e) => errors.push(e.message));
-    page.on('request', (r) => { if (r.url() !== pathToFileURL(file).href) requests.push(r.url()); });
-    await page.goto(pathToFileURL(file).href, { waitUntil: 'load' });
-    await page.waitForFunction(() => document.documentElement.getAttribute('data-charts') !== null);
-    expect(await page.getAttribute('html', 'data-charts')).toBe('2');
-    const canvases = await page.evaluate(() => [...document.querySelectorAll<HTMLCanvasElement>('.chart canvas')].map((c) => {
-      const px = c.getContext('2d')!.getImageData(0, 0, c.width, c.height).data;
-      let painted = 0;
-      for (let i = 3; i < px.length; i += 4) if (px[i] > 0) painted++;
-      return { w: c.width, h: c.height, painted };
-    }));
-    expect(canvases.length).toBe(2);
-    for (const c of canvases) {
-      expect(c.w).toBeGreaterThan(100);
-      expect(c.h).toBeGreaterThan(100);
-      expect(c.painted).toBeGreaterThan(500);
-    }
-    // A proof sample expands.
-    const sample = page.locator('details.sample').first();
-    await sample.locator('summary').click();
-    expect(await sample.locator('table').isVisible()).toBe(true);
-    await page.screenshot({ path: `${OUT}report-desktop.png`, fullPage: true });
-    expect(errors).toEqual([]);
-    expect(requests).toEqual([]);
-    await page.close();
-  });
+  it.skipIf(!executablePath)(
+    `renders its charts in ${executablePath ?? 'chromium (not found: skipped, see the warning above)'} without errors or requests`,
+    async () => {
+      const page = await browser!.newPage({ viewport: { width: 1200, height: 900 } });
+      const errors: string[] = [];
+      const requests: string[] = [];
+      page.on('console', (m) => {
+        if (m.type() === 'error') errors.push(m.text());
+      });
+      page.on('pageerror', (e) => errors.push(e.message));
+      page.on('request', (r) => {
+        if (r.url() !== pathToFileURL(file).href) requests.push(r.url());
+      });
+      await page.goto(pathToFileURL(file).href, { waitUntil: 'load' });
+      await page.waitForFunction(() => document.documentElement.getAttribute('data-charts') !== null);
+      expect(await page.getAttribute('html', 'data-charts')).toBe('2');
+      const canvases = await page.evaluate(() =>
+        [...document.querySelectorAll<HTMLCanvasElement>('.chart canvas')].map((c) => {
+          const px = c.getContext('2d')!.getImageData(0, 0, c.width, c.height).data;
+          let painted = 0;
+          for (let i = 3; i < px.length; i += 4) if (px[i] > 0) painted++;
+          return { w: c.width, h: c.height, painted };
+        }),
+      );
+      expect(canvases.length).toBe(2);
+      for (const c of canvases) {
+        expect(c.w).toBeGreaterThan(100);
+        expect(c.h).toBeGreaterThan(100);
+        expect(c.painted).toBeGreaterThan(500);
+      }
+      // A proof sample expands.
+      const sample = page.locator('details.sample').first();
+      await sample.locator('summary').click();
+      expect(await sample.locator('table').isVisible()).toBe(true);
+      await page.screenshot({ path: `${OUT}report-desktop.png`, fullPage: true });
+      expect(errors).toEqual([]);
+      expect(requests).toEqual([]);
+      await page.close();
+    },
+  );
 
   it.skipIf(!executablePath)('fits a phone and prints', async () => {
     const page = await browser!.newPage({ viewport: { width: 390, height: 844 }, deviceScaleFactor: 2 });

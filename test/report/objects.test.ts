@@ -27,7 +27,7 @@ describe('objectChanges', () => {
     ]);
   });
 
-  it('keeps only the net effect: setNotNull\'s temporary check disappears, SET NOT NULL stays', async () => {
+  it("keeps only the net effect: setNotNull's temporary check disappears, SET NOT NULL stays", async () => {
     const out = await objectChanges('nn', [
       a('ALTER TABLE t ADD CONSTRAINT t_c_check CHECK (c IS NOT NULL) NOT VALID'),
       a('ALTER TABLE t VALIDATE CONSTRAINT t_c_check'),
@@ -38,19 +38,47 @@ describe('objectChanges', () => {
   });
 
   it('reads drops and ignores DML and what it cannot parse', async () => {
-    const out = await objectChanges('d', [a('DROP TABLE a, s.b'), a('DROP INDEX CONCURRENTLY IF EXISTS "public"."i"'), a('ALTER TABLE t DROP COLUMN c'), a('UPDATE t SET c = 1'), a('not sql at all')]);
-    expect(out.map((o) => `${o.change} ${o.type} ${o.table ?? ''}.${o.name}`)).toEqual(['dropped table .a', 'dropped table .s.b', 'dropped index .i', 'dropped column t.c']);
+    const out = await objectChanges('d', [
+      a('DROP TABLE a, s.b'),
+      a('DROP INDEX CONCURRENTLY IF EXISTS "public"."i"'),
+      a('ALTER TABLE t DROP COLUMN c'),
+      a('UPDATE t SET c = 1'),
+      a('not sql at all'),
+    ]);
+    expect(out.map((o) => `${o.change} ${o.type} ${o.table ?? ''}.${o.name}`)).toEqual([
+      'dropped table .a',
+      'dropped table .s.b',
+      'dropped index .i',
+      'dropped column t.c',
+    ]);
   });
 
   it('lists locks strongest first', () => {
-    expect(locksOf([a('x', 'ROW EXCLUSIVE'), a('y', 'ACCESS EXCLUSIVE'), a('z', 'none'), a('w', 'SHARE UPDATE EXCLUSIVE'), a('v', 'ACCESS EXCLUSIVE')])).toEqual(['ACCESS EXCLUSIVE', 'SHARE UPDATE EXCLUSIVE', 'ROW EXCLUSIVE']);
+    expect(
+      locksOf([
+        a('x', 'ROW EXCLUSIVE'),
+        a('y', 'ACCESS EXCLUSIVE'),
+        a('z', 'none'),
+        a('w', 'SHARE UPDATE EXCLUSIVE'),
+        a('v', 'ACCESS EXCLUSIVE'),
+      ]),
+    ).toEqual(['ACCESS EXCLUSIVE', 'SHARE UPDATE EXCLUSIVE', 'ROW EXCLUSIVE']);
   });
 });
 
 describe('netChanges', () => {
   it('an index or a table created then dropped by a later step is neither created nor dropped', async () => {
-    const created = await objectChanges('a', [{ sql: 'CREATE TABLE t1 (id int)' }, { sql: 'CREATE INDEX i1 ON t1 (id)' }, { sql: 'CREATE INDEX i2 ON keep (id)' }, { sql: 'CREATE INDEX i3 ON keep (id)' }]);
-    const dropped = await objectChanges('b', [{ sql: 'DROP INDEX CONCURRENTLY IF EXISTS "public"."i2"' }, { sql: 'DROP TABLE t1' }, { sql: 'DROP TABLE other' }]);
+    const created = await objectChanges('a', [
+      { sql: 'CREATE TABLE t1 (id int)' },
+      { sql: 'CREATE INDEX i1 ON t1 (id)' },
+      { sql: 'CREATE INDEX i2 ON keep (id)' },
+      { sql: 'CREATE INDEX i3 ON keep (id)' },
+    ]);
+    const dropped = await objectChanges('b', [
+      { sql: 'DROP INDEX CONCURRENTLY IF EXISTS "public"."i2"' },
+      { sql: 'DROP TABLE t1' },
+      { sql: 'DROP TABLE other' },
+    ]);
     const { kept, createdThenDropped } = netChanges([...created, ...dropped]);
     expect(kept.map((o) => `${o.change} ${o.type} ${o.name}`)).toEqual(['created index i3', 'dropped table other']);
     expect(createdThenDropped.map((o) => `${o.type} ${o.name}`).sort()).toEqual(['index i1', 'index i2', 'table t1']);

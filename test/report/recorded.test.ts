@@ -6,16 +6,18 @@
  * with each backfilled row counted once across a --redo.
  */
 import { beforeAll, describe, expect, it } from 'vitest';
+import { LEDGER_MIGRATIONS, LEDGER_VERSION } from '../../src/ledger/schema.js';
 import { loadPlan } from '../../src/plan/load.js';
 import { buildReport } from '../../src/report/build.js';
 import { renderMarkdown } from '../../src/report/markdown.js';
-import { LEDGER_MIGRATIONS, LEDGER_VERSION } from '../../src/ledger/schema.js';
 import { createTestDatabase, query } from '../helpers/db.js';
 import { tempDir, writePlan } from '../helpers/plan-files.js';
 import { runFile } from '../helpers/run.js';
 
-const report = async (url: string, file: string, ledgerSchema?: string) => buildReport({ databaseUrl: url, plan: await loadPlan(file), ledgerSchema });
-const step = (m: Awaited<ReturnType<typeof buildReport>>, id: string) => m.phases.flatMap((p) => p.steps).find((s) => s.id === id)!;
+const report = async (url: string, file: string, ledgerSchema?: string) =>
+  buildReport({ databaseUrl: url, plan: await loadPlan(file), ledgerSchema });
+const step = (m: Awaited<ReturnType<typeof buildReport>>, id: string) =>
+  m.phases.flatMap((p) => p.steps).find((s) => s.id === id)!;
 
 let url: string;
 beforeAll(async () => {
@@ -27,7 +29,9 @@ beforeAll(async () => {
 
 describe('statements as they ran', () => {
   it('a plain CREATE INDEX on a new empty table and a CONCURRENTLY one on an existing table show as run; an unrun step as "would run"', async () => {
-    const file = writePlan(tempDir(), `{
+    const file = writePlan(
+      tempDir(),
+      `{
       id: 'rec-indexes',
       expand: [
         op.createTable({ id: 'events', table: 'rec_events', columns: { id: 'bigint', account_id: 'bigint' }, primaryKey: ['id'] }),
@@ -36,7 +40,8 @@ describe('statements as they ran', () => {
         op.createIndex({ id: 'accounts-email', table: 'rec_accounts', columns: ['email'] }),
       ],
       contract: [op.dropIndex({ id: 'drop-events-account', name: 'rec_events_account_id_idx' })],
-    }`);
+    }`,
+    );
     const r = await runFile(file, { databaseUrl: url, to: 'accounts-email' });
     expect(r.exitCode, r.message).toBe(0);
 
@@ -51,10 +56,19 @@ describe('statements as they ran', () => {
     expect(plain.actions[0].sql).not.toContain('CONCURRENTLY');
 
     const conc = step(m, 'accounts-email');
-    expect(conc.actions.map((a) => [a.sql.startsWith('CREATE INDEX CONCURRENTLY "rec_accounts_email_idx"'), a.lock, a.transaction, a.state])).toEqual([[true, 'SHARE UPDATE EXCLUSIVE', false, 'ran']]);
+    expect(
+      conc.actions.map((a) => [
+        a.sql.startsWith('CREATE INDEX CONCURRENTLY "rec_accounts_email_idx"'),
+        a.lock,
+        a.transaction,
+        a.state,
+      ]),
+    ).toEqual([[true, 'SHARE UPDATE EXCLUSIVE', false, 'ran']]);
 
     const fill = step(m, 'fill-events');
-    expect(fill.actions.map((a) => [a.sql, a.lock, a.transaction])).toEqual([['INSERT INTO rec_events SELECT g, g % 7 FROM generate_series(1, 30) g', 'ROW EXCLUSIVE', true]]);
+    expect(fill.actions.map((a) => [a.sql, a.lock, a.transaction])).toEqual([
+      ['INSERT INTO rec_events SELECT g, g % 7 FROM generate_series(1, 30) g', 'ROW EXCLUSIVE', true],
+    ]);
 
     const pending = step(m, 'drop-events-account');
     expect(pending.status).toBe('pending');
@@ -64,7 +78,9 @@ describe('statements as they ran', () => {
 
     const md = renderMarkdown(m);
     expect(md).toContain('**`events-account`** — 1 statement · locks: SHARE · as run');
-    expect(md).toContain('**`drop-events-account`** — 1 statement · locks: SHARE UPDATE EXCLUSIVE · 1 outside a transaction · would run (not run yet)');
+    expect(md).toContain(
+      '**`drop-events-account`** — 1 statement · locks: SHARE UPDATE EXCLUSIVE · 1 outside a transaction · would run (not run yet)',
+    );
     expect(m.summary.indexesCreated).toEqual(['rec_events_account_id_idx', 'rec_accounts_email_idx']);
 
     // Without the plan file, the statements that ran are still there: they come from the ledger.
@@ -79,24 +95,34 @@ describe('statements as they ran', () => {
     expect(after.summary.createdThenDropped).toEqual(['index rec_events.rec_events_account_id_idx']);
     expect(after.summary.objectsDropped).toEqual([]);
     expect(step(after, 'drop-events-account').actions.map((a) => [a.state, a.runId])).toEqual([['ran', r2.runId]]);
-    expect(renderMarkdown(after)).toContain('- **Created, then dropped by a later step** (1): `index rec_events.rec_events_account_id_idx`');
+    expect(renderMarkdown(after)).toContain(
+      '- **Created, then dropped by a later step** (1): `index rec_events.rec_events_account_id_idx`',
+    );
   });
 
   it('a step that failed half-way shows what ran and where it failed; the rerun that completes it adds its own statements', async () => {
-    const file = writePlan(tempDir(), `{
+    const file = writePlan(
+      tempDir(),
+      `{
       id: 'rec-failure',
       expand: [
         sql({ id: 'one-by-one', transaction: false, up: 'CREATE TABLE rec_f1 (id int); INSERT INTO rec_missing VALUES (1); CREATE TABLE rec_f2 (id int)' }),
       ],
-    }`);
+    }`,
+    );
     const r = await runFile(file, { databaseUrl: url });
     expect(r.exitCode).not.toBe(0);
     const m = await report(url, file);
     const s = step(m, 'one-by-one');
     expect(s.status).toBe('failed');
     expect(s.actionsSource).toBe('ran');
-    expect(s.actions.map((a) => [a.sql, a.state])).toEqual([['CREATE TABLE rec_f1 (id int)', 'ran'], ['INSERT INTO rec_missing VALUES (1)', 'failed']]);
-    expect(renderMarkdown(m)).toContain('INSERT INTO rec_missing VALUES (1);  -- lock: ROW EXCLUSIVE; failed: its transaction was rolled back');
+    expect(s.actions.map((a) => [a.sql, a.state])).toEqual([
+      ['CREATE TABLE rec_f1 (id int)', 'ran'],
+      ['INSERT INTO rec_missing VALUES (1)', 'failed'],
+    ]);
+    expect(renderMarkdown(m)).toContain(
+      'INSERT INTO rec_missing VALUES (1);  -- lock: ROW EXCLUSIVE; failed: its transaction was rolled back',
+    );
 
     await query(url, 'CREATE TABLE rec_missing (id int)');
     const r2 = await runFile(file, { databaseUrl: url });
@@ -112,13 +138,19 @@ describe('statements as they ran', () => {
   });
 
   it('a failed transactional step: every statement of its transaction is marked failed (rolled back)', async () => {
-    const file = writePlan(tempDir(), `{
+    const file = writePlan(
+      tempDir(),
+      `{
       id: 'rec-tx-failure',
       expand: [sql({ id: 'in-one-tx', up: 'CREATE TABLE rec_t1 (id int); INSERT INTO rec_nowhere VALUES (1)' })],
-    }`);
+    }`,
+    );
     expect((await runFile(file, { databaseUrl: url })).exitCode).not.toBe(0);
     const s = step(await report(url, file), 'in-one-tx');
-    expect(s.actions.map((a) => [a.sql, a.state, a.transaction])).toEqual([['CREATE TABLE rec_t1 (id int)', 'failed', true], ['INSERT INTO rec_nowhere VALUES (1)', 'failed', true]]);
+    expect(s.actions.map((a) => [a.sql, a.state, a.transaction])).toEqual([
+      ['CREATE TABLE rec_t1 (id int)', 'failed', true],
+      ['INSERT INTO rec_nowhere VALUES (1)', 'failed', true],
+    ]);
     expect(s.objects).toEqual([]);
   });
 });
@@ -127,7 +159,10 @@ describe('backfill rows across --redo', () => {
   it('counts the current pass once and the redone pass apart', async () => {
     await query(url, 'CREATE TABLE rec_fill (id bigint PRIMARY KEY, v int)');
     await query(url, 'INSERT INTO rec_fill SELECT g, NULL FROM generate_series(1, 40) g');
-    const file = writePlan(tempDir(), `{ id: 'rec-redo', backfill: [backfill.update({ id: 'fill-v', table: 'rec_fill', set: { v: 'id * 2' } })] }`);
+    const file = writePlan(
+      tempDir(),
+      `{ id: 'rec-redo', backfill: [backfill.update({ id: 'fill-v', table: 'rec_fill', set: { v: 'id * 2' } })] }`,
+    );
     expect((await runFile(file, { databaseUrl: url })).exitCode).toBe(0);
     const r2 = await runFile(file, { databaseUrl: url, redo: ['fill-v'] });
     expect(r2.exitCode, r2.message).toBe(0);
@@ -136,7 +171,9 @@ describe('backfill rows across --redo', () => {
     expect(b.rows).toBe(40);
     expect(b.earlierPasses).toMatchObject({ passes: 1, rows: 40 });
     expect(m.summary.rowsAffected).toBe(40);
-    expect(renderMarkdown(m)).toContain('- **Rows written**: 40 (backfills: 40; an earlier pass of 40 rows, redone or rolled back, not counted)');
+    expect(renderMarkdown(m)).toContain(
+      '- **Rows written**: 40 (backfills: 40; an earlier pass of 40 rows, redone or rolled back, not counted)',
+    );
   });
 });
 
@@ -146,17 +183,22 @@ describe('ledger version 1 → 2', () => {
     await query(url, `CREATE SCHEMA ${schema}`);
     await query(url, LEDGER_MIGRATIONS[0].replaceAll('{{schema}}', schema));
     await query(url, `INSERT INTO ${schema}.meta (key, value) VALUES ('version', '1')`);
-    const file = writePlan(tempDir(), `{
+    const file = writePlan(
+      tempDir(),
+      `{
       id: 'rec-v1',
       expand: [
         sql({ id: 'old-step', up: 'CREATE TABLE rec_v1_old (id int)', down: 'DROP TABLE rec_v1_old' }),
         sql({ id: 'new-step', up: 'CREATE TABLE rec_v1_new (id int)', down: 'DROP TABLE rec_v1_new' }),
       ],
-    }`);
+    }`,
+    );
     // An older Tidemark applied old-step: its rows exist, the statements were never recorded.
     const first = await runFile(file, { databaseUrl: url, ledgerSchema: schema, to: 'old-step' });
     expect(first.exitCode, first.message).toBe(0);
-    expect(await query(url, `SELECT value FROM ${schema}.meta WHERE key = 'version'`)).toEqual([{ value: String(LEDGER_VERSION) }]);
+    expect(await query(url, `SELECT value FROM ${schema}.meta WHERE key = 'version'`)).toEqual([
+      { value: String(LEDGER_VERSION) },
+    ]);
     // Simulate v1: drop the v2 table and reset the version, as a v1 ledger with old-step applied would be.
     await query(url, `DROP TABLE ${schema}.step_statements`);
     await query(url, `UPDATE ${schema}.meta SET value = '1' WHERE key = 'version'`);
@@ -167,7 +209,12 @@ describe('ledger version 1 → 2', () => {
     const second = await runFile(file, { databaseUrl: url, ledgerSchema: schema });
     expect(second.exitCode, second.message).toBe(0);
     expect(await query(url, `SELECT value FROM ${schema}.meta WHERE key = 'version'`)).toEqual([{ value: '2' }]);
-    expect(await query(url, `SELECT step_id, status, run_id::int FROM ${schema}.steps WHERE plan_id = 'rec-v1' ORDER BY position`)).toEqual([
+    expect(
+      await query(
+        url,
+        `SELECT step_id, status, run_id::int FROM ${schema}.steps WHERE plan_id = 'rec-v1' ORDER BY position`,
+      ),
+    ).toEqual([
       { step_id: 'old-step', status: 'completed', run_id: first.runId },
       { step_id: 'new-step', status: 'completed', run_id: second.runId },
     ]);
@@ -178,6 +225,8 @@ describe('ledger version 1 → 2', () => {
     expect(old.actionsNote).toMatch(/ledger version 1/);
     expect(step(m, 'new-step').actions.map((a) => a.sql)).toEqual(['CREATE TABLE rec_v1_new (id int)']);
     expect(m.summary.tablesCreated).toEqual(['rec_v1_new']);
-    expect(renderMarkdown(m)).toContain('**`old-step`** — not recorded: applied by a Tidemark that did not record statements (ledger version 1)');
+    expect(renderMarkdown(m)).toContain(
+      '**`old-step`** — not recorded: applied by a Tidemark that did not record statements (ledger version 1)',
+    );
   });
 });

@@ -1,12 +1,12 @@
 import { beforeAll, describe, expect, it } from 'vitest';
-import { createTestDatabase, query } from '../helpers/db.js';
-import { tempDir, writePlan } from '../helpers/plan-files.js';
-import { runFile } from '../helpers/run.js';
 import { Db } from '../../src/db/connection.js';
 import { Ledger } from '../../src/ledger/ledger.js';
 import { loadPlan } from '../../src/plan/load.js';
 import { contractBlockers } from '../../src/runner/guards.js';
 import { rollbackPlan } from '../../src/runner/rollback.js';
+import { createTestDatabase, query } from '../helpers/db.js';
+import { tempDir, writePlan } from '../helpers/plan-files.js';
+import { runFile } from '../helpers/run.js';
 
 let url: string;
 beforeAll(async () => {
@@ -15,7 +15,10 @@ beforeAll(async () => {
 
 describe('the contract phase', () => {
   it('removes keepInSync triggers before its first step, so dropping a legacy column leaves writes working', async () => {
-    await query(url, `CREATE TABLE msgs (id bigint primary key, model text); INSERT INTO msgs SELECT g, 'm' || g FROM generate_series(1, 50) g`);
+    await query(
+      url,
+      `CREATE TABLE msgs (id bigint primary key, model text); INSERT INTO msgs SELECT g, 'm' || g FROM generate_series(1, 50) g`,
+    );
     const dir = tempDir();
     const body = (withContract: boolean) => `{ id: 'sync-then-drop',
       expand: [op.addColumn({ id: 'add', table: 'msgs', column: 'model_used', type: 'text' })],
@@ -27,11 +30,17 @@ describe('the contract phase', () => {
     // Old code keeps writing the legacy column; the trigger fills the new one.
     await query(url, `INSERT INTO msgs (id, model) VALUES (51, 'legacy')`);
     expect(await query(url, `SELECT model_used FROM msgs WHERE id = 51`)).toEqual([{ model_used: 'legacy' }]);
-    const triggers = () => query<{ n: number }>(url, `SELECT count(*)::int AS n FROM pg_trigger WHERE tgrelid = 'msgs'::regclass AND NOT tgisinternal`);
+    const triggers = () =>
+      query<{ n: number }>(
+        url,
+        `SELECT count(*)::int AS n FROM pg_trigger WHERE tgrelid = 'msgs'::regclass AND NOT tgisinternal`,
+      );
     expect((await triggers())[0].n).toBe(1);
     const second = await runFile(writePlan(dir, body(true)), { databaseUrl: url });
     expect(second.exitCode, second.message).toBe(0);
-    expect(second.events.some((e) => e.type === 'notice' && e.message.includes('removed the keepInSync trigger'))).toBe(true);
+    expect(second.events.some((e) => e.type === 'notice' && e.message.includes('removed the keepInSync trigger'))).toBe(
+      true,
+    );
     expect((await triggers())[0].n).toBe(0);
     await query(url, `INSERT INTO msgs (id, model_used) VALUES (52, 'new code')`);
     expect(await query(url, `SELECT count(*)::int AS n FROM msgs`)).toEqual([{ n: 52 }]);
@@ -50,9 +59,13 @@ describe('the contract phase', () => {
     const db = new Db(url);
     const ledger = new Ledger(db, 'tidemark');
     try {
-      expect(await contractBlockers(ledger, plan, await ledger.stepStates(plan.id))).toEqual(['the validate phase has not run']);
+      expect(await contractBlockers(ledger, plan, await ledger.stepStates(plan.id))).toEqual([
+        'the validate phase has not run',
+      ]);
       expect((await runFile(file, { databaseUrl: url })).exitCode).toBe(1);
-      expect(await contractBlockers(ledger, plan, await ledger.stepStates(plan.id))).toEqual(['the latest validate phase failed (rows)']);
+      expect(await contractBlockers(ledger, plan, await ledger.stepStates(plan.id))).toEqual([
+        'the latest validate phase failed (rows)',
+      ]);
       await query(url, `UPDATE tidemark.steps SET status = 'failed' WHERE plan_id = 'half-done' AND step_id = 'fill'`);
       const edited = await loadPlan(writePlan(dir, body(5)));
       expect(await contractBlockers(ledger, edited, await ledger.stepStates(plan.id))).toEqual([
@@ -68,13 +81,25 @@ describe('the contract phase', () => {
   });
 
   it('rolling back a keepInSync backfill without down removes its trigger', async () => {
-    await query(url, `CREATE TABLE rb_sync (id bigint primary key, a text); INSERT INTO rb_sync SELECT g, 'x' FROM generate_series(1, 20) g`);
+    await query(
+      url,
+      `CREATE TABLE rb_sync (id bigint primary key, a text); INSERT INTO rb_sync SELECT g, 'x' FROM generate_series(1, 20) g`,
+    );
     const dir = tempDir();
-    const file = writePlan(dir, `{ id: 'rb-sync',
+    const file = writePlan(
+      dir,
+      `{ id: 'rb-sync',
       expand: [op.addColumn({ id: 'add-b', table: 'rb_sync', column: 'b', type: 'text' })],
-      backfill: [backfill.update({ id: 'fill-b', table: 'rb_sync', set: { b: 'a' }, where: 'b IS NULL', keepInSync: true })] }`);
+      backfill: [backfill.update({ id: 'fill-b', table: 'rb_sync', set: { b: 'a' }, where: 'b IS NULL', keepInSync: true })] }`,
+    );
     expect((await runFile(file, { databaseUrl: url })).exitCode).toBe(0);
-    const triggers = async () => (await query<{ n: number }>(url, `SELECT count(*)::int AS n FROM pg_trigger WHERE tgrelid = 'rb_sync'::regclass AND NOT tgisinternal`))[0].n;
+    const triggers = async () =>
+      (
+        await query<{ n: number }>(
+          url,
+          `SELECT count(*)::int AS n FROM pg_trigger WHERE tgrelid = 'rb_sync'::regclass AND NOT tgisinternal`,
+        )
+      )[0].n;
     expect(await triggers()).toBe(1);
     const plan = await loadPlan(file);
     const r = await rollbackPlan(plan, { databaseUrl: url, phase: 'backfill' });

@@ -1,5 +1,5 @@
 /**
- * `run --dry-run` previews the refusals of a real run (SPEC §6): drift of an applied step (exit 4)
+ * `run --dry-run` previews the refusals of a real run (docs/cli.md): drift of an applied step (exit 4)
  * and raw SQL with unsuppressed error-level lint findings (exit 1), with the same message — and
  * still writes nothing.
  */
@@ -15,15 +15,21 @@ beforeAll(async () => {
 
 /** Every row of the ledger tables a run writes, to show a dry run changed nothing. */
 async function ledgerSnapshot(): Promise<unknown[]> {
-  return query(url, `SELECT (SELECT count(*)::int FROM tidemark.runs) AS runs, (SELECT count(*)::int FROM tidemark.step_history) AS history,
-    (SELECT count(*)::int FROM tidemark.drift_acceptances) AS accepted, (SELECT json_agg(s ORDER BY plan_id, step_id) FROM tidemark.steps s) AS steps`);
+  return query(
+    url,
+    `SELECT (SELECT count(*)::int FROM tidemark.runs) AS runs, (SELECT count(*)::int FROM tidemark.step_history) AS history,
+    (SELECT count(*)::int FROM tidemark.drift_acceptances) AS accepted, (SELECT json_agg(s ORDER BY plan_id, step_id) FROM tidemark.steps s) AS steps`,
+  );
 }
 
 describe('dry run refusals', () => {
-  it('drift of an applied step: the dry run refuses with the real run\'s exit 4 and message, and records nothing', async () => {
+  it("drift of an applied step: the dry run refuses with the real run's exit 4 and message, and records nothing", async () => {
     const dir = tempDir();
-    const body = (up: string) => `{ id: 'dry-drift', expand: [sql({ id: 'mk', up: ${JSON.stringify(up)} }), sql({ id: 'later', up: 'CREATE TABLE dry_drift_later (id int)' })] }`;
-    expect((await runFile(writePlan(dir, body('CREATE TABLE dry_drift (id int)')), { databaseUrl: url, to: 'mk' })).exitCode).toBe(0);
+    const body = (up: string) =>
+      `{ id: 'dry-drift', expand: [sql({ id: 'mk', up: ${JSON.stringify(up)} }), sql({ id: 'later', up: 'CREATE TABLE dry_drift_later (id int)' })] }`;
+    expect(
+      (await runFile(writePlan(dir, body('CREATE TABLE dry_drift (id int)')), { databaseUrl: url, to: 'mk' })).exitCode,
+    ).toBe(0);
     const changed = writePlan(dir, body('CREATE TABLE dry_drift (id bigint)'));
     const before = await ledgerSnapshot();
     const dry = await runFile(changed, { databaseUrl: url, dryRun: true });
@@ -45,11 +51,16 @@ describe('dry run refusals', () => {
     expect(await query(url, `SELECT to_regclass('dry_drift_later') AS t`)).toEqual([{ t: null }]);
   });
 
-  it('raw SQL with an error-level lint finding: the dry run refuses with the real run\'s exit 1 and message', async () => {
+  it("raw SQL with an error-level lint finding: the dry run refuses with the real run's exit 1 and message", async () => {
     await query(url, 'CREATE TABLE dry_lint (id int primary key, v text)');
-    const file = writePlan(tempDir(), `{ id: 'dry-lint', expand: [sql({ id: 'blocking-index', up: 'CREATE INDEX dry_lint_v ON dry_lint (v)' })] }`);
+    const file = writePlan(
+      tempDir(),
+      `{ id: 'dry-lint', expand: [sql({ id: 'blocking-index', up: 'CREATE INDEX dry_lint_v ON dry_lint (v)' })] }`,
+    );
     const dry = await runFile(file, { databaseUrl: url, dryRun: true });
-    expect(await query(url, `SELECT count(*)::int AS n FROM tidemark.steps WHERE plan_id = 'dry-lint'`)).toEqual([{ n: 0 }]);
+    expect(await query(url, `SELECT count(*)::int AS n FROM tidemark.steps WHERE plan_id = 'dry-lint'`)).toEqual([
+      { n: 0 },
+    ]);
     const real = await runFile(file, { databaseUrl: url });
     expect(real.exitCode).toBe(1);
     expect(dry.exitCode).toBe(1);
@@ -61,7 +72,10 @@ describe('dry run refusals', () => {
 
   it('with no ledger there is nothing to drift from: the dry run previews and creates no ledger', async () => {
     const fresh = await createTestDatabase('runner_dry_refusals_fresh');
-    const file = writePlan(tempDir(), `{ id: 'dry-new', expand: [sql({ id: 'mk', up: 'CREATE TABLE dry_new (id int)' })] }`);
+    const file = writePlan(
+      tempDir(),
+      `{ id: 'dry-new', expand: [sql({ id: 'mk', up: 'CREATE TABLE dry_new (id int)' })] }`,
+    );
     const dry = await runFile(file, { databaseUrl: fresh, dryRun: true });
     expect(dry.exitCode, dry.message).toBe(0);
     expect(await query(fresh, `SELECT to_regnamespace('tidemark') AS s`)).toEqual([{ s: null }]);

@@ -1,11 +1,11 @@
 import { beforeAll, describe, expect, it } from 'vitest';
+import type { TidemarkEvent } from '../../src/kind/events.js';
+import { LEDGER_VERSION } from '../../src/ledger/schema.js';
+import { loadPlan } from '../../src/plan/load.js';
+import { runPlan } from '../../src/runner/run.js';
 import { connect, createTestDatabase, query } from '../helpers/db.js';
 import { tempDir, writePlan } from '../helpers/plan-files.js';
 import { runFile } from '../helpers/run.js';
-import { loadPlan } from '../../src/plan/load.js';
-import { runPlan } from '../../src/runner/run.js';
-import type { TidemarkEvent } from '../../src/kind/events.js';
-import { LEDGER_VERSION } from '../../src/ledger/schema.js';
 
 let url: string;
 beforeAll(async () => {
@@ -21,7 +21,10 @@ describe('lock safety and the run lock', () => {
     await holder.query('BEGIN');
     await holder.query('SELECT * FROM busy');
     const dir = tempDir();
-    const file = writePlan(dir, `{ id: 'retry-ok', expand: [sql({ id: 'add', up: 'ALTER TABLE busy ADD COLUMN retried int' })] }`);
+    const file = writePlan(
+      dir,
+      `{ id: 'retry-ok', expand: [sql({ id: 'add', up: 'ALTER TABLE busy ADD COLUMN retried int' })] }`,
+    );
     const plan = await loadPlan(file);
     const events: TidemarkEvent[] = [];
     const r = await runPlan(plan, {
@@ -46,11 +49,18 @@ describe('lock safety and the run lock', () => {
     await holder.query('BEGIN');
     await holder.query('SELECT * FROM busy');
     const dir = tempDir();
-    const file = writePlan(dir, `{ id: 'reader-queue', expand: [sql({ id: 'add', up: 'ALTER TABLE busy ADD COLUMN queued int' })] }`);
+    const file = writePlan(
+      dir,
+      `{ id: 'reader-queue', expand: [sql({ id: 'add', up: 'ALTER TABLE busy ADD COLUMN queued int' })] }`,
+    );
     const plan = await loadPlan(file);
     let retrying!: () => void;
     const firstRetry = new Promise<void>((r) => (retrying = r));
-    const run = runPlan(plan, { databaseUrl: url, config: { lockTimeoutMs: 100, lockRetries: 20 }, events: (e) => e.type === 'lock.retry' && retrying() });
+    const run = runPlan(plan, {
+      databaseUrl: url,
+      config: { lockTimeoutMs: 100, lockRetries: 20 },
+      events: (e) => e.type === 'lock.retry' && retrying(),
+    });
     await firstRetry;
     const reader = await connect(url);
     const waits: number[] = [];
@@ -73,7 +83,10 @@ describe('lock safety and the run lock', () => {
     await holder.query('BEGIN');
     await holder.query('SELECT v FROM busy WHERE id = 1');
     const dir = tempDir();
-    const file = writePlan(dir, `{ id: 'retry-exhausted', expand: [sql({ id: 'add', up: 'ALTER TABLE busy ADD COLUMN never int' })] }`);
+    const file = writePlan(
+      dir,
+      `{ id: 'retry-exhausted', expand: [sql({ id: 'add', up: 'ALTER TABLE busy ADD COLUMN never int' })] }`,
+    );
     const r = await runFile(file, { databaseUrl: url, config: fast });
     await holder.query('ROLLBACK');
     await holder.end();
@@ -82,19 +95,35 @@ describe('lock safety and the run lock', () => {
     expect(r.message).toContain(`pid ${pid}`);
     expect(r.message).toContain('SELECT v FROM busy WHERE id = 1');
     expect(r.message).toMatch(/transaction open \d+\.\d s/);
-    expect(await query(url, `SELECT count(*)::int AS n FROM pg_attribute WHERE attrelid = 'busy'::regclass AND attname = 'never'`)).toEqual([{ n: 0 }]);
+    expect(
+      await query(
+        url,
+        `SELECT count(*)::int AS n FROM pg_attribute WHERE attrelid = 'busy'::regclass AND attname = 'never'`,
+      ),
+    ).toEqual([{ n: 0 }]);
   });
 
   it('a second runner on the same plan exits 3 naming the holder, or waits with --wait', async () => {
     const dir = tempDir();
     // The first runner's step waits on an advisory lock this test holds: it certainly holds the
     // run lock while the second runner starts, however slow the machine.
-    const file = writePlan(dir, `{ id: 'two-runners', expand: [sql({ id: 'wait', up: 'SELECT pg_advisory_lock(515151), pg_advisory_unlock(515151)' })] }`);
+    const file = writePlan(
+      dir,
+      `{ id: 'two-runners', expand: [sql({ id: 'wait', up: 'SELECT pg_advisory_lock(515151), pg_advisory_unlock(515151)' })] }`,
+    );
     const gatekeeper = await connect(url);
     await gatekeeper.query('SELECT pg_advisory_lock(515151)');
     const first = runFile(file, { databaseUrl: url });
     for (let i = 0; i < 600; i++) {
-      if ((await query(url, `SELECT 1 FROM pg_stat_activity WHERE datname = current_database() AND wait_event_type = 'Lock' AND query LIKE 'SELECT pg_advisory_lock(515151)%'`)).length) break;
+      if (
+        (
+          await query(
+            url,
+            `SELECT 1 FROM pg_stat_activity WHERE datname = current_database() AND wait_event_type = 'Lock' AND query LIKE 'SELECT pg_advisory_lock(515151)%'`,
+          )
+        ).length
+      )
+        break;
       await new Promise((r) => setTimeout(r, 50));
     }
     const second = await runFile(file, { databaseUrl: url });
@@ -109,10 +138,24 @@ describe('lock safety and the run lock', () => {
   it('two first runs on an empty database do not race on installing the ledger', async () => {
     const fresh = await createTestDatabase('runner_locks_race');
     const dir = tempDir();
-    const a = writePlan(dir, `{ id: 'race-a', expand: [sql({ id: 's', up: 'CREATE TABLE race_a (id int)' })] }`, 'a.plan.ts');
-    const b = writePlan(dir, `{ id: 'race-b', expand: [sql({ id: 's', up: 'CREATE TABLE race_b (id int)' })] }`, 'b.plan.ts');
-    const results = await Promise.all([runFile(a, { databaseUrl: fresh, waitSeconds: 5 }), runFile(b, { databaseUrl: fresh }), runFile(a, { databaseUrl: fresh, waitSeconds: 5 })]);
+    const a = writePlan(
+      dir,
+      `{ id: 'race-a', expand: [sql({ id: 's', up: 'CREATE TABLE race_a (id int)' })] }`,
+      'a.plan.ts',
+    );
+    const b = writePlan(
+      dir,
+      `{ id: 'race-b', expand: [sql({ id: 's', up: 'CREATE TABLE race_b (id int)' })] }`,
+      'b.plan.ts',
+    );
+    const results = await Promise.all([
+      runFile(a, { databaseUrl: fresh, waitSeconds: 5 }),
+      runFile(b, { databaseUrl: fresh }),
+      runFile(a, { databaseUrl: fresh, waitSeconds: 5 }),
+    ]);
     expect(results.map((r) => r.exitCode)).toEqual([0, 0, 0]);
-    expect(await query(fresh, `SELECT value FROM tidemark.meta WHERE key = 'version'`)).toEqual([{ value: String(LEDGER_VERSION) }]);
+    expect(await query(fresh, `SELECT value FROM tidemark.meta WHERE key = 'version'`)).toEqual([
+      { value: String(LEDGER_VERSION) },
+    ]);
   });
 });

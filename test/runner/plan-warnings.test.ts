@@ -1,5 +1,5 @@
 /**
- * Plan-level and database-aware lint findings are warnings at run time (SPEC §6): `run` (and its dry
+ * Plan-level and database-aware lint findings are warnings at run time (docs/cli.md): `run` (and its dry
  * run) shows them as `notice` events with level 'warn' before the first step, and runs the plan anyway.
  */
 import { beforeAll, describe, expect, it } from 'vitest';
@@ -14,8 +14,14 @@ beforeAll(async () => {
 
 describe('plan-level lint findings at run time', () => {
   it('a backfill without where (backfill-not-idempotent) is a warning before the first step; the run proceeds', async () => {
-    await query(url, `CREATE TABLE warn_t (id int primary key, a text, b text); INSERT INTO warn_t SELECT g, 'x' || g, NULL FROM generate_series(1, 5) g`);
-    const file = writePlan(tempDir(), `{ id: 'warn-plan', backfill: [backfill.update({ id: 'fill-b', table: 'warn_t', set: { b: 'a' } })] }`);
+    await query(
+      url,
+      `CREATE TABLE warn_t (id int primary key, a text, b text); INSERT INTO warn_t SELECT g, 'x' || g, NULL FROM generate_series(1, 5) g`,
+    );
+    const file = writePlan(
+      tempDir(),
+      `{ id: 'warn-plan', backfill: [backfill.update({ id: 'fill-b', table: 'warn_t', set: { b: 'a' } })] }`,
+    );
     const r = await runFile(file, { databaseUrl: url });
     expect(r.exitCode, r.message).toBe(0);
     const warnings = r.events.filter((e) => e.type === 'notice' && e.level === 'warn');
@@ -33,11 +39,17 @@ describe('plan-level lint findings at run time', () => {
   });
 
   it('a suppressed plan-level finding is not shown', async () => {
-    await query(url, `CREATE TABLE quiet_t (id int primary key, a text, b text); INSERT INTO quiet_t VALUES (1, 'x', NULL)`);
-    const file = writePlan(tempDir(), `{ id: 'quiet-plan', backfill: [
+    await query(
+      url,
+      `CREATE TABLE quiet_t (id int primary key, a text, b text); INSERT INTO quiet_t VALUES (1, 'x', NULL)`,
+    );
+    const file = writePlan(
+      tempDir(),
+      `{ id: 'quiet-plan', backfill: [
       // tidemark-ignore backfill-not-idempotent: a one-off copy, never redone
       backfill.update({ id: 'fill-b', table: 'quiet_t', set: { b: 'a' } }),
-    ] }`);
+    ] }`,
+    );
     const r = await runFile(file, { databaseUrl: url });
     expect(r.exitCode, r.message).toBe(0);
     expect(r.events.filter((e) => e.type === 'notice' && e.level === 'warn')).toEqual([]);
@@ -45,14 +57,24 @@ describe('plan-level lint findings at run time', () => {
 
   it('a database-aware finding (a transaction holding a lock on a table raw SQL alters) is a warning too', async () => {
     await query(url, 'CREATE TABLE busy_t (id int primary key)');
-    const file = writePlan(tempDir(), `{ id: 'busy-plan', expand: [sql({ id: 'add-note', up: 'ALTER TABLE busy_t ADD COLUMN note text' })] }`);
+    const file = writePlan(
+      tempDir(),
+      `{ id: 'busy-plan', expand: [sql({ id: 'add-note', up: 'ALTER TABLE busy_t ADD COLUMN note text' })] }`,
+    );
     const holder = await connect(url);
     try {
       await holder.query('BEGIN');
       await holder.query('SELECT * FROM busy_t');
-      const r = await runFile(file, { databaseUrl: url, dryRun: true, config: { lint: { longTransactionSeconds: 0 } } });
+      const r = await runFile(file, {
+        databaseUrl: url,
+        dryRun: true,
+        config: { lint: { longTransactionSeconds: 0 } },
+      });
       expect(r.exitCode, r.message).toBe(0);
-      const warnings = r.events.filter((e) => e.type === 'notice' && e.level === 'warn') as { stepId?: string; message: string }[];
+      const warnings = r.events.filter((e) => e.type === 'notice' && e.level === 'warn') as {
+        stepId?: string;
+        message: string;
+      }[];
       expect(warnings.map((w) => w.stepId)).toEqual(['add-note']);
       expect(warnings[0].message).toContain('long-running-transaction');
       expect(warnings[0].message).toContain('holds AccessShareLock on "busy_t"');

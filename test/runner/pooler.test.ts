@@ -5,16 +5,18 @@
  * Without a pgbouncer binary the tests say loudly that they are skipped.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { rollbackPlan } from '../../src/runner/rollback.js';
 import { loadPlan } from '../../src/plan/load.js';
+import { rollbackPlan } from '../../src/runner/rollback.js';
 import { createTestDatabase, query } from '../helpers/db.js';
-import { pgbouncerPath, PGBOUNCER_CANDIDATES, startPgBouncer, type Bouncer } from '../helpers/pgbouncer.js';
+import { type Bouncer, PGBOUNCER_CANDIDATES, pgbouncerPath, startPgBouncer } from '../helpers/pgbouncer.js';
 import { tempDir, writePlan } from '../helpers/plan-files.js';
 import { runFile } from '../helpers/run.js';
 
 if (!pgbouncerPath) {
   const bar = '!'.repeat(100);
-  console.warn(`\n${bar}\n!! SKIPPED: the pooler tests — no pgbouncer found (looked at ${PGBOUNCER_CANDIDATES.join(', ')}).\n!! Install Debian's pgbouncer (apt-get install -y pgbouncer) or set TIDEMARK_PGBOUNCER to its binary.\n${bar}\n`);
+  console.warn(
+    `\n${bar}\n!! SKIPPED: the pooler tests — no pgbouncer found (looked at ${PGBOUNCER_CANDIDATES.join(', ')}).\n!! Install Debian's pgbouncer (apt-get install -y pgbouncer) or set TIDEMARK_PGBOUNCER to its binary.\n${bar}\n`,
+  );
 }
 
 const PLAN = `{
@@ -52,7 +54,11 @@ describe.skipIf(!pgbouncerPath)('through PgBouncer', () => {
     expect(await exists(`to_regnamespace('tidemark') IS NULL`)).toBe(true);
     expect(await exists(`to_regclass('pooled') IS NULL`)).toBe(true);
     // (advisory locks of this database only: other test files hold theirs on the same server)
-    expect(await exists(`NOT EXISTS (SELECT 1 FROM pg_locks WHERE locktype = 'advisory' AND database = (SELECT oid FROM pg_database WHERE datname = current_database()))`)).toBe(true);
+    expect(
+      await exists(
+        `NOT EXISTS (SELECT 1 FROM pg_locks WHERE locktype = 'advisory' AND database = (SELECT oid FROM pg_database WHERE datname = current_database()))`,
+      ),
+    ).toBe(true);
 
     const rb = await rollbackPlan(await loadPlan(file), { databaseUrl: b.url });
     expect(rb.exitCode).toBe(2);

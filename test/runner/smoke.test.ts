@@ -11,12 +11,15 @@ beforeAll(async () => {
 describe('runner smoke', () => {
   it('runs sql steps and checks, then is a no-op', async () => {
     const dir = tempDir();
-    const file = writePlan(dir, `{
+    const file = writePlan(
+      dir,
+      `{
       id: 'smoke',
       expand: [sql({ id: 'create', up: 'CREATE TABLE t (id int primary key, v text)', down: 'DROP TABLE t' })],
       backfill: [sql({ id: 'fill', up: "INSERT INTO t SELECT g, 'x' FROM generate_series(1, 10) g" })],
       validate: [check.noNulls({ id: 'v-not-null', table: 't', column: 'v' }), check.rowCount({ id: 'ten', table: 't', equals: 10 })],
-    }`);
+    }`,
+    );
     const r = await runFile(file, { databaseUrl: url });
     expect(r.message).toBeUndefined();
     expect(r.exitCode).toBe(0);

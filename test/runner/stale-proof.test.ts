@@ -1,16 +1,16 @@
 /**
- * A proof is for the data as it is now (SPEC §5): a step that completes after the latest passing
+ * A proof is for the data as it is now (docs/gates): a step that completes after the latest passing
  * validation — `run --redo` of a backfill, most often — makes that validation stale, so the validate
  * phase runs again before the contract may start.
  */
 import { beforeAll, describe, expect, it } from 'vitest';
-import { createTestDatabase, query } from '../helpers/db.js';
-import { tempDir, writePlan } from '../helpers/plan-files.js';
-import { runFile } from '../helpers/run.js';
 import { Db } from '../../src/db/connection.js';
 import { Ledger } from '../../src/ledger/ledger.js';
 import { loadPlan } from '../../src/plan/load.js';
 import { contractBlockers } from '../../src/runner/guards.js';
+import { createTestDatabase, query } from '../helpers/db.js';
+import { tempDir, writePlan } from '../helpers/plan-files.js';
+import { runFile } from '../helpers/run.js';
 
 let url: string;
 beforeAll(async () => {
@@ -19,17 +19,21 @@ beforeAll(async () => {
 
 /** A plan copying leads into customers (no where, no onConflict: a redo inserts every row again). */
 function copyPlan(dir: string, id: string, prefix: string): string {
-  return writePlan(dir, `{ id: '${id}',
+  return writePlan(
+    dir,
+    `{ id: '${id}',
     expand: [op.createTable({ id: 'customers', table: '${prefix}_customer', columns: { id: 'bigint generated always as identity primary key', lead_id: 'bigint not null' } })],
     backfill: [backfill.insert({ id: 'copy', from: '${prefix}_lead', into: '${prefix}_customer', values: { lead_id: 'id' } })],
     validate: [
       check.query({ id: 'one-per-lead', title: 'one customer per lead', sql: 'SELECT lead_id FROM ${prefix}_customer GROUP BY lead_id HAVING count(*) > 1', expect: 'empty' }),
       check.rowCount({ id: 'all-copied', table: '${prefix}_customer', equals: 3 }),
     ],
-    contract: [op.dropTable({ id: 'drop-leads', table: '${prefix}_lead' })] }`);
+    contract: [op.dropTable({ id: 'drop-leads', table: '${prefix}_lead' })] }`,
+  );
 }
 
-const leadsLeft = async (prefix: string) => (await query(url, `SELECT to_regclass('${prefix}_lead') AS t`))[0].t !== null;
+const leadsLeft = async (prefix: string) =>
+  (await query(url, `SELECT to_regclass('${prefix}_lead') AS t`))[0].t !== null;
 
 describe('a stale proof', () => {
   it('run --redo <backfill> --phase validate runs the proof again; it fails, and the next run does not start the contract', async () => {
@@ -41,7 +45,10 @@ describe('a stale proof', () => {
 
     const redo = await runFile(file, { databaseUrl: url, phase: 'validate', redo: ['copy'] });
     expect(await query(url, 'SELECT count(*)::int AS n FROM a_customer')).toEqual([{ n: 6 }]);
-    expect(redo.checks.map((c) => [c.stepId, c.status])).toEqual([['one-per-lead', 'fail'], ['all-copied', 'fail']]);
+    expect(redo.checks.map((c) => [c.stepId, c.status])).toEqual([
+      ['one-per-lead', 'fail'],
+      ['all-copied', 'fail'],
+    ]);
     expect(redo.exitCode).toBe(1);
 
     const next = await runFile(file, { databaseUrl: url });

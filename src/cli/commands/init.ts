@@ -62,25 +62,36 @@ export function registerInit(program: Command): void {
   program
     .command('init')
     .description('scaffold tidemark.config.ts and plans/example.plan.ts (never overwrites)')
-    .action(action(async (ctx) => {
-      const cwd = process.cwd();
-      const files: [string, string][] = [['tidemark.config.ts', CONFIG_TEMPLATE], [join('plans', 'example.plan.ts'), EXAMPLE_PLAN]];
-      const written: string[] = [];
-      for (const [rel, content] of files) {
-        const f = join(cwd, rel);
-        if (existsSync(f)) {
-          ctx.renderer.info(`kept ${rel} (already exists)`);
-          continue;
+    .action(
+      action(async (ctx) => {
+        const cwd = process.cwd();
+        const files: [string, string][] = [
+          ['tidemark.config.ts', CONFIG_TEMPLATE],
+          [join('plans', 'example.plan.ts'), EXAMPLE_PLAN],
+        ];
+        const written: string[] = [];
+        for (const [rel, content] of files) {
+          const f = join(cwd, rel);
+          if (existsSync(f)) {
+            ctx.renderer.info(`kept ${rel} (already exists)`);
+            continue;
+          }
+          mkdirSync(join(f, '..'), { recursive: true });
+          writeFileSync(f, content, { flag: 'wx' }); // 'wx': fails rather than overwrite a file created meanwhile
+          written.push(rel);
+          ctx.renderer.info(`wrote ${rel}`);
         }
-        mkdirSync(join(f, '..'), { recursive: true });
-        writeFileSync(f, content, { flag: 'wx' }); // 'wx': fails rather than overwrite a file created meanwhile
-        written.push(rel);
-        ctx.renderer.info(`wrote ${rel}`);
-      }
-      ctx.renderer.json({ type: 'init', written });
-      ctx.renderer.info('next: npx tidemark plan plans/example.plan.ts --embedded .tidemark/pg   (the SQL each step will run)');
-      ctx.renderer.info('      npx tidemark run plans/example.plan.ts --embedded .tidemark/pg    (run it on an embedded PostgreSQL kept in .tidemark/pg)');
-      ctx.renderer.info('      npx tidemark report plans/example.plan.ts --embedded .tidemark/pg --out example-report.html');
-      return 0;
-    }));
+        ctx.renderer.json({ type: 'init', written });
+        ctx.renderer.info(
+          'next: npx tidemark plan plans/example.plan.ts --embedded .tidemark/pg   (the SQL each step will run)',
+        );
+        ctx.renderer.info(
+          '      npx tidemark run plans/example.plan.ts --embedded .tidemark/pg    (run it on an embedded PostgreSQL kept in .tidemark/pg)',
+        );
+        ctx.renderer.info(
+          '      npx tidemark report plans/example.plan.ts --embedded .tidemark/pg --out example-report.html',
+        );
+        return 0;
+      }),
+    );
 }

@@ -5,9 +5,9 @@
  * one `lint.finding` line per finding, then a `lint.end` line.
  */
 import type { Command } from 'commander';
-import { UsageError } from '../../model/errors.js';
 import { LINT_FORMATS, lint, render } from '../../lint/index.js';
 import { renderNdjson } from '../../lint/reporters/ndjson.js';
+import { UsageError } from '../../model/errors.js';
 import { action } from '../action.js';
 
 export function registerLint(program: Command): void {
@@ -16,17 +16,24 @@ export function registerLint(program: Command): void {
     .argument('<targets...>', 'plan files, .sql files, or folders of them')
     .description('lint plans and SQL migrations (files or folders) for unsafe operations')
     .option('--format <format>', 'tty | json | gcc | github (default: tty)')
-    .action(action<{ format?: string }>(async (ctx, targets, flags) => {
-      if (flags.json && flags.format) {
-        throw new UsageError(`lint: --json prints NDJSON and --format ${flags.format} asks for another output`, 'Give one of them: --json (NDJSON events) or --format json (one JSON document).');
-      }
-      if (flags.format && !(LINT_FORMATS as readonly string[]).includes(flags.format)) {
-        throw new UsageError(`lint: unknown --format "${flags.format}"`, `Use one of ${LINT_FORMATS.join(', ')}.`);
-      }
-      const result = await lint(targets, { databaseUrl: flags.databaseUrl, config: ctx.config.lint });
-      const format = flags.format ?? 'tty';
-      const text = flags.json ? renderNdjson(result) : render(result, format, { color: ctx.renderer.color && format === 'tty' });
-      if (text) process.stdout.write(text.endsWith('\n') ? text : `${text}\n`);
-      return result.exitCode;
-    }));
+    .action(
+      action<{ format?: string }>(async (ctx, targets, flags) => {
+        if (flags.json && flags.format) {
+          throw new UsageError(
+            `lint: --json prints NDJSON and --format ${flags.format} asks for another output`,
+            'Give one of them: --json (NDJSON events) or --format json (one JSON document).',
+          );
+        }
+        if (flags.format && !(LINT_FORMATS as readonly string[]).includes(flags.format)) {
+          throw new UsageError(`lint: unknown --format "${flags.format}"`, `Use one of ${LINT_FORMATS.join(', ')}.`);
+        }
+        const result = await lint(targets, { databaseUrl: flags.databaseUrl, config: ctx.config.lint });
+        const format = flags.format ?? 'tty';
+        const text = flags.json
+          ? renderNdjson(result)
+          : render(result, format, { color: ctx.renderer.color && format === 'tty' });
+        if (text) process.stdout.write(text.endsWith('\n') ? text : `${text}\n`);
+        return result.exitCode;
+      }),
+    );
 }

@@ -10,14 +10,15 @@ import type { Command } from 'commander';
 import { UsageError } from '../../model/errors.js';
 import { loadPlan } from '../../plan/load.js';
 import { buildReport } from '../../report/build.js';
-import { REPORT_FORMATS, renderReport, type ReportFormat } from '../../report/write-files.js';
+import { REPORT_FORMATS, type ReportFormat, renderReport } from '../../report/write-files.js';
 import { action } from '../action.js';
 
 /** The format asked for: `--format`, else the extension of `--out`, else Markdown. */
 export function reportFormat(format: string | undefined, out: string | undefined): ReportFormat {
   if (format) {
     const f = format.toLowerCase() === 'markdown' ? 'md' : format.toLowerCase();
-    if (!(REPORT_FORMATS as readonly string[]).includes(f)) throw new UsageError(`--format "${format}": expected one of ${REPORT_FORMATS.join(', ')}`);
+    if (!(REPORT_FORMATS as readonly string[]).includes(f))
+      throw new UsageError(`--format "${format}": expected one of ${REPORT_FORMATS.join(', ')}`);
     return f as ReportFormat;
   }
   const ext = out ? extname(out).slice(1).toLowerCase() : '';
@@ -29,24 +30,38 @@ export function registerReport(program: Command): void {
   program
     .command('report')
     .argument('<plan>', 'plan file')
-    .description('write the wave\'s summary from the ledger: Markdown, HTML with charts, or JSON')
+    .description("write the wave's summary from the ledger: Markdown, HTML with charts, or JSON")
     .option('--format <format>', 'md | html | json (default: md, or the extension of --out)')
     .option('--out <file>', 'write to FILE and print its path')
-    .action(action<{ format?: string; out?: string }>(async (ctx, [file], flags) => {
-    const format = reportFormat(flags.format, flags.out);
-    const plan = await loadPlan(file);
-    const model = await buildReport({ databaseUrl: await ctx.databaseUrl(), ledgerSchema: ctx.opts.ledgerSchema, plan, config: ctx.config });
-    const text = renderReport(model, format);
-    if (flags.out) {
-      const out = resolve(flags.out);
-      mkdirSync(dirname(out), { recursive: true });
-      writeFileSync(out, text);
-      ctx.renderer.json({ type: 'report', planId: plan.id, format, file: out, status: model.status.state });
-      ctx.renderer.print(out);
-      return 0;
-    }
-    if (ctx.renderer.mode === 'json') ctx.renderer.json({ type: 'report', planId: plan.id, format, status: model.status.state, content: format === 'json' ? JSON.parse(text) : text });
-    else process.stdout.write(text);
-    return 0;
-  }));
+    .action(
+      action<{ format?: string; out?: string }>(async (ctx, [file], flags) => {
+        const format = reportFormat(flags.format, flags.out);
+        const plan = await loadPlan(file);
+        const model = await buildReport({
+          databaseUrl: await ctx.databaseUrl(),
+          ledgerSchema: ctx.opts.ledgerSchema,
+          plan,
+          config: ctx.config,
+        });
+        const text = renderReport(model, format);
+        if (flags.out) {
+          const out = resolve(flags.out);
+          mkdirSync(dirname(out), { recursive: true });
+          writeFileSync(out, text);
+          ctx.renderer.json({ type: 'report', planId: plan.id, format, file: out, status: model.status.state });
+          ctx.renderer.print(out);
+          return 0;
+        }
+        if (ctx.renderer.mode === 'json')
+          ctx.renderer.json({
+            type: 'report',
+            planId: plan.id,
+            format,
+            status: model.status.state,
+            content: format === 'json' ? JSON.parse(text) : text,
+          });
+        else process.stdout.write(text);
+        return 0;
+      }),
+    );
 }

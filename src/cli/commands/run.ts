@@ -1,10 +1,10 @@
-/** `tidemark run <plan>`: runs the pending steps; see SPEC §6. */
+/** `tidemark run <plan>`: runs the pending steps; see docs/cli.md. */
 import type { Command } from 'commander';
-import { loadPlan } from '../../plan/load.js';
 import type { Phase } from '../../model/plan.js';
+import { loadPlan } from '../../plan/load.js';
 import { runPlan } from '../../runner/run.js';
-import { connectOptions } from '../context.js';
 import { action } from '../action.js';
+import { connectOptions } from '../context.js';
 import { collect, positiveInt } from './collect.js';
 
 interface RunFlags {
@@ -21,29 +21,29 @@ export function registerRun(program: Command): void {
   program
     .command('run')
     .argument('<plan>', 'plan file')
-    .description('run the plan\'s pending steps, phase by phase; resumes where the last run stopped')
+    .description("run the plan's pending steps, phase by phase; resumes where the last run stopped")
     .option('--phase <phase>', 'run pending steps up to and including this phase')
     .option('--to <step>', 'run pending steps up to and including this step')
     .option('--dry-run', 'write nothing; show what each pending step would do')
     .option('--approve <gate>', 'approve a gate.approval (repeatable)', collect)
     .option('--accept-changed <step>', 'accept the changed definition of an applied step (repeatable)', collect)
     .option('--redo <step>', 'run a completed step again, e.g. a backfill catch-up pass (repeatable)', collect)
-    .option('--wait <seconds>', 'wait this long for another runner\'s lock', positiveInt)
+    .option('--wait <seconds>', "wait this long for another runner's lock", positiveInt)
     .action(
-    action<RunFlags>(async (ctx, [file], flags) => {
-      const plan = await loadPlan(file);
-      const result = await runPlan(plan, {
-        ...connectOptions(ctx, await ctx.databaseUrl()),
-        approvals: flags.approve,
-        phase: flags.phase as Phase | undefined,
-        to: flags.to,
-        dryRun: flags.dryRun,
-        acceptChanged: flags.acceptChanged,
-        redo: flags.redo,
-        waitSeconds: flags.wait,
-      });
-      ctx.renderer.result(result);
-      return result.exitCode;
-    }),
-  );
+      action<RunFlags>(async (ctx, [file], flags) => {
+        const plan = await loadPlan(file);
+        const result = await runPlan(plan, {
+          ...connectOptions(ctx, await ctx.databaseUrl()),
+          approvals: flags.approve,
+          phase: flags.phase as Phase | undefined,
+          to: flags.to,
+          dryRun: flags.dryRun,
+          acceptChanged: flags.acceptChanged,
+          redo: flags.redo,
+          waitSeconds: flags.wait,
+        });
+        ctx.renderer.result(result);
+        return result.exitCode;
+      }),
+    );
 }

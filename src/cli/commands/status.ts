@@ -7,12 +7,12 @@
  */
 import type { Command } from 'commander';
 import pc from 'picocolors';
-import { readPlanStatus, readStatus, type ProofStatus } from '../../api/status.js';
+import { type ProofStatus, readPlanStatus, readStatus } from '../../api/status.js';
 import { loadPlan } from '../../plan/load.js';
 import { fmtMs, fmtTime } from '../../report/format.js';
 import { formatProgress } from '../../report/status.js';
-import { connectOptions, type CliContext } from '../context.js';
 import { action } from '../action.js';
+import { type CliContext, connectOptions } from '../context.js';
 import { textTable } from '../render/table.js';
 
 const iso = (d: Date | null | undefined) => (d ? fmtTime(d.toISOString()) : '');
@@ -28,15 +28,18 @@ async function allPlans(ctx: CliContext): Promise<number> {
     ctx.renderer.print(`the ledger (schema "${s.schema}") holds no plan yet`);
     return 0;
   }
-  for (const line of textTable(s.plans.map((p) => ({
-    plan: p.planId,
-    status: p.status,
-    steps: `${p.stepsCompleted}/${p.stepsTotal}`,
-    'last run': p.lastRun ? `#${p.lastRun.runId} ${p.lastRun.command} ${p.lastRun.status}` : '',
-    when: iso(p.lastRun?.finishedAt ?? p.lastRun?.startedAt),
-    by: p.lastRun?.runBy ?? '',
-    title: p.title !== p.planId ? p.title : '',
-  })))) ctx.renderer.print(line);
+  for (const line of textTable(
+    s.plans.map((p) => ({
+      plan: p.planId,
+      status: p.status,
+      steps: `${p.stepsCompleted}/${p.stepsTotal}`,
+      'last run': p.lastRun ? `#${p.lastRun.runId} ${p.lastRun.command} ${p.lastRun.status}` : '',
+      when: iso(p.lastRun?.finishedAt ?? p.lastRun?.startedAt),
+      by: p.lastRun?.runBy ?? '',
+      title: p.title !== p.planId ? p.title : '',
+    })),
+  ))
+    ctx.renderer.print(line);
   return 0;
 }
 
@@ -45,7 +48,10 @@ function proofLine(p: ProofStatus, c: ReturnType<typeof pc.createColors>): strin
   const at = p.at ? ` at ${iso(p.at)}` : '';
   if (p.state === 'passed') return c.green(`proof: passed${at} on the plan as it is now`);
   if (p.state === 'failed') return c.red(`proof: failed${at} (${p.failed.join(', ')}): fix the data, then run again`);
-  if (p.state === 'stale') return c.yellow(`proof: stale — passed${at}, but ${p.staleBecause}: the next run proves it again before the contract`);
+  if (p.state === 'stale')
+    return c.yellow(
+      `proof: stale — passed${at}, but ${p.staleBecause}: the next run proves it again before the contract`,
+    );
   return c.dim('proof: not run yet');
 }
 
@@ -54,23 +60,34 @@ async function onePlan(ctx: CliContext, file: string): Promise<number> {
   const s = await readPlanStatus(plan, connectOptions(ctx, await ctx.databaseUrl()));
   ctx.renderer.json({ type: 'status', ...s });
   const c = ctx.renderer.color ? pc : pc.createColors(false);
-  ctx.renderer.print(c.bold(`plan "${s.planId}"${s.title !== s.planId ? ` — ${s.title}` : ''}: ${s.status ?? 'never run'}`));
-  if (!s.ledger) ctx.renderer.print(`no ledger in this database yet (schema "${s.schema}"): plan "${s.planId}" has never run here`);
+  ctx.renderer.print(
+    c.bold(`plan "${s.planId}"${s.title !== s.planId ? ` — ${s.title}` : ''}: ${s.status ?? 'never run'}`),
+  );
+  if (!s.ledger)
+    ctx.renderer.print(`no ledger in this database yet (schema "${s.schema}"): plan "${s.planId}" has never run here`);
   else if (!s.status) ctx.renderer.print(`plan "${s.planId}" has never run in this database`);
-  else if (s.lastRun) ctx.renderer.print(c.dim(`last run #${s.lastRun.runId} (${s.lastRun.command}) ${s.lastRun.status} at ${iso(s.lastRun.finishedAt ?? s.lastRun.startedAt)}${s.lastRun.message ? ` — ${s.lastRun.message.split('\n')[0]}` : ''}`));
+  else if (s.lastRun)
+    ctx.renderer.print(
+      c.dim(
+        `last run #${s.lastRun.runId} (${s.lastRun.command}) ${s.lastRun.status} at ${iso(s.lastRun.finishedAt ?? s.lastRun.startedAt)}${s.lastRun.message ? ` — ${s.lastRun.message.split('\n')[0]}` : ''}`,
+      ),
+    );
   if (s.status) ctx.renderer.print(proofLine(s.proof, c));
   ctx.renderer.print('');
   const done = s.steps.filter((l) => l.status === 'completed').length;
-  for (const line of textTable(s.steps.map((l) => ({
-    phase: l.phase,
-    step: l.stepId,
-    kind: l.kind,
-    status: l.attempts > 1 ? `${l.status} (${l.attempts} attempts)` : l.status,
-    rows: l.rows ?? '',
-    duration: l.durationMs == null ? '' : fmtMs(l.durationMs),
-    progress: formatProgress(l.progress),
-    last: l.last ?? '',
-  })))) ctx.renderer.print(line);
+  for (const line of textTable(
+    s.steps.map((l) => ({
+      phase: l.phase,
+      step: l.stepId,
+      kind: l.kind,
+      status: l.attempts > 1 ? `${l.status} (${l.attempts} attempts)` : l.status,
+      rows: l.rows ?? '',
+      duration: l.durationMs == null ? '' : fmtMs(l.durationMs),
+      progress: formatProgress(l.progress),
+      last: l.last ?? '',
+    })),
+  ))
+    ctx.renderer.print(line);
   ctx.renderer.print('');
   ctx.renderer.print(`${done} of ${s.steps.length} steps done`);
   return 0;
@@ -80,6 +97,6 @@ export function registerStatus(program: Command): void {
   program
     .command('status')
     .argument('[plan]', 'plan file (default: every plan in the ledger)')
-    .description('what the ledger holds: every plan, or one plan\'s steps, backfill progress and last checks')
+    .description("what the ledger holds: every plan, or one plan's steps, backfill progress and last checks")
     .action(action(async (ctx, [file]) => (file ? onePlan(ctx, file) : allPlans(ctx))));
 }

@@ -4,12 +4,11 @@
  */
 import cliProgress from 'cli-progress';
 import pc from 'picocolors';
-import { describeBlocker, type TidemarkError } from '../../model/errors.js';
-import { redactText, redactedJson } from '../../sql/redact.js';
-import type { EventSink, TidemarkEvent } from '../../kind/events.js';
-import type { RunResult } from '../../runner/result.js';
 import { checkLines, verdictLine } from '../../checks/proof-format.js';
-import type { CheckOutcome } from '../../kind/events.js';
+import type { CheckOutcome, EventSink, TidemarkEvent } from '../../kind/events.js';
+import { describeBlocker, type TidemarkError } from '../../model/errors.js';
+import type { RunResult } from '../../runner/result.js';
+import { redactedJson, redactText } from '../../sql/redact.js';
 
 export interface RendererOptions {
   mode: 'tty' | 'plain' | 'json';
@@ -43,8 +42,8 @@ const fmtMs = (ms: number) => (ms < 1000 ? `${Math.round(ms)} ms` : `${(ms / 100
 const fmtN = (n: number) => n.toLocaleString('en-US');
 
 export function createRenderer(o: RendererOptions): Renderer {
-  const out = o.out ?? ((s: string) => process.stdout.write(s + '\n'));
-  const err = o.err ?? ((s: string) => process.stderr.write(s + '\n'));
+  const out = o.out ?? ((s: string) => process.stdout.write(`${s}\n`));
+  const err = o.err ?? ((s: string) => process.stderr.write(`${s}\n`));
   const c = o.color ? pc : pc.createColors(false);
   let bar: cliProgress.SingleBar | undefined;
   let barStep: string | undefined;
@@ -71,10 +70,16 @@ export function createRenderer(o: RendererOptions): Renderer {
     switch (e.type) {
       case 'run.start':
         idWidth = e.checkIdWidth ?? ID_WIDTH;
-        human(c.bold(`${e.dryRun ? 'DRY RUN — nothing will be written. ' : ''}${e.command} plan "${e.planId}"${e.title !== e.planId ? ` — ${e.title}` : ''}`) + c.dim(`  (${e.database})`));
+        human(
+          c.bold(
+            `${e.dryRun ? 'DRY RUN — nothing will be written. ' : ''}${e.command} plan "${e.planId}"${e.title !== e.planId ? ` — ${e.title}` : ''}`,
+          ) + c.dim(`  (${e.database})`),
+        );
         break;
       case 'ledger.installed':
-        human(c.dim(`ledger: schema "${e.schema}" ${e.from === 0 ? 'installed' : `upgraded from v${e.from}`} (v${e.to})`));
+        human(
+          c.dim(`ledger: schema "${e.schema}" ${e.from === 0 ? 'installed' : `upgraded from v${e.from}`} (v${e.to})`),
+        );
         break;
       case 'phase.start':
         human(c.cyan(`── ${e.phase} ──`));
@@ -85,16 +90,32 @@ export function createRenderer(o: RendererOptions): Renderer {
         human(`→ ${e.stepId} ${c.dim(`(${e.kind})`)}${e.resumed ? c.yellow(' resuming') : ''}`);
         break;
       case 'step.statement':
-        if (!o.quiet && e.count > 1) line(c.dim(`   statement ${e.index + 1}/${e.count}: ${e.sql.replace(/\s+/g, ' ').slice(0, 80)}`));
+        if (!o.quiet && e.count > 1)
+          line(c.dim(`   statement ${e.index + 1}/${e.count}: ${e.sql.replace(/\s+/g, ' ').slice(0, 80)}`));
         break;
       case 'step.progress': {
         if (o.quiet) break;
         const pct = e.total ? Math.min(100, (e.done / e.total) * 100) : null;
-        const tail = [e.rate ? `${fmtN(Math.round(e.rate))} rows/s` : '', e.etaSeconds != null ? `ETA ${Math.ceil(e.etaSeconds)} s` : '', e.batchSize ? `batch ${fmtN(e.batchSize)}` : '', e.note ?? ''].filter(Boolean).join(' · ');
+        const tail = [
+          e.rate ? `${fmtN(Math.round(e.rate))} rows/s` : '',
+          e.etaSeconds != null ? `ETA ${Math.ceil(e.etaSeconds)} s` : '',
+          e.batchSize ? `batch ${fmtN(e.batchSize)}` : '',
+          e.note ?? '',
+        ]
+          .filter(Boolean)
+          .join(' · ');
         if (o.mode === 'tty' && e.total) {
           if (!bar || barStep !== e.stepId) {
             stopBar();
-            bar = new cliProgress.SingleBar({ format: `   {bar} {percentage}% | {value}/{total} rows | {tail}`, hideCursor: true, clearOnComplete: false, barsize: 30 }, cliProgress.Presets.shades_classic);
+            bar = new cliProgress.SingleBar(
+              {
+                format: `   {bar} {percentage}% | {value}/{total} rows | {tail}`,
+                hideCursor: true,
+                clearOnComplete: false,
+                barsize: 30,
+              },
+              cliProgress.Presets.shades_classic,
+            );
             bar.start(e.total, e.done, { tail });
             barStep = e.stepId;
           } else {
@@ -103,12 +124,16 @@ export function createRenderer(o: RendererOptions): Renderer {
           }
         } else if (Date.now() - lastPlainProgress > 2000 || (e.total && e.done >= e.total)) {
           lastPlainProgress = Date.now();
-          line(`   ${e.stepId}: ${fmtN(e.done)}${e.total ? ` / ${fmtN(e.total)} rows (${pct!.toFixed(0)}%)` : ' rows'}${tail ? ` · ${tail}` : ''}`);
+          line(
+            `   ${e.stepId}: ${fmtN(e.done)}${e.total ? ` / ${fmtN(e.total)} rows (${pct!.toFixed(0)}%)` : ' rows'}${tail ? ` · ${tail}` : ''}`,
+          );
         }
         break;
       }
       case 'step.done':
-        human(`${c.green('✓')} ${e.stepId} ${c.dim(`${fmtMs(e.durationMs)}${e.rowsAffected != null ? `, ${fmtN(e.rowsAffected)} rows` : ''}`)}${e.notes?.length ? c.dim(` — ${e.notes.join('; ')}`) : ''}`);
+        human(
+          `${c.green('✓')} ${e.stepId} ${c.dim(`${fmtMs(e.durationMs)}${e.rowsAffected != null ? `, ${fmtN(e.rowsAffected)} rows` : ''}`)}${e.notes?.length ? c.dim(` — ${e.notes.join('; ')}`) : ''}`,
+        );
         break;
       case 'step.skip':
         if (!o.quiet) line(c.dim(`· ${e.stepId}: ${e.reason}`));
@@ -121,14 +146,20 @@ export function createRenderer(o: RendererOptions): Renderer {
         for (const l of e.lines) human(`    ${l.replace(/\n/g, '\n    ')}`);
         break;
       case 'lock.retry':
-        human(c.yellow(`   ⏳ lock busy (attempt ${e.attempt}), retrying in ${fmtMs(e.delayMs)}${e.blockers.length ? ` — blocked by ${e.blockers.map(describeBlocker).join('; ')}` : ''}`));
+        human(
+          c.yellow(
+            `   ⏳ lock busy (attempt ${e.attempt}), retrying in ${fmtMs(e.delayMs)}${e.blockers.length ? ` — blocked by ${e.blockers.map(describeBlocker).join('; ')}` : ''}`,
+          ),
+        );
         break;
       case 'lock.waiting':
-        human(c.yellow(`   ⏳ ${e.what}: waiting ${fmtMs(e.waitedMs)} for ${e.blockers.map(describeBlocker).join('; ')}`));
+        human(
+          c.yellow(`   ⏳ ${e.what}: waiting ${fmtMs(e.waitedMs)} for ${e.blockers.map(describeBlocker).join('; ')}`),
+        );
         break;
       case 'check.result':
         proof.push(e.result);
-        // Proof lines begin with the check's id at column 0 (SPEC §6); samples stay indented under their line.
+        // Proof lines begin with the check's id at column 0 (docs/cli.md); samples stay indented under their line.
         if (!o.quiet || e.result.status === 'fail') {
           for (const l of checkLines(e.result, Math.max(idWidth, e.result.stepId.length), { color: o.color })) line(l);
         }
@@ -148,7 +179,9 @@ export function createRenderer(o: RendererOptions): Renderer {
         human(`${c.green('✓')} gate "${e.stepId}" open: ${e.reason}`);
         break;
       case 'rollback.step':
-        human(`${e.action === 'undone' ? c.green('↩') : c.dim('·')} ${e.stepId}${e.action === 'undone' ? ' undone' : ''}${e.note ? c.dim(` — ${e.note}`) : ''}`);
+        human(
+          `${e.action === 'undone' ? c.green('↩') : c.dim('·')} ${e.stepId}${e.action === 'undone' ? ' undone' : ''}${e.note ? c.dim(` — ${e.note}`) : ''}`,
+        );
         break;
       case 'notice':
         if (e.level === 'warn') line(c.yellow(`⚠ ${e.message}`));
@@ -174,7 +207,12 @@ export function createRenderer(o: RendererOptions): Renderer {
         return;
       }
       stopBar();
-      const status = r.exitCode === 0 ? c.green(`✔ ${r.status === 'nothing' ? 'nothing to do: every step is applied' : 'done'}`) : r.exitCode === 5 ? c.yellow('⏸ stopped at a gate') : c.red(`✗ ${r.status}`);
+      const status =
+        r.exitCode === 0
+          ? c.green(`✔ ${r.status === 'nothing' ? 'nothing to do: every step is applied' : 'done'}`)
+          : r.exitCode === 5
+            ? c.yellow('⏸ stopped at a gate')
+            : c.red(`✗ ${r.status}`);
       const msg = r.message && !(r.exitCode === 0 && r.status === 'nothing') ? `: ${r.message}` : '';
       const text = `${status}${msg} ${c.dim(`(${fmtMs(r.durationMs)}, exit ${r.exitCode})`)}`;
       if (r.exitCode === 0) human(text);
@@ -185,7 +223,15 @@ export function createRenderer(o: RendererOptions): Renderer {
       stopBar();
       const hint = (e as TidemarkError).hint;
       if (o.mode === 'json') {
-        out(redactedJson({ type: 'error', code: (e as TidemarkError).code ?? 'error', message: e.message, hint, exitCode: (e as TidemarkError).exitCode ?? 1 }));
+        out(
+          redactedJson({
+            type: 'error',
+            code: (e as TidemarkError).code ?? 'error',
+            message: e.message,
+            hint,
+            exitCode: (e as TidemarkError).exitCode ?? 1,
+          }),
+        );
         return;
       }
       err(redactText(`${c.red('error:')} ${e.message}`));

@@ -17,9 +17,11 @@ function prop(s: string): string {
 
 /** One annotation per unsuppressed finding. */
 export function renderGithub(result: LintResult): string {
-  const lines = result.findings.filter((f) => !f.suppressed).map((f) => {
-    const body = f.help ? `${f.message}\n${f.help}` : f.message;
-    return `::${f.level} file=${prop(f.file)},line=${f.line},col=${f.column},title=${prop(`tidemark lint: ${f.rule}`)}::${data(body)}`;
-  });
-  return lines.length ? lines.join('\n') + '\n' : '';
+  const lines = result.findings
+    .filter((f) => !f.suppressed)
+    .map((f) => {
+      const body = f.help ? `${f.message}\n${f.help}` : f.message;
+      return `::${f.level} file=${prop(f.file)},line=${f.line},col=${f.column},title=${prop(`tidemark lint: ${f.rule}`)}::${data(body)}`;
+    });
+  return lines.length ? `${lines.join('\n')}\n` : '';
 }

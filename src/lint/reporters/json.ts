@@ -7,5 +7,9 @@ import type { LintResult } from '../lint.js';
 /** Pretty-printed JSON, one document. */
 export function renderJson(result: LintResult): string {
   const { files, counts, exitCode, database, findings, waived } = result;
-  return JSON.stringify({ version: 1, files, counts, exitCode, ...(database ? { database } : {}), findings, waived }, null, 2) + '\n';
+  return `${JSON.stringify(
+    { version: 1, files, counts, exitCode, ...(database ? { database } : {}), findings, waived },
+    null,
+    2,
+  )}\n`;
 }

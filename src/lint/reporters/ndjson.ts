@@ -36,5 +36,7 @@ export function lintEvents(result: LintResult): LintEvent[] {
 
 /** NDJSON: one event per line. */
 export function renderNdjson(result: LintResult): string {
-  return lintEvents(result).map((e) => JSON.stringify(e)).join('\n') + '\n';
+  return `${lintEvents(result)
+    .map((e) => JSON.stringify(e))
+    .join('\n')}\n`;
 }

@@ -39,7 +39,11 @@ function frame(f: Finding, c: Colors): string[] {
 export function renderFinding(f: Finding, c: Colors): string {
   const tag = f.level === 'error' ? c.red(c.bold(`error[${f.rule}]`)) : c.yellow(c.bold(`warning[${f.rule}]`));
   const step = f.stepId ? ` · step "${f.stepId}" (${f.phase})` : '';
-  const lines = [`${tag} ${c.bold(f.message)}`, `  ${c.dim('-->')} ${f.file}:${f.line}:${f.column}${step}`, ...frame(f, c).map((l) => `  ${l}`)];
+  const lines = [
+    `${tag} ${c.bold(f.message)}`,
+    `  ${c.dim('-->')} ${f.file}:${f.line}:${f.column}${step}`,
+    ...frame(f, c).map((l) => `  ${l}`),
+  ];
   if (f.help) lines.push(`  ${c.cyan('= help:')} ${f.help}`);
   lines.push(`  ${c.dim(`= docs: ${ruleDocs(f.rule)}`)}`);
   return lines.join('\n');
@@ -52,15 +56,22 @@ export function renderTty(result: LintResult, opts: { color?: boolean } = {}): s
   const active = result.findings.filter((f) => !f.suppressed);
   for (const f of active) out.push(renderFinding(f, c), '');
   const suppressed = result.findings.filter((f) => f.suppressed);
-  for (const f of suppressed) out.push(c.dim(`suppressed[${f.rule}] ${f.file}:${f.line}:${f.column} — ${f.suppressed!.reason}`));
+  for (const f of suppressed)
+    out.push(c.dim(`suppressed[${f.rule}] ${f.file}:${f.line}:${f.column} — ${f.suppressed!.reason}`));
   for (const f of result.waived) out.push(c.dim(`waived[${f.rule}] ${f.file}:${f.line}:${f.column} — ${f.waived}`));
   if (suppressed.length || result.waived.length) out.push('');
   const { errors, warnings, files } = result.counts;
-  const extra = [suppressed.length && `${suppressed.length} suppressed`, result.waived.length && `${result.waived.length} waived by the live database`].filter(Boolean).join(' · ');
+  const extra = [
+    suppressed.length && `${suppressed.length} suppressed`,
+    result.waived.length && `${result.waived.length} waived by the live database`,
+  ]
+    .filter(Boolean)
+    .join(' · ');
   const plural = (n: number, w: string) => `${n} ${w}${n === 1 ? '' : 's'}`;
-  const head = errors || warnings
-    ? `${errors ? c.red('✗') : c.yellow('⚠')} ${plural(errors, 'error')}, ${plural(warnings, 'warning')} in ${plural(files, 'file')}`
-    : `${c.green('✓')} no problems in ${plural(files, 'file')}`;
+  const head =
+    errors || warnings
+      ? `${errors ? c.red('✗') : c.yellow('⚠')} ${plural(errors, 'error')}, ${plural(warnings, 'warning')} in ${plural(files, 'file')}`
+      : `${c.green('✓')} no problems in ${plural(files, 'file')}`;
   out.push(extra ? `${head} ${c.dim(`(${extra})`)}` : head);
-  return out.join('\n') + '\n';
+  return `${out.join('\n')}\n`;
 }

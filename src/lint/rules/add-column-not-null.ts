@@ -3,7 +3,7 @@
  * as soon as the table has a row, and old code that inserts without the column breaks once it
  * succeeds. (A constant default is fine: PostgreSQL 11+ stores it without a rewrite.)
  */
-import { alterCmds, asColumnDef, columnConstraints, displayTable, typeNameOf, type RangeVar } from '../ast.js';
+import { alterCmds, asColumnDef, columnConstraints, displayTable, type RangeVar, typeNameOf } from '../ast.js';
 import type { SqlRule } from '../rule.js';
 
 const SERIAL = new Set(['serial', 'serial4', 'bigserial', 'serial8', 'smallserial', 'serial2']);
@@ -26,7 +26,8 @@ export const rule = {
       if (!col || SERIAL.has(typeNameOf(col))) continue;
       const cons = columnConstraints(col);
       const notNull = cons.find((x) => x.contype === 'CONSTR_NOTNULL');
-      if (!notNull || cons.some((x) => ['CONSTR_DEFAULT', 'CONSTR_IDENTITY', 'CONSTR_GENERATED'].includes(x.contype))) continue;
+      if (!notNull || cons.some((x) => ['CONSTR_DEFAULT', 'CONSTR_IDENTITY', 'CONSTR_GENERATED'].includes(x.contype)))
+        continue;
       ctx.report({
         message: `ADD COLUMN "${col.colname}" NOT NULL without a DEFAULT on existing table "${t}" fails if the table has any row, and breaks running code that inserts without it`,
         help: `Use op.addColumn({ id, table: '${t}', column: '${col.colname}', type }) (nullable), fill it with backfill.update, then op.setNotNull in the contract phase. Or give it a constant DEFAULT.`,

@@ -3,8 +3,9 @@
  * `backfill.insert` with neither `where` nor `onConflict`. A resumed batch is safe either way, but
  * `run --redo` (a catch-up pass) then rewrites every row, or inserts duplicates.
  */
-import type { PlanRule } from '../rule.js';
+
 import { relDisplay } from '../plan-model.js';
+import type { PlanRule } from '../rule.js';
 
 /** The rule. */
 export const rule = {
@@ -20,7 +21,9 @@ export const rule = {
         report({
           step,
           message: `backfill.update of "${relDisplay(o.table)}" has no where: a catch-up pass (run --redo) rewrites every row again`,
-          help: cols.length ? `Add where: '"${cols[0]}" IS NULL' (rows not yet done), so a second run touches 0 rows.` : 'Add a where that matches only rows not yet done, so a second run touches 0 rows.',
+          help: cols.length
+            ? `Add where: '"${cols[0]}" IS NULL' (rows not yet done), so a second run touches 0 rows.`
+            : 'Add a where that matches only rows not yet done, so a second run touches 0 rows.',
         });
       } else if (step.kind === 'backfill.insert' && !o.where && !o.onConflict) {
         report({

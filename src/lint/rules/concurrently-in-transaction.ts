@@ -17,16 +17,18 @@ export const rule = {
     if (!ctx.inTransaction || !st.traits.nonTransactional) return;
     const what = st.text.split(/\s+/).slice(0, 4).join(' ');
     const s = ctx.source;
-    const why = s.runner === 'tidemark'
-      ? `step "${s.stepId}" runs in one transaction`
-      : s.inTransaction
-        ? `${s.runner === 'prisma' ? 'Prisma runs a multi-statement migration' : s.runner === 'drizzle' ? 'Drizzle runs each migration' : 'the runner runs this file'} in one transaction`
-        : 'it follows BEGIN';
+    const why =
+      s.runner === 'tidemark'
+        ? `step "${s.stepId}" runs in one transaction`
+        : s.inTransaction
+          ? `${s.runner === 'prisma' ? 'Prisma runs a multi-statement migration' : s.runner === 'drizzle' ? 'Drizzle runs each migration' : 'the runner runs this file'} in one transaction`
+          : 'it follows BEGIN';
     ctx.report({
       message: `"${what} …" cannot run inside a transaction block (${why}): PostgreSQL refuses it and the migration fails`,
-      help: s.runner === 'tidemark'
-        ? `Set transaction: false on step "${s.stepId}" (or start the file with "-- tidemark:no-transaction"), or use op.createIndex / op.dropIndex, which run CONCURRENTLY outside any transaction.`
-        : 'Run it outside BEGIN … COMMIT, in a migration of its own, or in a Tidemark sql step with transaction: false (op.createIndex does it for you).',
+      help:
+        s.runner === 'tidemark'
+          ? `Set transaction: false on step "${s.stepId}" (or start the file with "-- tidemark:no-transaction"), or use op.createIndex / op.dropIndex, which run CONCURRENTLY outside any transaction.`
+          : 'Run it outside BEGIN … COMMIT, in a migration of its own, or in a Tidemark sql step with transaction: false (op.createIndex does it for you).',
     });
   },
 } satisfies SqlRule;

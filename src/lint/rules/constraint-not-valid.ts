@@ -5,7 +5,7 @@
  * FK). The safe form adds it `NOT VALID`, then runs `VALIDATE CONSTRAINT`, which blocks nothing —
  * in a later transaction: validating in the transaction that added it keeps ADD's lock for the scan.
  */
-import { addedConstraints, alterCmds, displayTable, strings, type ConstraintNode, type RangeVar } from '../ast.js';
+import { addedConstraints, alterCmds, type ConstraintNode, displayTable, type RangeVar, strings } from '../ast.js';
 import type { SqlRule } from '../rule.js';
 
 function describe(con: ConstraintNode, column?: string): { what: string; help: string } {

@@ -5,11 +5,12 @@
  * `UPDATE … SET` in the backfill phase). Existing rows keep NULL there, so e.g. `op.setNotNull`
  * fails at the end of the wave.
  */
-import { parseStatements } from '../../sql/parse.js';
-import { alterCmds, asColumnDef, columnConstraints, tableKey, type Node, type RangeVar } from '../ast.js';
-import type { PlanRule } from '../rule.js';
-import { columnsRead, relDisplay, relKey, stepScripts } from '../plan-model.js';
+
 import type { Plan, PlannedStep } from '../../model/plan.js';
+import { parseStatements } from '../../sql/parse.js';
+import { alterCmds, asColumnDef, columnConstraints, type Node, type RangeVar, tableKey } from '../ast.js';
+import { columnsRead, relDisplay, relKey, stepScripts } from '../plan-model.js';
+import type { PlanRule } from '../rule.js';
 
 function statements(plan: Plan, step: PlannedStep): { type: string; node: Node }[] {
   const s = stepScripts(plan, step);
@@ -34,14 +35,23 @@ export const rule = {
     for (const step of plan.steps) {
       const o = step.options as Record<string, unknown>;
       if (step.phase === 'expand') {
-        if (step.kind === 'op.addColumn' && o.default === undefined) added.set(key(relKey(o.table), o.column as string), `"${relDisplay(o.table)}"."${o.column as string}"`);
+        if (step.kind === 'op.addColumn' && o.default === undefined)
+          added.set(key(relKey(o.table), o.column as string), `"${relDisplay(o.table)}"."${o.column as string}"`);
         for (const st of statements(plan, step)) {
           if (st.type !== 'AlterTableStmt') continue;
           const rv = st.node.relation as RangeVar;
           for (const c of alterCmds(st.node)) {
             const col = c.subtype === 'AT_AddColumn' ? asColumnDef(c.def) : undefined;
-            if (col?.colname && !columnConstraints(col).some((x) => ['CONSTR_DEFAULT', 'CONSTR_IDENTITY', 'CONSTR_GENERATED'].includes(x.contype))) {
-              added.set(key(tableKey(rv), col.colname), `"${rv.schemaname ? `${rv.schemaname}.` : ''}${rv.relname}"."${col.colname}"`);
+            if (
+              col?.colname &&
+              !columnConstraints(col).some((x) =>
+                ['CONSTR_DEFAULT', 'CONSTR_IDENTITY', 'CONSTR_GENERATED'].includes(x.contype),
+              )
+            ) {
+              added.set(
+                key(tableKey(rv), col.colname),
+                `"${rv.schemaname ? `${rv.schemaname}.` : ''}${rv.relname}"."${col.colname}"`,
+              );
             }
           }
         }
@@ -72,7 +82,9 @@ export const rule = {
       if (r) for (const c of r.columns) reads.push({ table: relKey(r.table), column: c });
       for (const st of statements(plan, step)) {
         if (st.type !== 'AlterTableStmt') continue;
-        for (const c of alterCmds(st.node)) if (c.subtype === 'AT_SetNotNull' && c.name) reads.push({ table: tableKey(st.node.relation as RangeVar), column: c.name });
+        for (const c of alterCmds(st.node))
+          if (c.subtype === 'AT_SetNotNull' && c.name)
+            reads.push({ table: tableKey(st.node.relation as RangeVar), column: c.name });
       }
       for (const { table, column } of reads) {
         const k = key(table, column);

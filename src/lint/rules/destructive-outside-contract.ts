@@ -3,8 +3,9 @@
  * phase other than contract, while the old code may still use it. (Raw SQL drops and renames are
  * checked by `drop-object` and `rename-object`, which know the phase too.)
  */
-import type { PlanRule } from '../rule.js';
+
 import { relDisplay } from '../plan-model.js';
+import type { PlanRule } from '../rule.js';
 
 const DROPS = new Set(['op.dropColumn', 'op.dropTable', 'op.dropIndex', 'op.dropConstraint']);
 
@@ -19,7 +20,11 @@ export const rule = {
       if (step.phase === 'contract') continue;
       const o = step.options as Record<string, unknown>;
       if (DROPS.has(step.kind)) {
-        report({ step, message: `${step.kind} in the ${step.phase} phase removes what running code may still use`, help: 'Move it to the contract phase, after the code stopped using it (a gate.flag can hold it until then).' });
+        report({
+          step,
+          message: `${step.kind} in the ${step.phase} phase removes what running code may still use`,
+          help: 'Move it to the contract phase, after the code stopped using it (a gate.flag can hold it until then).',
+        });
       } else if (step.kind === 'op.convertToEnum') {
         report({
           step,

@@ -4,7 +4,7 @@
  * a standalone SQL file has no phase, so it is an error there. Dropping a constraint, an index or
  * NOT NULL is not this rule's business. Objects created in the same file or plan are fine.
  */
-import { alterCmds, displayTable, rangeVarOf, strings, type Node, type RangeVar } from '../ast.js';
+import { alterCmds, displayTable, type Node, type RangeVar, rangeVarOf, strings } from '../ast.js';
 import type { SqlRule } from '../rule.js';
 
 const KINDS: Record<string, string> = {
@@ -35,9 +35,10 @@ export const rule = {
         if (kind === 'table' && ctx.isNew(rv)) continue;
         ctx.report({
           message: `DROP ${kind.toUpperCase()} "${kind === 'schema' ? names.join('.') : displayTable(rv)}"${n.behavior === 'DROP_CASCADE' ? ' CASCADE' : ''}${where} loses its data and breaks the running code that still uses it`,
-          help: kind === 'table'
-            ? `Drop it in the contract phase with op.dropTable({ id, table: '${displayTable(rv)}' }): the rows are archived and rollback restores them.`
-            : `Drop it in the contract phase of a plan, once no running code uses it (suppress with a reason if it is already unused).`,
+          help:
+            kind === 'table'
+              ? `Drop it in the contract phase with op.dropTable({ id, table: '${displayTable(rv)}' }): the rows are archived and rollback restores them.`
+              : `Drop it in the contract phase of a plan, once no running code uses it (suppress with a reason if it is already unused).`,
           ...(kind === 'table' ? { table: rv } : {}),
         });
       }

@@ -19,7 +19,9 @@ export const rule = {
     if (st.type === 'IndexStmt' && !n.concurrent) {
       const rv = n.relation as RangeVar;
       if (ctx.isNew(rv)) return;
-      const cols = ((n.indexParams as { IndexElem?: { name?: string } }[] | undefined) ?? []).map((p) => p.IndexElem?.name).filter(Boolean);
+      const cols = ((n.indexParams as { IndexElem?: { name?: string } }[] | undefined) ?? [])
+        .map((p) => p.IndexElem?.name)
+        .filter(Boolean);
       const colsJs = cols.length ? `[${cols.map((c) => `'${c}'`).join(', ')}]` : '[…]';
       ctx.report({
         message: `${n.unique ? 'CREATE UNIQUE INDEX' : 'CREATE INDEX'} on existing table "${displayTable(rv)}" without CONCURRENTLY blocks writes to it until the build ends`,
@@ -43,7 +45,8 @@ export const rule = {
     } else if (st.type === 'DropStmt' && n.removeType === 'OBJECT_INDEX' && !n.concurrent) {
       ctx.report({
         level: 'warning',
-        message: 'DROP INDEX without CONCURRENTLY takes an ACCESS EXCLUSIVE lock on its table and waits behind every running query',
+        message:
+          'DROP INDEX without CONCURRENTLY takes an ACCESS EXCLUSIVE lock on its table and waits behind every running query',
         help: 'Use op.dropIndex in the contract phase (DROP INDEX CONCURRENTLY, archived definition for rollback), or DROP INDEX CONCURRENTLY in a sql step with transaction: false.',
       });
     }

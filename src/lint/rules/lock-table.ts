@@ -6,7 +6,17 @@
 import { displayTable, type Node, type RangeVar } from '../ast.js';
 import type { SqlRule } from '../rule.js';
 
-const MODES = ['', 'ACCESS SHARE', 'ROW SHARE', 'ROW EXCLUSIVE', 'SHARE UPDATE EXCLUSIVE', 'SHARE', 'SHARE ROW EXCLUSIVE', 'EXCLUSIVE', 'ACCESS EXCLUSIVE'];
+const MODES = [
+  '',
+  'ACCESS SHARE',
+  'ROW SHARE',
+  'ROW EXCLUSIVE',
+  'SHARE UPDATE EXCLUSIVE',
+  'SHARE',
+  'SHARE ROW EXCLUSIVE',
+  'EXCLUSIVE',
+  'ACCESS EXCLUSIVE',
+];
 
 /** The rule. */
 export const rule = {
@@ -18,7 +28,9 @@ export const rule = {
   check(st, ctx) {
     if (st.type !== 'LockStmt') return;
     const mode = (st.node.mode as number | undefined) ?? 8;
-    const tables = ((st.node.relations as Node[] | undefined) ?? []).map((r) => r.RangeVar as RangeVar).filter((t) => !ctx.isNew(t));
+    const tables = ((st.node.relations as Node[] | undefined) ?? [])
+      .map((r) => r.RangeVar as RangeVar)
+      .filter((t) => !ctx.isNew(t));
     if (!tables.length) return;
     const blocking = mode >= 5;
     ctx.report({

@@ -3,8 +3,9 @@
  * for longer than `longTransactionSeconds` holds a lock on a table the migration locks. The DDL
  * would wait behind it, and every query on the table would queue behind the DDL.
  */
-import { redactText } from '../../sql/redact.js';
+
 import { quoteIdent } from '../../sql/ident.js';
+import { redactText } from '../../sql/redact.js';
 import { displayTable, tableKey } from '../ast.js';
 import type { DatabaseRule, TableTouch } from '../rule.js';
 
@@ -18,8 +19,17 @@ export const rule = {
     const first = new Map<string, TableTouch>();
     for (const t of touches) if (t.mode === 'lock' && !first.has(tableKey(t.table))) first.set(tableKey(t.table), t);
     for (const touch of first.values()) {
-      const rel = touch.table.schemaname ? `${quoteIdent(touch.table.schemaname)}.${quoteIdent(touch.table.relname)}` : quoteIdent(touch.table.relname);
-      const r = await db.query<{ pid: number; application_name: string | null; state: string | null; query: string | null; secs: number; mode: string }>(
+      const rel = touch.table.schemaname
+        ? `${quoteIdent(touch.table.schemaname)}.${quoteIdent(touch.table.relname)}`
+        : quoteIdent(touch.table.relname);
+      const r = await db.query<{
+        pid: number;
+        application_name: string | null;
+        state: string | null;
+        query: string | null;
+        secs: number;
+        mode: string;
+      }>(
         `SELECT DISTINCT ON (a.pid) a.pid, a.application_name, a.state, left(a.query, 200) AS query,
                 extract(epoch FROM now() - a.xact_start)::float8 AS secs, l.mode
            FROM pg_locks l JOIN pg_stat_activity a ON a.pid = l.pid

@@ -27,13 +27,19 @@ export const rule = {
     if (ctx.source.phase === 'contract') return;
     const n = st.node;
     const where = ctx.source.phase ? ` in the ${ctx.source.phase} phase` : '';
-    const help = 'Expand/contract instead: add the new column or table (op.addColumn / op.createTable), fill it with backfill.update({ …, keepInSync: true }), move the code over, and drop the old one in the contract phase (op.dropColumn / op.dropTable). For a table, a view with the old name can bridge the switch.';
+    const help =
+      'Expand/contract instead: add the new column or table (op.addColumn / op.createTable), fill it with backfill.update({ …, keepInSync: true }), move the code over, and drop the old one in the contract phase (op.dropColumn / op.dropTable). For a table, a view with the old name can bridge the switch.';
     if (st.type === 'RenameStmt') {
       const kind = KINDS[n.renameType as string];
       if (!kind) return;
       const rv = n.relation as RangeVar | undefined;
       if (rv && ctx.isNew(rv)) return;
-      const old = kind === 'schema' ? `"${n.subname as string}"` : kind === 'column' ? `"${displayTable(rv!)}"."${n.subname as string}"` : `"${displayTable(rv!)}"`;
+      const old =
+        kind === 'schema'
+          ? `"${n.subname as string}"`
+          : kind === 'column'
+            ? `"${displayTable(rv!)}"."${n.subname as string}"`
+            : `"${displayTable(rv!)}"`;
       ctx.report({
         message: `renaming ${kind} ${old} to "${n.newname as string}"${where} breaks the running code that still uses the old name`,
         help,

@@ -18,7 +18,9 @@ export const rule = {
     const first = new Map<string, TableTouch>();
     for (const t of touches) if (t.mode !== 'lock' && !first.has(tableKey(t.table))) first.set(tableKey(t.table), t);
     for (const touch of first.values()) {
-      const rel = touch.table.schemaname ? `${quoteIdent(touch.table.schemaname)}.${quoteIdent(touch.table.relname)}` : quoteIdent(touch.table.relname);
+      const rel = touch.table.schemaname
+        ? `${quoteIdent(touch.table.schemaname)}.${quoteIdent(touch.table.relname)}`
+        : quoteIdent(touch.table.relname);
       const r = await db.query<{ applies: boolean; role: string; policies: number; forced: boolean }>(
         `SELECT c.relrowsecurity AND NOT r.rolsuper AND NOT r.rolbypassrls
                 AND (c.relforcerowsecurity OR NOT pg_has_role(current_user, c.relowner, 'USAGE')) AS applies,

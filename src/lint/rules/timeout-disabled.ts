@@ -17,7 +17,8 @@ export const rule = {
   check(st, ctx) {
     if (st.type !== 'VariableSetStmt') return;
     const n = st.node as { kind?: string; name?: string; args?: unknown };
-    const off = n.kind === 'VAR_SET_DEFAULT' || n.kind === 'VAR_RESET' || (n.kind === 'VAR_SET_VALUE' && !nonZeroTimeout(n.args));
+    const off =
+      n.kind === 'VAR_SET_DEFAULT' || n.kind === 'VAR_RESET' || (n.kind === 'VAR_SET_VALUE' && !nonZeroTimeout(n.args));
     const names = n.kind === 'VAR_RESET_ALL' ? ['lock_timeout', 'statement_timeout'] : off && n.name ? [n.name] : [];
     if (names.includes('lock_timeout')) {
       ctx.report({

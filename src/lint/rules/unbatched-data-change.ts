@@ -21,7 +21,11 @@ export const rule = {
       if (ctx.isNew(rv)) return;
       const t = displayTable(rv);
       const isUpdate = st.type === 'UpdateStmt';
-      const cols = isUpdate ? ((n.targetList as Node[] | undefined) ?? []).map((r) => (r.ResTarget as { name?: string } | undefined)?.name).filter(Boolean) : [];
+      const cols = isUpdate
+        ? ((n.targetList as Node[] | undefined) ?? [])
+            .map((r) => (r.ResTarget as { name?: string } | undefined)?.name)
+            .filter(Boolean)
+        : [];
       ctx.report({
         message: `${isUpdate ? 'UPDATE' : 'DELETE FROM'} "${t}" without WHERE ${isUpdate ? 'rewrites' : 'deletes'} every row in one transaction: row locks on all of them, no progress, no resume`,
         help: isUpdate
@@ -32,7 +36,9 @@ export const rule = {
         waivable: 'small',
       });
     } else if (st.type === 'TruncateStmt') {
-      const tables = ((n.relations as Node[] | undefined) ?? []).map((r) => r.RangeVar as RangeVar).filter((t) => !ctx.isNew(t));
+      const tables = ((n.relations as Node[] | undefined) ?? [])
+        .map((r) => r.RangeVar as RangeVar)
+        .filter((t) => !ctx.isNew(t));
       if (!tables.length) return;
       ctx.report({
         message: `TRUNCATE ${tables.map((t) => `"${displayTable(t)}"`).join(', ')} deletes every row under an ACCESS EXCLUSIVE lock and cannot be undone once committed`,

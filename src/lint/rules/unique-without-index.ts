@@ -4,7 +4,7 @@
  * lock: no reads, no writes until it is done. The safe form builds the unique index
  * `CONCURRENTLY`, then attaches it with `ADD CONSTRAINT … UNIQUE USING INDEX` (instant).
  */
-import { addedConstraints, alterCmds, displayTable, strings, type RangeVar } from '../ast.js';
+import { addedConstraints, alterCmds, displayTable, type RangeVar, strings } from '../ast.js';
 import type { SqlRule } from '../rule.js';
 
 /** The rule. */
@@ -26,9 +26,10 @@ export const rule = {
         const cols = column ? [column] : strings(con.keys);
         ctx.report({
           message: `${kind}${con.conname ? ` "${con.conname}"` : ''} (${cols.join(', ')}) added to existing table "${t}" builds its index under an ACCESS EXCLUSIVE lock (no reads, no writes)`,
-          help: kind === 'UNIQUE'
-            ? `Use op.addUnique({ id, table: '${t}', columns: [${cols.map((x) => `'${x}'`).join(', ')}] }): a unique index built CONCURRENTLY, then ADD CONSTRAINT … UNIQUE USING INDEX.`
-            : `Build the index first (CREATE UNIQUE INDEX CONCURRENTLY, or op.createIndex({ …, unique: true })), then ADD CONSTRAINT … PRIMARY KEY USING INDEX.`,
+          help:
+            kind === 'UNIQUE'
+              ? `Use op.addUnique({ id, table: '${t}', columns: [${cols.map((x) => `'${x}'`).join(', ')}] }): a unique index built CONCURRENTLY, then ADD CONSTRAINT … UNIQUE USING INDEX.`
+              : `Build the index first (CREATE UNIQUE INDEX CONCURRENTLY, or op.createIndex({ …, unique: true })), then ADD CONSTRAINT … PRIMARY KEY USING INDEX.`,
           at: con.location,
           table: rv,
           waivable: 'small',

@@ -25,7 +25,10 @@ describe('backfill-not-idempotent', () => {
       ],
     }`);
     const found = active(r, 'backfill-not-idempotent');
-    expect(found.map((f) => [f.stepId, f.level])).toEqual([['fill-intent', 'warning'], ['customers', 'warning']]);
+    expect(found.map((f) => [f.stepId, f.level])).toEqual([
+      ['fill-intent', 'warning'],
+      ['customers', 'warning'],
+    ]);
     expect(r.exitCode).toBe(0);
     expect(found[0].line).toBe(5);
     expect(tty(r, 'backfill-not-idempotent')).toMatchSnapshot();
@@ -40,6 +43,8 @@ describe('backfill-not-idempotent', () => {
       ],
     }`);
     expect(active(r, 'backfill-not-idempotent')).toEqual([]);
-    expect(r.findings.find((f) => f.rule === 'backfill-not-idempotent')?.suppressed?.reason).toBe('the set is a pure function of the row, rerunning is harmless');
+    expect(r.findings.find((f) => f.rule === 'backfill-not-idempotent')?.suppressed?.reason).toBe(
+      'the set is a pure function of the row, rerunning is harmless',
+    );
   });
 });

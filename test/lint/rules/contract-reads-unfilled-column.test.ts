@@ -40,7 +40,9 @@ describe('contract-reads-unfilled-column', () => {
       validate: [check.noNulls({ id: 'number', table: 'MessageThread', column: 'messageNumberId' })],
       contract: [op.setNotNull({ id: 'number-nn', table: 'MessageThread', column: 'messageNumberId' })],
     }`);
-    expect(active(r, 'contract-reads-unfilled-column').map((f) => [f.stepId, f.level])).toEqual([['number-nn', 'warning']]);
+    expect(active(r, 'contract-reads-unfilled-column').map((f) => [f.stepId, f.level])).toEqual([
+      ['number-nn', 'warning'],
+    ]);
     expect(tty(r, 'contract-reads-unfilled-column')).toMatchSnapshot();
   });
 });

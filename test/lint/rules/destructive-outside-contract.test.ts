@@ -27,8 +27,12 @@ describe('destructive-outside-contract', () => {
         sql({ id: 'drop-legacy', up: 'ALTER TABLE "Conversation" DROP COLUMN "legacyIntent"' }),
       ],
     }`);
-    expect(active(r, 'destructive-outside-contract').map((f) => [f.stepId, f.phase, f.level])).toEqual([['intent-enum', 'expand', 'warning']]);
-    expect(active(r, 'drop-object').map((f) => [f.stepId, f.phase, f.level])).toEqual([['drop-legacy', 'expand', 'error']]);
+    expect(active(r, 'destructive-outside-contract').map((f) => [f.stepId, f.phase, f.level])).toEqual([
+      ['intent-enum', 'expand', 'warning'],
+    ]);
+    expect(active(r, 'drop-object').map((f) => [f.stepId, f.phase, f.level])).toEqual([
+      ['drop-legacy', 'expand', 'error'],
+    ]);
     expect(r.exitCode).toBe(1);
     expect(tty(r, 'destructive-outside-contract')).toMatchSnapshot();
     expect(tty(r, 'drop-object')).toMatchSnapshot();

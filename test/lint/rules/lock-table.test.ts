@@ -6,13 +6,15 @@ import { describe, expect, it } from 'vitest';
 import { active, lintSql, tty } from '../helpers.js';
 
 describe('lock-table', () => {
-  it("accepts a file without LOCK TABLE, and locks on new tables", async () => {
-    const r = await lintSql("CREATE TABLE staging (id int);\nLOCK TABLE staging IN ACCESS EXCLUSIVE MODE;");
+  it('accepts a file without LOCK TABLE, and locks on new tables', async () => {
+    const r = await lintSql('CREATE TABLE staging (id int);\nLOCK TABLE staging IN ACCESS EXCLUSIVE MODE;');
     expect(active(r, 'lock-table')).toEqual([]);
   });
 
-  it("flags LOCK TABLE in a blocking mode", async () => {
-    const r = await lintSql("BEGIN;\nLOCK TABLE \"Message\" IN ACCESS EXCLUSIVE MODE;\nUPDATE \"Message\" SET \"tenantId\" = 1 WHERE id < 100;\nCOMMIT;");
+  it('flags LOCK TABLE in a blocking mode', async () => {
+    const r = await lintSql(
+      'BEGIN;\nLOCK TABLE "Message" IN ACCESS EXCLUSIVE MODE;\nUPDATE "Message" SET "tenantId" = 1 WHERE id < 100;\nCOMMIT;',
+    );
     const found = active(r, 'lock-table');
     expect(found).toHaveLength(1);
     expect(found.every((f) => f.level === 'error')).toBe(true);
@@ -24,5 +26,4 @@ describe('lock-table', () => {
     const r = await lintSql('LOCK TABLE "Message" IN ROW EXCLUSIVE MODE;');
     expect(active(r, 'lock-table').map((f) => f.level)).toEqual(['warning']);
   });
-
 });
