@@ -150,7 +150,7 @@ export default definePlan({
   backfill: [
     // Migration scope, "Campaign table → Enhanced with prompt field": the prompt Phase 4.5 kept in metadata.
     // keepInSync: Phase 4.5 code still writes metadata.prompt until the cutover; a trigger copies it meanwhile
-    // and the contract phase removes it.
+    // and Tidemark removes it when the plan completes.
     backfill.update({
       id: 'campaign-prompt-from-metadata',
       title: 'Campaign.prompt from metadata.prompt',

@@ -4,7 +4,9 @@
  * failures). See docs/plans.md and docs/cli.md for the behaviour it implements.
  */
 import { hostname } from 'node:os';
+import { syncTriggersEndedBy } from '../backfill/sync-sources.js';
 import { removeSyncTriggers } from '../backfill/sync-trigger.js';
+import { loadSqlParser } from '../checks/sql-columns.js';
 import { sqlState } from '../db/connection.js';
 import type { CheckOutcome } from '../kind/events.js';
 import type { Ledger, StepState } from '../ledger/ledger.js';
@@ -325,7 +327,10 @@ async function execute(
       continue;
     }
     if (cat === 'gate') {
-      if (!pendingWorkFrom(st.index) && !(validation?.needed && st.phase === 'validate')) {
+      // A gate always answers once (a plan's last step included); after that it is asked again only
+      // while work is pending behind it.
+      const answered = state?.status === 'completed';
+      if (answered && !pendingWorkFrom(st.index) && !(validation?.needed && st.phase === 'validate')) {
         reports.push({
           stepId: st.id,
           phase: st.phase,
@@ -363,9 +368,11 @@ async function execute(
       const missing = await contractBlockers(ledger, plan, states);
       if (missing.length) throw contractRefusal(plan, missing);
       contractChecked = true;
-      // Old application code is gone by now: the keepInSync triggers of the backfills go first.
-      await removeSyncTriggers(s, plan.id);
     }
+    // Old application code may run until the contract drops what it writes (a run can wait at a gate
+    // in the contract): a keepInSync trigger goes just before the step that would break it.
+    await loadSqlParser();
+    for (const id of syncTriggersEndedBy(plan, st)) await removeSyncTriggers(s, plan.id, id);
     const r = await applyStep(s, st, state, runId);
     reports.push(r);
     states.set(st.id, { ...(state as StepState), status: 'completed' });
@@ -373,6 +380,8 @@ async function execute(
   const stop = await closeValidation();
   if (stop) return stop;
   if (phase) s.emit({ type: 'phase.end', phase });
+  states = await ledger.stepStates(plan.id);
+  if (plan.steps.every((st) => states.get(st.id)?.status === 'completed')) await removeSyncTriggers(s, plan.id);
   return undefined;
 
   /** At the end of the validate phase: record the proof; a failure stops before the contract. */
