@@ -11,6 +11,7 @@ import { sqlState } from '../db/connection.js';
 import type { CheckOutcome } from '../kind/events.js';
 import type { Ledger, StepState } from '../ledger/ledger.js';
 import { captureObjectStats } from '../ledger/object-stats.js';
+import { ledgerSchemaOf } from '../ledger/open.js';
 import { latestValidation, recordValidation } from '../ledger/records.js';
 import { ExitCode, NotAvailableError, StepFailedError, TidemarkError } from '../model/errors.js';
 import type { Phase, Plan, PlannedStep } from '../model/plan.js';
@@ -66,12 +67,7 @@ export async function runPlan(plan: Plan, o: RunOptions): Promise<RunResult> {
   let lock: RunLock | undefined;
   let session: (Session & { ledger: Ledger }) | undefined;
   try {
-    lock = await acquireRunLock(
-      o.databaseUrl,
-      o.ledgerSchema ?? o.config?.ledgerSchema ?? 'tidemark',
-      plan.id,
-      o.waitSeconds ?? 0,
-    );
+    lock = await acquireRunLock(o.databaseUrl, ledgerSchemaOf(o), plan.id, o.waitSeconds ?? 0);
     const opened = await openSession(o, plan, true);
     session = opened as Session & { ledger: Ledger };
     const { ledger, db } = session;
