@@ -46,6 +46,8 @@ export interface Statement {
   start: number;
   end: number;
   traits: StatementTraits;
+  /** It stands inside a `DO` block (and so runs inside that block's transaction). */
+  inDoBlock?: boolean;
 }
 
 /** What a rule reports; the engine turns it into a {@link Finding} with file, line and column. */
