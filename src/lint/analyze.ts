@@ -39,7 +39,10 @@ export interface SourceResult {
   /** Tables locked or changed, for the database-aware rules. */
   touches: TableTouch[];
   /** Internal: the table reference and waiver kind of each finding, for the size check. */
-  tables: Map<Finding, { table: Pick<RangeVar, 'schemaname' | 'relname'>; waivable?: 'small' | 'empty' }>;
+  tables: Map<
+    Finding,
+    { table: Pick<RangeVar, 'schemaname' | 'relname'>; waivable?: 'small' | 'empty'; estimate?: string }
+  >;
 }
 
 /** Positions inside a script → positions inside its file. */
@@ -252,7 +255,7 @@ export function analyzeSource(
       };
       const sup = cover.find((x) => x.rules.includes(rule.id));
       if (sup) f.suppressed = { reason: sup.reason, line: sup.line, scope: sup.scope };
-      if (d.table) out.tables.set(f, { table: d.table, waivable: d.waivable });
+      if (d.table) out.tables.set(f, { table: d.table, waivable: d.waivable, estimate: d.estimate });
       out.findings.push(f);
     }
     if (collect)

@@ -63,6 +63,11 @@ export interface Draft {
    * rows than `smallTableRows`, `empty` = no rows at all. Without it the finding stands.
    */
   waivable?: 'small' | 'empty';
+  /**
+   * With `--database-url`: a data-changing statement whose touched rows the planner estimates
+   * (EXPLAIN, no execution); that estimate, not the table's size, decides a `small` waiver.
+   */
+  estimate?: string;
   /** Override the rule's level for this finding. */
   level?: Level;
 }
