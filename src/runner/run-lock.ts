@@ -5,6 +5,7 @@
  * before anything is locked (two connections served by one backend, or one by two) and refused.
  */
 import pg from 'pg';
+import { clientConfig } from '../db/client-config.js';
 import { sleep } from '../db/lock-safe.js';
 import { hashInt } from '../ledger/install.js';
 import { RunLockedError, UsageError } from '../model/errors.js';
@@ -64,7 +65,7 @@ const backendPid = async (c: pg.Client): Promise<number> =>
  */
 async function assertOwnSession(client: pg.Client, url: string): Promise<number> {
   const first = await backendPid(client);
-  const probe = new pg.Client({ connectionString: url, application_name: 'tidemark:probe' });
+  const probe = new pg.Client(clientConfig(url, { application_name: 'tidemark:probe' }));
   probe.on('error', () => undefined);
   try {
     await probe.connect();
@@ -88,7 +89,7 @@ export async function acquireRunLock(
   waitSeconds = 0,
   applicationName = `tidemark:${planId}`,
 ): Promise<RunLock> {
-  const client = new pg.Client({ connectionString: url, application_name: applicationName.slice(0, 63) });
+  const client = new pg.Client(clientConfig(url, { application_name: applicationName.slice(0, 63) }));
   client.on('error', () => undefined);
   await client.connect();
   const key = runLockKey(ledgerSchema, planId);
