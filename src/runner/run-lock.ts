@@ -67,7 +67,11 @@ async function describeHolder(
   return `${h.application_name || 'a session without application_name'}${since}; ${backend}`;
 }
 
-const fmtSince = (d: Date) => d.toISOString().replace('T', ' ').replace(/\.\d+Z$/, ' UTC');
+const fmtSince = (d: Date) =>
+  d
+    .toISOString()
+    .replace('T', ' ')
+    .replace(/\.\d+Z$/, ' UTC');
 
 /**
  * `application_name` of the lock connection: the plan, then who runs it where (`user@host pid N`),
@@ -81,7 +85,10 @@ export function lockApplicationName(planId: string): string {
     /* no passwd entry */
   }
   const who = ` ${user}@${hostname()} pid ${process.pid}`;
-  return Buffer.from(`tidemark:${planId}${who}`).subarray(0, 63).toString().replace(/\uFFFD$/, '');
+  return Buffer.from(`tidemark:${planId}${who}`)
+    .subarray(0, 63)
+    .toString()
+    .replace(/\uFFFD$/, '');
 }
 
 /** Why a connection string that goes through a transaction-mode pooler is refused, and what to do. */
@@ -137,7 +144,10 @@ export async function acquireRunLock(
       const r = await client.query<{ ok: boolean }>('SELECT pg_try_advisory_lock($1, $2) AS ok', key);
       if (r.rows[0].ok) break;
       if (Date.now() >= deadline)
-        throw new RunLockedError(planId, await describeHolder(client, ledgerSchema, planId, await holderOf(client, key)));
+        throw new RunLockedError(
+          planId,
+          await describeHolder(client, ledgerSchema, planId, await holderOf(client, key)),
+        );
       await sleep(Math.min(500, Math.max(50, deadline - Date.now())));
     }
     const mine = await client.query<{ n: string }>(

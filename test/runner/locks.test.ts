@@ -133,7 +133,9 @@ describe('lock safety and the run lock', () => {
     expect(second.exitCode).toBe(3);
     expect(second.message).toContain('plan "two-runners" is being run by another runner: ');
     // The runner, not only its PostgreSQL backend: user, host, process, since when.
-    expect(second.message).toContain(`${defaultActor()} (host ${hostname()}, pid ${process.pid}), \`tidemark run\` run #`);
+    expect(second.message).toContain(
+      `${defaultActor()} (host ${hostname()}, pid ${process.pid}), \`tidemark run\` run #`,
+    );
     expect(second.message).toMatch(/ since \d{4}-\d\d-\d\d \d\d:\d\d:\d\d UTC; PostgreSQL backend pid \d+/);
     const waiting = runFile(file, { databaseUrl: url, waitSeconds: 30 });
     setTimeout(() => void gatekeeper.query('SELECT pg_advisory_unlock(515151)').then(() => gatekeeper.end()), 300);
