@@ -5,9 +5,10 @@
  * `default_transaction_read_only`, nothing is created, the ledger is never touched.
  */
 import pg from 'pg';
+import { clientConfig } from '../db/client-config.js';
 import { UsageError } from '../model/errors.js';
 import { quoteIdent } from '../sql/ident.js';
-import { passwordOf, redactText, redactUrl, registerSecret } from '../sql/redact.js';
+import { redactText, redactUrl } from '../sql/redact.js';
 import type { RangeVar } from './ast.js';
 import type { LintConfig } from './config.js';
 import type { Finding, Level } from './finding.js';
@@ -17,8 +18,9 @@ type TableRef = Pick<RangeVar, 'schemaname' | 'relname'>;
 
 /** Open a read-only session for lint. */
 export async function connectReadOnly(url: string): Promise<pg.Client> {
-  registerSecret(passwordOf(url));
-  const client = new pg.Client({ connectionString: url, application_name: 'tidemark lint', statement_timeout: 10_000 });
+  const client = new pg.Client(
+    clientConfig(url, { application_name: 'tidemark lint', statement_timeout: 10_000 }, '--database-url'),
+  );
   client.on('error', () => undefined);
   try {
     await client.connect();

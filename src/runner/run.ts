@@ -6,8 +6,9 @@
 import { hostname } from 'node:os';
 import { syncTriggersEndedBy } from '../backfill/sync-sources.js';
 import { removeSyncTriggers } from '../backfill/sync-trigger.js';
+import { couldNotRunAdvice } from '../checks/could-not-run.js';
 import { loadSqlParser } from '../checks/sql-columns.js';
-import { sqlState } from '../db/connection.js';
+import { errorCodeLabel } from '../db/connection.js';
 import type { CheckOutcome } from '../kind/events.js';
 import type { Ledger, StepState } from '../ledger/ledger.js';
 import { captureObjectStats } from '../ledger/object-stats.js';
@@ -398,9 +399,25 @@ async function execute(
       status: 'failed',
       exitCode: ExitCode.failed,
       message: `the proof failed: ${v.failed.join(', ')}; the contract phase did not start`,
-      hint: 'Fix the data (the samples above name the rows), then run again: the validate phase runs first.',
+      hint: proofHint(checks.filter((c) => v.failed.includes(c.stepId))),
     };
   }
+}
+
+/**
+ * What to do about a failed proof: fix the rows the samples name — or, for a check that could not
+ * run, its names or the order of the plan (there are no rows to fix).
+ */
+function proofHint(failed: readonly CheckOutcome[]): string {
+  const broken = failed.filter((c) => c.error);
+  const parts: string[] = [];
+  if (broken.length)
+    parts.push(
+      `${broken.map((c) => c.stepId).join(', ')} could not run: ${couldNotRunAdvice(broken.map((c) => c.message ?? ''))}.`,
+    );
+  if (broken.length < failed.length)
+    parts.push('Fix the data (the samples above name the rows), then run again: the validate phase runs first.');
+  return parts.join(' ');
 }
 
 /** Apply one step with its context; record success or failure. */
@@ -474,9 +491,9 @@ async function applyStep(
 function asStepError(st: PlannedStep, e: unknown): TidemarkError {
   if (e instanceof TidemarkError) return e;
   const pe = e as { message?: string; detail?: string; hint?: string; position?: string };
-  const code = sqlState(e);
+  const code = errorCodeLabel(e);
   const parts = [`step "${st.id}" (${st.kind}) failed: ${pe.message ?? String(e)}`];
-  if (code) parts[0] += ` [SQLSTATE ${code}]`;
+  if (code) parts[0] += ` [${code}]`;
   if (pe.detail) parts.push(`detail: ${pe.detail}`);
   return new StepFailedError(
     st.id,
