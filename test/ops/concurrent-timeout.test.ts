@@ -4,6 +4,7 @@
  * IMMUTABLE function that sleeps; waits are made by a second session holding a snapshot or a lock.
  */
 import { beforeAll, describe, expect, it } from 'vitest';
+import { waitingKind } from '../../src/db/waiting.js';
 import { createTestDatabase, query } from '../helpers/db.js';
 import { exec, op, plan, run, session, sql } from './op-harness.js';
 
@@ -140,5 +141,21 @@ describe('concurrentTimeoutMs bounds only the lock wait of VALIDATE CONSTRAINT',
     expect(r.message).toContain('for a lock');
     expect(r.message).toContain('concurrentTimeoutMs (800 ms)');
     expect(r.hint).toContain('concurrentTimeoutMs in tidemark.config.ts');
+  });
+});
+
+describe('which bound applies to a waiting statement', () => {
+  it('index builds and lone VALIDATEs bound only their waiting; anything else the whole statement', () => {
+    expect(waitingKind('CREATE INDEX CONCURRENTLY "i" ON "t" ("a")')).toBe('index-build');
+    expect(waitingKind('-- why\n  create unique index concurrently if not exists i on t (a)')).toBe('index-build');
+    expect(waitingKind('REINDEX INDEX CONCURRENTLY i')).toBe('index-build');
+    expect(waitingKind('REINDEX (CONCURRENTLY) TABLE t')).toBe('index-build');
+    expect(waitingKind('ALTER TABLE "s"."a, b" VALIDATE CONSTRAINT "c;d"')).toBe('validate');
+    expect(waitingKind('ALTER TABLE t VALIDATE CONSTRAINT c;')).toBe('validate');
+    // Another subcommand beside the VALIDATE may rewrite the table: the whole statement stays bounded.
+    expect(waitingKind('ALTER TABLE t ADD COLUMN x int, VALIDATE CONSTRAINT c')).toBe('other');
+    expect(waitingKind('CREATE INDEX i ON t (a)')).toBe('other');
+    expect(waitingKind('DROP INDEX CONCURRENTLY IF EXISTS "i"')).toBe('other');
+    expect(waitingKind('SELECT pg_sleep(3)')).toBe('other');
   });
 });
