@@ -45,6 +45,8 @@ const CASES: Case[] = [
 ];
 
 const STACK = /\n\s+at .+:\d+:\d+/;
+/** Two CLI runs (the cut one and the rerun) per test: generous on a loaded machine. */
+const TIMEOUT_MS = 180_000;
 
 async function setup(table: string, planId: string): Promise<string> {
   await query(url, `CREATE TABLE ${table} (id int PRIMARY KEY, n int NOT NULL DEFAULT 0)`);
@@ -74,65 +76,79 @@ async function assertRepaired(table: string, planId: string, file: string): Prom
 
 describe('a dropped connection ends in the error boundary; a rerun repairs it', () => {
   CASES.forEach((c, i) => {
-    it(`at ${c.kind}: exit 1 with a result line, no stack, run failed; rerun writes every row once`, async () => {
-      const table = `px_${i}`;
-      const planId = `px-${i}`;
-      const file = await setup(table, planId);
-      const before = proxy.cuts;
-      proxy.arm(c.marker, { nth: c.nth, when: c.when });
-      const r = await cli(['run', file, '--database-url', proxy.url, '--json']);
-      expect(proxy.cuts - before, `the proxy cut on ${c.marker}`).toBe(1);
-      expect(r.code, r.stdout + r.stderr).toBe(1);
-      expect(r.stdout + r.stderr).not.toMatch(STACK);
-      const lines = r.stdout.trim().split('\n');
-      const last = JSON.parse(lines[lines.length - 1]);
-      expect(last).toMatchObject({ type: 'result', status: 'failed', exitCode: 1 });
-      // The step's (or the check's) failure names the lost connection.
-      expect(r.stdout).toMatch(/Connection terminated|ECONNRESET/);
-      const runs = await query<{ status: string }>(url, `SELECT status FROM tidemark.runs WHERE plan_id = $1`, [
-        planId,
-      ]).catch(() => []);
-      expect(runs.map((x) => x.status)).toEqual(c.beforeRun ? [] : ['failed']);
-      await assertRepaired(table, planId, file);
-    });
-  });
-
-  it('regression: a dropped connection during the next-range lookup prints a failure line, not a Node stack', async () => {
-    const table = 'px_plain';
-    const planId = 'px-plain';
-    const file = await setup(table, planId);
-    proxy.arm('OFFSET $', { nth: 3 });
-    const r = await cli(['run', file, '--database-url', proxy.url]);
-    expect(r.code).toBe(1);
-    expect(r.stderr).not.toMatch(STACK);
-    expect(r.stderr).toMatch(/✗ failed: step "bump" \(backfill\.update\) failed: .*(Connection terminated|ECONNRESET)/);
-    expect(
-      (await query<{ status: string }>(url, `SELECT status FROM tidemark.runs WHERE plan_id = $1`, [planId])).map(
-        (x) => x.status,
-      ),
-    ).toEqual(['failed']);
-    await assertRepaired(table, planId, file);
-  });
-
-  it('an unhandled rejection (a bug) still ends as a failure line and exit 1, not a stack', async () => {
-    // The plan module leaves a rejected promise behind while the run sleeps in a statement.
-    const file = writePlan(
-      tempDir(),
-      `(setTimeout(() => { Promise.reject(new Error('stray rejection')); }, 500), {
-        id: 'px-stray', expand: [sql({ id: 'nap', transaction: false, up: 'SELECT pg_sleep(3)' })] })`,
-    );
-    for (const json of [false, true]) {
-      const r = await cli(['run', file, '--database-url', url, ...(json ? ['--json'] : [])]);
-      expect(r.code).toBe(1);
-      expect(r.stdout + r.stderr).not.toMatch(STACK);
-      if (json) {
+    it(
+      `at ${c.kind}: exit 1 with a result line, no stack, run failed; rerun writes every row once`,
+      async () => {
+        const table = `px_${i}`;
+        const planId = `px-${i}`;
+        const file = await setup(table, planId);
+        const before = proxy.cuts;
+        proxy.arm(c.marker, { nth: c.nth, when: c.when });
+        const r = await cli(['run', file, '--database-url', proxy.url, '--json']);
+        expect(proxy.cuts - before, `the proxy cut on ${c.marker}`).toBe(1);
+        expect(r.code, r.stdout + r.stderr).toBe(1);
+        expect(r.stdout + r.stderr).not.toMatch(STACK);
         const lines = r.stdout.trim().split('\n');
-        expect(JSON.parse(lines[lines.length - 1])).toMatchObject({
-          type: 'error',
-          message: 'unexpected failure: stray rejection',
-          exitCode: 1,
-        });
-      } else expect(r.stderr).toContain('error: unexpected failure: stray rejection');
-    }
+        const last = JSON.parse(lines[lines.length - 1]);
+        expect(last).toMatchObject({ type: 'result', status: 'failed', exitCode: 1 });
+        // The step's (or the check's) failure names the lost connection.
+        expect(r.stdout).toMatch(/Connection terminated|ECONNRESET/);
+        const runs = await query<{ status: string }>(url, `SELECT status FROM tidemark.runs WHERE plan_id = $1`, [
+          planId,
+        ]).catch(() => []);
+        expect(runs.map((x) => x.status)).toEqual(c.beforeRun ? [] : ['failed']);
+        await assertRepaired(table, planId, file);
+      },
+      TIMEOUT_MS,
+    );
   });
+
+  it(
+    'regression: a dropped connection during the next-range lookup prints a failure line, not a Node stack',
+    async () => {
+      const table = 'px_plain';
+      const planId = 'px-plain';
+      const file = await setup(table, planId);
+      proxy.arm('OFFSET $', { nth: 3 });
+      const r = await cli(['run', file, '--database-url', proxy.url]);
+      expect(r.code).toBe(1);
+      expect(r.stderr).not.toMatch(STACK);
+      expect(r.stderr).toMatch(
+        /✗ failed: step "bump" \(backfill\.update\) failed: .*(Connection terminated|ECONNRESET)/,
+      );
+      expect(
+        (await query<{ status: string }>(url, `SELECT status FROM tidemark.runs WHERE plan_id = $1`, [planId])).map(
+          (x) => x.status,
+        ),
+      ).toEqual(['failed']);
+      await assertRepaired(table, planId, file);
+    },
+    TIMEOUT_MS,
+  );
+
+  it(
+    'an unhandled rejection (a bug) still ends as a failure line and exit 1, not a stack',
+    async () => {
+      // The plan module leaves a rejected promise behind while the run sleeps in a statement.
+      const file = writePlan(
+        tempDir(),
+        `(setTimeout(() => { Promise.reject(new Error('stray rejection')); }, 500), {
+        id: 'px-stray', expand: [sql({ id: 'nap', transaction: false, up: 'SELECT pg_sleep(3)' })] })`,
+      );
+      for (const json of [false, true]) {
+        const r = await cli(['run', file, '--database-url', url, ...(json ? ['--json'] : [])]);
+        expect(r.code).toBe(1);
+        expect(r.stdout + r.stderr).not.toMatch(STACK);
+        if (json) {
+          const lines = r.stdout.trim().split('\n');
+          expect(JSON.parse(lines[lines.length - 1])).toMatchObject({
+            type: 'error',
+            message: 'unexpected failure: stray rejection',
+            exitCode: 1,
+          });
+        } else expect(r.stderr).toContain('error: unexpected failure: stray rejection');
+      }
+    },
+    TIMEOUT_MS,
+  );
 });
