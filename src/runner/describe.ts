@@ -76,7 +76,7 @@ export async function describePlan(plan: Plan, o: ConnectOptions & { rollback?: 
   try {
     const states: Map<string, StepState> = session.ledger ? await session.ledger.stepStates(plan.id) : new Map();
     // The same names-and-fragments check as `run` (docs/plans.md): a typo is refused here too.
-    if (!o.rollback) await checkPlanNames(session, pendingSteps(plan, states, []));
+    if (!o.rollback) await checkPlanNames(session, pendingSteps(plan, states, []), states);
     const steps = o.rollback ? rollbackRange(plan, states, {}) : plan.steps;
     // Superseded checks are told by the columns their SQL names, as the runner tells them.
     await loadSqlParser();

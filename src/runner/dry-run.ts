@@ -50,7 +50,7 @@ export async function dryRunPlan(plan: Plan, o: RunOptions): Promise<RunResult> 
       });
     const pending = pendingSteps(plan, states, o.redo ?? []);
     await lintBeforeRun(session, pending, end, o.config?.lint);
-    await checkPlanNames(session, pending);
+    await checkPlanNames(session, pending, states);
     await preflightSteps(session, pending, end);
     const unavailable: string[] = [];
     for (const st of plan.steps) {

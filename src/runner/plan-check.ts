@@ -7,6 +7,7 @@
  */
 
 import type pg from 'pg';
+import type { StepState } from '../ledger/ledger.js';
 import { PlanInvalidError } from '../model/errors.js';
 import type { PlanIssue, PlannedStep } from '../model/plan.js';
 import type { Session } from './context.js';
@@ -24,9 +25,17 @@ interface Missing {
  * every problem; fragments that cannot be prepared in advance (their table is made by raw SQL) are
  * said in an `info` notice and checked when their step starts.
  */
-export async function checkPlanNames(s: Session, pending: ReadonlySet<string>): Promise<void> {
+export async function checkPlanNames(
+  s: Session,
+  pending: ReadonlySet<string>,
+  states: ReadonlyMap<string, StepState>,
+): Promise<void> {
   const { plan } = s;
-  if (!plan.steps.some((st) => pending.has(st.id))) return;
+  // A step that ran before (a crash or failure midway, a --redo) may have dropped what it names:
+  // it is checked by its own pre-flight when it resumes. What an applied step dropped is no typo.
+  const attempted = (id: string) => (states.get(id)?.attempts ?? 0) > 0;
+  const dropped = droppedByApplied(plan.steps, attempted);
+  if (!plan.steps.some((st) => pending.has(st.id) && !attempted(st.id))) return;
   const schema = await PlannedSchema.load(s.db.pool, plan);
   const missing: Missing[] = [];
   const issues: PlanIssue[] = [];
@@ -37,10 +46,11 @@ export async function checkPlanNames(s: Session, pending: ReadonlySet<string>): 
   try {
     await scratch.begin();
     for (const st of plan.steps) {
-      if (pending.has(st.id)) {
+      if (pending.has(st.id) && !attempted(st.id)) {
         const { names, fragments } = stepRefs(st);
         const before = missing.length;
         for (const ref of names) {
+          if (dropped.has(showTable(ref.table)) || dropped.has(`${showTable(ref.table)}.${ref.column}`)) continue;
           const t = schema.table(ref.table);
           if (!t) {
             if (!missing.some((m) => m.st === st && showTable(m.ref.table) === showTable(ref.table) && !m.ref.column))
@@ -85,6 +95,18 @@ export async function checkPlanNames(s: Session, pending: ReadonlySet<string>): 
     });
   const all = [...nameIssues, ...issues];
   if (all.length) throw new PlanInvalidError(all, plan.id);
+}
+
+/** Tables (`"t"`) and columns (`"t".c`) that steps which already ran drop. */
+function droppedByApplied(steps: PlannedStep[], attempted: (id: string) => boolean): Set<string> {
+  const out = new Set<string>();
+  for (const st of steps) {
+    if (!attempted(st.id)) continue;
+    const o = st.options as { table?: string; column?: string };
+    if (st.kind === 'op.dropTable' && o.table) out.add(showTable(o.table));
+    if (st.kind === 'op.dropColumn' && o.table) out.add(`${showTable(o.table)}.${o.column}`);
+  }
+  return out;
 }
 
 /** `no step creates "orders"."emial" — typo?`, or the later step that creates it. */

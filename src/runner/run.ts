@@ -176,7 +176,7 @@ async function execute(
       message: `accepted the changed definition of applied step "${id}" (recorded in the ledger)`,
     });
   await lintBeforeRun(s, pendingSteps(plan, states, o.redo ?? []), end, o.config?.lint);
-  await checkPlanNames(s, pendingSteps(plan, states, o.redo ?? []));
+  await checkPlanNames(s, pendingSteps(plan, states, o.redo ?? []), states);
   for (const id of o.redo ?? []) {
     if (states.get(id)?.status === 'completed') {
       await ledger.markPending(plan.id, id, runId, 'redo requested');

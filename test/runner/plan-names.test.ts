@@ -63,7 +63,8 @@ function wave(id: string, t: string, typos: Typos = {}): Promise<Plan> {
         id: 'link',
         table: t,
         set: {
-          [typos.setKey ?? 'customer_id']: `(SELECT c.id FROM ${customers} c WHERE c.email = ${t}.email ORDER BY c.id LIMIT 1)`,
+          [typos.setKey ?? 'customer_id']:
+            `(SELECT c.id FROM ${customers} c WHERE c.email = ${t}.email ORDER BY c.id LIMIT 1)`,
         },
         where: typos.where ?? 'customer_id IS NULL',
       }),
@@ -93,20 +94,39 @@ async function nothingApplied(planId: string, t: string): Promise<void> {
 
 describe('a typo is refused before the first step', () => {
   it.each([
-    ['backfill set key', { setKey: 'customer_idd' }, 'backfill › step "link" › set.customer_idd: no step creates "%t"."customer_idd" — typo?'],
-    ['where fragment', { where: 'custmer_id IS NULL' }, 'backfill › step "link" › where: column "custmer_id" does not exist, and no earlier step creates it — typo?'],
-    ['check column', { checkColumn: 'customer_idd' }, 'validate › step "linked" › column: no step creates "%t"."customer_idd" — typo?'],
-    ['dropColumn column', { dropColumn: 'emial' }, 'contract › step "drop-email" › column: no step creates "%t"."emial" — typo?'],
-  ] as [string, Typos, string][])('%s: exit 2, nothing applied, nothing in the ledger', async (label, typos, expected) => {
-    const t = `pn_${label.replace(/\W+/g, '_').toLowerCase()}`;
-    await orders(t);
-    const id = `typo-${label.replace(/\W+/g, '-').toLowerCase()}`;
-    const r = await run(url, await wave(id, t, typos));
-    expect(r.exitCode, r.message).toBe(2);
-    expect(r.message).toContain(expected.replace('%t', t));
-    expect(r.events.some((e) => e.type === 'step.start')).toBe(false);
-    await nothingApplied(id, t);
-  });
+    [
+      'backfill set key',
+      { setKey: 'customer_idd' },
+      'backfill › step "link" › set.customer_idd: no step creates "%t"."customer_idd" — typo?',
+    ],
+    [
+      'where fragment',
+      { where: 'custmer_id IS NULL' },
+      'backfill › step "link" › where: column "custmer_id" does not exist, and no earlier step creates it — typo?',
+    ],
+    [
+      'check column',
+      { checkColumn: 'customer_idd' },
+      'validate › step "linked" › column: no step creates "%t"."customer_idd" — typo?',
+    ],
+    [
+      'dropColumn column',
+      { dropColumn: 'emial' },
+      'contract › step "drop-email" › column: no step creates "%t"."emial" — typo?',
+    ],
+  ] as [string, Typos, string][])(
+    '%s: exit 2, nothing applied, nothing in the ledger',
+    async (label, typos, expected) => {
+      const t = `pn_${label.replace(/\W+/g, '_').toLowerCase()}`;
+      await orders(t);
+      const id = `typo-${label.replace(/\W+/g, '-').toLowerCase()}`;
+      const r = await run(url, await wave(id, t, typos));
+      expect(r.exitCode, r.message).toBe(2);
+      expect(r.message).toContain(expected.replace('%t', t));
+      expect(r.events.some((e) => e.type === 'step.start')).toBe(false);
+      await nothingApplied(id, t);
+    },
+  );
 
   it('lists every problem at once; plan and run --dry-run refuse with the same problems', async () => {
     const t = 'pn_all';
@@ -159,9 +179,10 @@ describe('a correct plan whose steps use what earlier steps create', () => {
     const r = await run(url, await wave('names-ok', t));
     expect(r.message).toBeUndefined();
     expect(r.exitCode).toBe(0);
-    expect(
-      (await query(url, `SELECT count(*)::int n, count(customer_id)::int linked FROM ${t}`))[0],
-    ).toEqual({ n: 200, linked: 200 });
+    expect((await query(url, `SELECT count(*)::int n, count(customer_id)::int linked FROM ${t}`))[0]).toEqual({
+      n: 200,
+      linked: 200,
+    });
   });
 
   it('a table made by raw SQL: its names are taken from the statement; fragments over it wait for their step', async () => {
@@ -195,7 +216,11 @@ describe('a correct plan whose steps use what earlier steps create', () => {
     const typo = await plan({
       id: 'raw-made-typo',
       expand: [
-        sql({ id: 'audit2', up: `CREATE TABLE ${t}_audit2 (id bigint PRIMARY KEY, note text)`, down: `DROP TABLE ${t}_audit2` }),
+        sql({
+          id: 'audit2',
+          up: `CREATE TABLE ${t}_audit2 (id bigint PRIMARY KEY, note text)`,
+          down: `DROP TABLE ${t}_audit2`,
+        }),
       ],
       validate: [check.noNulls({ id: 'noted', table: `${t}_audit2`, column: 'note_' })],
     });
