@@ -63,6 +63,10 @@ export async function checkPlanNames(
           for (const f of fragments) {
             const r = await scratch.prepare(f, schema);
             if ('skipped' in r) skipped.push(`step "${st.id}" › ${f.field}: ${r.skipped}`);
+            else if ('error' in r && schema.objectsBy && !['42703', '42P01'].includes(r.error.code ?? ''))
+              skipped.push(
+                `step "${st.id}" › ${f.field}: it may use a type or function step "${schema.objectsBy}" creates (${r.error.message})`,
+              );
             else if ('error' in r && madeByRawSql(r.error, schema))
               skipped.push(`step "${st.id}" › ${f.field}: it names what a raw SQL step makes (${r.error.message})`);
             else if ('error' in r) issues.push(fragmentIssue(st, f.field, r.error));

@@ -183,6 +183,8 @@ export class PlannedSchema {
   readonly tables = new Map<string, PlannedTable>();
   /** A raw SQL step whose effects cannot be read (a syntax the parser refuses, a DO block). */
   opaqueBy?: string;
+  /** The first step that creates types, functions or extensions (a fragment may use them). */
+  objectsBy?: string;
 
   private constructor(
     private readonly resolved: Map<string, { schema: string; name: string }>,
@@ -256,6 +258,8 @@ export class PlannedSchema {
   /** Apply what step `st` creates. Removals are not modelled: a later step may still name what one drops. */
   apply(plan: Plan, st: PlannedStep): void {
     const o = st.options as Opts;
+    if (['op.createEnum', 'op.convertToEnum', 'op.addEnumValue', 'op.enableExtension'].includes(st.kind))
+      this.objectsBy ??= st.id;
     if (st.kind === 'op.createTable') {
       const defs = Object.entries((o.columns as Record<string, string>) ?? {});
       this.create(
@@ -322,6 +326,16 @@ export class PlannedSchema {
         t.rawBy = by;
         return;
       }
+      case 'CreateEnumStmt':
+      case 'CompositeTypeStmt':
+      case 'CreateDomainStmt':
+      case 'CreateExtensionStmt':
+      case 'CreateSchemaStmt':
+      case 'CreateSeqStmt':
+      case 'DefineStmt':
+      case 'AlterEnumStmt':
+        this.objectsBy ??= by;
+        return;
       case 'DoStmt':
       case 'CreateFunctionStmt':
       case 'CallStmt':

@@ -147,6 +147,6 @@ describe('backfill.insert', () => {
     );
     const r = await runFile(file, { databaseUrl: url });
     expect(r.exitCode).toBe(2);
-    expect(r.message).toContain('step "b" › values.w: dst2 has no column "w"');
+    expect(r.message).toContain('step "b" › values.w: no step creates "dst2"."w" — typo?');
   });
 });

@@ -185,6 +185,32 @@ describe('a correct plan whose steps use what earlier steps create', () => {
     });
   });
 
+  it('a type an earlier step creates (op.createEnum) is not mistaken for a typo', async () => {
+    const t = 'pn_enum';
+    await orders(t);
+    const r = await run(
+      url,
+      await plan({
+        id: 'enum-made',
+        expand: [
+          op.createEnum({ id: 'mood', name: `${t}_mood`, values: ['ok', 'meh'] }),
+          op.addColumn({ id: 'orders-mood', table: t, column: 'mood', type: `${t}_mood` }),
+        ],
+        backfill: [
+          backfill.update({
+            id: 'fill-mood',
+            table: t,
+            set: { mood: `CASE WHEN id % 2 = 0 THEN 'ok'::${t}_mood ELSE 'meh'::${t}_mood END` },
+            where: 'mood IS NULL',
+          }),
+        ],
+        validate: [check.noNulls({ id: 'moody', table: t, column: 'mood' })],
+      }),
+    );
+    expect(r.message).toBeUndefined();
+    expect(r.exitCode).toBe(0);
+  });
+
   it('a table made by raw SQL: its names are taken from the statement; fragments over it wait for their step', async () => {
     const t = 'pn_raw';
     await orders(t);
