@@ -76,7 +76,12 @@ async function resolve(ctx: ReadContext, o: InsertOptions): Promise<InsertSpec> 
     issues.push(
       ...(await runProbes(
         ctx.db,
-        insertProbes(from!, into!, { values: o.values, where: o.where, conflict: conflictClause(o.onConflict) }),
+        insertProbes(from!, into!, {
+          values: o.values,
+          where: o.where,
+          conflict: conflictClause(o.onConflict),
+          conflictColumns: insertedColumns(o),
+        }),
       )),
     );
   if (issues.length) refuse(ctx.plan.id, ctx.step.phase, o.id, issues);
@@ -91,6 +96,17 @@ async function resolve(ctx: ReadContext, o: InsertOptions): Promise<InsertSpec> 
     where: o.where,
     onConflict: o.onConflict,
   };
+}
+
+/**
+ * The columns a batch names in its `INSERT`, as far as the plan says: `values`' keys, else (a
+ * transform) `onConflict`'s target and update columns; a transform with `onConflict: 'ignore'` names
+ * none the plan knows.
+ */
+function insertedColumns(o: InsertOptions): string[] {
+  if (o.values) return Object.keys(o.values);
+  if (o.onConflict && o.onConflict !== 'ignore') return [...new Set([...o.onConflict.target, ...o.onConflict.update])];
+  return [];
 }
 
 /** Run (or resume) the insert backfill. */

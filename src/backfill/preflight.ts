@@ -108,7 +108,7 @@ export function updateProbes(
 export function insertProbes(
   from: TableInfo,
   into: TableInfo,
-  o: { values?: Record<string, string>; where?: string; conflict: string },
+  o: { values?: Record<string, string>; where?: string; conflict: string; conflictColumns?: string[] },
 ): Probe[] {
   const probes: Probe[] = [];
   for (const [c, e] of Object.entries(o.values ?? {}))
@@ -117,11 +117,18 @@ export function insertProbes(
       sql: `INSERT INTO ${into.sql} (${quoteIdent(c)}) SELECT (${e}) FROM ${from.sql} WHERE false`,
     });
   if (o.where) probes.push({ field: 'where', sql: `SELECT 1 FROM ${from.sql} WHERE (${o.where})` });
-  if (o.conflict)
+  // The probe inserts only the columns the batches insert: `SELECT *` would name a `GENERATED
+  // ALWAYS` identity or generated column, which PostgreSQL refuses at analysis even for no rows
+  // (docs/steps/backfill-insert.md). A bare `ON CONFLICT DO NOTHING` over a transform names nothing
+  // to check.
+  const cols = o.conflictColumns ?? [];
+  if (o.conflict && cols.length) {
+    const list = cols.map(quoteIdent).join(', ');
     probes.push({
       field: 'onConflict',
-      sql: `INSERT INTO ${into.sql} SELECT * FROM ${into.sql} WHERE false${o.conflict}`,
+      sql: `INSERT INTO ${into.sql} (${list}) SELECT ${list} FROM ${into.sql} WHERE false${o.conflict}`,
     });
+  }
   return probes;
 }
 

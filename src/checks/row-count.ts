@@ -53,7 +53,7 @@ const probe: RowProbe<Options> = {
           expected: 'unchanged (no baseline)',
           sample: [],
           message:
-            'no baseline count: run the plan first (`tidemark run`) — the first real run counts the table before its first step',
+            'no baseline count: run the plan first (`npx tidemark run`) — the first real run counts the table before its first step',
         };
       }
       if (n !== base)

@@ -22,7 +22,7 @@ export type Options = z.infer<typeof schema>;
 export type Input = z.input<typeof schema>;
 
 /** The command that opens the gate. */
-const opensWhenOf = (o: Options): string => `tidemark flag set ${o.flag} on`;
+const opensWhenOf = (o: Options): string => `npx tidemark flag set ${o.flag} on`;
 
 /** The `gate.flag` kind. */
 export const kind = {

@@ -77,7 +77,7 @@ export async function addNotValidThenValidate(
       await inTx(ctx, c.undo, (client) => ctx.saveProgress({}, client));
     } catch (undoError) {
       // The rows are what matters; the NOT VALID constraint stays (it is recorded: a rerun validates it again, rollback drops it).
-      hint = `${c.hint} (Removing the NOT VALID constraint failed too: ${(undoError as Error).message.split('\n')[0]}; \`tidemark rollback\` removes it.)`;
+      hint = `${c.hint} (Removing the NOT VALID constraint failed too: ${(undoError as Error).message.split('\n')[0]}; \`npx tidemark rollback\` removes it.)`;
     }
     if (v) throw violationError(ctx, v, c.what, hint);
     throw new StepFailedError(

@@ -203,13 +203,13 @@ export async function buildReport(o: BuildReportOptions): Promise<ReportModel> {
     if (!ledger)
       throw new NotRunError(
         `no ledger in this database yet (schema "${ledgerSchema}"): plan "${planId}" has never run here, nothing to report`,
-        `Run it first: tidemark run ${displayPlanPath(plan?.file) ?? '<plan>'}`,
+        `Run it first: npx tidemark run ${displayPlanPath(plan?.file) ?? '<plan>'}`,
       );
     const snap = await readSnapshot(ledger, planId);
     if (!snap)
       throw new NotRunError(
         `plan "${planId}" has never run in this database: nothing to report`,
-        `Run it first: tidemark run ${displayPlanPath(plan?.file) ?? '<plan>'}`,
+        `Run it first: npx tidemark run ${displayPlanPath(plan?.file) ?? '<plan>'}`,
       );
     const session: Session | undefined = plan
       ? {

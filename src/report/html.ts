@@ -224,7 +224,7 @@ function rollback(m: ReportModel): string {
   if (!r.available) return `<p>Not available: ${h(r.error ?? 'no plan file given')}.</p>`;
   if (!r.steps.length) return '<p>Nothing is applied: there is nothing to roll back.</p>';
   return join(
-    `<p><code>${h(r.command ?? '')}</code> would run now, newest step first (<code>tidemark plan --rollback</code> prints the same):</p>`,
+    `<p><code>${h(r.command ?? '')}</code> would run now, newest step first (<code>npx tidemark plan --rollback</code> prints the same):</p>`,
     r.refuses.length
       ? `<div class="callout warn"><b>Irreversible:</b> ${codes(r.refuses)} — a whole rollback refuses before undoing anything; roll back to a point after them with <code>--to STEP</code>.</div>`
       : '',

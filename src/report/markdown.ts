@@ -238,7 +238,7 @@ function rollbackSection(m: ReportModel): string[] {
   if (!r.available) return [...lines, `Not available: ${esc(r.error ?? 'no plan file given')}.`];
   if (!r.steps.length) return [...lines, 'Nothing is applied: there is nothing to roll back.'];
   lines.push(
-    `${code(r.command ?? 'tidemark rollback')} would run now, newest step first (${code('tidemark plan --rollback')} prints the same):`,
+    `${code(r.command ?? 'npx tidemark rollback')} would run now, newest step first (${code('npx tidemark plan --rollback')} prints the same):`,
     '',
   );
   if (r.refuses.length)

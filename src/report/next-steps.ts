@@ -11,7 +11,7 @@ function opener(kind: string, condition: string | null, stepId: string): string 
       return `run again with \`--approve ${stepId}\``;
     case 'gate.flag':
       return condition
-        ? `turn it on (\`tidemark flag set ${condition.replace(/^flag "(.*)" is on$/, '$1')} on\`), then run again`
+        ? `turn it on (\`npx tidemark flag set ${condition.replace(/^flag "(.*)" is on$/, '$1')} on\`), then run again`
         : 'turn its flag on, then run again';
     case 'gate.window':
       return `run again ${condition ?? 'inside its window'}`;

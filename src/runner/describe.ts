@@ -15,6 +15,8 @@ import { readContext, type Session } from './context.js';
 import { fusionGroup, supersededBy } from './evaluate-check.js';
 import { categoryOf } from './guards.js';
 import { type ConnectOptions, openSession } from './open.js';
+import { checkPlanNames } from './plan-check.js';
+import { pendingSteps } from './preflight.js';
 import { irreversibleReason, rollbackRange } from './rollback.js';
 
 export interface StepDescription {
@@ -73,6 +75,8 @@ export async function describePlan(plan: Plan, o: ConnectOptions & { rollback?: 
   const session = await openSession(o, plan, false);
   try {
     const states: Map<string, StepState> = session.ledger ? await session.ledger.stepStates(plan.id) : new Map();
+    // The same names-and-fragments check as `run` (docs/plans.md): a typo is refused here too.
+    if (!o.rollback) await checkPlanNames(session, pendingSteps(plan, states, []), states);
     const steps = o.rollback ? rollbackRange(plan, states, {}) : plan.steps;
     // Superseded checks are told by the columns their SQL names, as the runner tells them.
     await loadSqlParser();

@@ -15,6 +15,7 @@ import { readContext } from './context.js';
 import { categoryOf, driftOf, endIndex } from './guards.js';
 import type { RunOptions } from './open.js';
 import { openSession } from './open.js';
+import { checkPlanNames } from './plan-check.js';
 import { lintBeforeRun, pendingSteps, preflightSteps } from './preflight.js';
 import { errorResult, type RunResult, type StepReport } from './result.js';
 
@@ -49,6 +50,7 @@ export async function dryRunPlan(plan: Plan, o: RunOptions): Promise<RunResult> 
       });
     const pending = pendingSteps(plan, states, o.redo ?? []);
     await lintBeforeRun(session, pending, end, o.config?.lint);
+    await checkPlanNames(session, pending, states);
     await preflightSteps(session, pending, end);
     const unavailable: string[] = [];
     for (const st of plan.steps) {

@@ -135,7 +135,7 @@ export function contractRefusal(plan: Plan, missing: string[]): StepFailedError 
   return new StepFailedError(
     'contract',
     `plan "${plan.id}": the contract phase cannot start:\n${missing.map((m) => `- ${m}`).join('\n')}`,
-    'Complete the backfills and make the validate phase pass (`tidemark verify` shows the proof), then run again.',
+    'Complete the backfills and make the validate phase pass (`npx tidemark verify` shows the proof), then run again.',
   );
 }
 

@@ -64,7 +64,7 @@ export async function lintBeforeRun(
     throw new StepFailedError(
       findings[0].stepId!,
       `plan "${plan.id}": unsafe SQL in ${findings.length === 1 ? 'a raw SQL step' : 'raw SQL steps'}, nothing was run:\n${lines.join('\n')}`,
-      `Use the safe op.* / backfill.* the finding names, or accept the risk with a comment above the statement: -- tidemark-ignore <rule>: <reason>. Details: tidemark lint ${plan.file ?? '<plan>'}`,
+      `Use the safe op.* / backfill.* the finding names, or accept the risk with a comment above the statement: -- tidemark-ignore <rule>: <reason>. Details: npx tidemark lint ${plan.file ?? '<plan>'}`,
     );
   }
   for (const f of warnings) {

@@ -35,6 +35,7 @@ import {
   takeBaselines,
 } from './guards.js';
 import { openSession, type RunOptions, settingsOf } from './open.js';
+import { checkPlanNames } from './plan-check.js';
 import { lintBeforeRun, pendingSteps, preflightSteps } from './preflight.js';
 
 export type { RunOptions } from './open.js';
@@ -174,6 +175,7 @@ async function execute(
       message: `accepted the changed definition of applied step "${id}" (recorded in the ledger)`,
     });
   await lintBeforeRun(s, pendingSteps(plan, states, o.redo ?? []), end, o.config?.lint);
+  await checkPlanNames(s, pendingSteps(plan, states, o.redo ?? []), states);
   for (const id of o.redo ?? []) {
     if (states.get(id)?.status === 'completed') {
       await ledger.markPending(plan.id, id, runId, 'redo requested');

@@ -25,7 +25,6 @@ describe('dry run', () => {
       `{ id: 'dry', backfill: [
       backfill.update({ id: 'intent', table: 'conv', set: { primaryIntent: 'upper(intent)' }, where: '"primaryIntent" IS NULL AND intent IS NOT NULL', keepInSync: true }),
       backfill.update({ id: 'tr', table: 'conv', select: ['payload'], transform: (rows) => rows.filter((r) => r.id % 2 === 0).map((r) => ({ id: r.id, intent: 'n' + JSON.parse(r.payload).n })) }),
-      backfill.insert({ id: 'copy', from: 'conv', into: 'conv_copy', values: { id: 'id', intent: 'intent' } }),
     ] }`,
     );
     const r = await runFile(file, { databaseUrl: url, dryRun: true });
@@ -42,9 +41,14 @@ describe('dry run', () => {
       "backfill conv: would change 50 row(s) of 100 read (the transform's changes, counted without writing)",
     );
     expect(t[1]).toBe("  id=2: intent (not selected) → 'n2'");
-    expect(lines(r.events, 'copy')[0]).toBe(
-      'backfill conv → conv_copy: would fail: conv_copy does not exist and no pending expand step creates it',
+    // A table nothing creates is refused before any step, as `run` refuses it (docs/plans.md).
+    const missing = writePlan(
+      tempDir(),
+      `{ id: 'dry-missing', backfill: [backfill.insert({ id: 'copy', from: 'conv', into: 'conv_copy', values: { id: 'id', intent: 'intent' } })] }`,
     );
+    const refused = await runFile(missing, { databaseUrl: url, dryRun: true });
+    expect(refused.exitCode).toBe(2);
+    expect(refused.message).toContain('backfill › step "copy" › into: no step creates "conv_copy" — typo?');
     expect((await query(url, `SELECT to_regnamespace('tidemark') IS NULL AS none`))[0].none).toBe(true);
     expect((await query(url, `SELECT count(*)::int n FROM conv WHERE "primaryIntent" IS NOT NULL`))[0].n).toBe(10);
     expect((await query(url, `SELECT count(*)::int n FROM pg_trigger WHERE tgrelid = 'conv'::regclass`))[0].n).toBe(0);

@@ -106,6 +106,38 @@ describe('backfill.insert', () => {
     expect((await query(url, `SELECT count(*)::int n FROM dst`))[0].n).toBe(100);
   });
 
+  // Regression: the onConflict probe inserted every column of `into` (`INSERT … SELECT *`), which
+  // PostgreSQL refuses for a GENERATED ALWAYS identity: "cannot insert a non-DEFAULT value into column "id"".
+  it('onConflict into a GENERATED ALWAYS AS IDENTITY table (the op.createTable docs example): ignore and update', async () => {
+    await query(url, `CREATE TABLE legacy_runs (id int PRIMARY KEY, tenant_id int NOT NULL, status text)`);
+    await query(url, `INSERT INTO legacy_runs SELECT g, g % 5, 'done' FROM generate_series(1, 300) g`);
+    const createTable = `op.createTable({
+      id: 'agent-runs',
+      table: 'agent_runs',
+      columns: { id: 'bigint GENERATED ALWAYS AS IDENTITY', tenant_id: 'int NOT NULL', status: 'text', created_at: 'timestamptz NOT NULL DEFAULT now()' },
+      primaryKey: ['id'],
+    }), op.createIndex({ id: 'agent-runs-tenant', table: 'agent_runs', columns: ['tenant_id', 'created_at'] }),
+    op.createIndex({ id: 'agent-runs-legacy', table: 'agent_runs', columns: ['legacy_id'], unique: true })`;
+    const file = writePlan(
+      tempDir(),
+      `{ id: 'always-identity', expand: [${createTable.replace("status: 'text',", "status: 'text', legacy_id: 'int',")}],
+        backfill: [
+          backfill.insert({ id: 'copy', from: 'legacy_runs', into: 'agent_runs', values: { tenant_id: 'tenant_id', status: 'status', legacy_id: 'id' }, onConflict: 'ignore', batch: { size: 100 } }),
+          backfill.insert({ id: 'upsert', from: 'legacy_runs', into: 'agent_runs', values: { tenant_id: 'tenant_id', status: "'moved'", legacy_id: 'id' }, onConflict: { target: ['legacy_id'], update: ['status'] }, batch: { size: 100 } }),
+        ] }`,
+    );
+    const r = await runFile(file, { databaseUrl: url });
+    expect(r.message).toBeUndefined();
+    expect(r.exitCode).toBe(0);
+    expect(r.steps.find((s) => s.stepId === 'copy')?.rowsAffected).toBe(300);
+    expect(
+      await query(
+        url,
+        `SELECT count(*)::int n, count(DISTINCT id)::int ids, min(status) s, max(status) m FROM agent_runs`,
+      ),
+    ).toEqual([{ n: 300, ids: 300, s: 'moved', m: 'moved' }]);
+  });
+
   it('refuses bad options with the field named, before anything runs', async () => {
     await query(url, `CREATE TABLE src2 (id int PRIMARY KEY, v int)`);
     await query(url, `CREATE TABLE dst2 (id int PRIMARY KEY, v int)`);
@@ -115,6 +147,6 @@ describe('backfill.insert', () => {
     );
     const r = await runFile(file, { databaseUrl: url });
     expect(r.exitCode).toBe(2);
-    expect(r.message).toContain('step "b" › values.w: dst2 has no column "w"');
+    expect(r.message).toContain('step "b" › values.w: no step creates "dst2"."w" — typo?');
   });
 });

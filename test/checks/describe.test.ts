@@ -266,7 +266,7 @@ describe('plan prints the SQL each check runs', () => {
     expect(
       ['readers', 'ship-it', 'night', 'typecheck'].map((id) => [stepOf(d, id).actions, stepOf(d, id).notes]),
     ).toEqual([
-      [[], ['flag "readers_on" must be on (tidemark flag set readers_on on)']],
+      [[], ['flag "readers_on" must be on (npx tidemark flag set readers_on on)']],
       [[], ['approval: run with --approve ship-it']],
       [[], ['window 02:00–04:00 Europe/Paris']],
       [[], ["command: npm run typecheck (in the plan's directory; must exit 0 within 10 min)"]],

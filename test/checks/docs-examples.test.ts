@@ -69,7 +69,7 @@ describe('docs examples work when pasted', () => {
       const r = await runFile(file, { databaseUrl: url, approvals: g === 'approval' ? ['dba-sign-off'] : [] });
       if (g === 'flag') {
         expect(r.exitCode).toBe(5);
-        expect(r.hint).toBe('tidemark flag set reads_on_modern on');
+        expect(r.hint).toBe('npx tidemark flag set reads_on_modern on');
       } else if (g === 'window') {
         expect([0, 5]).toContain(r.exitCode); // depends on the time of day
       } else {

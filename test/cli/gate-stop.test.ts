@@ -19,7 +19,7 @@ describe('a closed gate', () => {
     const stopped = await cli(['run', file, '--database-url', url]);
     expect(stopped.code).toBe(5);
     expect(stopped.stdout).toContain('gate "consumers-migrated" is closed');
-    expect(stopped.stdout).toContain('to open it: tidemark flag set gated.consumers on');
+    expect(stopped.stdout).toContain('to open it: npx tidemark flag set gated.consumers on');
     expect(await query(url, `SELECT to_regclass('gated_t') IS NOT NULL AS kept`)).toEqual([{ kept: true }]);
     expect(
       (await cli(['flag', 'set', 'gated.consumers', 'on', '--database-url', url], { env: { TIDEMARK_ACTOR: 'alice' } }))

@@ -35,7 +35,7 @@ describe('gate.flag', () => {
     expect(await flag.evaluate(gctx(), o)).toEqual({
       open: false,
       reason: 'flag "tenancy.reads" is not set (no ledger in this database yet)',
-      opensWhen: 'tidemark flag set tenancy.reads on',
+      opensWhen: 'npx tidemark flag set tenancy.reads on',
     });
     await installLedger(db, 'tidemark');
     ledger = new Ledger(db, 'tidemark');

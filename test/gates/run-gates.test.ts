@@ -73,7 +73,7 @@ describe('gates in a run', () => {
     );
     const r = await runFile(file, { databaseUrl: url });
     expect(r.exitCode).toBe(5);
-    expect(r.hint).toBe('tidemark flag set reads_on_new_column on');
+    expect(r.hint).toBe('npx tidemark flag set reads_on_new_column on');
     const db = new Db(url);
     try {
       await setFlag(new Ledger(db, 'tidemark'), 'reads_on_new_column', true, 'erin');

@@ -52,7 +52,7 @@ describe('report of runs that stopped', () => {
       { stepId: 'readers-migrated', state: 'closed', condition: 'flag "nickname-readers" is on' },
     ]);
     expect(m.gates.flags).toMatchObject([{ name: 'nickname-readers', enabled: null }]);
-    expect(m.next.map((n) => n.text).join('\n')).toContain('tidemark flag set nickname-readers on');
+    expect(m.next.map((n) => n.text).join('\n')).toContain('npx tidemark flag set nickname-readers on');
     const md = renderMarkdown(m);
     expect(md).toContain('⏸️ Stopped at a gate');
     expect(md).toContain('| ⛔ | `readers-migrated` |');

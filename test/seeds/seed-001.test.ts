@@ -253,7 +253,7 @@ describe('seed 001: Batch 1 + Batch 2 as one plan, through the CLI', () => {
       expect(r.stdout).toContain(
         'gate "context-memory-enabled" is closed: flag "CONTEXT_MEMORY_ENABLED" has never been set',
       );
-      expect(r.stdout).toContain('to open it: tidemark flag set CONTEXT_MEMORY_ENABLED on');
+      expect(r.stdout).toContain('to open it: npx tidemark flag set CONTEXT_MEMORY_ENABLED on');
       expect(
         await one(
           `SELECT count(*)::int FROM pg_constraint WHERE conname IN ('Customer_phone_key', 'Customer_email_key')`,

@@ -275,7 +275,7 @@ describe('seed 004: Phase 5.0 data migration & backfill, through the CLI', () =>
     expect(r.stdout).toMatch(/^no-orphaned-prompt-performance\s+✓/m);
     expect(r.stdout).toContain('All 11 checks passed (1 warning: no-negative-kpi-values)');
     expect(r.stdout).toContain('gate "phase5-code-live" is closed: flag "phase5_code_live" has never been set');
-    expect(r.stdout).toContain('to open it: tidemark flag set phase5_code_live on');
+    expect(r.stdout).toContain('to open it: npx tidemark flag set phase5_code_live on');
 
     expect(await one(`SELECT count(*)::int FROM "IntelligenceEvent"`)).toBe(events); // cmp_0011/12's events stay: telemetry
     expect(await count(`SELECT 1 FROM "IntelligenceEvent" WHERE "createdAt" > now()`)).toBe(0);

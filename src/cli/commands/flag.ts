@@ -24,7 +24,7 @@ export function registerFlag(program: Command): void {
         if (state !== 'on' && state !== 'off')
           throw new UsageError(
             `flag state must be "on" or "off", got "${state}"`,
-            `Say on or off: tidemark flag set ${name} on`,
+            `Say on or off: npx tidemark flag set ${name} on`,
           );
         const f = await setFlag(name, state === 'on', connectOptions(ctx, await ctx.databaseUrl()));
         ctx.renderer.json({ type: 'flag', ...f });

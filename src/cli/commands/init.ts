@@ -1,9 +1,10 @@
 /**
  * `tidemark init`: scaffold `tidemark.config.ts` and `plans/example.plan.ts` in the working
- * directory, never overwriting a file that exists. The example runs as written, against
- * `--embedded` or any database: it creates its own sample table, then walks all four phases.
+ * directory, never overwriting a file that exists, and add `.tidemark/` to `.gitignore`. The
+ * example runs as written, against `--embedded` or any database: it creates its own sample table,
+ * then walks all four phases (docs/cli.md).
  */
-import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
+import { appendFileSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Command } from 'commander';
 import { action } from '../action.js';
@@ -21,41 +22,69 @@ export default defineConfig({
 });
 `;
 
-/** The scaffolded `plans/example.plan.ts`: a whole wave on a sample table it creates itself. */
+/**
+ * The scaffolded `plans/example.plan.ts`: a whole wave on a sample table of its own. It must never
+ * touch a table the application has (init is run in real apps with `DATABASE_URL` set): a plain
+ * `CREATE TABLE` fails rather than adopt an existing table, and rollback drops only that table.
+ */
 export const EXAMPLE_PLAN = `import { definePlan, sql, op, backfill, check } from 'tidemark';
 
 // Try it: npx tidemark run plans/example.plan.ts --embedded .tidemark/pg
+// Undo it: npx tidemark rollback plans/example.plan.ts --embedded .tidemark/pg
 export default definePlan({
   id: 'example',
-  title: 'Split customers.full_name into display_name',
+  title: 'Split tidemark_example_customers.full_name into display_name',
   expand: [
-    // Stands in for a table your application already has.
+    // A sample table of the example's own, standing in for one your application has. The example touches
+    // no other table; its rollback drops this one.
     sql({
       id: 'sample-customers',
       up: [
-        'CREATE TABLE IF NOT EXISTS customers (id bigint PRIMARY KEY, full_name text NOT NULL)',
-        "INSERT INTO customers SELECT g, 'Customer ' || g FROM generate_series(1, 10000) g ON CONFLICT DO NOTHING",
+        'CREATE TABLE tidemark_example_customers (id bigint PRIMARY KEY, full_name text NOT NULL)',
+        "INSERT INTO tidemark_example_customers SELECT g, 'Customer ' || g FROM generate_series(1, 10000) g",
       ],
-      down: 'DROP TABLE customers',
+      down: 'DROP TABLE tidemark_example_customers',
     }),
-    op.addColumn({ id: 'add-display-name', table: 'customers', column: 'display_name', type: 'text' }),
+    op.addColumn({ id: 'add-display-name', table: 'tidemark_example_customers', column: 'display_name', type: 'text' }),
   ],
   backfill: [
     backfill.update({
       id: 'fill-display-name',
-      table: 'customers',
+      table: 'tidemark_example_customers',
       set: { display_name: 'initcap(full_name)' },
       where: 'display_name IS NULL',
     }),
   ],
   validate: [
-    check.noNulls({ id: 'display-name-filled', table: 'customers', column: 'display_name' }),
-    // On a table your application already has, \`unchanged: true\` compares with a count taken before the first step.
-    check.rowCount({ id: 'customers-count', table: 'customers', equals: 10000 }),
+    check.noNulls({ id: 'display-name-filled', table: 'tidemark_example_customers', column: 'display_name' }),
+    // On a table your application already has, rows keep arriving: use \`min:\`, or \`unchanged: true\` (the count before the first step).
+    check.rowCount({ id: 'customers-count', table: 'tidemark_example_customers', equals: 10000 }),
   ],
-  contract: [op.setNotNull({ id: 'display-name-not-null', table: 'customers', column: 'display_name' })],
+  contract: [
+    op.setNotNull({ id: 'display-name-not-null', table: 'tidemark_example_customers', column: 'display_name' }),
+  ],
 });
 `;
+
+/** The line `init` makes sure `.gitignore` has: the embedded cluster's directory (tens of MB). */
+const GITIGNORE_LINE = '.tidemark/';
+
+/**
+ * Add `.tidemark/` to `.gitignore` in `dir` (creating the file) unless a line already ignores it.
+ * Returns what it did, for the message.
+ */
+export function ignoreEmbeddedDir(dir: string): 'created' | 'appended' | 'kept' {
+  const f = join(dir, '.gitignore');
+  if (!existsSync(f)) {
+    writeFileSync(f, `${GITIGNORE_LINE}\n`, { flag: 'wx' });
+    return 'created';
+  }
+  const text = readFileSync(f, 'utf8');
+  const lines = text.split(/\r?\n/).map((l) => l.trim());
+  if (lines.some((l) => ['.tidemark', '.tidemark/', '/.tidemark', '/.tidemark/'].includes(l))) return 'kept';
+  appendFileSync(f, `${text.length && !text.endsWith('\n') ? '\n' : ''}${GITIGNORE_LINE}\n`);
+  return 'appended';
+}
 
 /** Register `tidemark init`. */
 export function registerInit(program: Command): void {
@@ -80,6 +109,13 @@ export function registerInit(program: Command): void {
           writeFileSync(f, content, { flag: 'wx' }); // 'wx': fails rather than overwrite a file created meanwhile
           written.push(rel);
           ctx.renderer.info(`wrote ${rel}`);
+        }
+        const ignored = ignoreEmbeddedDir(cwd);
+        if (ignored !== 'kept') {
+          written.push('.gitignore');
+          ctx.renderer.info(
+            `${ignored === 'created' ? 'wrote' : 'added .tidemark/ to'} .gitignore (the embedded PostgreSQL's directory)`,
+          );
         }
         ctx.renderer.json({ type: 'init', written });
         ctx.renderer.info(
