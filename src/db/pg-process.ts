@@ -131,9 +131,10 @@ export async function startServer(
     }, o.readyTimeoutMs ?? 60_000);
     child.stderr?.on('data', (c: Buffer) => {
       const text = c.toString('utf8');
-      stderr += text;
+      // Only the tail is shown in errors; the server logs for as long as it runs.
+      stderr = (stderr + text).slice(-16_384);
       o.onLog(text);
-      if (text.includes('database system is ready to accept connections')) {
+      if (stderr.includes('database system is ready to accept connections')) {
         clearTimeout(timer);
         res();
       }
