@@ -47,9 +47,17 @@ describe.skipIf(!isRoot)('root with the project in a private folder', () => {
 
   it('spawn initdb EACCES as the postgres user: starts from a root-owned copy in the binary cache', async () => {
     expect(closedFolderOnTheWay(binDir), 'the binaries are out of the postgres user’s reach').toBeTruthy();
+    // The project, the working folder and $TMPDIR are all in the private folder.
     const cwd = process.cwd();
+    const savedTmp = process.env.TMPDIR;
     process.chdir(priv);
-    const server = await startEmbedded({ binDir, cacheDir }).finally(() => process.chdir(cwd));
+    process.env.TMPDIR = priv;
+    const server = await startEmbedded({ binDir, cacheDir }).finally(() => {
+      process.chdir(cwd);
+      if (savedTmp === undefined) delete process.env.TMPDIR;
+      else process.env.TMPDIR = savedTmp;
+    });
+    expect(server.dir.startsWith('/tmp/'), 'a private $TMPDIR is passed over for /tmp').toBe(true);
     try {
       const c = new pg.Client({ connectionString: server.url });
       await c.connect();
