@@ -5,6 +5,7 @@
  */
 import type { Command } from 'commander';
 import { loadConfig, type TidemarkConfig } from '../config/config.js';
+import { assertConnectionString } from '../db/client-config.js';
 import { type EmbeddedServer, startEmbedded } from '../db/embedded.js';
 import { UsageError } from '../model/errors.js';
 import { createRenderer, type Renderer } from './render/renderer.js';
@@ -79,13 +80,24 @@ export async function createContext(opts: GlobalOptions, cwd = process.cwd()): P
         url = await embedded.ensureDatabase('tidemark');
         return url;
       }
-      url = opts.databaseUrl ?? config.databaseUrl ?? process.env.DATABASE_URL;
-      if (!url) {
+      const given = opts.databaseUrl ?? config.databaseUrl ?? process.env.DATABASE_URL;
+      if (!given) {
         throw new UsageError(
           'no database given',
           'Pass --database-url URL, set databaseUrl in tidemark.config.ts, set $DATABASE_URL, or use --embedded.',
         );
       }
+      // Refused here, before any connection: the driver would read `garbage` as a database on the
+      // host "base" and send a DNS query for it.
+      assertConnectionString(
+        given,
+        opts.databaseUrl !== undefined
+          ? '--database-url'
+          : config.databaseUrl !== undefined
+            ? 'databaseUrl in tidemark.config.ts'
+            : '$DATABASE_URL',
+      );
+      url = given;
       return url;
     },
     async close() {

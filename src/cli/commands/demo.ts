@@ -10,6 +10,7 @@ import pc from 'picocolors';
 import { Db } from '../../db/connection.js';
 import { startEmbedded } from '../../db/embedded.js';
 import { demoSizes, seedDemo } from '../../demo/seed.js';
+import { ledgerSchemaOf } from '../../ledger/open.js';
 import { UsageError } from '../../model/errors.js';
 import { loadPlan } from '../../plan/load.js';
 import { writeReportFiles } from '../../report/write-files.js';
@@ -86,7 +87,7 @@ export function registerDemo(program: Command): void {
             url,
             plan,
             first,
-            ctx.opts.ledgerSchema ?? ctx.config.ledgerSchema ?? 'tidemark',
+            ledgerSchemaOf({ ledgerSchema: ctx.opts.ledgerSchema, config: ctx.config }),
           ))
             r.info(line);
           const files = await writeReportFiles({
