@@ -7,8 +7,9 @@
  */
 
 import type { ReadContext } from '../kind/step-kind.js';
+import { keyAsText, keyOrder, keyTuple, keyValue } from '../sql/key-range.js';
+import { Params } from '../sql/params.js';
 import { type Prepared, readOnly } from './dry-run.js';
-import { keyAsText, keyOrder, keyTuple, keyValue, Params } from './range.js';
 
 /** Source rows a dry run hands to the transform before it extrapolates. */
 export const DRY_RUN_TRANSFORM_LIMIT = 100_000;

@@ -13,6 +13,8 @@ import type { StepContext, StepOutcome } from '../kind/step-kind.js';
 import { recordBatch, recordPoisonRow } from '../ledger/records.js';
 import { LockTimeoutError, StepFailedError } from '../model/errors.js';
 import { quoteIdent } from '../sql/ident.js';
+import { type KeyRange, keyAsText, keyOfRow, keyOrder, namedKey, rangePredicate, showKey } from '../sql/key-range.js';
+import { Params } from '../sql/params.js';
 import { batchTx, type TxSettings } from './batch-tx.js';
 import { bisect } from './bisect.js';
 import { type Bound, countAfter, nextBound, type WalkScope } from './bounds.js';
@@ -27,7 +29,6 @@ import {
   readProgress,
   SKIPPED_SAMPLE,
 } from './progress.js';
-import { type KeyRange, keyAsText, keyOfRow, keyOrder, namedKey, Params, rangePredicate, showKey } from './range.js';
 import { liveRows } from './rls.js';
 import { BatchSizer } from './sizer.js';
 import { backfillMarker } from './sync-trigger.js';

@@ -10,13 +10,13 @@ import type { Description, DryRunReport, ReadContext, StepContext, StepOutcome }
 import { StepFailedError } from '../model/errors.js';
 import type { RelationName } from '../model/plan.js';
 import { displayRelation, quoteIdent, quoteRelation } from '../sql/ident.js';
+import { keyAsText, keyOfRow, showKey } from '../sql/key-range.js';
 import { countMatching, creators, pendingExpand, prepare, sampleRows, show } from './dry-run.js';
 import { countTransformed, producedText } from './dry-run-transform.js';
 import { batchSettings, runBackfill } from './engine.js';
 import { conflictClause, type InsertSpec, insertWork, type OnConflict } from './insert-work.js';
 import { columnTypes, type KeyInfo, KeyProblem, resolveKey, resolveTable, type TableInfo } from './key.js';
 import { insertProbes, missingColumns, refuse, runProbes } from './preflight.js';
-import { keyAsText, keyOfRow, showKey } from './range.js';
 import { type PerTenant, rlsRefusal, rlsState, tenantWalk } from './rls.js';
 import type { ThrottleOptions } from './throttle.js';
 import type { TransformFn } from './work.js';

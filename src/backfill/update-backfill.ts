@@ -8,12 +8,12 @@ import type { Action, Description, DryRunReport, ReadContext, StepContext, StepO
 import { StepFailedError } from '../model/errors.js';
 import type { RelationName } from '../model/plan.js';
 import { displayRelation, quoteIdent, quoteRelation } from '../sql/ident.js';
+import { keyAsText, keyOfRow, showKey } from '../sql/key-range.js';
 import { countMatching, prepare, sampleRows, show } from './dry-run.js';
 import { countTransformed, producedText } from './dry-run-transform.js';
 import { batchSettings, runBackfill } from './engine.js';
 import { columnTypes, type KeyInfo, KeyProblem, resolveKey, resolveTable, type TableInfo } from './key.js';
 import { missingColumns, refuse, runProbes, updateProbes } from './preflight.js';
-import { keyAsText, keyOfRow, showKey } from './range.js';
 import { type PerTenant, rlsRefusal, rlsState, tenantWalk } from './rls.js';
 import { installSyncTrigger, syncActions } from './sync-trigger.js';
 import type { ThrottleOptions } from './throttle.js';

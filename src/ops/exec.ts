@@ -41,13 +41,10 @@ export function label(ctx: StepContext, down = false): string {
   return `${down ? 'rollback of ' : ''}step "${ctx.step.id}"`;
 }
 
-const statementIndex = new WeakMap<object, number>();
-
 /** Announce a statement before it runs. */
 export function announce(ctx: StepContext, a: Action, count?: number): void {
-  const i = statementIndex.get(ctx) ?? 0;
-  statementIndex.set(ctx, i + 1);
-  ctx.emit({ type: 'step.statement', stepId: ctx.step.id, index: i, count: count ?? 0, sql: a.sql });
+  const index = ctx.nextStatementIndex();
+  ctx.emit({ type: 'step.statement', stepId: ctx.step.id, index, count: count ?? 0, sql: a.sql });
 }
 
 /**

@@ -6,10 +6,12 @@
  * between changes its type. The pre-flights compare foreign key types with it, so a mismatch is
  * refused before the run's first step (seed 001: a text column pointing at a uuid key).
  */
+
+import { resolveRelation } from '../db/catalog.js';
 import type { Queryable } from '../db/connection.js';
 import type { Plan, PlannedStep, RelationName } from '../model/plan.js';
 import { parseRelation, type QualifiedName } from '../sql/ident.js';
-import { findColumn, resolveTable, resolveTypeName } from './catalog.js';
+import { findColumn, resolveTypeName } from './catalog.js';
 import { parseColumnDef } from './column-def.js';
 
 /** A column's type as it will be: its base type (under any domain) and how PostgreSQL writes it. */
@@ -88,7 +90,7 @@ export async function plannedColumnType(
   table: RelationName | QualifiedName,
   column: string | undefined,
 ): Promise<KnownColumnType | null> {
-  const existing = await resolveTable(db, table);
+  const existing = await resolveRelation(db, table);
   if (existing) {
     const name = column ?? (await primaryKeyColumn(db, existing.oid));
     const c = name ? await findColumn(db, existing.oid, name) : null;
