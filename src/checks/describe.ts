@@ -15,7 +15,7 @@ import { resolveRelation } from '../db/catalog.js';
 import { type Queryable, sqlState } from '../db/connection.js';
 import type { Action, Description } from '../kind/step-kind.js';
 import type { RelationName } from '../model/plan.js';
-import { displayRelation, quoteRelation } from '../sql/ident.js';
+import { displayRelation } from '../sql/ident.js';
 import { MissingObjectError } from './compare.js';
 import { fusedStatement, type ScanMember } from './fused.js';
 import { SAMPLE_SIZE } from './sample.js';
