@@ -9,9 +9,10 @@ import { StepFailedError } from '../model/errors.js';
 import type { RelationName } from '../model/plan.js';
 import { displayRelation, quoteIdent } from '../sql/ident.js';
 import { keyAsText, keyOfRow, showKey } from '../sql/key-range.js';
+import { batchSettings } from './batch-runner.js';
 import { countMatching, prepare, sampleRows, show } from './dry-run.js';
 import { countTransformed, producedText } from './dry-run-transform.js';
-import { batchSettings, runBackfill } from './engine.js';
+import { runBackfill } from './engine.js';
 import {
   columnTypes,
   type KeyInfo,
