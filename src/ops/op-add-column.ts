@@ -15,7 +15,7 @@ import { ensureParser, parseStatements } from '../sql/parse.js';
 import { hasPhrase, sqlWords, volatileCalls } from '../sql/text.js';
 import { findColumn, resolveTypeName, typesMatch } from './catalog.js';
 import { addConstraintNotValid, dropColumn, foreignKeyClause, validateConstraint } from './ddl.js';
-import { inTx, progressOf, runActions, singleStatements } from './exec.js';
+import { completeInTx, progressOf, rollbackByDescription, singleStatements } from './exec.js';
 import { foreignKeyName } from './names.js';
 import { addNotValidThenValidate } from './not-valid.js';
 import { plannedColumnType } from './planned-column-type.js';
@@ -232,11 +232,7 @@ export const kind = {
       );
     }
     if (!o.references) {
-      await inTx(ctx, d.actions, async (client) => {
-        await ctx.saveProgress({ column: o.column }, client);
-        await ctx.markCompleted(client, {});
-      });
-      return { recorded: true };
+      return completeInTx(ctx, d.actions, { column: o.column });
     }
     await checkReferenceType(ctx, o);
     const fk = fkActions(o);
@@ -257,8 +253,5 @@ export const kind = {
     );
     return {};
   },
-  async rollback(ctx, o) {
-    await runActions(ctx, (await describeDown(ctx, o)).actions, true);
-    return {};
-  },
+  rollback: rollbackByDescription(describeDown),
 } satisfies StepKind<Options>;

@@ -13,7 +13,7 @@ import { formatIssue, StepFailedError } from '../model/errors.js';
 import { displayRelation } from '../sql/ident.js';
 import { findColumn, typesMatch } from './catalog.js';
 import { addConstraintNotValid, dropConstraint, foreignKeyClause, validateConstraint } from './ddl.js';
-import { progressOf, runActions, singleStatements } from './exec.js';
+import { progressOf, rollbackByDescription, singleStatements } from './exec.js';
 import { foreignKeyName } from './names.js';
 import { addNotValidThenValidate } from './not-valid.js';
 import { type KnownColumnType, plannedColumnType } from './planned-column-type.js';
@@ -183,8 +183,5 @@ export const kind = {
     });
     return {};
   },
-  async rollback(ctx, o) {
-    await runActions(ctx, (await describeDown(ctx, o)).actions, true);
-    return {};
-  },
+  rollback: rollbackByDescription(describeDown),
 } satisfies StepKind<Options>;

@@ -13,7 +13,7 @@ import { displayRelation, parseRelation, quoteIdent, quoteRelation } from '../sq
 import { findConstraint } from './catalog.js';
 import { buildIndex, dropIndexAction } from './concurrent-index.js';
 import { dropConstraint } from './ddl.js';
-import { inTx, progressOf, runActions, singleStatements } from './exec.js';
+import { completeInTx, progressOf, rollbackByDescription, singleStatements } from './exec.js';
 import { uniqueName } from './names.js';
 import { duplicateViolations } from './violations.js';
 
@@ -110,14 +110,7 @@ export const kind = {
       },
       ctx.progress?.index === name,
     );
-    await inTx(ctx, [a.attach], async (client) => {
-      await ctx.saveProgress({ index: name, constraint: name }, client);
-      await ctx.markCompleted(client, {});
-    });
-    return { recorded: true };
+    return completeInTx(ctx, [a.attach], { index: name, constraint: name });
   },
-  async rollback(ctx, o) {
-    await runActions(ctx, (await describeDown(ctx, o)).actions, true);
-    return {};
-  },
+  rollback: rollbackByDescription(describeDown),
 } satisfies StepKind<Options>;

@@ -17,7 +17,7 @@ import { displayRelation, parseRelation, quoteIdent, quoteRelation } from '../sq
 import { quoteDotted } from '../sql/text.js';
 import { hasRows } from './catalog.js';
 import { buildIndex, dropIndexAction } from './concurrent-index.js';
-import { progressOf, runActions, singleStatements } from './exec.js';
+import { progressOf, rollbackByDescription, singleStatements } from './exec.js';
 import { indexName as generatedIndexName } from './names.js';
 import { duplicateViolations } from './violations.js';
 
@@ -172,8 +172,5 @@ export const kind = {
     );
     return { notes: how === 'existed' ? [`index "${name}" was already built by an earlier attempt`] : undefined };
   },
-  async rollback(ctx, o) {
-    await runActions(ctx, (await describeDown(ctx, o)).actions, true);
-    return {};
-  },
+  rollback: rollbackByDescription(describeDown),
 } satisfies StepKind<Options>;

@@ -13,7 +13,7 @@ import { displayRelation, quoteIdent, quoteRelation } from '../sql/ident.js';
 import { hasPhrase, sqlWords } from '../sql/text.js';
 import { resolveTypeName, typesMatch } from './catalog.js';
 import { parseColumnDef } from './column-def.js';
-import { inTx, progressOf, runActions, singleStatements } from './exec.js';
+import { completeInTx, progressOf, rollbackByDescription, singleStatements } from './exec.js';
 import { plannedColumnType } from './planned-column-type.js';
 
 export const schema = z
@@ -128,14 +128,7 @@ export const kind = {
         'Drop or rename it, or remove this step if the table is already what you need.',
       );
     }
-    await inTx(ctx, d.actions, async (client) => {
-      await ctx.saveProgress({ created: true }, client);
-      await ctx.markCompleted(client, {});
-    });
-    return { recorded: true };
+    return completeInTx(ctx, d.actions, { created: true });
   },
-  async rollback(ctx, o) {
-    await runActions(ctx, (await describeDown(ctx, o)).actions, true);
-    return {};
-  },
+  rollback: rollbackByDescription(describeDown),
 } satisfies StepKind<Options>;

@@ -13,7 +13,7 @@ import { StepFailedError } from '../model/errors.js';
 import { displayRelation, quoteIdent, quoteRelation } from '../sql/ident.js';
 import { findColumn, findConstraint } from './catalog.js';
 import { addConstraintNotValid, dropConstraint, validateConstraint } from './ddl.js';
-import { inTx, progressOf, runActions, singleStatements } from './exec.js';
+import { completeInTx, inTx, progressOf, rollbackByDescription, singleStatements } from './exec.js';
 import { notNullCheckName } from './names.js';
 import { addNotValidThenValidate } from './not-valid.js';
 import { nullViolations } from './violations.js';
@@ -106,14 +106,7 @@ export const kind = {
     }
     const finish = col.notNull ? [] : [a.setNotNull];
     if (await findConstraint(ctx.db.pool, table.oid, a.check)) finish.push(a.dropCheck);
-    await inTx(ctx, finish, async (client) => {
-      await ctx.saveProgress({ constraint: a.check, notNull: true }, client);
-      await ctx.markCompleted(client, {});
-    });
-    return { recorded: true };
+    return completeInTx(ctx, finish, { constraint: a.check, notNull: true });
   },
-  async rollback(ctx, o) {
-    await runActions(ctx, (await describeDown(ctx, o)).actions, true);
-    return {};
-  },
+  rollback: rollbackByDescription(describeDown),
 } satisfies StepKind<Options>;
