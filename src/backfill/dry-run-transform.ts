@@ -7,6 +7,7 @@
  */
 
 import type { ReadContext } from '../kind/step-kind.js';
+import { quoteIdent } from '../sql/ident.js';
 import { keyAsText, keyOrder, keyTuple, keyValue } from '../sql/key-range.js';
 import { Params } from '../sql/params.js';
 import { type Prepared, readOnly } from './dry-run.js';
@@ -23,6 +24,13 @@ export interface TransformCount {
   produced: number;
   /** Source rows in all (known when the walk stopped at the limit). */
   total: number;
+}
+
+/** What a transform receives per row: the `select`ed columns and the key (qualified by the table), or every column. */
+export function transformSelectList(p: Pick<Prepared, 'table' | 'key'>, select: readonly string[] | undefined): string {
+  return select
+    ? [...new Set([...p.key.columns, ...select])].map((c) => `${p.table.sql}.${quoteIdent(c)}`).join(', ')
+    : `${p.table.sql}.*`;
 }
 
 /**

@@ -13,7 +13,7 @@ import { displayRelation, quoteIdent } from '../sql/ident.js';
 import { keyAsText, keyOfRow, showKey } from '../sql/key-range.js';
 import { batchSettings } from './batch-runner.js';
 import { countMatching, creators, pendingExpand, prepare, sampleRows, show } from './dry-run.js';
-import { countTransformed, producedText } from './dry-run-transform.js';
+import { countTransformed, producedText, transformSelectList } from './dry-run-transform.js';
 import { runBackfill } from './engine.js';
 import { conflictClause, type InsertSpec, insertWork, type OnConflict } from './insert-work.js';
 import { columnTypes, type KeyInfo, KeyProblem, resolveKey, resolveTable, standInTable } from './key.js';
@@ -183,13 +183,10 @@ export async function dryRunInsert(ctx: ReadContext, o: InsertOptions): Promise<
   if (!count.n) return { lines, rows: count.n };
   if (o.transform && !o.perTenant && into) {
     try {
-      const list = o.select
-        ? [...new Set([...p.key.columns, ...o.select])].map((c) => `${p.table.sql}.${quoteIdent(c)}`).join(', ')
-        : `${p.table.sql}.*`;
       const t = await countTransformed(
         ctx,
         p,
-        list,
+        transformSelectList(p, o.select),
         o.where,
         count.n,
         async (rows) => (((await o.transform!(rows)) ?? []) as unknown[]).length,

@@ -11,7 +11,7 @@ import { displayRelation, quoteIdent } from '../sql/ident.js';
 import { keyAsText, keyOfRow, showKey } from '../sql/key-range.js';
 import { batchSettings } from './batch-runner.js';
 import { countMatching, prepare, sampleRows, show } from './dry-run.js';
-import { countTransformed, producedText } from './dry-run-transform.js';
+import { countTransformed, producedText, transformSelectList } from './dry-run-transform.js';
 import { runBackfill } from './engine.js';
 import {
   columnTypes,
@@ -206,13 +206,10 @@ export async function dryRunUpdate(ctx: ReadContext, o: UpdateOptions): Promise<
         where: o.where,
         columnTypes: p.types,
       };
-      const list = o.select
-        ? [...new Set([...p.key.columns, ...o.select])].map((c) => `${p.table.sql}.${quoteIdent(c)}`).join(', ')
-        : `${p.table.sql}.*`;
       const t = await countTransformed(
         ctx,
         p,
-        list,
+        transformSelectList(p, o.select),
         o.where,
         count.n,
         async (rows, textKeys) =>
