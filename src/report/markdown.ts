@@ -4,6 +4,8 @@
  * the rollback procedure, the performance impact, drift, runs and next steps — and renders well on
  * GitHub (a PR comment or a file in the repository).
  */
+import { quoteIdent } from '../sql/ident.js';
+import { quoteLiteral } from '../sql/text.js';
 import { fmtBytes, fmtBytesDelta, fmtMs, fmtNum, fmtTime, MARK } from './format.js';
 import { code, esc, fence, table } from './markdown-kit.js';
 import { checklistSection, gatesSection } from './markdown-proof.js';
@@ -326,8 +328,8 @@ function runsSection(m: ReportModel): string[] {
 }
 
 function tail(m: ReportModel): string[] {
-  const ls = m.database.ledgerSchema.replace(/"/g, '""');
-  const id = m.plan.id.replace(/'/g, "''");
+  const ls = quoteIdent(m.database.ledgerSchema);
+  const id = quoteLiteral(m.plan.id);
   return [
     '## Next steps',
     '',
@@ -339,8 +341,8 @@ function tail(m: ReportModel): string[] {
     '',
     fence(
       [
-        `SELECT step_id, phase, status, rows_affected, round(duration_ms) AS ms FROM "${ls}".steps WHERE plan_id = '${id}' ORDER BY position;`,
-        `SELECT DISTINCT ON (step_id) step_id, status, actual, expected FROM "${ls}".check_results WHERE plan_id = '${id}' ORDER BY step_id, id DESC;`,
+        `SELECT step_id, phase, status, rows_affected, round(duration_ms) AS ms FROM ${ls}.steps WHERE plan_id = ${id} ORDER BY position;`,
+        `SELECT DISTINCT ON (step_id) step_id, status, actual, expected FROM ${ls}.check_results WHERE plan_id = ${id} ORDER BY step_id, id DESC;`,
       ].join('\n'),
       'sql',
     ),
