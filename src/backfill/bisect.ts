@@ -4,7 +4,7 @@
  * again, down to single rows: the poison rows, recorded with their errors. The cursor therefore
  * only moves forward, and stopping at any point leaves a consistent ledger.
  */
-import type { KeyRange } from './range.js';
+import type { KeyRange } from '../sql/key-range.js';
 
 /** The outcome of trying one sub-range. */
 export type TryResult = { ok: true } | { ok: false; error: unknown };

@@ -5,8 +5,9 @@
  * (it walks positions, not matches), so its cost does not depend on how many rows still need work.
  */
 import type { Queryable } from '../db/connection.js';
+import { type KeyRange, keyAsText, keyOfRow, keyOrder, keyTuple, keyValue } from '../sql/key-range.js';
+import { Params } from '../sql/params.js';
 import type { KeyInfo, TableInfo } from './key.js';
-import { type KeyRange, keyAsText, keyOfRow, keyOrder, keyTuple, keyValue, Params } from './range.js';
 
 /** What a walk covers: a table, its key and an optional extra filter (the tenant of a perTenant pass). */
 export interface WalkScope {

@@ -7,8 +7,10 @@
  */
 
 import type { ReadContext } from '../kind/step-kind.js';
+import { quoteIdent } from '../sql/ident.js';
+import { keyAsText, keyOrder, keyTuple, keyValue } from '../sql/key-range.js';
+import { Params } from '../sql/params.js';
 import { type Prepared, readOnly } from './dry-run.js';
-import { keyAsText, keyOrder, keyTuple, keyValue, Params } from './range.js';
 
 /** Source rows a dry run hands to the transform before it extrapolates. */
 export const DRY_RUN_TRANSFORM_LIMIT = 100_000;
@@ -22,6 +24,13 @@ export interface TransformCount {
   produced: number;
   /** Source rows in all (known when the walk stopped at the limit). */
   total: number;
+}
+
+/** What a transform receives per row: the `select`ed columns and the key (qualified by the table), or every column. */
+export function transformSelectList(p: Pick<Prepared, 'table' | 'key'>, select: readonly string[] | undefined): string {
+  return select
+    ? [...new Set([...p.key.columns, ...select])].map((c) => `${p.table.sql}.${quoteIdent(c)}`).join(', ')
+    : `${p.table.sql}.*`;
 }
 
 /**

@@ -8,8 +8,8 @@ import type pg from 'pg';
 import type { DryRunReport, ReadContext } from '../kind/step-kind.js';
 import type { PlannedStep, RelationName } from '../model/plan.js';
 import { parseRelation, quoteIdent } from '../sql/ident.js';
+import { keyOrder } from '../sql/key-range.js';
 import { columnTypes, type KeyInfo, KeyProblem, resolveKey, resolveTable, type TableInfo } from './key.js';
-import { keyOrder } from './range.js';
 import { listTenants, type PerTenant, rlsRefusal, rlsState } from './rls.js';
 
 /** How many rows the before/after sample shows. */

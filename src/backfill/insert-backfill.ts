@@ -9,14 +9,15 @@
 import type { Description, DryRunReport, ReadContext, StepContext, StepOutcome } from '../kind/step-kind.js';
 import { StepFailedError } from '../model/errors.js';
 import type { RelationName } from '../model/plan.js';
-import { displayRelation, quoteIdent, quoteRelation } from '../sql/ident.js';
+import { displayRelation, quoteIdent } from '../sql/ident.js';
+import { keyAsText, keyOfRow, showKey } from '../sql/key-range.js';
+import { batchSettings } from './batch-runner.js';
 import { countMatching, creators, pendingExpand, prepare, sampleRows, show } from './dry-run.js';
-import { countTransformed, producedText } from './dry-run-transform.js';
-import { batchSettings, runBackfill } from './engine.js';
+import { countTransformed, producedText, transformSelectList } from './dry-run-transform.js';
+import { runBackfill } from './engine.js';
 import { conflictClause, type InsertSpec, insertWork, type OnConflict } from './insert-work.js';
-import { columnTypes, type KeyInfo, KeyProblem, resolveKey, resolveTable, type TableInfo } from './key.js';
+import { columnTypes, type KeyInfo, KeyProblem, resolveKey, resolveTable, standInTable } from './key.js';
 import { insertProbes, missingColumns, refuse, runProbes } from './preflight.js';
-import { keyAsText, keyOfRow, showKey } from './range.js';
 import { type PerTenant, rlsRefusal, rlsState, tenantWalk } from './rls.js';
 import type { ThrottleOptions } from './throttle.js';
 import type { TransformFn } from './work.js';
@@ -135,23 +136,11 @@ export async function applyInsert(ctx: StepContext, o: InsertOptions): Promise<S
   });
 }
 
-function stand(rel: RelationName): TableInfo {
-  const sql = quoteRelation(rel);
-  return {
-    oid: 0,
-    schema: 'public',
-    name: typeof rel === 'string' ? rel.split('.').pop()! : rel.name,
-    sql,
-    qualified: sql,
-    display: displayRelation(rel),
-  };
-}
-
 /** What `tidemark plan` shows: the per-batch INSERT. */
 export async function describeInsert(ctx: ReadContext, o: InsertOptions): Promise<Description> {
   const notes: string[] = [];
-  const from = (await resolveTable(ctx.db.pool, o.from)) ?? stand(o.from);
-  const into = (await resolveTable(ctx.db.pool, o.into)) ?? stand(o.into);
+  const from = (await resolveTable(ctx.db.pool, o.from)) ?? standInTable(o.from);
+  const into = (await resolveTable(ctx.db.pool, o.into)) ?? standInTable(o.into);
   let key: KeyInfo = { columns: o.key ?? ['<primary key>'], types: (o.key ?? ['']).map(() => 'unknown'), index: '' };
   if (from.oid) {
     try {
@@ -210,13 +199,10 @@ export async function dryRunInsert(ctx: ReadContext, o: InsertOptions): Promise<
   if (!count.n) return { lines, rows: count.n };
   if (o.transform && !o.perTenant && into) {
     try {
-      const list = o.select
-        ? [...new Set([...p.key.columns, ...o.select])].map((c) => `${p.table.sql}.${quoteIdent(c)}`).join(', ')
-        : `${p.table.sql}.*`;
       const t = await countTransformed(
         ctx,
         p,
-        list,
+        transformSelectList(p, o.select),
         o.where,
         count.n,
         async (rows) => (((await o.transform!(rows)) ?? []) as unknown[]).length,

@@ -6,9 +6,10 @@
  * recordset. The cursor commits with the inserted rows, so a rerun never inserts a row twice.
  */
 import { quoteIdent } from '../sql/ident.js';
+import { type KeyRange, keyOrder, rangePredicate } from '../sql/key-range.js';
+import { Params } from '../sql/params.js';
 import type { WalkScope } from './bounds.js';
 import type { TableInfo } from './key.js';
-import { type KeyRange, keyOrder, Params, rangePredicate } from './range.js';
 import { readRows, type UpdateSpec } from './update-work.js';
 import { groupByColumns, RECORDSET, recordsetColumns, toJsonParam } from './values.js';
 import {

@@ -3,9 +3,10 @@
  * must match a valid, non-partial unique index whose columns are all NOT NULL. A table with neither
  * is refused with the reason (and the candidates it does have).
  */
+import { columnsOf, qualifiedSql, type Relation, resolveRelation } from '../db/catalog.js';
 import type { Queryable } from '../db/connection.js';
 import type { RelationName } from '../model/plan.js';
-import { displayRelation, parseRelation, quoteIdent } from '../sql/ident.js';
+import { displayRelation, quoteRelation } from '../sql/ident.js';
 
 /** The key a backfill walks: columns in index order with the types their cursor values are cast to. */
 export interface KeyInfo {
@@ -16,11 +17,8 @@ export interface KeyInfo {
   index: string;
 }
 
-/** The resolved table: the real schema and name (from the catalog) and its quoted forms. */
-export interface TableInfo {
-  oid: number;
-  schema: string;
-  name: string;
+/** The resolved table (db/catalog.ts) with the quoted forms a backfill's SQL uses. */
+export interface TableInfo extends Relation {
   /** How SQL names it, as the user wrote it (unqualified stays unqualified, so `"T"."col"` resolves). */
   sql: string;
   /** Always schema-qualified, for DDL on it (triggers). */
@@ -40,22 +38,15 @@ export class KeyProblem extends Error {
 
 /** Resolve a table or return null when it does not exist. */
 export async function resolveTable(db: Queryable, rel: RelationName): Promise<TableInfo | null> {
-  const q = parseRelation(rel);
-  const sql = q.schema ? `${quoteIdent(q.schema)}.${quoteIdent(q.name)}` : quoteIdent(q.name);
-  const r = await db.query<{ oid: number; nspname: string; relname: string; relkind: string }>(
-    `SELECT c.oid::int8 AS oid, n.nspname, c.relname, c.relkind FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace WHERE c.oid = to_regclass($1)`,
-    [sql],
-  );
-  const row = r.rows[0];
-  if (!row) return null;
-  return {
-    oid: Number(row.oid),
-    schema: row.nspname,
-    name: row.relname,
-    sql,
-    qualified: `${quoteIdent(row.nspname)}.${quoteIdent(row.relname)}`,
-    display: displayRelation(rel),
-  };
+  const r = await resolveRelation(db, rel);
+  return r && { ...r, sql: quoteRelation(rel), qualified: qualifiedSql(r), display: displayRelation(rel) };
+}
+
+/** A stand-in for a table that does not exist yet (a pending step creates it), for `tidemark plan`. */
+export function standInTable(rel: RelationName): TableInfo {
+  const sql = quoteRelation(rel);
+  const name = typeof rel === 'string' ? rel.split('.').pop()! : rel.name;
+  return { oid: 0, schema: 'public', name, kind: 'r', sql, qualified: sql, display: displayRelation(rel) };
 }
 
 interface IndexRow {
@@ -102,11 +93,7 @@ export async function resolveKey(db: Queryable, table: TableInfo, given?: readon
       `table ${table.display} has no primary key, so there is no key to walk in order; give \`key\` naming NOT NULL columns with a unique index${candidates()}`,
     );
   }
-  const cols = await db.query<{ attname: string }>(
-    `SELECT attname FROM pg_attribute WHERE attrelid = $1 AND attnum > 0 AND NOT attisdropped`,
-    [table.oid],
-  );
-  const existing = new Set(cols.rows.map((c) => c.attname));
+  const existing = new Set((await columnsOf(db, table.oid)).keys());
   const missing = given.filter((c) => !existing.has(c));
   if (missing.length)
     throw new KeyProblem(`table ${table.display} has no column ${missing.map((c) => `"${c}"`).join(', ')}`);
@@ -129,9 +116,5 @@ export async function resolveKey(db: Queryable, table: TableInfo, given?: readon
 
 /** Column name → type (with typmod, as `format_type` prints it) of a table. */
 export async function columnTypes(db: Queryable, oid: number): Promise<Map<string, string>> {
-  const r = await db.query<{ attname: string; type: string }>(
-    `SELECT attname, format_type(atttypid, atttypmod) AS type FROM pg_attribute WHERE attrelid = $1 AND attnum > 0 AND NOT attisdropped ORDER BY attnum`,
-    [oid],
-  );
-  return new Map(r.rows.map((x) => [x.attname, x.type]));
+  return new Map([...(await columnsOf(db, oid))].map(([name, c]) => [name, c.type]));
 }

@@ -3,9 +3,9 @@
  * failure of `onError: 'stop'`, which names them and says how to go on.
  */
 import { StepFailedError } from '../model/errors.js';
+import { namedKey, showKey } from '../sql/key-range.js';
 import type { KeyInfo } from './key.js';
 import type { PoisonRef } from './progress.js';
-import { namedKey, showKey } from './range.js';
 
 /** Up to 10 failed rows, one line each. */
 export function poisonSample(key: KeyInfo, refs: PoisonRef[]): string {

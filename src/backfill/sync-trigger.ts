@@ -20,6 +20,7 @@ import type { Ledger } from '../ledger/ledger.js';
 import { installedSyncTriggers, markSyncTriggerRemoved, recordSyncTrigger } from '../ledger/sync-triggers.js';
 import { sha256 } from '../sql/checksum.js';
 import { generatedName, quoteIdent } from '../sql/ident.js';
+import { dollarQuote, quoteLiteral } from '../sql/text.js';
 import type { TableInfo } from './key.js';
 
 /** The custom setting a batch sets so its own step's trigger leaves its writes alone. */
@@ -45,12 +46,6 @@ export function syncNames(planId: string, stepId: string): { trigger: string; fn
   return { trigger: base, fn: base };
 }
 
-function dollarTag(texts: string[]): string {
-  let tag = '$tidemark$';
-  for (let i = 0; texts.some((t) => t.includes(tag)); i++) tag = `$tidemark${i}$`;
-  return tag;
-}
-
 function assign(values: Record<string, string>, alias: string): string {
   const cols = Object.keys(values);
   return `SELECT ${cols.map((c) => `(${values[c]})`).join(', ')} INTO ${cols.map((c) => `NEW.${quoteIdent(c)}`).join(', ')} FROM (SELECT NEW.*) AS ${alias};`;
@@ -65,7 +60,7 @@ export function syncActions(s: SyncSpec): Action[] {
   const changed = setCols.map((c) => `NEW.${quoteIdent(c)} IS DISTINCT FROM OLD.${quoteIdent(c)}`).join(' OR ');
   const lines = [
     'BEGIN',
-    `  IF current_setting('${BACKFILL_SETTING}', true) = ${literal(backfillMarker(s.planId, s.stepId))} THEN RETURN NEW; END IF;`,
+    `  IF current_setting('${BACKFILL_SETTING}', true) = ${quoteLiteral(backfillMarker(s.planId, s.stepId))} THEN RETURN NEW; END IF;`,
   ];
   if (s.reverse && Object.keys(s.reverse).length) {
     const legacyNull = Object.keys(s.reverse)
@@ -83,10 +78,9 @@ export function syncActions(s: SyncSpec): Action[] {
   }
   lines.push(`  ${assign(s.set, alias)}`, '  RETURN NEW;', 'END');
   const body = lines.join('\n');
-  const tag = dollarTag([body]);
   return [
     {
-      sql: `CREATE OR REPLACE FUNCTION ${fnName}() RETURNS trigger LANGUAGE plpgsql AS ${tag}\n${body}\n${tag}`,
+      sql: `CREATE OR REPLACE FUNCTION ${fnName}() RETURNS trigger LANGUAGE plpgsql AS ${dollarQuote(`\n${body}\n`)}`,
       lock: 'none',
       note: `keepInSync: applies the backfill's set to rows old code writes${s.reverse ? ', and reverse to rows new code writes' : ''}`,
     },
@@ -96,11 +90,6 @@ export function syncActions(s: SyncSpec): Action[] {
       note: 'removed by the contract phase',
     },
   ];
-}
-
-/** A SQL string literal (for constants we generate, never for user values). */
-function literal(s: string): string {
-  return `'${s.replace(/'/g, "''")}'`;
 }
 
 /** Install (or refresh) the trigger and record it in the ledger, in one lock-safe transaction. */

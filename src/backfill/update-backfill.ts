@@ -7,13 +7,22 @@
 import type { Action, Description, DryRunReport, ReadContext, StepContext, StepOutcome } from '../kind/step-kind.js';
 import { StepFailedError } from '../model/errors.js';
 import type { RelationName } from '../model/plan.js';
-import { displayRelation, quoteIdent, quoteRelation } from '../sql/ident.js';
+import { displayRelation, quoteIdent } from '../sql/ident.js';
+import { keyAsText, keyOfRow, showKey } from '../sql/key-range.js';
+import { batchSettings } from './batch-runner.js';
 import { countMatching, prepare, sampleRows, show } from './dry-run.js';
-import { countTransformed, producedText } from './dry-run-transform.js';
-import { batchSettings, runBackfill } from './engine.js';
-import { columnTypes, type KeyInfo, KeyProblem, resolveKey, resolveTable, type TableInfo } from './key.js';
+import { countTransformed, producedText, transformSelectList } from './dry-run-transform.js';
+import { runBackfill } from './engine.js';
+import {
+  columnTypes,
+  type KeyInfo,
+  KeyProblem,
+  resolveKey,
+  resolveTable,
+  standInTable,
+  type TableInfo,
+} from './key.js';
 import { missingColumns, refuse, runProbes, updateProbes } from './preflight.js';
-import { keyAsText, keyOfRow, showKey } from './range.js';
 import { type PerTenant, rlsRefusal, rlsState, tenantWalk } from './rls.js';
 import { installSyncTrigger, syncActions } from './sync-trigger.js';
 import type { ThrottleOptions } from './throttle.js';
@@ -118,17 +127,9 @@ export async function applyUpdate(ctx: StepContext, o: UpdateOptions): Promise<S
 
 /** A stand-in table and key for describing a step whose table does not exist yet. */
 function placeholder(o: UpdateOptions): { table: TableInfo; key: KeyInfo } {
-  const sql = quoteRelation(o.table);
   const cols = o.key ?? ['<primary key>'];
   return {
-    table: {
-      oid: 0,
-      schema: 'public',
-      name: typeof o.table === 'string' ? o.table.split('.').pop()! : o.table.name,
-      sql,
-      qualified: sql,
-      display: displayRelation(o.table),
-    },
+    table: standInTable(o.table),
     key: { columns: cols, types: cols.map(() => 'unknown'), index: '' },
   };
 }
@@ -205,13 +206,10 @@ export async function dryRunUpdate(ctx: ReadContext, o: UpdateOptions): Promise<
         where: o.where,
         columnTypes: p.types,
       };
-      const list = o.select
-        ? [...new Set([...p.key.columns, ...o.select])].map((c) => `${p.table.sql}.${quoteIdent(c)}`).join(', ')
-        : `${p.table.sql}.*`;
       const t = await countTransformed(
         ctx,
         p,
-        list,
+        transformSelectList(p, o.select),
         o.where,
         count.n,
         async (rows, textKeys) =>

@@ -6,8 +6,9 @@
  */
 import type pg from 'pg';
 import { quoteIdent } from '../sql/ident.js';
+import { type KeyRange, keyAsText, keyOrder, rangePredicate } from '../sql/key-range.js';
+import { Params } from '../sql/params.js';
 import type { WalkScope } from './bounds.js';
-import { type KeyRange, keyAsText, keyOrder, Params, rangePredicate } from './range.js';
 import { groupByColumns, RECORDSET, recordsetColumns, toJsonParam } from './values.js';
 import {
   type BatchWork,

@@ -7,9 +7,10 @@
 import type pg from 'pg';
 import type { Action } from '../kind/step-kind.js';
 import { StepFailedError } from '../model/errors.js';
+import type { KeyRange } from '../sql/key-range.js';
+import type { Params } from '../sql/params.js';
 import type { WalkScope } from './bounds.js';
 import { TransformThrewError } from './failure.js';
-import type { KeyRange, Params } from './range.js';
 
 /** An extra condition on the walked rows (the tenant of a perTenant pass). */
 export type ScopeFilter = (p: Params) => string;

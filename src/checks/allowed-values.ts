@@ -10,10 +10,11 @@ import { z } from 'zod';
 import { common, ident, relation, severity } from '../kind/fields.js';
 import type { CheckKind, ReadContext } from '../kind/step-kind.js';
 import { displayRelation, quoteIdent, quoteRelation } from '../sql/ident.js';
+import { type Bind, Params } from '../sql/params.js';
 import { columnTypes } from './compare.js';
 import { onlyWhenItFails } from './describe.js';
 import { evaluateAlone, type RowCheck, type RowProbe } from './fused.js';
-import { andWhere, type Bind, paramList, SAMPLE_SIZE, sampleKey } from './sample.js';
+import { andWhere, SAMPLE_SIZE, sampleKey } from './sample.js';
 
 /** The options of `check.allowedValues`, as a plan writes them (zod). */
 export const schema = z
@@ -67,17 +68,17 @@ const probe: RowProbe<Options> = {
     if (n === 0) return { status: 'pass', actual: 0, expected: 0, sample: [] };
     const t = quoteRelation(o.table);
     const c = quoteIdent(o.column);
-    const { params, bind } = paramList();
-    const where = andWhere(await outside(ctx, o, bind));
+    const p = new Params();
+    const where = andWhere(await outside(ctx, o, p.bind));
     const key = await sampleKey(ctx.db.pool, o.table);
     const extra = key.cols.includes(o.column) ? [] : [c];
     const sample = await ctx.db.rows(
       `SELECT ${[key.select, ...extra].join(', ')} FROM ${t} ${where} ORDER BY ${key.order} LIMIT ${SAMPLE_SIZE}`,
-      params,
+      p.values,
     );
     const top = await ctx.db.rows<{ v: string; n: string }>(
       `SELECT ${c}::text AS v, count(*) AS n FROM ${t} ${where} GROUP BY 1 ORDER BY 2 DESC, 1 LIMIT ${SAMPLE_SIZE}`,
-      params,
+      p.values,
     );
     const listed = top.map((x) => `${JSON.stringify(x.v)} (${x.n})`).join(', ');
     return {

@@ -3,6 +3,8 @@
  * not share a type family PostgreSQL can compare directly (an enum against text, a uuid against
  * varchar), both are compared as text. Types come from the catalog, never from guessing.
  */
+
+import { resolveRelation } from '../db/catalog.js';
 import type { Queryable } from '../db/connection.js';
 import type { RelationName } from '../model/plan.js';
 import { displayRelation, quoteRelation } from '../sql/ident.js';
@@ -26,8 +28,8 @@ export async function columnTypes(
   table: RelationName,
   columns: readonly string[],
 ): Promise<Map<string, ColumnType>> {
-  const r = await db.query<{ rel: string | null }>(`SELECT to_regclass($1)::text AS rel`, [quoteRelation(table)]);
-  if (!r.rows[0].rel) throw new MissingObjectError(`table "${displayRelation(table)}" does not exist`);
+  if (!(await resolveRelation(db, table)))
+    throw new MissingObjectError(`table "${displayRelation(table)}" does not exist`);
   const cols = await db.query<{ attname: string; oid: number; name: string; category: string }>(
     `SELECT a.attname, a.atttypid::int AS oid, format_type(a.atttypid, a.atttypmod) AS name, t.typcategory AS category
        FROM pg_attribute a JOIN pg_type t ON t.oid = a.atttypid

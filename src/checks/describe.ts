@@ -11,10 +11,11 @@
  *   not an error ({@link describeRead}).
  */
 
+import { resolveRelation } from '../db/catalog.js';
 import { type Queryable, sqlState } from '../db/connection.js';
 import type { Action, Description } from '../kind/step-kind.js';
 import type { RelationName } from '../model/plan.js';
-import { displayRelation, quoteRelation } from '../sql/ident.js';
+import { displayRelation } from '../sql/ident.js';
 import { MissingObjectError } from './compare.js';
 import { fusedStatement, type ScanMember } from './fused.js';
 import { SAMPLE_SIZE } from './sample.js';
@@ -64,8 +65,7 @@ export async function describeRead(build: () => Promise<Description>): Promise<D
 
 /** True when the (possibly qualified) relation exists. */
 async function relationExists(db: Queryable, table: RelationName): Promise<boolean> {
-  const r = await db.query<{ r: string | null }>(`SELECT to_regclass($1)::text AS r`, [quoteRelation(table)]);
-  return r.rows[0].r !== null;
+  return (await resolveRelation(db, table)) !== null;
 }
 
 /**

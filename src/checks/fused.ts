@@ -10,13 +10,14 @@
  *
  * The runner evaluates checks one step at a time; {@link fusedValues} lets the first check of a
  * group compute the whole group's aggregates and hands the others their values when their turn
- * comes. Values are handed out once, so a later evaluation always scans again.
+ * comes. Values are handed out once, so a later evaluation always scans again. The values wait in
+ * a {@link FusedCache} that the run owns (docs/architecture.md: no module-level state).
  */
 import type { Db } from '../db/connection.js';
 import type { CheckKind, CheckResult, ReadContext } from '../kind/step-kind.js';
 import type { RelationName } from '../model/plan.js';
 import { quoteRelation } from '../sql/ident.js';
-import { type Bind, paramList } from './sample.js';
+import { type Bind, Params } from '../sql/params.js';
 
 /** Aggregate values computed by a scan, by the names the check gave them (bigint counts come as strings). */
 export type Aggregates = Record<string, string | null>;
@@ -60,18 +61,18 @@ export async function fusedStatement(
   table: RelationName,
   members: readonly ScanMember[],
 ): Promise<{ sql: string; params: unknown[]; names: { id: string; name: string; column: string }[] }> {
-  const { params, bind } = paramList();
+  const p = new Params();
   const select: string[] = [];
   const names: { id: string; name: string; column: string }[] = [];
   for (const m of members) {
-    const aggs = await m.probe.aggregates(m.ctx, m.options, bind);
+    const aggs = await m.probe.aggregates(m.ctx, m.options, p.bind);
     for (const [name, expr] of Object.entries(aggs)) {
       const column = `c${names.length}`;
       names.push({ id: m.id, name, column });
       select.push(`${expr} AS ${column}`);
     }
   }
-  return { sql: `SELECT ${select.join(', ')} FROM ${quoteRelation(table)}`, params, names };
+  return { sql: `SELECT ${select.join(', ')} FROM ${quoteRelation(table)}`, params: p.values, names };
 }
 
 /** Run one pass over `table` computing every member's aggregates. Throws when the statement fails. */
@@ -97,22 +98,21 @@ export async function evaluateAlone<O>(ctx: ReadContext, probe: RowProbe<O>, o: 
 /** Values computed for a step by an earlier scan of its group, or a note that the group cannot fuse. */
 type Pending = { values: Aggregates } | { alone: true };
 
-const pending = new WeakMap<object, Map<string, Pending>>();
+/** Values computed by a scan but not handed out yet, by step id; one per run (the runner's session). */
+export type FusedCache = Map<string, Pending>;
 
 /**
  * The aggregate values of `stepId`, computed together with the rest of its group in one scan.
- * `scope` is the object the cache lives on (the runner's session); `group` lists the members that
+ * `byStep` is the run's cache (the runner's session holds it); `group` lists the members that
  * may share the scan (the step itself included). Returns undefined when the step must be evaluated
  * alone: a group of one, or a fused statement that failed (so each check reports its own error).
  */
 export async function fusedValues(
-  scope: object,
+  byStep: FusedCache,
   stepId: string,
   table: RelationName,
   group: () => ScanMember[],
 ): Promise<Aggregates | undefined> {
-  let byStep = pending.get(scope);
-  if (!byStep) pending.set(scope, (byStep = new Map()));
   const ready = byStep.get(stepId);
   if (ready) {
     byStep.delete(stepId);
@@ -129,9 +129,4 @@ export async function fusedValues(
     for (const m of members) if (m.id !== stepId) byStep.set(m.id, { alone: true });
     return undefined;
   }
-}
-
-/** Forget values computed for a scope but not handed out (e.g. when a run stops early). */
-export function forgetFused(scope: object): void {
-  pending.delete(scope);
 }

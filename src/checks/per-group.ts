@@ -12,9 +12,10 @@ import { z } from 'zod';
 import { common, ident, identList, relation, severity, sqlText } from '../kind/fields.js';
 import type { CheckKind, ReadContext } from '../kind/step-kind.js';
 import { displayRelation, quoteIdent, quoteRelation } from '../sql/ident.js';
+import { type Bind, Params } from '../sql/params.js';
 import { columnTypes, directlyComparable, eq, isUniqueColumn } from './compare.js';
 import { describeRead, onlyWhenItFails, readAction } from './describe.js';
-import { type Bind, freeName, fromWhere, paramList, rangeIssues, rangeText, SAMPLE_SIZE } from './sample.js';
+import { freeName, fromWhere, rangeIssues, rangeText, SAMPLE_SIZE } from './sample.js';
 
 /** The options of `check.perGroup`, as a plan writes them (zod). */
 export const schema = z
@@ -75,10 +76,10 @@ async function groupsRelation(ctx: ReadContext, o: Options): Promise<{ sql: stri
 
 /** The statement that counts the groups and those out of range, with its parameters (the bounds). */
 function groupCount(o: Options, rel: { sql: string }): { sql: string; params: unknown[] } {
-  const p = paramList();
+  const p = new Params();
   return {
     sql: `SELECT count(*) AS groups, count(*) FILTER (WHERE ${outOfRange('x.n', o, p.bind)}) AS bad FROM (${rel.sql}) AS x`,
-    params: p.params,
+    params: p.values,
   };
 }
 
@@ -115,12 +116,12 @@ export const kind = {
     const groups = Number(r.groups);
     const bad = Number(r.bad);
     if (bad === 0) return { status: 'pass', actual: `${groups} group(s), all in range`, expected, sample: [] };
-    const s = paramList();
+    const s = new Params();
     const countAs = quoteIdent(freeName('count', cols));
     const sample = await ctx.db.rows(
       `SELECT ${rel.groupCols.map((g, i) => `x.${g} AS ${quoteIdent(cols[i])}`).join(', ')}, x.n::int AS ${countAs}
          FROM (${rel.sql}) AS x WHERE ${outOfRange('x.n', o, s.bind)} ORDER BY ${rel.groupCols.map((g) => `x.${g}`).join(', ')} LIMIT ${SAMPLE_SIZE}`,
-      s.params,
+      s.values,
     );
     return {
       status: 'fail',

@@ -21,7 +21,7 @@ export async function sampleKey(
   table: RelationName,
   alias?: string,
 ): Promise<{ cols: string[]; select: string; order: string }> {
-  const pk = await primaryKeyColumns(db, table);
+  const pk = (await primaryKeyColumns(db, table)).map((c) => c.name);
   const q = alias ? `${alias}.` : '';
   if (pk.length) {
     return {
@@ -43,15 +43,6 @@ export function andWhere(...conds: (string | undefined)[]): string {
 export function fromWhere(from: string, ...conds: (string | undefined)[]): string {
   const where = andWhere(...conds);
   return where ? `${from} ${where}` : from;
-}
-
-/** Binds a value as a `$n` parameter of the statement being built and returns its placeholder. */
-export type Bind = (value: unknown) => string;
-
-/** A fresh parameter list and its {@link Bind}. */
-export function paramList(): { params: unknown[]; bind: Bind } {
-  const params: unknown[] = [];
-  return { params, bind: (v) => `$${params.push(v)}` };
 }
 
 /** An output column name for a sample that does not collide with the names already used. */

@@ -100,12 +100,8 @@ export interface StepContext extends ReadContext {
   tx<T>(what: string, fn: (client: pg.PoolClient) => Promise<T>): Promise<T>;
   /** Run one statement that must wait for older transactions (CONCURRENTLY, VALIDATE), outside a transaction. */
   waiting(what: string, sql: string, params?: unknown[]): Promise<pg.QueryResult>;
-  /**
-   * Run actions in order: consecutive transactional ones in one lock-safe transaction, the others
-   * one by one via {@link waiting} (or `tx` when they take a blocking lock). When `complete` is set,
-   * the completion is recorded in the last transaction.
-   */
-  execActions(actions: Action[], complete?: StepOutcome): Promise<void>;
+  /** The index of the next statement the step announces (0, 1, 2… within this attempt). */
+  nextStatementIndex(): number;
   emit: EventSink;
 }
 

@@ -1,42 +1,30 @@
 /**
- * Catalog reads for the drops and the shadow conversion: a table resolved the way PostgreSQL
- * resolves it, a column's full definition, the objects that depend on a column (sorted into what
- * can be rebuilt and what must be refused), and index and constraint definitions as
+ * Catalog reads for the drops and the shadow conversion: a table's quoted names, a column's full
+ * definition, the objects that depend on a column (sorted into what can be rebuilt and what must
+ * be refused), and index and constraint definitions as
  * `pg_get_indexdef` / `pg_get_constraintdef` print them.
  */
+import { qualifiedSql, type Relation, resolveRelation } from '../db/catalog.js';
 import type { Queryable } from '../db/connection.js';
 import type { RelationName } from '../model/plan.js';
-import { quoteIdent, quoteRelation } from '../sql/ident.js';
-import type { KeyColumn } from './archive-sql.js';
 
-/** A table (or index) as found in the catalog. */
-export interface RelationRef {
-  oid: number;
-  schema: string;
-  name: string;
-  /** `pg_class.relkind`. */
-  kind: string;
+/** A table (or index) as found in the catalog, with its quoted and readable names. */
+export interface RelationRef extends Relation {
   /** `"schema"."name"`. */
   sql: string;
   /** `schema.name`. */
   display: string;
 }
 
-/** Resolve a user-written name the way PostgreSQL does (search_path when unqualified); null when absent. */
-export async function resolveRelation(q: Queryable, rel: RelationName): Promise<RelationRef | null> {
-  const r = await q.query<{ oid: number; nspname: string; relname: string; relkind: string }>(
-    `SELECT c.oid::int8 AS oid, n.nspname, c.relname, c.relkind::text AS relkind
-       FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace WHERE c.oid = to_regclass($1)`,
-    [quoteRelation(rel)],
-  );
-  const x = r.rows[0];
-  if (!x) return null;
-  return refOf(Number(x.oid), x.nspname, x.relname, x.relkind);
+/** {@link resolveRelation} with the names the archive SQL and its messages use; null when absent. */
+export async function resolveRef(q: Queryable, rel: RelationName): Promise<RelationRef | null> {
+  const r = await resolveRelation(q, rel);
+  return r && refOf(r);
 }
 
-/** Build a {@link RelationRef} from its parts. */
-export function refOf(oid: number, schema: string, name: string, kind: string): RelationRef {
-  return { oid, schema, name, kind, sql: `${quoteIdent(schema)}.${quoteIdent(name)}`, display: `${schema}.${name}` };
+/** A {@link RelationRef} of a relation. */
+export function refOf(r: Relation): RelationRef {
+  return { ...r, sql: qualifiedSql(r), display: `${r.schema}.${r.name}` };
 }
 
 /** A column's definition: everything `ADD COLUMN` + `SET DEFAULT` + `SET NOT NULL` need to rebuild it. */
@@ -102,20 +90,6 @@ export async function columnDef(q: Queryable, tableOid: number, column: string):
     generated: x.attgenerated ?? '',
     notNullName: x.nn,
   };
-}
-
-/** The primary key's columns with their types, in key order ([] when there is none). */
-export async function keyColumns(q: Queryable, tableOid: number): Promise<KeyColumn[]> {
-  const r = await q.query<{ attname: string; type: string }>(
-    `SELECT a.attname, format_type(a.atttypid, a.atttypmod) AS type
-       FROM pg_index i
-       JOIN LATERAL unnest(i.indkey) WITH ORDINALITY AS k(attnum, ord) ON true
-       JOIN pg_attribute a ON a.attrelid = i.indrelid AND a.attnum = k.attnum
-      WHERE i.indrelid = $1 AND i.indisprimary
-      ORDER BY k.ord`,
-    [tableOid],
-  );
-  return r.rows.map((x) => ({ name: x.attname, type: x.type }));
 }
 
 /** An index as `pg_get_indexdef` prints it. */

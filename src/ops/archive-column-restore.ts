@@ -9,8 +9,9 @@
 
 import type { Action, StepContext, StepOutcome } from '../kind/step-kind.js';
 import { StepFailedError } from '../model/errors.js';
+import { keyOf, rangeShown } from '../sql/key-range.js';
 import { type ArchiveRecord, activeArchive, markArchiveRestored } from './archive.js';
-import { columnDef, type RelationRef, refOf } from './archive-catalog.js';
+import { columnDef, type RelationRef, resolveRef } from './archive-catalog.js';
 import { addColumnStatements, type ColumnArchiveDef, columnArchiveSql, withRange } from './archive-column-sql.js';
 import {
   buildIndexConcurrently,
@@ -21,21 +22,17 @@ import {
   restoreConstraint,
   restoreNotNull,
 } from './archive-restore.js';
-import { keyTuple } from './archive-sql.js';
 import { walkKeys } from './shadow-batch.js';
 
 /** Find the archived table again by its recorded schema and name. */
 async function tableOf(ctx: StepContext, d: ColumnArchiveDef): Promise<RelationRef> {
-  const r = await ctx.db.rows<{ oid: string; relkind: string }>(
-    `SELECT c.oid::int8 AS oid, c.relkind::text AS relkind FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace WHERE n.nspname = $1 AND c.relname = $2`,
-    [d.table.schema, d.table.name],
-  );
-  if (!r[0])
+  const r = await resolveRef(ctx.db.pool, { schema: d.table.schema, name: d.table.name });
+  if (!r)
     throw new StepFailedError(
       ctx.step.id,
       `cannot restore column "${d.column.name}": table ${d.table.schema}.${d.table.name} no longer exists`,
     );
-  return refOf(Number(r[0].oid), d.table.schema, d.table.name, r[0].relkind);
+  return r;
 }
 
 /** The rollback as actions, for `tidemark plan --rollback`. */
@@ -53,13 +50,13 @@ export function restoreActions(d: ColumnArchiveDef, table: RelationRef): Action[
   for (const sql of addColumnStatements(table, d.column))
     out.push({ sql, lock: 'ACCESS EXCLUSIVE', note: 'instant: no rewrite' });
   out.push({
-    sql: withRange(s.refill, `${keyTuple(d.key, 'a')} > (…) AND ${keyTuple(d.key, 'a')} <= (…)`),
+    sql: withRange(s.refill, rangeShown(keyOf(d.key), 'a')),
     lock: 'ROW EXCLUSIVE',
     note: 'repeated per key range of the archive',
   });
   if (d.column.default != null)
     out.push({
-      sql: withRange(s.fillDefault, `${keyTuple(d.key)} > (…) AND ${keyTuple(d.key)} <= (…)`),
+      sql: withRange(s.fillDefault, rangeShown(keyOf(d.key))),
       lock: 'ROW EXCLUSIVE',
       note: 'rows inserted after the drop; repeated per key range',
     });

@@ -6,12 +6,14 @@
  * the column has nothing left to copy and stays short.
  */
 
+import type { KeyColumn } from '../db/catalog.js';
 import type { Action } from '../kind/step-kind.js';
 import { sha256 } from '../sql/checksum.js';
 import { generatedName, quoteIdent } from '../sql/ident.js';
+import { keyOf, keyOrder, keyTuple, rangeShown } from '../sql/key-range.js';
+import { dollarQuote, quoteLiteral } from '../sql/text.js';
 import { ARCHIVE_SCHEMA, archiveName } from './archive.js';
 import type { ColumnDef, ConstraintDef, IndexDef, RelationRef } from './archive-catalog.js';
-import { dollarQuote, type KeyColumn, keyList, keyTuple, quoteLiteral } from './archive-sql.js';
 
 /** Placeholder for a batch's key range in a statement template (a NUL cannot occur in SQL text). */
 export const RANGE = '\u0000range\u0000';
@@ -54,8 +56,9 @@ export function columnArchiveSql(
   const arch = `${quoteIdent(ARCHIVE_SCHEMA)}.${quoteIdent(d.archiveTable)}`;
   const fn = `${quoteIdent(ARCHIVE_SCHEMA)}.${quoteIdent(d.function)}`;
   const col = quoteIdent(d.column.name);
-  const keys = keyList(d.key);
-  const newKeys = d.key.map((k) => `NEW.${quoteIdent(k.name)}`).join(', ');
+  const key = keyOf(d.key);
+  const keys = keyOrder(key);
+  const newKeys = keyOrder(key, false, 'NEW');
   const body = `
 BEGIN
   IF TG_OP = 'INSERT' AND NEW.${col} IS NULL THEN
@@ -81,9 +84,9 @@ END`;
     dropArchive: `DROP TABLE IF EXISTS ${arch}`,
     addColumn: `ALTER TABLE ${table.sql} ADD COLUMN ${col} ${d.column.type}`,
     /** One batch of the refill; the range is over the archive's key (alias `a`). */
-    refill: `UPDATE ${table.sql} SET ${col} = a.${col} FROM ${arch} a WHERE ${keyTuple(d.key, table.sql)} = ${keyTuple(d.key, 'a')} AND ${RANGE} AND ${table.sql}.${col} IS NULL AND a.${col} IS NOT NULL`,
+    refill: `UPDATE ${table.sql} SET ${col} = a.${col} FROM ${arch} a WHERE ${keyTuple(key, table.sql)} = ${keyTuple(key, 'a')} AND ${RANGE} AND ${table.sql}.${col} IS NULL AND a.${col} IS NOT NULL`,
     /** One batch of the default pass: rows inserted after the drop get the default they would have had. */
-    fillDefault: `UPDATE ${table.sql} SET ${col} = DEFAULT WHERE ${RANGE} AND ${col} IS NULL AND NOT EXISTS (SELECT 1 FROM ${arch} a WHERE ${keyTuple(d.key, 'a')} = ${keyTuple(d.key, table.sql)})`,
+    fillDefault: `UPDATE ${table.sql} SET ${col} = DEFAULT WHERE ${RANGE} AND ${col} IS NULL AND NOT EXISTS (SELECT 1 FROM ${arch} a WHERE ${keyTuple(key, 'a')} = ${keyTuple(key, table.sql)})`,
   };
 }
 
@@ -104,7 +107,7 @@ export function addColumnStatements(table: Pick<RelationRef, 'sql'>, c: ColumnDe
 /** The apply side as actions, for `tidemark plan`. */
 export function archiveActions(d: ColumnArchiveDef, table: RelationRef): Action[] {
   const s = columnArchiveSql(d, table);
-  const range = `${keyTuple(d.key)} > (…) AND ${keyTuple(d.key)} <= (…)`;
+  const range = rangeShown(keyOf(d.key));
   return [
     { sql: s.createSchema, lock: 'none' },
     { sql: s.createTable, lock: 'none', note: 'archive of (key, value) for every row' },

@@ -7,7 +7,8 @@
  * and the saved cursor first.
  */
 
-import { estimatedRows } from '../db/catalog.js';
+import type { KeyColumn } from '../db/catalog.js';
+import { estimatedRows, primaryKeyColumns } from '../db/catalog.js';
 import type { Queryable } from '../db/connection.js';
 import type { StepContext, StepOutcome } from '../kind/step-kind.js';
 import { StepFailedError } from '../model/errors.js';
@@ -25,13 +26,11 @@ import {
   columnDef,
   columnDependents,
   dependencyFingerprint,
-  keyColumns,
   type RelationRef,
-  resolveRelation,
+  resolveRef,
 } from './archive-catalog.js';
 import { type ColumnArchiveDef, columnArchiveNames, columnArchiveSql, withRange } from './archive-column-sql.js';
 import { unrestorableReason } from './archive-restore.js';
-import type { KeyColumn } from './archive-sql.js';
 import { announce } from './exec.js';
 import { walkKeys } from './shadow-batch.js';
 
@@ -84,7 +83,7 @@ export async function captureColumn(
 ): Promise<{ def: ColumnArchiveDef; problems: string[] } | null> {
   const c = await columnDef(q, table.oid, column);
   if (!c) return null;
-  const key = await keyColumns(q, table.oid);
+  const key = await primaryKeyColumns(q, table.oid);
   const deps = await columnDependents(q, table.oid, c.attnum);
   const def: ColumnArchiveDef = {
     table: { schema: table.schema, name: table.name },
@@ -108,7 +107,7 @@ function refuse(ctx: StepContext, table: RelationRef, column: string, problems: 
 /** Archive the column's values, then drop it in one short transaction. */
 export async function archiveAndDropColumn(ctx: StepContext, o: DropColumnOptions): Promise<StepOutcome> {
   const archived = await activeArchive(ctx.ledger, ctx.plan.id, o.id);
-  const table = await resolveRelation(ctx.db.pool, o.table);
+  const table = await resolveRef(ctx.db.pool, o.table);
   if (!table) throw new StepFailedError(o.id, `table ${displayRelation(o.table)} does not exist`);
   const names = columnArchiveNames(ctx.plan.id, o.id, table.name, o.column);
   const cap = await captureColumn(ctx.db.pool, table, o.column, names);

@@ -8,13 +8,15 @@
  * return the same statements as data, for `tidemark plan --rollback`.
  */
 
+import type { KeyColumn } from '../db/catalog.js';
 import { sqlState } from '../db/connection.js';
 import type { Action, StepContext } from '../kind/step-kind.js';
 import { StepFailedError } from '../model/errors.js';
 import { sha256 } from '../sql/checksum.js';
 import { generatedName, quoteIdent } from '../sql/ident.js';
+import { keyOf, keyOrder } from '../sql/key-range.js';
+import { quoteLiteral } from '../sql/text.js';
 import type { ConstraintDef, IndexDef, RelationRef } from './archive-catalog.js';
-import { type KeyColumn, keyList, quoteLiteral } from './archive-sql.js';
 import { ensureIndex } from './concurrent-index.js';
 import { inTx } from './exec.js';
 import { checkViolations, violationError } from './violations.js';
@@ -114,7 +116,7 @@ async function nullSample(
   column: string,
   key: readonly KeyColumn[],
 ): Promise<Record<string, unknown>[]> {
-  const cols = key.length ? keyList(key) : 'ctid::text AS ctid';
+  const cols = key.length ? keyOrder(keyOf(key)) : 'ctid::text AS ctid';
   return ctx.db.rows(`SELECT ${cols} FROM ${table.sql} WHERE ${quoteIdent(column)} IS NULL LIMIT 10`);
 }
 

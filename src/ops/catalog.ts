@@ -1,32 +1,12 @@
 /**
- * Catalog lookups the `op.*` steps make before each action, so that a rerun after a crash repairs
+ * Catalog lookups the `op.*` steps make before each action (the table itself: `resolveRelation`
+ * in db/catalog.ts), so that a rerun after a crash repairs
  * instead of repeating: does the table, column, index, constraint, type or extension exist, is the
  * index valid, is someone still building it, do two column types match.
  */
 import type { Queryable } from '../db/connection.js';
 import type { RelationName } from '../model/plan.js';
-import { type QualifiedName, quoteRelation } from '../sql/ident.js';
-
-/** A table resolved the way PostgreSQL resolves it (search_path when unqualified). */
-export interface TableRef {
-  oid: number;
-  schema: string;
-  name: string;
-  /** `r` table, `p` partitioned table, `v` view… */
-  relkind: string;
-}
-
-/** The table, or null when it does not exist. */
-export async function resolveTable(db: Queryable, table: RelationName | QualifiedName): Promise<TableRef | null> {
-  const r = await db.query<{ oid: number; nspname: string; relname: string; relkind: string }>(
-    `SELECT c.oid::int8 AS oid, n.nspname, c.relname, c.relkind::text AS relkind
-       FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
-      WHERE c.oid = to_regclass($1)`,
-    [quoteRelation(table)],
-  );
-  const x = r.rows[0];
-  return x ? { oid: Number(x.oid), schema: x.nspname, name: x.relname, relkind: x.relkind } : null;
-}
+import { quoteRelation } from '../sql/ident.js';
 
 /** An index (or whatever relation holds the name) in a schema. */
 export interface IndexState {

@@ -5,12 +5,14 @@
  * building it. After building: `indisvalid` is read back; success is never reported for an
  * invalid index. A failed build removes its INVALID leftover at once (and a rerun would too).
  */
+
+import type { Relation } from '../db/catalog.js';
 import { sqlState } from '../db/connection.js';
 import type { Action, StepContext } from '../kind/step-kind.js';
 import { StepFailedError } from '../model/errors.js';
 import type { RelationName } from '../model/plan.js';
 import { displayRelation, quoteIdent } from '../sql/ident.js';
-import { findIndex, type IndexState, indexBuilder, type TableRef } from './catalog.js';
+import { findIndex, type IndexState, indexBuilder } from './catalog.js';
 import { inTx, waiting } from './exec.js';
 import { type Violations, violationError } from './violations.js';
 
@@ -28,7 +30,7 @@ export function dropIndexAction(schema: string | undefined, name: string): Actio
 /** One index to build. */
 export interface IndexBuild {
   table: RelationName;
-  ref: TableRef;
+  ref: Relation;
   name: string;
   /** `CREATE … INDEX [CONCURRENTLY] …`; transaction false for CONCURRENTLY. */
   create: Action;

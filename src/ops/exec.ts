@@ -5,7 +5,7 @@
  * is exactly one statement, and reading a step's saved progress from either kind of context.
  */
 import type pg from 'pg';
-import type { Action, Description, ReadContext, StepContext } from '../kind/step-kind.js';
+import type { Action, Description, ReadContext, StepContext, StepOutcome } from '../kind/step-kind.js';
 import { UsageError } from '../model/errors.js';
 import { ensureParser, parseStatements, SqlSyntaxError } from '../sql/parse.js';
 
@@ -41,13 +41,10 @@ export function label(ctx: StepContext, down = false): string {
   return `${down ? 'rollback of ' : ''}step "${ctx.step.id}"`;
 }
 
-const statementIndex = new WeakMap<object, number>();
-
 /** Announce a statement before it runs. */
 export function announce(ctx: StepContext, a: Action, count?: number): void {
-  const i = statementIndex.get(ctx) ?? 0;
-  statementIndex.set(ctx, i + 1);
-  ctx.emit({ type: 'step.statement', stepId: ctx.step.id, index: i, count: count ?? 0, sql: a.sql });
+  const index = ctx.nextStatementIndex();
+  ctx.emit({ type: 'step.statement', stepId: ctx.step.id, index, count: count ?? 0, sql: a.sql });
 }
 
 /**
@@ -94,4 +91,27 @@ export async function progressOf(ctx: ReadContext): Promise<Record<string, unkno
   if ('progress' in ctx) return (ctx as StepContext).progress;
   if (!ctx.ledger) return null;
   return (await ctx.ledger.stepStates(ctx.plan.id)).get(ctx.step.id)?.progress ?? null;
+}
+
+/** Run transactional actions and record the step completed, with `progress`, in the same transaction. */
+export async function completeInTx(
+  ctx: StepContext,
+  actions: Action[],
+  progress: Record<string, unknown>,
+): Promise<StepOutcome> {
+  await inTx(ctx, actions, async (client) => {
+    await ctx.saveProgress(progress, client);
+    await ctx.markCompleted(client, {});
+  });
+  return { recorded: true };
+}
+
+/** The rollback of a kind whose `describeDown` lists every statement it needs: run them in order. */
+export function rollbackByDescription<O>(
+  describeDown: (ctx: ReadContext, o: O) => Promise<Description>,
+): (ctx: StepContext, o: O) => Promise<StepOutcome> {
+  return async (ctx, o) => {
+    await runActions(ctx, (await describeDown(ctx, o)).actions, true);
+    return {};
+  };
 }

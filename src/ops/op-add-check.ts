@@ -8,7 +8,7 @@ import { z } from 'zod';
 import { common, ident, relation, sqlText } from '../kind/fields.js';
 import type { Description, ReadContext, StepKind } from '../kind/step-kind.js';
 import { addConstraintNotValid, dropConstraint, validateConstraint } from './ddl.js';
-import { progressOf, runActions, singleStatements } from './exec.js';
+import { progressOf, rollbackByDescription, singleStatements } from './exec.js';
 import { addNotValidThenValidate } from './not-valid.js';
 import { checkViolations } from './violations.js';
 
@@ -65,8 +65,5 @@ export const kind = {
     });
     return {};
   },
-  async rollback(ctx, o) {
-    await runActions(ctx, (await describeDown(ctx, o)).actions, true);
-    return {};
-  },
+  rollback: rollbackByDescription(describeDown),
 } satisfies StepKind<Options>;

@@ -6,15 +6,16 @@
  * the referenced column is refused before anything runs. Down: `DROP COLUMN`. See docs/steps/op-add-column.md.
  */
 import { z } from 'zod';
+import { resolveRelation } from '../db/catalog.js';
 import { common, fkAction, ident, relation, sqlText } from '../kind/fields.js';
 import type { Action, Description, ReadContext, StepContext, StepKind } from '../kind/step-kind.js';
 import { formatIssue, StepFailedError } from '../model/errors.js';
 import { displayRelation, quoteIdent, quoteRelation } from '../sql/ident.js';
 import { ensureParser, parseStatements } from '../sql/parse.js';
 import { hasPhrase, sqlWords, volatileCalls } from '../sql/text.js';
-import { findColumn, resolveTable, resolveTypeName, typesMatch } from './catalog.js';
+import { findColumn, resolveTypeName, typesMatch } from './catalog.js';
 import { addConstraintNotValid, dropColumn, foreignKeyClause, validateConstraint } from './ddl.js';
-import { inTx, progressOf, runActions, singleStatements } from './exec.js';
+import { completeInTx, progressOf, rollbackByDescription, singleStatements } from './exec.js';
 import { foreignKeyName } from './names.js';
 import { addNotValidThenValidate } from './not-valid.js';
 import { plannedColumnType } from './planned-column-type.js';
@@ -167,7 +168,7 @@ async function preflightReference(ctx: ReadContext, o: Options): Promise<void> {
 /** When the step runs: the referenced table and column exist, and the types match. */
 async function checkReferenceType(ctx: ReadContext, o: Options): Promise<void> {
   const r = o.references!;
-  const parent = await resolveTable(ctx.db.pool, r.table);
+  const parent = await resolveRelation(ctx.db.pool, r.table);
   if (!parent) throw refusal(ctx, 'references.table', `referenced table ${displayRelation(r.table)} does not exist`);
   const pc = await findColumn(ctx.db.pool, parent.oid, r.column);
   if (!pc)
@@ -218,7 +219,7 @@ export const kind = {
         );
       }
     }
-    const table = await resolveTable(ctx.db.pool, o.table);
+    const table = await resolveRelation(ctx.db.pool, o.table);
     if (!table)
       throw new StepFailedError(ctx.step.id, `step "${ctx.step.id}": table ${displayRelation(o.table)} does not exist`);
     const ours = ctx.progress?.column === o.column;
@@ -231,11 +232,7 @@ export const kind = {
       );
     }
     if (!o.references) {
-      await inTx(ctx, d.actions, async (client) => {
-        await ctx.saveProgress({ column: o.column }, client);
-        await ctx.markCompleted(client, {});
-      });
-      return { recorded: true };
+      return completeInTx(ctx, d.actions, { column: o.column });
     }
     await checkReferenceType(ctx, o);
     const fk = fkActions(o);
@@ -256,8 +253,5 @@ export const kind = {
     );
     return {};
   },
-  async rollback(ctx, o) {
-    await runActions(ctx, (await describeDown(ctx, o)).actions, true);
-    return {};
-  },
+  rollback: rollbackByDescription(describeDown),
 } satisfies StepKind<Options>;

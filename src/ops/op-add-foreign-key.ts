@@ -6,13 +6,14 @@
  * Down: `DROP CONSTRAINT`. See docs/steps/op-add-foreign-key.md.
  */
 import { z } from 'zod';
+import { resolveRelation } from '../db/catalog.js';
 import { common, fkAction, ident, identList, relation } from '../kind/fields.js';
 import type { Description, ReadContext, StepKind } from '../kind/step-kind.js';
 import { formatIssue, StepFailedError } from '../model/errors.js';
 import { displayRelation } from '../sql/ident.js';
-import { findColumn, resolveTable, typesMatch } from './catalog.js';
+import { findColumn, typesMatch } from './catalog.js';
 import { addConstraintNotValid, dropConstraint, foreignKeyClause, validateConstraint } from './ddl.js';
-import { progressOf, runActions, singleStatements } from './exec.js';
+import { progressOf, rollbackByDescription, singleStatements } from './exec.js';
 import { foreignKeyName } from './names.js';
 import { addNotValidThenValidate } from './not-valid.js';
 import { type KnownColumnType, plannedColumnType } from './planned-column-type.js';
@@ -117,9 +118,9 @@ async function preflightColumns(ctx: ReadContext, o: Options): Promise<void> {
 async function checkColumns(ctx: ReadContext, o: Options): Promise<void> {
   const fail = (field: string, m: string) =>
     refusal(ctx, field, m, 'Create it first (or fix the name), then run again; this step changed nothing.');
-  const child = await resolveTable(ctx.db.pool, o.table);
+  const child = await resolveRelation(ctx.db.pool, o.table);
   if (!child) throw fail('table', `table ${displayRelation(o.table)} does not exist`);
-  const parent = await resolveTable(ctx.db.pool, o.references.table);
+  const parent = await resolveRelation(ctx.db.pool, o.references.table);
   if (!parent) throw fail('references.table', `referenced table ${displayRelation(o.references.table)} does not exist`);
   for (let i = 0; i < o.columns.length; i++) {
     const c = await findColumn(ctx.db.pool, child.oid, o.columns[i]);
@@ -182,8 +183,5 @@ export const kind = {
     });
     return {};
   },
-  async rollback(ctx, o) {
-    await runActions(ctx, (await describeDown(ctx, o)).actions, true);
-    return {};
-  },
+  rollback: rollbackByDescription(describeDown),
 } satisfies StepKind<Options>;

@@ -5,14 +5,15 @@
  * index. Down: `DROP CONSTRAINT` (its index goes with it). See docs/steps/op-add-unique.md.
  */
 import { z } from 'zod';
+import { resolveRelation } from '../db/catalog.js';
 import { common, ident, identList, relation } from '../kind/fields.js';
 import type { Action, Description, ReadContext, StepKind } from '../kind/step-kind.js';
 import { StepFailedError } from '../model/errors.js';
 import { displayRelation, parseRelation, quoteIdent, quoteRelation } from '../sql/ident.js';
-import { findConstraint, resolveTable } from './catalog.js';
+import { findConstraint } from './catalog.js';
 import { buildIndex, dropIndexAction } from './concurrent-index.js';
 import { dropConstraint } from './ddl.js';
-import { inTx, progressOf, runActions, singleStatements } from './exec.js';
+import { completeInTx, progressOf, rollbackByDescription, singleStatements } from './exec.js';
 import { uniqueName } from './names.js';
 import { duplicateViolations } from './violations.js';
 
@@ -65,7 +66,7 @@ async function describeDown(ctx: ReadContext, o: Options): Promise<Description> 
   const out: Action[] = [];
   if (p?.constraint === name) out.push(dropConstraint(o.table, name));
   if (p?.index === name) {
-    const ref = await resolveTable(ctx.db.pool, o.table);
+    const ref = await resolveRelation(ctx.db.pool, o.table);
     out.push(dropIndexAction(ref?.schema ?? parseRelation(o.table).schema, name));
   }
   if (!out.length) return { actions: [], notes: ['nothing was added by this step'] };
@@ -83,7 +84,7 @@ export const kind = {
     await describe(ctx, o);
     const name = constraintName(o);
     const a = actions(o);
-    const ref = await resolveTable(ctx.db.pool, o.table);
+    const ref = await resolveRelation(ctx.db.pool, o.table);
     if (!ref)
       throw new StepFailedError(ctx.step.id, `step "${ctx.step.id}": table ${displayRelation(o.table)} does not exist`);
     const existing = await findConstraint(ctx.db.pool, ref.oid, name);
@@ -109,14 +110,7 @@ export const kind = {
       },
       ctx.progress?.index === name,
     );
-    await inTx(ctx, [a.attach], async (client) => {
-      await ctx.saveProgress({ index: name, constraint: name }, client);
-      await ctx.markCompleted(client, {});
-    });
-    return { recorded: true };
+    return completeInTx(ctx, [a.attach], { index: name, constraint: name });
   },
-  async rollback(ctx, o) {
-    await runActions(ctx, (await describeDown(ctx, o)).actions, true);
-    return {};
-  },
+  rollback: rollbackByDescription(describeDown),
 } satisfies StepKind<Options>;

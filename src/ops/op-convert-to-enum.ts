@@ -283,25 +283,10 @@ export const kind = {
     if (c.converted) {
       const path = p.downPath ?? c.path;
       if (path === 'in-place') {
-        for (const a of inPlaceActions(
-          c.table,
-          o.column,
-          withCollation(orig),
-          orig.type,
-          c.column.default,
-          orig.default,
-        ))
-          announce(ctx, a);
+        const back = inPlaceActions(c.table, o.column, withCollation(orig), orig.type, c.column.default, orig.default);
+        for (const a of back) announce(ctx, a);
         await ctx.tx(label, async (cl) => {
-          for (const a of inPlaceActions(
-            c.table,
-            o.column,
-            withCollation(orig),
-            orig.type,
-            c.column.default,
-            orig.default,
-          ))
-            await cl.query(a.sql);
+          for (const a of back) await cl.query(a.sql);
         });
       } else {
         const problems = conversionProblems(c.column, c.key, c.deps, [

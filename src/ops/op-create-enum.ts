@@ -11,7 +11,7 @@ import { StepFailedError } from '../model/errors.js';
 import { displayRelation, MAX_IDENT_BYTES, quoteRelation } from '../sql/ident.js';
 import { quoteLiteral } from '../sql/text.js';
 import { findType } from './catalog.js';
-import { inTx, progressOf, runActions, singleStatements } from './exec.js';
+import { completeInTx, progressOf, runActions, singleStatements } from './exec.js';
 
 export const schema = z
   .object({
@@ -86,11 +86,7 @@ export const kind = {
         'Drop or rename it, or remove this step if the type is already what you need (op.addEnumValue adds values).',
       );
     }
-    await inTx(ctx, d.actions, async (client) => {
-      await ctx.saveProgress({ created: true }, client);
-      await ctx.markCompleted(client, {});
-    });
-    return { recorded: true };
+    return completeInTx(ctx, d.actions, { created: true });
   },
   async rollback(ctx, o) {
     try {

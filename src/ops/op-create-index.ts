@@ -8,15 +8,16 @@
  * See docs/steps/op-create-index.md.
  */
 import { z } from 'zod';
+import { resolveRelation } from '../db/catalog.js';
 import { common, ident, identList, relation, sqlText } from '../kind/fields.js';
 import type { Action, Description, ReadContext, StepKind } from '../kind/step-kind.js';
 import { StepFailedError } from '../model/errors.js';
 import type { RelationName } from '../model/plan.js';
 import { displayRelation, parseRelation, quoteIdent, quoteRelation } from '../sql/ident.js';
 import { quoteDotted } from '../sql/text.js';
-import { hasRows, resolveTable } from './catalog.js';
+import { hasRows } from './catalog.js';
 import { buildIndex, dropIndexAction } from './concurrent-index.js';
-import { progressOf, runActions, singleStatements } from './exec.js';
+import { progressOf, rollbackByDescription, singleStatements } from './exec.js';
 import { indexName as generatedIndexName } from './names.js';
 import { duplicateViolations } from './violations.js';
 
@@ -78,7 +79,7 @@ async function buildsInTransaction(ctx: ReadContext, o: Options): Promise<boolea
       s.kind === 'op.createTable' && s.index < ctx.step.index && sameRelation(s.options.table as RelationName, o.table),
   );
   if (!createdHere) return false;
-  if (!(await resolveTable(ctx.db.pool, o.table))) return true;
+  if (!(await resolveRelation(ctx.db.pool, o.table))) return true;
   return !(await hasRows(ctx.db.pool, o.table));
 }
 
@@ -113,7 +114,7 @@ async function describeDown(ctx: ReadContext, o: Options): Promise<Description> 
   const p = await progressOf(ctx);
   if (p?.index !== indexName(o))
     return { actions: [], notes: ['the index was not built by this step: nothing to drop'] };
-  const ref = await resolveTable(ctx.db.pool, o.table);
+  const ref = await resolveRelation(ctx.db.pool, o.table);
   return singleStatements(ctx, {
     actions: [dropIndexAction(ref?.schema ?? parseRelation(o.table).schema, indexName(o))],
   });
@@ -144,7 +145,7 @@ export const kind = {
   describeDown,
   async apply(ctx, o) {
     const d = await describe(ctx, o);
-    const ref = await resolveTable(ctx.db.pool, o.table);
+    const ref = await resolveRelation(ctx.db.pool, o.table);
     if (!ref)
       throw new StepFailedError(ctx.step.id, `step "${ctx.step.id}": table ${displayRelation(o.table)} does not exist`);
     const name = indexName(o);
@@ -171,8 +172,5 @@ export const kind = {
     );
     return { notes: how === 'existed' ? [`index "${name}" was already built by an earlier attempt`] : undefined };
   },
-  async rollback(ctx, o) {
-    await runActions(ctx, (await describeDown(ctx, o)).actions, true);
-    return {};
-  },
+  rollback: rollbackByDescription(describeDown),
 } satisfies StepKind<Options>;

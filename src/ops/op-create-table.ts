@@ -5,14 +5,15 @@
  * referenced column is refused before the run's first step. Down: `DROP TABLE IF EXISTS`. See docs/steps/op-create-table.md.
  */
 import { z } from 'zod';
+import { resolveRelation } from '../db/catalog.js';
 import { common, ident, identList, relation, sqlText } from '../kind/fields.js';
 import type { Action, Description, ReadContext, StepKind } from '../kind/step-kind.js';
 import { formatIssue, StepFailedError } from '../model/errors.js';
 import { displayRelation, quoteIdent, quoteRelation } from '../sql/ident.js';
 import { hasPhrase, sqlWords } from '../sql/text.js';
-import { resolveTable, resolveTypeName, typesMatch } from './catalog.js';
+import { resolveTypeName, typesMatch } from './catalog.js';
 import { parseColumnDef } from './column-def.js';
-import { inTx, progressOf, runActions, singleStatements } from './exec.js';
+import { completeInTx, progressOf, rollbackByDescription, singleStatements } from './exec.js';
 import { plannedColumnType } from './planned-column-type.js';
 
 export const schema = z
@@ -120,21 +121,14 @@ export const kind = {
   },
   async apply(ctx, o) {
     const d = await describe(ctx, o);
-    if (await resolveTable(ctx.db.pool, o.table)) {
+    if (await resolveRelation(ctx.db.pool, o.table)) {
       throw new StepFailedError(
         ctx.step.id,
         `step "${ctx.step.id}": table ${displayRelation(o.table)} already exists and was not created by this step`,
         'Drop or rename it, or remove this step if the table is already what you need.',
       );
     }
-    await inTx(ctx, d.actions, async (client) => {
-      await ctx.saveProgress({ created: true }, client);
-      await ctx.markCompleted(client, {});
-    });
-    return { recorded: true };
+    return completeInTx(ctx, d.actions, { created: true });
   },
-  async rollback(ctx, o) {
-    await runActions(ctx, (await describeDown(ctx, o)).actions, true);
-    return {};
-  },
+  rollback: rollbackByDescription(describeDown),
 } satisfies StepKind<Options>;

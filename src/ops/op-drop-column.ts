@@ -9,7 +9,7 @@ import { common, ident, relation } from '../kind/fields.js';
 import type { StepKind } from '../kind/step-kind.js';
 import { displayRelation } from '../sql/ident.js';
 import { activeArchiveIfAny } from './archive.js';
-import { refOf, resolveRelation } from './archive-catalog.js';
+import { refOf, resolveRef } from './archive-catalog.js';
 import { archiveAndDropColumn, captureColumn } from './archive-column.js';
 import { restoreActions, restoreColumn } from './archive-column-restore.js';
 import { archiveActions, type ColumnArchiveDef, columnArchiveNames } from './archive-column-sql.js';
@@ -35,7 +35,7 @@ export const kind = {
   schema,
   phases: ['contract'],
   async describe(ctx, o) {
-    const table = await resolveRelation(ctx.db.pool, o.table);
+    const table = await resolveRef(ctx.db.pool, o.table);
     const cap = table
       ? await captureColumn(ctx.db.pool, table, o.column, columnArchiveNames(ctx.plan.id, o.id, table.name, o.column))
       : null;
@@ -56,8 +56,8 @@ export const kind = {
     const a = await activeArchiveIfAny(ctx.ledger, ctx.plan.id, o.id);
     if (!a) return { actions: [], notes: ['nothing archived yet: nothing to restore'] };
     const d = a.definition as unknown as ColumnArchiveDef;
-    const t = await resolveRelation(ctx.db.pool, { schema: d.table.schema, name: d.table.name });
-    const table = t ?? refOf(0, d.table.schema, d.table.name, 'r');
+    const t = await resolveRef(ctx.db.pool, { schema: d.table.schema, name: d.table.name });
+    const table = t ?? refOf({ oid: 0, schema: d.table.schema, name: d.table.name, kind: 'r' });
     return {
       actions: restoreActions(d, table),
       notes: [`restores ${d.table.schema}.${d.table.name}.${d.column.name} from tidemark_archive.${d.archiveTable}`],

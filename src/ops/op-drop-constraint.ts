@@ -7,6 +7,7 @@
  * (they cannot be rebuilt without a long lock). See docs/steps/op-drop-constraint.md.
  */
 import { z } from 'zod';
+import { primaryKeyColumns } from '../db/catalog.js';
 import type { Queryable } from '../db/connection.js';
 import { common, ident, relation } from '../kind/fields.js';
 import type { Action, StepKind } from '../kind/step-kind.js';
@@ -17,10 +18,9 @@ import {
   type ConstraintDef,
   constraintDef,
   constraintOid,
-  keyColumns,
   type RelationRef,
   refOf,
-  resolveRelation,
+  resolveRef,
 } from './archive-catalog.js';
 import { constraintActions, restoreConstraint, unrestorableReason } from './archive-restore.js';
 import { announce } from './exec.js';
@@ -61,7 +61,7 @@ async function inspect(
   q: Queryable,
   o: Options,
 ): Promise<{ table: RelationRef | null; con: ConstraintDef | null; problems: string[] }> {
-  const table = await resolveRelation(q, o.table);
+  const table = await resolveRef(q, o.table);
   if (!table) return { table, con: null, problems: [] };
   const oid = await constraintOid(q, table.oid, o.name);
   if (oid === null) return { table, con: null, problems: [] };
@@ -99,8 +99,8 @@ export const kind = {
     if (!a) return { actions: [], notes: ['nothing archived yet: nothing to restore'] };
     const d = a.definition as unknown as Archived;
     const table =
-      (await resolveRelation(ctx.db.pool, { schema: d.table.schema, name: d.table.name })) ??
-      refOf(0, d.table.schema, d.table.name, 'r');
+      (await resolveRef(ctx.db.pool, { schema: d.table.schema, name: d.table.name })) ??
+      refOf({ oid: 0, schema: d.table.schema, name: d.table.name, kind: 'r' });
     return { actions: constraintActions(table, d.constraint) };
   },
   async apply(ctx, o) {
@@ -138,13 +138,13 @@ export const kind = {
     const a = await activeArchive(ctx.ledger, ctx.plan.id, o.id);
     if (!a) return { notes: ['nothing was archived: nothing to restore'] };
     const d = a.definition as unknown as Archived;
-    const table = await resolveRelation(ctx.db.pool, { schema: d.table.schema, name: d.table.name });
+    const table = await resolveRef(ctx.db.pool, { schema: d.table.schema, name: d.table.name });
     if (!table)
       throw new StepFailedError(
         o.id,
         `cannot restore constraint "${d.constraint.name}": table ${d.table.schema}.${d.table.name} no longer exists`,
       );
-    await restoreConstraint(ctx, table, d.constraint, await keyColumns(ctx.db.pool, table.oid));
+    await restoreConstraint(ctx, table, d.constraint, await primaryKeyColumns(ctx.db.pool, table.oid));
     await ctx.db.transaction((c) => markArchiveRestored(ctx.ledger, c, a.id));
     return { notes: [`restored constraint ${d.constraint.name}: ${d.constraint.def}`] };
   },

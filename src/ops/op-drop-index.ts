@@ -17,7 +17,7 @@ import {
   recordArchive,
   updateArchiveDefinition,
 } from './archive.js';
-import { type IndexDef, indexDef, resolveRelation } from './archive-catalog.js';
+import { type IndexDef, indexDef, resolveRef } from './archive-catalog.js';
 import { buildIndexConcurrently, concurrentIndexSql, indexActions } from './archive-restore.js';
 
 /** The options of `op.dropIndex`, as a plan writes them. */
@@ -47,7 +47,7 @@ function dropAction(schemaName: string, name: string): Action {
 
 /** The index and its table, or why it cannot be dropped restorably. */
 async function inspect(q: Queryable, o: Options): Promise<{ ix: Archived; problem?: string } | null> {
-  const rel = await resolveRelation(q, o.name);
+  const rel = await resolveRef(q, o.name);
   if (!rel) return null;
   if (rel.kind !== 'i' && rel.kind !== 'I')
     return {

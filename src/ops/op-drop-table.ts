@@ -21,7 +21,7 @@ import {
   markArchiveRestored,
   recordArchive,
 } from './archive.js';
-import { foreignKeysInto, type RelationRef, resolveRelation, viewsOnTable } from './archive-catalog.js';
+import { foreignKeysInto, type RelationRef, resolveRef, viewsOnTable } from './archive-catalog.js';
 import { announce } from './exec.js';
 
 /** The options of `op.dropTable`, as a plan writes them. */
@@ -149,7 +149,7 @@ export const kind = {
   schema,
   phases: ['contract'],
   async describe(ctx, o) {
-    const t = await resolveRelation(ctx.db.pool, o.table);
+    const t = await resolveRef(ctx.db.pool, o.table);
     if (!t)
       return {
         actions: [],
@@ -167,7 +167,7 @@ export const kind = {
   },
   async apply(ctx, o) {
     const archived = await activeArchive(ctx.ledger, ctx.plan.id, o.id);
-    const t = await resolveRelation(ctx.db.pool, o.table);
+    const t = await resolveRef(ctx.db.pool, o.table);
     if (!t) {
       const d = archived?.definition as unknown as Archived | undefined;
       if (d && (await exists(ctx.db.pool, ARCHIVE_SCHEMA, d.archived)))

@@ -10,7 +10,7 @@ import type { Action, Description, ReadContext, StepKind } from '../kind/step-ki
 import { StepFailedError } from '../model/errors.js';
 import { quoteIdent } from '../sql/ident.js';
 import { extensionAvailable, extensionVersion } from './catalog.js';
-import { inTx, progressOf, runActions, singleStatements } from './exec.js';
+import { inTx, progressOf, rollbackByDescription, singleStatements } from './exec.js';
 
 export const schema = z
   .object({
@@ -83,8 +83,5 @@ export const kind = {
       notes: before ? [`extension "${o.name}" ${before} was already installed: rollback leaves it`] : undefined,
     };
   },
-  async rollback(ctx, o) {
-    await runActions(ctx, (await describeDown(ctx, o)).actions, true);
-    return {};
-  },
+  rollback: rollbackByDescription(describeDown),
 } satisfies StepKind<Options>;

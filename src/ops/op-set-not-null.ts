@@ -6,13 +6,14 @@
  * `check.noNulls` does) before failing. Down: `DROP NOT NULL`. See docs/steps/op-set-not-null.md.
  */
 import { z } from 'zod';
+import { resolveRelation } from '../db/catalog.js';
 import { common, ident, relation } from '../kind/fields.js';
 import type { Action, Description, ReadContext, StepKind } from '../kind/step-kind.js';
 import { StepFailedError } from '../model/errors.js';
 import { displayRelation, quoteIdent, quoteRelation } from '../sql/ident.js';
-import { findColumn, findConstraint, resolveTable } from './catalog.js';
+import { findColumn, findConstraint } from './catalog.js';
 import { addConstraintNotValid, dropConstraint, validateConstraint } from './ddl.js';
-import { inTx, progressOf, runActions, singleStatements } from './exec.js';
+import { completeInTx, inTx, progressOf, rollbackByDescription, singleStatements } from './exec.js';
 import { notNullCheckName } from './names.js';
 import { addNotValidThenValidate } from './not-valid.js';
 import { nullViolations } from './violations.js';
@@ -74,7 +75,7 @@ export const kind = {
   async apply(ctx, o) {
     await describe(ctx, o);
     const a = actions(o);
-    const table = await resolveTable(ctx.db.pool, o.table);
+    const table = await resolveRelation(ctx.db.pool, o.table);
     if (!table)
       throw new StepFailedError(ctx.step.id, `step "${ctx.step.id}": table ${displayRelation(o.table)} does not exist`);
     const col = await findColumn(ctx.db.pool, table.oid, o.column);
@@ -105,14 +106,7 @@ export const kind = {
     }
     const finish = col.notNull ? [] : [a.setNotNull];
     if (await findConstraint(ctx.db.pool, table.oid, a.check)) finish.push(a.dropCheck);
-    await inTx(ctx, finish, async (client) => {
-      await ctx.saveProgress({ constraint: a.check, notNull: true }, client);
-      await ctx.markCompleted(client, {});
-    });
-    return { recorded: true };
+    return completeInTx(ctx, finish, { constraint: a.check, notNull: true });
   },
-  async rollback(ctx, o) {
-    await runActions(ctx, (await describeDown(ctx, o)).actions, true);
-    return {};
-  },
+  rollback: rollbackByDescription(describeDown),
 } satisfies StepKind<Options>;

@@ -6,10 +6,12 @@
  * between changes its type. The pre-flights compare foreign key types with it, so a mismatch is
  * refused before the run's first step (seed 001: a text column pointing at a uuid key).
  */
+
+import { primaryKeyColumns, resolveRelation } from '../db/catalog.js';
 import type { Queryable } from '../db/connection.js';
 import type { Plan, PlannedStep, RelationName } from '../model/plan.js';
 import { parseRelation, type QualifiedName } from '../sql/ident.js';
-import { findColumn, resolveTable, resolveTypeName } from './catalog.js';
+import { findColumn, resolveTypeName } from './catalog.js';
 import { parseColumnDef } from './column-def.js';
 
 /** A column's type as it will be: its base type (under any domain) and how PostgreSQL writes it. */
@@ -45,12 +47,8 @@ function same(a: RelationName | QualifiedName, b: RelationName | QualifiedName, 
 
 /** The single-column primary key of an existing table, or undefined. */
 async function primaryKeyColumn(db: Queryable, tableOid: number): Promise<string | undefined> {
-  const r = await db.query<{ attname: string }>(
-    `SELECT a.attname FROM pg_constraint c JOIN pg_attribute a ON a.attrelid = c.conrelid AND a.attnum = c.conkey[1]
-      WHERE c.conrelid = $1::int8::oid AND c.contype = 'p' AND cardinality(c.conkey) = 1`,
-    [tableOid],
-  );
-  return r.rows[0]?.attname;
+  const pk = await primaryKeyColumns(db, tableOid);
+  return pk.length === 1 ? pk[0].name : undefined;
 }
 
 /** The type an `op.createTable` step gives `column` (or its primary key), or null. */
@@ -88,7 +86,7 @@ export async function plannedColumnType(
   table: RelationName | QualifiedName,
   column: string | undefined,
 ): Promise<KnownColumnType | null> {
-  const existing = await resolveTable(db, table);
+  const existing = await resolveRelation(db, table);
   if (existing) {
     const name = column ?? (await primaryKeyColumn(db, existing.oid));
     const c = name ? await findColumn(db, existing.oid, name) : null;

@@ -7,37 +7,21 @@
  * back with the key's type, so any key type (composite included) survives the JSON of the ledger.
  */
 import type pg from 'pg';
-import { type KeyColumn, keyAsText, keyList, keyTuple, paramTuple } from './archive-sql.js';
+import type { KeyColumn } from '../db/catalog.js';
+import { type Key, keyAsText, keyBetween, keyOf, keyOfRow, keyOrder, keyTuple, keyValue } from '../sql/key-range.js';
+import { Params } from '../sql/params.js';
 
-/** A key range as a SQL condition over `$1…$n` with its parameters. */
-export interface KeyRange {
+/** A batch's key range as a SQL condition over `$1…$n` with its parameters. */
+export interface BatchRange {
   where: string;
   params: unknown[];
 }
 
-/** `(key) > lower AND (key) <= upper`; either bound may be absent. Parameters start at `first`. */
-export function keyRange(
-  key: readonly KeyColumn[],
-  lower: string[] | null,
-  upper: string[] | null,
-  qualifier?: string,
-  first = 1,
-): KeyRange {
-  const parts: string[] = [];
-  const params: unknown[] = [];
-  if (lower) {
-    parts.push(`${keyTuple(key, qualifier)} > ${paramTuple(key, first)}`);
-    params.push(...lower);
-  }
-  if (upper) {
-    parts.push(`${keyTuple(key, qualifier)} <= ${paramTuple(key, first + params.length)}`);
-    params.push(...upper);
-  }
-  return { where: parts.length ? parts.join(' AND ') : 'true', params };
+/** `(key) > lower AND (key) <= upper`; either bound may be absent. */
+export function batchRange(key: Key, lower: string[] | null, upper: string[] | null, qualifier?: string): BatchRange {
+  const p = new Params();
+  return { where: keyBetween(key, lower, upper, p, qualifier), params: p.values };
 }
-
-/** Test-only fault injection: throw after this many committed batches (simulates a crash mid-walk). */
-export const batchFaults: { failAfterBatches?: number } = {};
 
 /** What one walk needs. */
 export interface WalkOptions {
@@ -53,7 +37,7 @@ export interface WalkOptions {
   /** For messages: `step "x" backfill`. */
   what: string;
   /** The batch's work for keys in `range`; returns rows changed. */
-  work: (client: pg.PoolClient, range: KeyRange) => Promise<number>;
+  work: (client: pg.PoolClient, range: BatchRange) => Promise<number>;
   /** Save the cursor (null = walk finished) in the batch's transaction. */
   save: (client: pg.PoolClient, cursor: string[] | null, rows: number) => Promise<void>;
   /** Called after each committed batch. */
@@ -70,10 +54,10 @@ export interface WalkOptions {
   rangeQualifier?: string;
 }
 
-/** The statement that finds a batch's upper key: the `size`-th key after `lower`. */
-export function upperKeySql(table: string, key: readonly KeyColumn[], hasLower: boolean): string {
-  const where = hasLower ? `WHERE ${keyTuple(key)} > ${paramTuple(key, 2)}` : '';
-  return `SELECT ${keyAsText(key)} FROM ${table} ${where} ORDER BY ${keyList(key)} OFFSET $1 - 1 LIMIT 1`.replace(
+/** The statement that finds a batch's upper key: the `size`-th key after `lower` (`$1` = size). */
+export function upperKeySql(table: string, key: Key, lower: string[] | null, p: Params): string {
+  const where = lower ? `WHERE ${keyTuple(key)} > ${keyValue(key, lower, p)}` : '';
+  return `SELECT ${keyAsText(key)} FROM ${table} ${where} ORDER BY ${keyOrder(key)} OFFSET $1 - 1 LIMIT 1`.replace(
     /\s+/g,
     ' ',
   );
@@ -85,15 +69,14 @@ export async function walkKeys(o: WalkOptions): Promise<number> {
   let size = o.initialSize ?? 500;
   let total = 0;
   let batch = 0;
+  const key = keyOf(o.key);
   for (;;) {
     const started = performance.now();
     const { rows, upper } = await o.tx(`${o.what} batch ${batch + 1}`, async (client) => {
-      const r = await client.query<Record<string, string>>(upperKeySql(o.table, o.key, lower !== null), [
-        size,
-        ...(lower ?? []),
-      ]);
-      const up = r.rows[0] ? o.key.map((_, i) => r.rows[0][`k${i}`]) : null;
-      const n = await o.work(client, keyRange(o.key, lower, up, o.rangeQualifier));
+      const p = new Params([size]);
+      const r = await client.query<Record<string, string>>(upperKeySql(o.table, key, lower, p), p.values);
+      const up = r.rows[0] ? keyOfRow(key, r.rows[0]) : null;
+      const n = await o.work(client, batchRange(key, lower, up, o.rangeQualifier));
       await o.save(client, up, n);
       return { rows: n, upper: up };
     });
@@ -102,9 +85,6 @@ export async function walkKeys(o: WalkOptions): Promise<number> {
     total += rows;
     o.onBatch?.({ batch, rows, total, size, ms, cursor: upper });
     if (upper === null) return total;
-    if (batchFaults.failAfterBatches !== undefined && batch >= batchFaults.failAfterBatches) {
-      throw new Error(`fault injected after ${batch} batch(es)`);
-    }
     lower = upper;
     const ratio = o.targetMs / Math.max(ms, 1);
     size = Math.max(10, Math.min(100_000, Math.round(size * Math.min(2, Math.max(0.5, ratio)))));

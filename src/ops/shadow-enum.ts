@@ -6,21 +6,21 @@
  * SQL `tidemark plan` prints and the SQL `run` executes, in both directions.
  */
 
-import { estimatedRows } from '../db/catalog.js';
+import type { KeyColumn } from '../db/catalog.js';
+import { estimatedRows, primaryKeyColumns } from '../db/catalog.js';
 import { type Db, type Queryable, sqlState } from '../db/connection.js';
 import type { Action } from '../kind/step-kind.js';
 import type { RelationName } from '../model/plan.js';
 import { displayRelation, quoteIdent, quoteRelation } from '../sql/ident.js';
+import { quoteLiteral } from '../sql/text.js';
 import {
   type ColumnDef,
   type ColumnDependents,
   columnDef,
   columnDependents,
-  keyColumns,
   type RelationRef,
-  resolveRelation,
+  resolveRef,
 } from './archive-catalog.js';
-import { type KeyColumn, quoteLiteral } from './archive-sql.js';
 import { findType } from './catalog.js';
 import { type ShadowSpec, shadowNames } from './shadow-sql.js';
 
@@ -121,7 +121,7 @@ export async function planConversion(
   threshold: number,
   path?: 'in-place' | 'shadow',
 ): Promise<EnumConversion | null> {
-  const table = await resolveRelation(q, o.table);
+  const table = await resolveRef(q, o.table);
   if (!table) return null;
   const column = await columnDef(q, table.oid, o.column);
   if (!column) return null;
@@ -146,7 +146,7 @@ export async function planConversion(
     [table.oid, column.attnum],
   );
   const converted = type != null && Number(colType.rows[0].t) === type.oid;
-  const key = await keyColumns(q, table.oid);
+  const key = await primaryKeyColumns(q, table.oid);
   const deps = await columnDependents(q, table.oid, column.attnum);
   const own = ['enum', 'back'].map((tag) => shadowNames({ table, column, tag }).trigger);
   if (!converted) problems.push(...conversionProblems(column, key, deps, own));

@@ -6,12 +6,14 @@
  * NULL)` when the column is NOT NULL, then the swap in one short transaction.
  */
 
+import type { KeyColumn } from '../db/catalog.js';
 import type { Action } from '../kind/step-kind.js';
 import { sha256 } from '../sql/checksum.js';
 import { generatedName, quoteIdent } from '../sql/ident.js';
+import { keyOf, rangeShown } from '../sql/key-range.js';
+import { dollarQuote, quoteLiteral } from '../sql/text.js';
 import type { ColumnDef, ConstraintDef, IndexDef, RelationRef } from './archive-catalog.js';
 import { RANGE } from './archive-column-sql.js';
-import { dollarQuote, type KeyColumn, keyTuple, quoteLiteral } from './archive-sql.js';
 import { rewriteIndexDef } from './shadow-rewrite.js';
 
 /** One type change through a shadow column. */
@@ -185,7 +187,7 @@ END`;
 
 /** The whole conversion as actions, for `tidemark plan`. */
 export function shadowActions(q: ShadowSql, key: readonly KeyColumn[]): Action[] {
-  const range = `${keyTuple(key)} > (…) AND ${keyTuple(key)} <= (…)`;
+  const range = rangeShown(keyOf(key));
   const out: Action[] = [
     { sql: q.addShadow, lock: 'ACCESS EXCLUSIVE', note: 'instant: nullable, no default' },
     { sql: q.createFunction, lock: 'none' },

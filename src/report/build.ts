@@ -221,6 +221,7 @@ export async function buildReport(o: BuildReportOptions): Promise<ReportModel> {
           settings: settingsOf({ databaseUrl: o.databaseUrl, config: o.config }),
           emit: noopSink,
           appliedSteps: new Set([...snap.steps].filter(([, s]) => s.status === 'completed').map(([id]) => id)),
+          fused: new Map(),
         }
       : undefined;
     const steps = await buildSteps(snap, plan, session);

@@ -3,12 +3,13 @@
  * event sink, all scoped to one step.
  */
 import type pg from 'pg';
+import type { FusedCache } from '../checks/fused.js';
 import type { Db } from '../db/connection.js';
 import type { LockPolicy } from '../db/lock-policy.js';
 import { type LockEvent, withLockRetry } from '../db/lock-safe.js';
 import { runWaiting, type WaitingEvent } from '../db/waiting.js';
 import type { EventSink, TidemarkEvent } from '../kind/events.js';
-import type { Action, ReadContext, Settings, StepContext, StepOutcome } from '../kind/step-kind.js';
+import type { ReadContext, Settings, StepContext } from '../kind/step-kind.js';
 import type { Ledger } from '../ledger/ledger.js';
 import { recordStatements, StatementLog } from '../ledger/statements.js';
 import type { Plan, PlannedStep } from '../model/plan.js';
@@ -23,6 +24,8 @@ export interface Session {
   settings: Settings;
   emit: EventSink;
   appliedSteps: Set<string>;
+  /** Check values computed by a fused scan, waiting for their step (checks/fused.ts). */
+  fused: FusedCache;
 }
 
 export function readContext(s: Session, step: PlannedStep): ReadContext {
@@ -61,6 +64,7 @@ export function stepContext(
   stats: LockStats,
 ): RecordingStepContext {
   const log = new StatementLog();
+  let statementIndex = 0;
   const emit = (e: TidemarkEvent) => {
     if (e.type === 'step.statement' && e.stepId === step.id) log.announce(e.sql);
     s.emit(e);
@@ -120,30 +124,7 @@ export function stepContext(
       log.settle();
       return r;
     },
-    async execActions(actions: Action[], complete?: StepOutcome) {
-      const groups: { tx: boolean; actions: Action[] }[] = [];
-      for (const a of actions) {
-        const tx = a.transaction !== false;
-        const last = groups[groups.length - 1];
-        if (last?.tx && tx) last.actions.push(a);
-        else groups.push({ tx, actions: [a] });
-      }
-      for (let i = 0; i < actions.length; i++)
-        emit({ type: 'step.statement', stepId: step.id, index: i, count: actions.length, sql: actions[i].sql });
-      for (let g = 0; g < groups.length; g++) {
-        const group = groups[g];
-        const isLast = g === groups.length - 1;
-        if (group.tx) {
-          await ctx.tx(`step "${step.id}"`, async (client) => {
-            for (const a of group.actions) await client.query(a.sql, a.params as unknown[]);
-            if (isLast && complete) await ctx.markCompleted(client, complete);
-          });
-        } else {
-          for (const a of group.actions) await ctx.waiting(`step "${step.id}"`, a.sql, a.params);
-          if (isLast && complete) await s.db.transaction((c) => ctx.markCompleted(c, complete));
-        }
-      }
-    },
+    nextStatementIndex: () => statementIndex++,
     emit,
   };
   return ctx;

@@ -123,7 +123,7 @@ async function evaluateKind(s: Session, step: PlannedStep, kind: CheckKind, ctx:
   await waitReadable(s, step);
   const probe = rowProbeOf(kind);
   if (!probe) return kind.evaluate(ctx, step.options);
-  const values = await fusedValues(s, step.id, probe.table(step.options), () => fusionGroup(s, step));
+  const values = await fusedValues(s.fused, step.id, probe.table(step.options), () => fusionGroup(s, step));
   return values ? probe.finish(ctx, step.options, values) : kind.evaluate(ctx, step.options);
 }
 

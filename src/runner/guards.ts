@@ -5,6 +5,7 @@
  * `check.rowCount({ unchanged: true })`.
  */
 
+import { resolveRelation } from '../db/catalog.js';
 import type { Db } from '../db/connection.js';
 import type { Ledger, StepState } from '../ledger/ledger.js';
 import { latestValidation, saveBaseline } from '../ledger/records.js';
@@ -148,8 +149,7 @@ export async function takeBaselines(db: Db, ledger: Ledger, plan: Plan, runId: n
   }
   const counts: { table: string; rows: number }[] = [];
   for (const [name, rel] of tables) {
-    const exists = await db.rows<{ r: string | null }>(`SELECT to_regclass($1) AS r`, [quoteRelation(rel)]);
-    if (!exists[0].r) continue;
+    if (!(await resolveRelation(db.pool, rel))) continue;
     const n = await db.rows<{ n: string }>(`SELECT count(*) AS n FROM ${quoteRelation(rel)}`);
     counts.push({ table: name, rows: Number(n[0].n) });
   }

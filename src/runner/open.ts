@@ -85,5 +85,16 @@ export async function openSession(
     const states = await ledger.stepStates(plan.id);
     for (const [id, st] of states) if (st.status === 'completed') appliedSteps.add(id);
   }
-  return { db, plan, ledgerSchema, ledger, policy, settings: settingsOf(o), emit, appliedSteps, installed };
+  return {
+    db,
+    plan,
+    ledgerSchema,
+    ledger,
+    policy,
+    settings: settingsOf(o),
+    emit,
+    appliedSteps,
+    fused: new Map(),
+    installed,
+  };
 }

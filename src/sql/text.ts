@@ -1,7 +1,8 @@
 /**
  * Small, synchronous helpers over SQL text that plan validation can use without a database or the
- * parser: the bare words of a fragment (strings, quoted names and comments skipped), literals for
- * the few DDL statements that cannot take `$n` parameters, and dotted names quoted part by part.
+ * parser: the bare words of a fragment (strings, quoted names and comments skipped), literals and
+ * dollar-quoted bodies for the DDL that cannot take `$n` parameters, and dotted names quoted part by
+ * part.
  */
 import { quoteIdent } from './ident.js';
 
@@ -110,6 +111,13 @@ export function quoteLiteral(value: string): string {
   if (value.includes('\u0000')) throw new Error('a SQL literal cannot contain a NUL byte');
   const body = value.replace(/'/g, "''");
   return value.includes('\\') ? `E'${body.replace(/\\/g, '\\\\')}'` : `'${body}'`;
+}
+
+/** Wrap a function body in a dollar quote whose tag does not occur inside it. */
+export function dollarQuote(body: string): string {
+  let tag = '$tm$';
+  for (let i = 0; body.includes(tag); i++) tag = `$tm${i}$`;
+  return `${tag}${body}${tag}`;
 }
 
 /** `name` or `schema.name` (an operator class, a type), each part quoted. */

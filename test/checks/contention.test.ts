@@ -36,6 +36,7 @@ async function session(
     policy,
     emit: (e) => events.push(e),
     appliedSteps: new Set(),
+    fused: new Map(),
     settings: { backfillTargetMs: 200, shadowThresholdRows: 1e6, approvals: [], actor: 't' },
   };
   return { s, step: plan.steps[0] };
@@ -93,6 +94,7 @@ describe('checks under lock contention', () => {
       policy: DEFAULT_LOCK_POLICY,
       emit: () => undefined,
       appliedSteps: new Set(),
+      fused: new Map(),
       settings: { backfillTargetMs: 200, shadowThresholdRows: 1e6, approvals: [], actor: 't' },
     };
     const r = await evaluateCheck(s, plan.steps[0], null);

@@ -132,6 +132,7 @@ function spySession(plan: Plan): Session & { db: SpyDb } {
     policy: DEFAULT_LOCK_POLICY,
     emit: () => undefined,
     appliedSteps: new Set(),
+    fused: new Map(),
     settings: { backfillTargetMs: 200, shadowThresholdRows: 1_000_000, approvals: [], actor: 'tester' },
   };
 }

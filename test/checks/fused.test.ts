@@ -59,6 +59,7 @@ function session(plan: Plan, applied: string[] = []): Session {
     policy: DEFAULT_LOCK_POLICY,
     emit: () => undefined,
     appliedSteps: new Set(applied),
+    fused: new Map(),
     settings: { backfillTargetMs: 200, shadowThresholdRows: 1_000_000, approvals: [], actor: 'tester' },
   };
 }

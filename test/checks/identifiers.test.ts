@@ -115,6 +115,7 @@ describe('identifiers that need quoting', () => {
       policy: DEFAULT_LOCK_POLICY,
       emit: () => undefined,
       appliedSteps: new Set<string>(),
+      fused: new Map(),
       settings: { backfillTargetMs: 200, shadowThresholdRows: 1e6, approvals: [], actor: 't' },
     };
     for (const st of plan.steps)

@@ -10,9 +10,9 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import pg from 'pg';
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { batchFaults } from '../../src/ops/shadow-batch.js';
 import { loadPlan } from '../../src/plan/load.js';
 import { rollbackPlan } from '../../src/runner/rollback.js';
+import { killWhen } from '../helpers/crash.js';
 import { createTestDatabase, query } from '../helpers/db.js';
 import { tempDir, writePlan } from '../helpers/plan-files.js';
 import { runFile } from '../helpers/run.js';
@@ -23,7 +23,6 @@ beforeAll(async () => {
 });
 const running: { stop(): Promise<void> }[] = [];
 afterEach(async () => {
-  delete batchFaults.failAfterBatches;
   await Promise.all(running.splice(0).map((t) => t.stop()));
 });
 
@@ -59,6 +58,17 @@ const PLAN = (id: string, t: string) => `{
 
 async function rollbackFile(file: string) {
   return rollbackPlan(await loadPlan(file), { databaseUrl: url, config });
+}
+
+/** True once the shadow backfill of plan `id` has committed `rows` rows or more (its cursor is saved with each batch). */
+async function shadowWalked(id: string, rows: number): Promise<boolean> {
+  const r = await query<{ progress: { shadow?: { cursor: string[] | null; rows: number } } | null }>(
+    url,
+    `SELECT progress FROM tidemark.steps WHERE plan_id = $1`,
+    [id],
+  );
+  const s = r[0]?.progress?.shadow;
+  return !!s?.cursor && s.rows >= rows;
 }
 
 async function enumExists(t: string): Promise<boolean> {
@@ -284,14 +294,12 @@ describe('op.convertToEnum through a shadow column', () => {
     await assertRows(T, new Map([...expected, ...t.expected]));
   });
 
-  it('resumes after a crash mid-backfill; rows written in between are converted', async () => {
+  it('resumes after a kill -9 mid-backfill; rows written in between are converted', async () => {
     const C = 'deals_crash';
     await query(url, SETUP(C));
     const f = writePlan(tempDir(), PLAN('enum-crash', C));
-    batchFaults.failAfterBatches = 3;
-    const r1 = await runFile(f, { databaseUrl: url, config: { ...config, backfill: { targetBatchMs: 1 } } });
-    expect(r1.exitCode).toBe(1);
-    expect(r1.message).toMatch(/fault injected after 3 batch/);
+    // Batches of about 1 ms (ten rows): the walk takes hundreds of batches, so the kill lands mid-walk.
+    await killWhen(f, url, { ...config, backfill: { targetBatchMs: 1 } }, () => shadowWalked('enum-crash', 3));
     const mid = await catalog(C);
     expect(mid.cols).toContain('stage_tm_enum');
     expect(mid.col.type).toBe('character varying(32)');
@@ -308,7 +316,6 @@ describe('op.convertToEnum through a shadow column', () => {
       `UPDATE ${C} SET stage = 'won' WHERE id IN (1, 9999); INSERT INTO ${C} (stage, amount) VALUES ('lost', -1)`,
     );
     expect((await query(url, `SELECT stage_tm_enum::text AS s FROM ${C} WHERE id = 9999`))[0].s).toBe('won');
-    delete batchFaults.failAfterBatches;
     const r2 = await runFile(f, { databaseUrl: url, config });
     expect(r2.message).toBeUndefined();
     expect(r2.exitCode).toBe(0);
@@ -341,10 +348,7 @@ describe('op.convertToEnum through a shadow column', () => {
     await query(url, SETUP(P));
     const before = await catalog(P);
     const f = writePlan(tempDir(), PLAN('enum-partial', P));
-    batchFaults.failAfterBatches = 1;
-    const r1 = await runFile(f, { databaseUrl: url, config });
-    expect(r1.exitCode).toBe(1);
-    delete batchFaults.failAfterBatches;
+    await killWhen(f, url, { ...config, backfill: { targetBatchMs: 1 } }, () => shadowWalked('enum-partial', 1));
     const rb = await rollbackFile(f);
     expect(rb.message).toMatch(/rolled back 1/);
     expect(await catalog(P)).toEqual(before);
