@@ -4,7 +4,7 @@
  * one column), or else at the number of rows. See docs/checks/query.md.
  */
 import { z } from 'zod';
-import { common, severity, sqlText } from '../kind/fields.js';
+import { common, severity, sqlQuery } from '../kind/fields.js';
 import type { CheckKind } from '../kind/step-kind.js';
 import { readAction } from './describe.js';
 import { SAMPLE_SIZE } from './sample.js';
@@ -20,7 +20,7 @@ export const schema = z
     ...common,
     title: z.string().min(1),
     severity: severity.optional(),
-    sql: sqlText,
+    sql: sqlQuery,
     expect: z.union([z.literal('empty'), z.literal('nonEmpty'), range]),
   })
   .strict();

@@ -6,7 +6,7 @@
  * the referenced column is refused before anything runs. Down: `DROP COLUMN`. See docs/steps/op-add-column.md.
  */
 import { z } from 'zod';
-import { common, fkAction, ident, relation, sqlText } from '../kind/fields.js';
+import { common, fkAction, ident, relation, sqlColumnDef, sqlExpr } from '../kind/fields.js';
 import type { Action, Description, ReadContext, StepContext, StepKind } from '../kind/step-kind.js';
 import { formatIssue, StepFailedError } from '../model/errors.js';
 import { displayRelation, quoteIdent, quoteRelation } from '../sql/ident.js';
@@ -25,8 +25,8 @@ export const schema = z
     ...common,
     table: relation,
     column: ident,
-    type: sqlText,
-    default: sqlText.optional(),
+    type: sqlColumnDef,
+    default: sqlExpr.optional(),
     references: z
       .object({ table: relation, column: ident, onDelete: fkAction.optional(), onUpdate: fkAction.optional() })
       .strict()

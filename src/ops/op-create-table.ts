@@ -5,7 +5,7 @@
  * referenced column is refused before the run's first step. Down: `DROP TABLE IF EXISTS`. See docs/steps/op-create-table.md.
  */
 import { z } from 'zod';
-import { common, ident, identList, relation, sqlText } from '../kind/fields.js';
+import { common, ident, identList, relation, sqlColumnDef } from '../kind/fields.js';
 import type { Action, Description, ReadContext, StepKind } from '../kind/step-kind.js';
 import { formatIssue, StepFailedError } from '../model/errors.js';
 import { displayRelation, quoteIdent, quoteRelation } from '../sql/ident.js';
@@ -19,7 +19,7 @@ export const schema = z
   .object({
     ...common,
     table: relation,
-    columns: z.record(ident, sqlText).refine((c) => Object.keys(c).length > 0, 'must define at least one column'),
+    columns: z.record(ident, sqlColumnDef).refine((c) => Object.keys(c).length > 0, 'must define at least one column'),
     primaryKey: identList.optional(),
   })
   .strict();
