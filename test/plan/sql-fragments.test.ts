@@ -76,7 +76,7 @@ describe('fragmentProblem', () => {
     const expr = fc
       .tuple(atom, fc.constantFrom(' AND ', ' OR ', ' = ', ' + '), atom)
       .map(([l, op, r]) => `${l}${op}${r}`);
-    const escape = fc.constantFrom(
+    const escapes = fc.constantFrom(
       ') OR (',
       ')',
       ';',
@@ -89,7 +89,7 @@ describe('fragmentProblem', () => {
     );
     const tail = fc.constantFrom('', 'true', 'b', 'x = 1', '(d');
     fc.assert(
-      fc.property(expr, escape, tail, (e, esc, t) => {
+      fc.property(expr, escapes, tail, (e, esc, t) => {
         expect(fragmentProblem(e, 'expression')).toBeUndefined();
         expect(fragmentProblem(`${e}${esc}${t}`, 'expression')).toBeDefined();
       }),
