@@ -47,19 +47,50 @@ export function parseUtcTimestamp(v: string): Date | string {
 /** A queryable connection: a pooled client or the pool itself. */
 export type Queryable = Pick<pg.PoolClient, 'query'>;
 
+/**
+ * One statement over the extended protocol, whatever its parameters: the server then refuses a
+ * text holding several statements ("cannot insert multiple commands into a prepared statement"),
+ * which the simple protocol node-pg uses for a statement without parameters would run one by one.
+ */
+function extendedQuery(client: pg.PoolClient): pg.PoolClient['query'] {
+  const run = (text: string | pg.QueryConfig, values?: unknown[]) =>
+    client.query({
+      ...(typeof text === 'string' ? { text, values } : text),
+      queryMode: 'extended',
+    } as pg.QueryConfig);
+  return run as unknown as pg.PoolClient['query'];
+}
+
+/**
+ * The client a read-only view lends: statements go to its session over the extended protocol, and
+ * releasing it does nothing (the view ends the session).
+ */
+function lentClient(session: pg.PoolClient): pg.PoolClient {
+  return { query: extendedQuery(session), release: () => undefined } as unknown as pg.PoolClient;
+}
+
 /** A pool to one database. */
 export class Db {
   readonly pool: pg.Pool;
   /** The connection string with its password removed. */
   readonly displayUrl: string;
   private serverVersionNum?: number;
+  /** Set on a view made by {@link readOnly}: the session, inside its READ ONLY transaction, every statement runs on. */
+  private readonly session?: pg.PoolClient;
 
   constructor(
     readonly url: string,
     readonly options: DbOptions = {},
+    session?: pg.PoolClient,
   ) {
     registerSecret(passwordOf(url));
     this.displayUrl = redactUrl(url);
+    if (session) {
+      this.session = session;
+      // Catalog helpers take `db.pool` as a Queryable: on a view it is the session too.
+      this.pool = { query: extendedQuery(session), connect: async () => lentClient(session) } as unknown as pg.Pool;
+      return;
+    }
     this.pool = new pg.Pool({
       connectionString: url,
       max: options.max ?? 4,
@@ -70,6 +101,29 @@ export class Db {
     });
     // A dropped connection must not crash the process; the next query reports it.
     this.pool.on('error', () => undefined);
+  }
+
+  /** True on a view made by {@link readOnly}. */
+  get isReadOnly(): boolean {
+    return this.session !== undefined;
+  }
+
+  /**
+   * Run `fn` on a view of this database whose every statement — `query`, `rows`, `withClient`,
+   * `pool` — runs in ONE `READ ONLY` transaction, always rolled back, over the extended protocol
+   * (one statement per call). A write fails with SQLSTATE 25006. Checks run this way
+   * (docs/proof.md); on a view, `fn` gets the view itself.
+   */
+  async readOnly<T>(fn: (db: Db) => Promise<T>): Promise<T> {
+    if (this.session) return fn(this);
+    return this.withClient(async (client) => {
+      await client.query('BEGIN READ ONLY');
+      try {
+        return await fn(new Db(this.url, this.options, client));
+      } finally {
+        await client.query('ROLLBACK').catch(() => undefined);
+      }
+    });
   }
 
   /** Run one statement on any pooled connection. */
@@ -87,6 +141,7 @@ export class Db {
 
   /** Borrow a client for several statements on the same session. */
   async withClient<T>(fn: (client: pg.PoolClient) => Promise<T>): Promise<T> {
+    if (this.session) return fn(lentClient(this.session));
     const client = await this.pool.connect();
     // A backend terminated mid-query (pg_terminate_backend, failover) emits 'error' on the checked-out
     // client; without a listener that would crash the process instead of failing this call.
@@ -106,6 +161,8 @@ export class Db {
 
   /** Run `fn` in one transaction; rolls back on error. No lock policy: see `lock-safe.ts` for DDL. */
   async transaction<T>(fn: (client: pg.PoolClient) => Promise<T>): Promise<T> {
+    // COMMIT on a read-only view would end its READ ONLY transaction and let later statements write.
+    if (this.session) throw new Error('a read-only view of the database cannot open a transaction');
     return this.withClient(async (client) => {
       await client.query('BEGIN');
       try {
@@ -129,6 +186,7 @@ export class Db {
   }
 
   async close(): Promise<void> {
+    if (this.session) return;
     await this.pool.end().catch(() => undefined);
   }
 }
