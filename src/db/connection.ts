@@ -81,16 +81,9 @@ export class Db {
   constructor(
     readonly url: string,
     readonly options: DbOptions = {},
-    session?: pg.PoolClient,
   ) {
     registerSecret(passwordOf(url));
     this.displayUrl = redactUrl(url);
-    if (session) {
-      this.session = session;
-      // Catalog helpers take `db.pool` as a Queryable: on a view it is the session too.
-      this.pool = { query: extendedQuery(session), connect: async () => lentClient(session) } as unknown as pg.Pool;
-      return;
-    }
     this.pool = new pg.Pool({
       connectionString: url,
       max: options.max ?? 4,
@@ -118,8 +111,14 @@ export class Db {
     if (this.session) return fn(this);
     return this.withClient(async (client) => {
       await client.query('BEGIN READ ONLY');
+      // The view inherits everything of this Db (a subclass's behaviour too) but its session and
+      // pool: catalog helpers take `db.pool` as a Queryable, so on a view that is the session too.
+      const view: Db = Object.create(this, {
+        session: { value: client },
+        pool: { value: { query: extendedQuery(client), connect: async () => lentClient(client) } },
+      });
       try {
-        return await fn(new Db(this.url, this.options, client));
+        return await fn(view);
       } finally {
         await client.query('ROLLBACK').catch(() => undefined);
       }
