@@ -3,14 +3,17 @@
  * (docs/plans.md, "SQL fragments"): a fragment that would close a parenthesis Tidemark opened, add
  * a statement or comment out what follows is refused at validation, naming phase, step and field.
  */
+import { readFileSync } from 'node:fs';
 import fc from 'fast-check';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { PlanInvalidError } from '../../src/model/errors.js';
 import type { PlanIssue } from '../../src/model/plan.js';
 import { backfill, check, definePlan, op } from '../../src/plan/define.js';
+import { loadPlan } from '../../src/plan/load.js';
 import { validatePlan } from '../../src/plan/validate.js';
 import { fragmentProblem } from '../../src/sql/fragment.js';
 import { ensureParser } from '../../src/sql/parse.js';
+import { tempDir, writeFiles } from '../helpers/plan-files.js';
 
 async function issuesOf(def: unknown): Promise<PlanIssue[]> {
   try {
@@ -164,5 +167,18 @@ describe('plan validation of SQL fragments', () => {
       }),
     );
     expect(plan.steps).toHaveLength(2);
+  });
+});
+
+describe('docs/plans.md, "SQL fragments"', () => {
+  it('its example is refused with the error the page prints', async () => {
+    const md = readFileSync(new URL('../../docs/plans.md', import.meta.url), 'utf8');
+    const section = md.slice(md.indexOf('## SQL fragments'), md.indexOf('## Checksums and drift'));
+    const [, code] = /```ts\n([\s\S]*?)```/.exec(section)!;
+    const [, printed] = /```\n(error: [\s\S]*?)```/.exec(section)!;
+    const file = writeFiles(tempDir(), { 'fragments.plan.ts': code });
+    const e = await loadPlan(file).catch((x) => x);
+    expect(e).toBeInstanceOf(PlanInvalidError);
+    expect(`error: ${e.message}\n`).toBe(printed);
   });
 });
