@@ -5,7 +5,7 @@
  * row (seed 004 expands JSON arrays into events); `onConflict` handles rows already there.
  */
 import { z } from 'zod';
-import { backfillCommon, common, ident, identList, relation, sqlText } from '../kind/fields.js';
+import { backfillCommon, common, ident, identList, relation, sqlExpr } from '../kind/fields.js';
 import type { StepKind } from '../kind/step-kind.js';
 import type { PlanIssue } from '../model/plan.js';
 import { displayRelation } from '../sql/ident.js';
@@ -18,7 +18,7 @@ export const schema = z
     ...backfillCommon,
     from: relation,
     into: relation,
-    values: z.record(ident, sqlText).optional(),
+    values: z.record(ident, sqlExpr).optional(),
     onConflict: z.union([z.literal('ignore'), z.object({ target: identList, update: identList }).strict()]).optional(),
   })
   .strict();

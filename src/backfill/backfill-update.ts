@@ -5,7 +5,7 @@
  * keeps rows old code writes in step until the contract phase.
  */
 import { z } from 'zod';
-import { backfillCommon, common, ident, relation, sqlText } from '../kind/fields.js';
+import { backfillCommon, common, ident, relation, sqlExpr } from '../kind/fields.js';
 import type { StepKind } from '../kind/step-kind.js';
 import type { PlanIssue } from '../model/plan.js';
 import { describeBackfillDown, rollbackBackfill } from './rollback.js';
@@ -16,8 +16,8 @@ export const schema = z
     ...common,
     ...backfillCommon,
     table: relation,
-    set: z.record(ident, sqlText).optional(),
-    keepInSync: z.union([z.boolean(), z.object({ reverse: z.record(ident, sqlText) }).strict()]).optional(),
+    set: z.record(ident, sqlExpr).optional(),
+    keepInSync: z.union([z.boolean(), z.object({ reverse: z.record(ident, sqlExpr) }).strict()]).optional(),
   })
   .strict();
 

@@ -7,6 +7,7 @@
  */
 import type { Db } from '../db/connection.js';
 import { sleep } from '../db/lock-safe.js';
+import { looksLikeQuery } from '../sql/fragment.js';
 import type { LockWaitSample } from './lock-monitor.js';
 
 /** `throttle` as the plan gives it. */
@@ -24,7 +25,7 @@ export const DEFAULT_CHECK_EVERY_MS = 1_000;
 
 /** The SQL that evaluates `throttle.when`: a query as written, or an expression wrapped in SELECT. */
 export function whenQuery(when: string): string {
-  return /^\s*(select|with|values|table)\b/i.test(when) ? when : `SELECT (${when}) AS throttle`;
+  return looksLikeQuery(when) ? when : `SELECT (${when}) AS throttle`;
 }
 
 function truthy(v: unknown): boolean {

@@ -8,7 +8,7 @@
  * See docs/checks/columns-match.md.
  */
 import { z } from 'zod';
-import { common, ident, relation, severity, sqlText } from '../kind/fields.js';
+import { common, ident, relation, severity, sqlExpr } from '../kind/fields.js';
 import type { CheckKind, ReadContext } from '../kind/step-kind.js';
 import { displayRelation, quoteIdent, quoteRelation } from '../sql/ident.js';
 import { columnTypes, directlyComparable, typeCategory } from './compare.js';
@@ -23,8 +23,8 @@ export const schema = z
     severity: severity.optional(),
     table: relation,
     column: ident,
-    equals: sqlText,
-    where: sqlText.optional(),
+    equals: sqlExpr,
+    where: sqlExpr.optional(),
   })
   .strict();
 

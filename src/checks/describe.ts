@@ -15,14 +15,26 @@ import { resolveRelation } from '../db/catalog.js';
 import { type Queryable, sqlState } from '../db/connection.js';
 import type { Action, Description } from '../kind/step-kind.js';
 import type { RelationName } from '../model/plan.js';
+import { fragmentProblem } from '../sql/fragment.js';
 import { displayRelation } from '../sql/ident.js';
 import { MissingObjectError } from './compare.js';
 import { fusedStatement, type ScanMember } from './fused.js';
 import { SAMPLE_SIZE } from './sample.js';
 
-/** A statement a check runs: a read, under ACCESS SHARE. */
+/**
+ * A statement a check runs: a read, under ACCESS SHARE. It is labelled read-only only when the
+ * parser reads it as exactly one query; anything else is said to be refused, as the check's
+ * read-only session refuses it (checks/read-only.ts), so `plan` never calls a write a read.
+ */
 export function readAction(sql: string, params?: unknown[], note = 'read-only'): Action {
-  return { sql, ...(params?.length ? { params } : {}), lock: 'ACCESS SHARE', note };
+  let problem: string | undefined;
+  try {
+    problem = fragmentProblem(sql, 'query');
+  } catch {
+    problem = 'could not be read by the SQL parser';
+  }
+  const said = problem ? `NOT a single read-only query (it ${problem}): the check refuses to run it` : note;
+  return { sql, ...(params?.length ? { params } : {}), lock: 'ACCESS SHARE', note: said };
 }
 
 /** The note for queries that run only when the check fails: `only when it fails: one more query fetches …`. */

@@ -3,7 +3,7 @@
  * per value (seed 003: threads by number class). See docs/checks/distribution.md.
  */
 import { z } from 'zod';
-import { common, ident, relation, severity, sqlText } from '../kind/fields.js';
+import { common, ident, relation, severity, sqlExpr } from '../kind/fields.js';
 import type { CheckKind } from '../kind/step-kind.js';
 import { quoteIdent, quoteRelation } from '../sql/ident.js';
 import { columnTypes } from './compare.js';
@@ -17,7 +17,7 @@ export const schema = z
     severity: severity.optional(),
     table: relation,
     column: ident,
-    where: sqlText.optional(),
+    where: sqlExpr.optional(),
   })
   .strict();
 

@@ -18,6 +18,7 @@ import type { CheckKind, CheckResult, ReadContext } from '../kind/step-kind.js';
 import type { RelationName } from '../model/plan.js';
 import { quoteRelation } from '../sql/ident.js';
 import { type Bind, Params } from '../sql/params.js';
+import { readOnlyCheck } from './read-only.js';
 
 /** Aggregate values computed by a scan, by the names the check gave them (bigint counts come as strings). */
 export type Aggregates = Record<string, string | null>;
@@ -82,7 +83,8 @@ export async function scanTable(
   members: readonly ScanMember[],
 ): Promise<Map<string, Aggregates>> {
   const st = await fusedStatement(table, members);
-  const row = (await db.rows<Record<string, string | null>>(st.sql, st.params))[0];
+  // Read-only, one statement: a member's `where` can fail the scan, never write (docs/proof.md).
+  const row = (await db.readOnly((ro) => ro.rows<Record<string, string | null>>(st.sql, st.params)))[0];
   const out = new Map<string, Aggregates>(members.map((m) => [m.id, {}]));
   for (const n of st.names) out.get(n.id)![n.name] = row[n.column] ?? null;
   return out;
@@ -90,9 +92,11 @@ export async function scanTable(
 
 /** Evaluate one per-row check on its own: a fused scan of one. */
 export async function evaluateAlone<O>(ctx: ReadContext, probe: RowProbe<O>, o: O): Promise<CheckResult> {
-  const member: ScanMember = { id: 'self', ctx, probe: probe as RowProbe<unknown>, options: o };
-  const values = await scanTable(ctx.db, probe.table(o), [member]);
-  return probe.finish(ctx, o, values.get('self')!);
+  return readOnlyCheck(ctx, async (ro) => {
+    const member: ScanMember = { id: 'self', ctx: ro, probe: probe as RowProbe<unknown>, options: o };
+    const values = await scanTable(ro.db, probe.table(o), [member]);
+    return probe.finish(ro, o, values.get('self')!);
+  });
 }
 
 /** Values computed for a step by an earlier scan of its group, or a note that the group cannot fuse. */

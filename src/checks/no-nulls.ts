@@ -4,7 +4,7 @@
  * table's other per-row checks into one scan (see fused.ts). See docs/checks/no-nulls.md.
  */
 import { z } from 'zod';
-import { common, ident, relation, severity, sqlText } from '../kind/fields.js';
+import { common, ident, relation, severity, sqlExpr } from '../kind/fields.js';
 import type { CheckKind } from '../kind/step-kind.js';
 import { displayRelation, quoteIdent, quoteRelation } from '../sql/ident.js';
 import { columnTypes } from './compare.js';
@@ -19,7 +19,7 @@ export const schema = z
     severity: severity.optional(),
     table: relation,
     column: ident,
-    where: sqlText.optional(),
+    where: sqlExpr.optional(),
   })
   .strict();
 

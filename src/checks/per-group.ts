@@ -9,7 +9,7 @@
  * fetches up to 10 of them with their counts. See docs/checks/per-group.md.
  */
 import { z } from 'zod';
-import { common, ident, identList, relation, severity, sqlText } from '../kind/fields.js';
+import { common, ident, identList, relation, severity, sqlExpr } from '../kind/fields.js';
 import type { CheckKind, ReadContext } from '../kind/step-kind.js';
 import { displayRelation, quoteIdent, quoteRelation } from '../sql/ident.js';
 import { type Bind, Params } from '../sql/params.js';
@@ -24,7 +24,7 @@ export const schema = z
     severity: severity.optional(),
     table: relation,
     groupBy: z.union([ident, identList]),
-    where: sqlText.optional(),
+    where: sqlExpr.optional(),
     equals: z.number().int().nonnegative().optional(),
     min: z.number().int().nonnegative().optional(),
     max: z.number().int().nonnegative().optional(),

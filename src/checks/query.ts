@@ -4,9 +4,12 @@
  * one column), or else at the number of rows. See docs/checks/query.md.
  */
 import { z } from 'zod';
-import { common, severity, sqlText } from '../kind/fields.js';
+import { common, severity, sqlQuery } from '../kind/fields.js';
 import type { CheckKind } from '../kind/step-kind.js';
+import { fragmentProblem } from '../sql/fragment.js';
+import { ensureParser } from '../sql/parse.js';
 import { readAction } from './describe.js';
+import { readOnlyCheck } from './read-only.js';
 import { SAMPLE_SIZE } from './sample.js';
 
 const range = z
@@ -20,7 +23,7 @@ export const schema = z
     ...common,
     title: z.string().min(1),
     severity: severity.optional(),
-    sql: sqlText,
+    sql: sqlQuery,
     expect: z.union([z.literal('empty'), z.literal('nonEmpty'), range]),
   })
   .strict();
@@ -30,7 +33,7 @@ export type Options = z.infer<typeof schema>;
 /** Options of `check.query` as the builder accepts them. */
 export type Input = z.input<typeof schema>;
 
-/** How the query runs: read-only, in a transaction that is always rolled back. */
+/** How the query runs: read-only, in a transaction that is always rolled back (checks/read-only.ts). */
 const READ_ONLY = { begin: 'BEGIN READ ONLY', end: 'ROLLBACK' } as const;
 
 /** The `check.query` kind. */
@@ -45,15 +48,12 @@ export const kind = {
     };
   },
   async evaluate(ctx, o) {
-    // Read-only: the query runs in a READ ONLY transaction that is always rolled back.
-    const res = await ctx.db.withClient(async (c) => {
-      await c.query(READ_ONLY.begin);
-      try {
-        return await c.query(o.sql);
-      } finally {
-        await c.query(READ_ONLY.end);
-      }
-    });
+    // Exactly one query (plan validation says so; a direct call is held to it too), run read-only
+    // over the extended protocol: a write in it fails with SQLSTATE 25006 and the check could not run.
+    await ensureParser();
+    const problem = fragmentProblem(o.sql, 'query');
+    if (problem) throw new Error(`sql ${problem}`);
+    const res = await readOnlyCheck(ctx, (ro) => ro.db.query(o.sql));
     const rows = res.rows as Record<string, unknown>[];
     const sample = rows.slice(0, SAMPLE_SIZE);
     if (o.expect === 'empty') {

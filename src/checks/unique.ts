@@ -5,7 +5,7 @@
  * query fetches the rows that share the first duplicated tuples. See docs/checks/unique.md.
  */
 import { z } from 'zod';
-import { common, identList, relation, severity, sqlText } from '../kind/fields.js';
+import { common, identList, relation, severity, sqlExpr } from '../kind/fields.js';
 import type { CheckKind } from '../kind/step-kind.js';
 import { displayRelation, quoteIdent, quoteRelation } from '../sql/ident.js';
 import { columnTypes } from './compare.js';
@@ -19,7 +19,7 @@ export const schema = z
     severity: severity.optional(),
     table: relation,
     columns: identList,
-    where: sqlText.optional(),
+    where: sqlExpr.optional(),
   })
   .strict();
 

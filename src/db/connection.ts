@@ -48,12 +48,36 @@ export function parseUtcTimestamp(v: string): Date | string {
 /** A queryable connection: a pooled client or the pool itself. */
 export type Queryable = Pick<pg.PoolClient, 'query'>;
 
+/**
+ * One statement over the extended protocol, whatever its parameters: the server then refuses a
+ * text holding several statements ("cannot insert multiple commands into a prepared statement"),
+ * which the simple protocol node-pg uses for a statement without parameters would run one by one.
+ */
+function extendedQuery(client: pg.PoolClient): pg.PoolClient['query'] {
+  const run = (text: string | pg.QueryConfig, values?: unknown[]) =>
+    client.query({
+      ...(typeof text === 'string' ? { text, values } : text),
+      queryMode: 'extended',
+    } as pg.QueryConfig);
+  return run as unknown as pg.PoolClient['query'];
+}
+
+/**
+ * The client a read-only view lends: statements go to its session over the extended protocol, and
+ * releasing it does nothing (the view ends the session).
+ */
+function lentClient(session: pg.PoolClient): pg.PoolClient {
+  return { query: extendedQuery(session), release: () => undefined } as unknown as pg.PoolClient;
+}
+
 /** A pool to one database. */
 export class Db {
   readonly pool: pg.Pool;
   /** The connection string with its password removed. */
   readonly displayUrl: string;
   private serverVersionNum?: number;
+  /** Set on a view made by {@link readOnly}: the session, inside its READ ONLY transaction, every statement runs on. */
+  private readonly session?: pg.PoolClient;
 
   constructor(
     readonly url: string,
@@ -71,6 +95,35 @@ export class Db {
     this.pool.on('error', () => undefined);
   }
 
+  /** True on a view made by {@link readOnly}. */
+  get isReadOnly(): boolean {
+    return this.session !== undefined;
+  }
+
+  /**
+   * Run `fn` on a view of this database whose every statement — `query`, `rows`, `withClient`,
+   * `pool` — runs in ONE `READ ONLY` transaction, always rolled back, over the extended protocol
+   * (one statement per call). A write fails with SQLSTATE 25006. Checks run this way
+   * (docs/proof.md); on a view, `fn` gets the view itself.
+   */
+  async readOnly<T>(fn: (db: Db) => Promise<T>): Promise<T> {
+    if (this.session) return fn(this);
+    return this.withClient(async (client) => {
+      await client.query('BEGIN READ ONLY');
+      // The view inherits everything of this Db (a subclass's behaviour too) but its session and
+      // pool: catalog helpers take `db.pool` as a Queryable, so on a view that is the session too.
+      const view: Db = Object.create(this, {
+        session: { value: client },
+        pool: { value: { query: extendedQuery(client), connect: async () => lentClient(client) } },
+      });
+      try {
+        return await fn(view);
+      } finally {
+        await client.query('ROLLBACK').catch(() => undefined);
+      }
+    });
+  }
+
   /** Run one statement on any pooled connection. */
   async query<R extends pg.QueryResultRow = Record<string, unknown>>(
     sql: string,
@@ -86,6 +139,7 @@ export class Db {
 
   /** Borrow a client for several statements on the same session. */
   async withClient<T>(fn: (client: pg.PoolClient) => Promise<T>): Promise<T> {
+    if (this.session) return fn(lentClient(this.session));
     const client = await this.pool.connect();
     // A backend terminated mid-query (pg_terminate_backend, failover) emits 'error' on the checked-out
     // client; without a listener that would crash the process instead of failing this call.
@@ -105,6 +159,8 @@ export class Db {
 
   /** Run `fn` in one transaction; rolls back on error. No lock policy: see `lock-safe.ts` for DDL. */
   async transaction<T>(fn: (client: pg.PoolClient) => Promise<T>): Promise<T> {
+    // COMMIT on a read-only view would end its READ ONLY transaction and let later statements write.
+    if (this.session) throw new Error('a read-only view of the database cannot open a transaction');
     return this.withClient(async (client) => {
       await client.query('BEGIN');
       try {
@@ -128,6 +184,7 @@ export class Db {
   }
 
   async close(): Promise<void> {
+    if (this.session) return;
     await this.pool.end().catch(() => undefined);
   }
 }

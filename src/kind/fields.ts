@@ -1,8 +1,10 @@
 /**
  * Shared option schemas for builders: ids, names, SQL text. Names are identifiers (quoted for
- * you); SQL fields are used as written.
+ * you); SQL fields are used as written — a fragment (`sqlExpr`, `sqlQuery`, `sqlColumnDef`) only
+ * once the parser has read it as exactly one thing of its kind (docs/plans.md, "SQL fragments").
  */
 import { z } from 'zod';
+import { type FragmentKind, fragmentProblem, looksLikeQuery } from '../sql/fragment.js';
 import { identProblem } from '../sql/ident.js';
 
 const KEBAB = /^[a-z0-9]+(?:-[a-z0-9]+)*$/;
@@ -37,8 +39,31 @@ export const relation = z.union([
   z.object({ schema: ident.optional(), name: ident }).strict(),
 ]);
 
-/** SQL text, used as written. */
+/** SQL text, used as written (whole scripts: `sql` steps, `down`). */
 export const sqlText = z.string().min(1, 'must not be empty');
+
+/**
+ * A fragment of SQL the parser must read as exactly one `kind`. Refinements run synchronously:
+ * plan validation loads the parser before it parses options (plan/validate.ts).
+ */
+function fragment(kind: FragmentKind | ((s: string) => FragmentKind)) {
+  return z.string().superRefine((s, ctx) => {
+    const p = fragmentProblem(s, typeof kind === 'function' ? kind(s) : kind);
+    if (p) ctx.addIssue({ code: 'custom', message: p });
+  });
+}
+
+/** One SQL expression (`where`, the values of `set`/`values`, `expression`, `default`, `equals`), embedded parenthesised. */
+export const sqlExpr = fragment('expression');
+
+/** One query (SELECT, VALUES, TABLE or WITH … SELECT), run as written: `check.query`'s `sql`, `perTenant.tenants`. */
+export const sqlQuery = fragment('query');
+
+/** One column definition: a type, optionally with column options (`op.addColumn`'s `type`, `op.createTable`'s columns). */
+export const sqlColumnDef = fragment('column definition');
+
+/** A condition given either as an expression or as a query returning one value (`throttle.when`). */
+export const sqlCondition = fragment((s) => (looksLikeQuery(s) ? 'query' : 'expression'));
 
 /** One SQL string or several. */
 export const sqlList = z.union([sqlText, z.array(sqlText).min(1, 'must list at least one statement')]);
@@ -85,7 +110,7 @@ export const perTenantOptions = z
       .string()
       .regex(/^[A-Za-z_][A-Za-z0-9_]*\.[A-Za-z_][A-Za-z0-9_.]*$/, 'must be a custom setting name like app.tenant_id'),
     /** SQL returning the tenant values, when they cannot be listed from the table (RLS hides its rows). */
-    tenants: sqlText.optional(),
+    tenants: sqlQuery.optional(),
   })
   .strict();
 
@@ -94,7 +119,7 @@ export const throttleOptions = z
   .object({
     maxReplicaLagMs: z.number().positive().optional(),
     maxLockWaitMs: z.number().positive().optional(),
-    when: sqlText.optional(),
+    when: sqlCondition.optional(),
     checkEveryMs: z.number().int().positive().optional(),
   })
   .strict();
@@ -103,7 +128,7 @@ export const throttleOptions = z
 export const backfillCommon = {
   transform: fn<(rows: Record<string, unknown>[]) => unknown>().optional(),
   select: identList.optional(),
-  where: sqlText.optional(),
+  where: sqlExpr.optional(),
   key: identList.optional(),
   batch: batchOptions.optional(),
   onError: z.enum(['stop', 'skip']).optional(),

@@ -5,7 +5,7 @@
  * Down: `DROP CONSTRAINT`. See docs/steps/op-add-check.md.
  */
 import { z } from 'zod';
-import { common, ident, relation, sqlText } from '../kind/fields.js';
+import { common, ident, relation, sqlExpr } from '../kind/fields.js';
 import type { Description, ReadContext, StepKind } from '../kind/step-kind.js';
 import { addConstraintNotValid, dropConstraint, validateConstraint } from './ddl.js';
 import { progressOf, rollbackByDescription, singleStatements } from './exec.js';
@@ -17,7 +17,7 @@ export const schema = z
     ...common,
     table: relation,
     name: ident,
-    expression: sqlText,
+    expression: sqlExpr,
   })
   .strict();
 

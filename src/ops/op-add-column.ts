@@ -7,7 +7,7 @@
  */
 import { z } from 'zod';
 import { resolveRelation } from '../db/catalog.js';
-import { common, fkAction, ident, relation, sqlText } from '../kind/fields.js';
+import { common, fkAction, ident, relation, sqlColumnDef, sqlExpr } from '../kind/fields.js';
 import type { Action, Description, ReadContext, StepContext, StepKind } from '../kind/step-kind.js';
 import { formatIssue, StepFailedError } from '../model/errors.js';
 import { displayRelation, quoteIdent, quoteRelation } from '../sql/ident.js';
@@ -26,8 +26,8 @@ export const schema = z
     ...common,
     table: relation,
     column: ident,
-    type: sqlText,
-    default: sqlText.optional(),
+    type: sqlColumnDef,
+    default: sqlExpr.optional(),
     references: z
       .object({ table: relation, column: ident, onDelete: fkAction.optional(), onUpdate: fkAction.optional() })
       .strict()

@@ -9,7 +9,7 @@
  */
 import { z } from 'zod';
 import { resolveRelation } from '../db/catalog.js';
-import { common, ident, identList, relation, sqlText } from '../kind/fields.js';
+import { common, ident, identList, relation, sqlExpr } from '../kind/fields.js';
 import type { Action, Description, ReadContext, StepKind } from '../kind/step-kind.js';
 import { StepFailedError } from '../model/errors.js';
 import type { RelationName } from '../model/plan.js';
@@ -32,13 +32,13 @@ export const schema = z
           z
             .object({ column: ident, opclass: z.string().min(1).optional(), order: z.enum(['asc', 'desc']).optional() })
             .strict(),
-          z.object({ expression: sqlText, opclass: z.string().min(1).optional() }).strict(),
+          z.object({ expression: sqlExpr, opclass: z.string().min(1).optional() }).strict(),
         ]),
       )
       .min(1, 'must list at least one column or expression'),
     unique: z.boolean().optional(),
     using: z.enum(['btree', 'gin', 'gist', 'brin', 'hash', 'spgist', 'hnsw', 'ivfflat']).optional(),
-    where: sqlText.optional(),
+    where: sqlExpr.optional(),
     include: identList.optional(),
     name: ident.optional(),
   })
@@ -89,7 +89,7 @@ export function createAction(o: Options, concurrently: boolean): Action {
   if (o.using) sql += ` USING ${o.using}`;
   sql += ` (${o.columns.map(element).join(', ')})`;
   if (o.include) sql += ` INCLUDE (${o.include.map(quoteIdent).join(', ')})`;
-  if (o.where) sql += ` WHERE ${o.where.trim()}`;
+  if (o.where) sql += ` WHERE (${o.where.trim()})`;
   return concurrently
     ? {
         sql,

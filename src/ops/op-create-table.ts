@@ -6,7 +6,7 @@
  */
 import { z } from 'zod';
 import { resolveRelation } from '../db/catalog.js';
-import { common, ident, identList, relation, sqlText } from '../kind/fields.js';
+import { common, ident, identList, relation, sqlColumnDef } from '../kind/fields.js';
 import type { Action, Description, ReadContext, StepKind } from '../kind/step-kind.js';
 import { formatIssue, StepFailedError } from '../model/errors.js';
 import { displayRelation, quoteIdent, quoteRelation } from '../sql/ident.js';
@@ -20,7 +20,7 @@ export const schema = z
   .object({
     ...common,
     table: relation,
-    columns: z.record(ident, sqlText).refine((c) => Object.keys(c).length > 0, 'must define at least one column'),
+    columns: z.record(ident, sqlColumnDef).refine((c) => Object.keys(c).length > 0, 'must define at least one column'),
     primaryKey: identList.optional(),
   })
   .strict();

@@ -7,6 +7,7 @@
 
 import { couldNotRunMessage } from '../checks/could-not-run.js';
 import { fusedValues, rowProbeOf, type ScanMember } from '../checks/fused.js';
+import { readOnlyCheck } from '../checks/read-only.js';
 import { columnRefs, loadSqlParser } from '../checks/sql-columns.js';
 import { checkWhat } from '../checks/what.js';
 import { withLockRetry } from '../db/lock-safe.js';
@@ -121,10 +122,13 @@ export function fusionGroup(s: Session, step: PlannedStep): ScanMember[] {
 /** Evaluate the kind, taking its values from a fused scan of its group when it has a row probe. */
 async function evaluateKind(s: Session, step: PlannedStep, kind: CheckKind, ctx: ReadContext): Promise<CheckResult> {
   await waitReadable(s, step);
+  // Every statement of the check is read-only and one at a time (checks/read-only.ts); the fused
+  // scan of the group runs in its own read-only session, so its failure leaves this one usable.
+  const evaluate = () => readOnlyCheck(ctx, (ro) => kind.evaluate!(ro, step.options));
   const probe = rowProbeOf(kind);
-  if (!probe) return kind.evaluate(ctx, step.options);
+  if (!probe) return evaluate();
   const values = await fusedValues(s.fused, step.id, probe.table(step.options), () => fusionGroup(s, step));
-  return values ? probe.finish(ctx, step.options, values) : kind.evaluate(ctx, step.options);
+  return values ? readOnlyCheck(ctx, (ro) => probe.finish(ro, step.options, values)) : evaluate();
 }
 
 /** Evaluate a check; never throws for database errors (they become a failed result). */

@@ -1,11 +1,12 @@
 /**
- * A check that cannot run (bad SQL, a missing column) is not a fifth status: it is `fail` — `warn`
+ * A check that cannot run (a missing table or column) is not a fifth status: it is `fail` — `warn`
  * under `severity: 'warn'` — with `error: true` and a message saying it could not run, in the
  * result, the `check.result` event (what `--json` prints), the ledger and the proof text. As a
  * failure it stops the run with exit 1 before the contract.
  */
 import { beforeAll, describe, expect, it } from 'vitest';
 import { formatProof } from '../../src/checks/proof-format.js';
+import { PlanInvalidError } from '../../src/model/errors.js';
 import { createTestDatabase, query } from '../helpers/db.js';
 import { tempDir, writePlan } from '../helpers/plan-files.js';
 import { runFile } from '../helpers/run.js';
@@ -111,7 +112,7 @@ describe('a check that could not run', () => {
     expect(await made('cnr_after')).toBe(true);
   });
 
-  it('a syntax error in check.query is a failure that could not run, like a missing column', async () => {
+  it('a syntax error in check.query is refused before anything runs (exit 2), naming the step and field', async () => {
     const file = writePlan(
       tempDir(),
       `{
@@ -119,13 +120,18 @@ describe('a check that could not run', () => {
       validate: [check.query({ id: 'typo', title: 'Typo', sql: 'SELEC id FROM cnr_items', expect: 'empty' })],
     }`,
     );
-    const r = await runFile(file, { databaseUrl: url });
-    expect(r.exitCode).toBe(1);
-    expect(r.checks[0]).toMatchObject({
-      status: 'fail',
-      error: true,
-      message: expect.stringMatching(/^the check could not run: syntax error at or near "SELEC"/),
-    });
+    // The parser reads check.query's sql at validation (docs/plans.md, "SQL fragments").
+    const e = await runFile(file, { databaseUrl: url }).catch((x) => x);
+    expect(e).toBeInstanceOf(PlanInvalidError);
+    expect(e.exitCode).toBe(2);
+    expect((e as PlanInvalidError).issues).toEqual([
+      expect.objectContaining({
+        phase: 'validate',
+        stepId: 'typo',
+        field: 'sql',
+        message: expect.stringMatching(/^does not parse: syntax error at or near "SELEC"/),
+      }),
+    ]);
   });
 
   it('under severity warn it is a warning flagged error, and the run goes on', async () => {

@@ -1,4 +1,5 @@
 import { beforeAll, describe, expect, it } from 'vitest';
+import { PlanInvalidError } from '../../src/model/errors.js';
 import { createTestDatabase, query } from '../helpers/db.js';
 import { describedSql, exec, FAST, op, plan, rollback, run, session, sqlStateOf } from './op-harness.js';
 
@@ -231,16 +232,22 @@ describe('op.addCheck', () => {
     await rollback(url, p);
   });
 
-  it('refuses an expression that smuggles a second statement, before anything runs', async () => {
-    const p = await plan({
+  it('refuses an expression that smuggles a second statement at validation, before anything runs', async () => {
+    const e = await plan({
       id: 'chk-inject',
       contract: [
         op.addCheck({ id: 'evil', table: 'Invoices', name: 'evil', expression: 'true); DROP TABLE tenants; --' }),
       ],
-    });
-    const r = await run(url, p);
-    expect(r.exitCode).toBe(2);
-    expect(r.message).toMatch(/statements instead of one|does not parse/);
+    }).catch((x) => x);
+    expect(e).toBeInstanceOf(PlanInvalidError);
+    expect(e.exitCode).toBe(2);
+    expect((e as PlanInvalidError).issues).toEqual([
+      expect.objectContaining({
+        stepId: 'evil',
+        field: 'expression',
+        message: expect.stringContaining('closes a ")"'),
+      }),
+    ]);
     expect(await sqlStateOf(url, 'SELECT 1 FROM tenants')).toBeNull();
   });
 });

@@ -88,7 +88,7 @@ describe('op.createIndex', () => {
     expect(lowerName).toMatch(/^leads_expr_[0-9a-f]{8}_idx$/);
     expect(d).toMatchObject({
       trgm: ['CREATE INDEX CONCURRENTLY "leads_email_idx" ON "leads" USING gin ("email" "gin_trgm_ops")'],
-      lower: [`CREATE UNIQUE INDEX CONCURRENTLY "${lowerName}" ON "leads" ((lower(email))) WHERE deleted_at IS NULL`],
+      lower: [`CREATE UNIQUE INDEX CONCURRENTLY "${lowerName}" ON "leads" ((lower(email))) WHERE (deleted_at IS NULL)`],
       ordered: ['CREATE INDEX CONCURRENTLY "Leads By Score" ON "leads" ("tenant_id", "score" DESC) INCLUDE ("status")'],
       brin: ['CREATE INDEX CONCURRENTLY "leads_id_idx" ON "leads" USING brin ("id")'],
       hash: ['CREATE INDEX CONCURRENTLY "leads_status_idx" ON "leads" USING hash ("status")'],
