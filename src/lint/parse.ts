@@ -4,8 +4,7 @@
  * (`sql/parse.ts` re-encodes the script for every statement, which is quadratic on the
  * multi-thousand-statement files linters meet, such as schema dumps.)
  */
-import { parseSync } from 'libpg-query';
-import { type ParsedStatement, SqlSyntaxError } from '../sql/parse.js';
+import { type ParsedStatement, pgParser, SqlSyntaxError } from '../sql/parse.js';
 import { lineColumn, lineStartsOf, type OffsetMap } from './ast.js';
 
 type RawTree = {
@@ -16,7 +15,7 @@ type RawTree = {
 export function parseScript(text: string, offsets: OffsetMap, byteLength: number): ParsedStatement[] {
   let tree: RawTree;
   try {
-    tree = parseSync(text) as RawTree;
+    tree = pgParser().parseSync(text) as RawTree;
   } catch (e) {
     const err = e as { message: string; sqlDetails?: { cursorPosition?: number } };
     const off = offsets.charAt(Math.max(0, err.sqlDetails?.cursorPosition ?? 0));
