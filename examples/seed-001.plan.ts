@@ -25,7 +25,7 @@
  *   npx tidemark rollback examples/seed-001.plan.ts   # the seed's rollback.sql: back to the 8 tables
  */
 import { createHash } from 'node:crypto';
-import { backfill, check, definePlan, gate, op } from 'tidemark';
+import { definePlan, op, backfill, check, gate } from 'tidemark';
 
 // Phone numbers are typed every which way in Lead ("(555) 000-0042", "+1 555 000 0042"): a customer is
 // identified by the last 10 digits, stored as E.164. One spelling of it for the backfills and the proof.
@@ -43,15 +43,8 @@ function conversationId(leadId: string, channel: string): string {
 
 // stateMetadata.history used a legacy role name before MessageRole existed.
 const LEGACY_ROLES: Record<string, string> = { bot: 'assistant', customer: 'user' };
-interface HistoryEntry {
-  role: string;
-  content: string;
-  at: string;
-}
-interface LeadRow {
-  id: string;
-  stateMetadata: { history: HistoryEntry[] };
-}
+interface HistoryEntry { role: string; content: string; at: string }
+interface LeadRow { id: string; stateMetadata: { history: HistoryEntry[] } }
 
 const NEW_TABLES = ['Customer', 'CustomerAddress', 'Conversation', 'Message', 'MemoryNote', 'JobItem', 'JobEvent'];
 
@@ -80,7 +73,7 @@ export default definePlan({
       columns: {
         id: 'uuid DEFAULT gen_random_uuid()',
         name: 'text',
-        phone: 'text', // nullable until backfilled ("Add NOT NULL to critical fields after backfill")
+        phone: 'text',                      // nullable until backfilled ("Add NOT NULL to critical fields after backfill")
         email: 'text',
         created_at: 'timestamptz NOT NULL DEFAULT now()',
         updated_at: 'timestamptz NOT NULL DEFAULT now()',
@@ -174,20 +167,8 @@ export default definePlan({
     // "Lead.customer_id column added (nullable UUID)", "Job.customer_id column added (nullable UUID)",
     // "Lead/Job → Customer: SET NULL (graceful unlink)". NOT VALID, then VALIDATE; the uuid type is compared
     // with Customer.id's before the step runs.
-    op.addColumn({
-      id: 'lead-customer-id',
-      table: 'Lead',
-      column: 'customer_id',
-      type: 'uuid',
-      references: { table: 'Customer', column: 'id', onDelete: 'set null' },
-    }),
-    op.addColumn({
-      id: 'job-customer-id',
-      table: 'Job',
-      column: 'customer_id',
-      type: 'uuid',
-      references: { table: 'Customer', column: 'id', onDelete: 'set null' },
-    }),
+    op.addColumn({ id: 'lead-customer-id', table: 'Lead', column: 'customer_id', type: 'uuid', references: { table: 'Customer', column: 'id', onDelete: 'set null' } }),
+    op.addColumn({ id: 'job-customer-id', table: 'Job', column: 'customer_id', type: 'uuid', references: { table: 'Customer', column: 'id', onDelete: 'set null' } }),
 
     // "Indexes Added (22 total)". Foreign key indexes: 9 (CONCURRENTLY on Lead and Job, which serve traffic).
     op.createIndex({ id: 'lead-customer-idx', table: 'Lead', columns: ['customer_id'] }),
@@ -212,16 +193,8 @@ export default definePlan({
     op.createIndex({ id: 'customer-phone-idx', table: 'Customer', columns: ['phone'] }),
     op.createIndex({ id: 'customer-email-idx', table: 'Customer', columns: ['email'] }),
     // Composite indexes: 3.
-    op.createIndex({
-      id: 'conversation-customer-channel-idx',
-      table: 'Conversation',
-      columns: ['customer_id', 'channel'],
-    }),
-    op.createIndex({
-      id: 'message-conversation-created-idx',
-      table: 'Message',
-      columns: ['conversation_id', 'created_at'],
-    }),
+    op.createIndex({ id: 'conversation-customer-channel-idx', table: 'Conversation', columns: ['customer_id', 'channel'] }),
+    op.createIndex({ id: 'message-conversation-created-idx', table: 'Message', columns: ['conversation_id', 'created_at'] }),
     op.createIndex({ id: 'job-event-job-created-idx', table: 'JobEvent', columns: ['job_id', 'created_at'] }),
   ],
 
@@ -284,8 +257,7 @@ export default definePlan({
         lead_id: 'lead_id',
         channel: 'channel',
         started_at: 'created_at',
-        last_message_at:
-          '(SELECT max(a.created_at) FROM "Audit" AS a WHERE a.lead_id = "Audit".lead_id AND a.channel = "Audit".channel)',
+        last_message_at: '(SELECT max(a.created_at) FROM "Audit" AS a WHERE a.lead_id = "Audit".lead_id AND a.channel = "Audit".channel)',
         created_at: 'created_at',
       },
       down: 'DELETE FROM "Conversation"',
@@ -316,7 +288,7 @@ export default definePlan({
     // "Validation Queries — Quick health check ... Expected: total_tables=15, new_tables=7", their query verbatim.
     check.query({
       id: 'health-check',
-      title: "total_tables=15, new_tables=7 (the seed's quick health check)",
+      title: 'total_tables=15, new_tables=7 (the seed\'s quick health check)',
       sql: `SELECT * FROM (
         SELECT
           COUNT(*) as total_tables,
@@ -380,18 +352,8 @@ export default definePlan({
       column: 'customer_id',
       equals: '(SELECT l.customer_id FROM "Lead" AS l WHERE l.id = "Job".lead_id)',
     }),
-    check.noOrphans({
-      id: 'lead-customer-fk',
-      table: 'Lead',
-      column: 'customer_id',
-      references: { table: 'Customer', column: 'id' },
-    }),
-    check.noOrphans({
-      id: 'job-customer-fk',
-      table: 'Job',
-      column: 'customer_id',
-      references: { table: 'Customer', column: 'id' },
-    }),
+    check.noOrphans({ id: 'lead-customer-fk', table: 'Lead', column: 'customer_id', references: { table: 'Customer', column: 'id' } }),
+    check.noOrphans({ id: 'job-customer-fk', table: 'Job', column: 'customer_id', references: { table: 'Customer', column: 'id' } }),
     check.query({
       id: 'leads-without-phone',
       title: 'Leads with no usable phone stay without a customer (may be valid: spam, tests)',

@@ -20,7 +20,7 @@
  * - AgentFeedback ("User feedback, ~100 records, Low"): the seed gives no source and no script, and its
  *   expected output shows 0 records, so the table is created and left empty.
  */
-import { backfill, check, definePlan, gate, op } from 'tidemark';
+import { definePlan, op, backfill, check, gate } from 'tidemark';
 
 /**
  * "last 90 days" (every script's `createdAt >= Date.now() - 90 days`). This example's data is relative to
@@ -38,11 +38,7 @@ const prismaIndex = (table: string, columns: string[]) =>
   op.createIndex({ id: [table, ...columns].map(kebab).join('-'), table, columns });
 
 /** `KPIHistory` → `kpi-history`, `tenantId` → `tenant-id`. */
-const kebab = (name: string) =>
-  name
-    .replace(/([a-z0-9])([A-Z])/g, '$1-$2')
-    .replace(/([A-Z]+)([A-Z][a-z])/g, '$1-$2')
-    .toLowerCase();
+const kebab = (name: string) => name.replace(/([a-z0-9])([A-Z])/g, '$1-$2').replace(/([A-Z]+)([A-Z][a-z])/g, '$1-$2').toLowerCase();
 
 /** One agent task in Phase 4.5's `Campaign.metadata.agentTasks` (what parseAgentLogs() read). */
 interface AgentTask {
@@ -63,11 +59,7 @@ export default definePlan({
 
   // "Baseline: v4.5.1-verified-clean": the Phase 4.5 schema is what Prisma last applied.
   preconditions: [
-    check.migrationApplied({
-      id: 'baseline-phase-4-5',
-      tool: 'prisma',
-      name: '20250926090000_phase_4_5_1_verified_clean',
-    }),
+    check.migrationApplied({ id: 'baseline-phase-4-5', tool: 'prisma', name: '20250926090000_phase_4_5_1_verified_clean' }),
   ],
 
   // §5.0.1 "Schema Migration": the migration.sql of `prisma migrate dev --create-only`, step by step, each
@@ -158,7 +150,7 @@ export default definePlan({
   backfill: [
     // Migration scope, "Campaign table → Enhanced with prompt field": the prompt Phase 4.5 kept in metadata.
     // keepInSync: Phase 4.5 code still writes metadata.prompt until the cutover; a trigger copies it meanwhile
-    // and the contract phase removes it.
+    // and Tidemark removes it when the plan completes.
     backfill.update({
       id: 'campaign-prompt-from-metadata',
       title: 'Campaign.prompt from metadata.prompt',
@@ -184,34 +176,28 @@ export default definePlan({
       onConflict: { target: ['id'], update: ['payload', 'severity', 'createdAt'] },
       transform: (campaigns) =>
         campaigns.flatMap((c) => {
-          const tasks = (c.metadata as { agentTasks?: AgentTask[] }).agentTasks ?? [];
-          return tasks.flatMap((task, i) =>
-            task.agentId
-              ? [
-                  {
-                    id: `evt_${String(c.id)}_${i + 1}`,
-                    eventType: 'AgentTaskCompleted',
-                    entityType: 'agent',
-                    entityId: task.agentId,
-                    payload: {
-                      campaignId: c.id,
-                      assetId: task.assetId ?? null,
-                      duration: task.duration ?? null,
-                      tokensIn: task.tokensIn ?? null,
-                      tokensOut: task.tokensOut ?? null,
-                      cost: task.cost ?? null,
-                      success: task.success ?? false,
-                      model: task.model ?? null,
-                    },
-                    severity: task.success ? 'info' : 'high',
-                    // An ISO string in UTC, not a Date: Tidemark writes a Date to a timestamp (without time zone) column as
-                    // the local time of the machine running it, and Prisma's timestamp(3) columns hold UTC. Left out: the default.
-                    createdAt: task.completedAt ? new Date(task.completedAt).toISOString() : undefined,
-                    tenantId: c.tenantId,
-                  },
-                ]
-              : [],
-          );
+          const tasks = ((c.metadata as { agentTasks?: AgentTask[] }).agentTasks ?? []);
+          return tasks.flatMap((task, i) => task.agentId ? [{
+            id: `evt_${String(c.id)}_${i + 1}`,
+            eventType: 'AgentTaskCompleted',
+            entityType: 'agent',
+            entityId: task.agentId,
+            payload: {
+              campaignId: c.id,
+              assetId: task.assetId ?? null,
+              duration: task.duration ?? null,
+              tokensIn: task.tokensIn ?? null,
+              tokensOut: task.tokensOut ?? null,
+              cost: task.cost ?? null,
+              success: task.success ?? false,
+              model: task.model ?? null,
+            },
+            severity: task.success ? 'info' : 'high',
+            // An ISO string in UTC, not a Date: Tidemark writes a Date to a timestamp (without time zone) column as
+            // the local time of the machine running it, and Prisma's timestamp(3) columns hold UTC. Left out: the default.
+            createdAt: task.completedAt ? new Date(task.completedAt).toISOString() : undefined,
+            tenantId: c.tenantId,
+          }] : []);
         }),
       down: `DELETE FROM "IntelligenceEvent" WHERE "id" LIKE 'evt\\_%'`,
     }),
@@ -293,12 +279,7 @@ export default definePlan({
                  - (SELECT count(*) FROM "KPIHistory" WHERE "id" LIKE 'kpi\\_%') AS missing`,
       expect: { equals: 0 },
     }),
-    check.rowCount({
-      id: 'kpi-snapshots-unchanged',
-      title: 'The KPI snapshots are read, never written',
-      table: 'KPISnapshot',
-      unchanged: true,
-    }),
+    check.rowCount({ id: 'kpi-snapshots-unchanged', title: 'The KPI snapshots are read, never written', table: 'KPISnapshot', unchanged: true }),
     // "🔍 Validating data integrity…"
     check.noOrphans({
       id: 'no-orphaned-prompt-performance',
@@ -342,12 +323,7 @@ export default definePlan({
       column: 'severity',
       values: ['critical', 'high', 'medium', 'low', 'info', 'debug'],
     }),
-    check.distribution({
-      id: 'event-severities',
-      title: 'Events by severity',
-      table: 'IntelligenceEvent',
-      column: 'severity',
-    }),
+    check.distribution({ id: 'event-severities', title: 'Events by severity', table: 'IntelligenceEvent', column: 'severity' }),
   ],
 
   // §5.0.4 "Cutover" and the sign-off table: the constraint that could fail on live data waits for both.

@@ -2,7 +2,7 @@
  * Wave 1 of seed 000 ("architecture foundation"), as one Tidemark plan: the additive fields, the
  * backfills from the legacy columns, the proof, and the contract — run by `npx tidemark demo`.
  */
-import { backfill, check, definePlan, op } from 'tidemark';
+import { definePlan, op, backfill, check } from 'tidemark';
 
 export default definePlan({
   id: 'wave1-foundation',
@@ -14,12 +14,7 @@ export default definePlan({
     op.addColumn({ id: 'agent-scope', table: 'Agent', column: 'scope', type: 'jsonb' }),
     op.addColumn({ id: 'conversation-primary-intent', table: 'Conversation', column: 'primaryIntent', type: 'text' }),
     op.addColumn({ id: 'conversation-tokens-used', table: 'Conversation', column: 'tokensUsed', type: 'integer' }),
-    op.addColumn({
-      id: 'conversation-estimated-cost',
-      table: 'Conversation',
-      column: 'estimatedCost',
-      type: 'numeric(12, 6)',
-    }),
+    op.addColumn({ id: 'conversation-estimated-cost', table: 'Conversation', column: 'estimatedCost', type: 'numeric(12, 6)' }),
     op.addColumn({
       id: 'conversation-human-agent',
       table: 'Conversation',
@@ -42,11 +37,7 @@ export default definePlan({
       },
       primaryKey: ['id'],
     }),
-    op.createIndex({
-      id: 'conversation-primary-intent-idx',
-      table: 'Conversation',
-      columns: ['tenantId', 'primaryIntent'],
-    }),
+    op.createIndex({ id: 'conversation-primary-intent-idx', table: 'Conversation', columns: ['tenantId', 'primaryIntent'] }),
   ],
 
   backfill: [
@@ -83,38 +74,18 @@ export default definePlan({
       from: 'Message',
       into: 'LLMUsage',
       where: '"model" IS NOT NULL',
-      values: {
-        conversationId: '"conversationId"',
-        model: '"model"',
-        tokens: 'coalesce("tokensIn", 0) + coalesce("tokensOut", 0)',
-        createdAt: '"createdAt"',
-      },
+      values: { conversationId: '"conversationId"', model: '"model"', tokens: 'coalesce("tokensIn", 0) + coalesce("tokensOut", 0)', createdAt: '"createdAt"' },
     }),
   ],
 
   validate: [
     check.noNulls({ id: 'agent-mode-set', table: 'Agent', column: 'mode' }),
     check.noNulls({ id: 'conversation-tokens-set', table: 'Conversation', column: 'tokensUsed' }),
-    check.columnsMatch({
-      id: 'conversation-intent-copied',
-      table: 'Conversation',
-      column: 'primaryIntent',
-      equals: '"intent"',
-    }),
-    check.columnsMatch({
-      id: 'conversation-tokens-summed',
-      table: 'Conversation',
-      column: 'tokensUsed',
-      equals: '"totalTokensIn" + "totalTokensOut"',
-    }),
+    check.columnsMatch({ id: 'conversation-intent-copied', table: 'Conversation', column: 'primaryIntent', equals: '"intent"' }),
+    check.columnsMatch({ id: 'conversation-tokens-summed', table: 'Conversation', column: 'tokensUsed', equals: '"totalTokensIn" + "totalTokensOut"' }),
     check.columnsMatch({ id: 'message-model-copied', table: 'Message', column: 'modelUsed', equals: '"model"' }),
     check.columnsMatch({ id: 'message-tokens-copied', table: 'Message', column: 'tokensInput', equals: '"tokensIn"' }),
-    check.noOrphans({
-      id: 'human-agent-fk',
-      table: 'Conversation',
-      column: 'humanAgentId',
-      references: { table: 'Agent', column: 'id' },
-    }),
+    check.noOrphans({ id: 'human-agent-fk', table: 'Conversation', column: 'humanAgentId', references: { table: 'Agent', column: 'id' } }),
     check.sameTenant({
       id: 'no-cross-tenant-agents',
       table: 'Conversation',

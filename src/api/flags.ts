@@ -3,9 +3,8 @@
  * set them and when, every change kept in `flag_history`.
  */
 
-import { installLedger } from '../ledger/install.js';
-import { Ledger } from '../ledger/ledger.js';
-import { openLedger } from '../ledger/reads.js';
+import type { Ledger } from '../ledger/ledger.js';
+import { openLedger } from '../ledger/open.js';
 import { listFlags as flagRows, setFlag as writeFlag } from '../ledger/records.js';
 import { UsageError } from '../model/errors.js';
 import { defaultActor } from '../runner/open.js';
@@ -44,8 +43,7 @@ export async function setFlag(
   if (typeof enabled !== 'boolean')
     throw new UsageError(`flag "${name}": enabled must be true or false, got ${JSON.stringify(enabled)}`);
   return withDb(o, 'tidemark:flag', async (db, schema) => {
-    await installLedger(db, schema);
-    const ledger = new Ledger(db, schema);
+    const { ledger } = await openLedger(db, schema, { install: true });
     await writeFlag(ledger, name, enabled, o.actor ?? defaultActor());
     return (await readFlags(ledger)).find((f) => f.name === name)!;
   });
@@ -54,7 +52,7 @@ export async function setFlag(
 /** Every flag, by name; none when the database has no ledger yet (which is not created). */
 export async function listFlags(o: LedgerOptions): Promise<FlagState[]> {
   return withDb(o, 'tidemark:flag', async (db, schema) => {
-    const ledger = await openLedger(db, schema);
+    const { ledger } = await openLedger(db, schema);
     return ledger ? readFlags(ledger) : [];
   });
 }

@@ -1,17 +1,13 @@
 /**
  * What the ledger-reading and flag functions of the public API take: the database and the ledger
- * schema, resolved as everywhere else (option, then `config.ledgerSchema`, then `tidemark`).
+ * schema, resolved as everywhere else (`ledgerSchemaOf`: option, then `config.ledgerSchema`, then `tidemark`).
  */
 import { Db } from '../db/connection.js';
+import { ledgerSchemaOf } from '../ledger/open.js';
 import type { ConnectOptions } from '../runner/open.js';
 
 /** The database and where its ledger lives. */
 export type LedgerOptions = Pick<ConnectOptions, 'databaseUrl' | 'ledgerSchema' | 'config'>;
-
-/** The ledger schema these options name. */
-export function ledgerSchemaOf(o: LedgerOptions): string {
-  return o.ledgerSchema ?? o.config?.ledgerSchema ?? 'tidemark';
-}
 
 /** Run `fn` with a small pool to the database, closed afterwards. */
 export async function withDb<T>(

@@ -5,12 +5,15 @@
  */
 
 import type { Ledger } from '../ledger/ledger.js';
-import { listPlans, openLedger, type PlanListing } from '../ledger/reads.js';
+import { openLedger } from '../ledger/open.js';
+import { listPlans, type PlanListing } from '../ledger/reads.js';
 import { latestValidation } from '../ledger/records.js';
+import { latestRun, type RunSummary } from '../ledger/status-reads.js';
 import type { Plan } from '../model/plan.js';
 import type { StepStatusLine } from '../report/status.js';
-import { quoteIdent } from '../sql/ident.js';
 import { type LedgerOptions, withDb } from './ledger-options.js';
+
+export type { RunSummary } from '../ledger/status-reads.js';
 
 /** Every plan the ledger holds, most recently run first. */
 export interface LedgerStatus {
@@ -19,18 +22,6 @@ export interface LedgerStatus {
   /** False when the database has no ledger (no plan has run there). */
   ledger: boolean;
   plans: PlanListing[];
-}
-
-/** A run as `status` shows it. */
-export interface RunSummary {
-  runId: number;
-  command: string;
-  status: string;
-  /** Why it ended as it did (the error of a failed run, the gate that stopped it…). */
-  message: string | null;
-  runBy: string;
-  startedAt: Date;
-  finishedAt: Date | null;
 }
 
 /**
@@ -83,7 +74,7 @@ export interface PlanStatus {
 /** Every plan in the ledger (`tidemark status`). */
 export async function readStatus(o: LedgerOptions): Promise<LedgerStatus> {
   return withDb(o, 'tidemark:status', async (db, schema) => {
-    const ledger = await openLedger(db, schema);
+    const { ledger } = await openLedger(db, schema);
     return { schema, ledger: !!ledger, plans: ledger ? await listPlans(ledger) : [] };
   });
 }
@@ -94,36 +85,10 @@ export async function readPlanStatus(plan: Plan, o: LedgerOptions): Promise<Plan
   // plans does not, so `tidemark status` alone loads none of them (docs/architecture.md, "Start-up").
   const { planStatus } = await import('../report/status.js');
   return withDb(o, 'tidemark:status', async (db, schema) => {
-    const ledger = await openLedger(db, schema);
+    const { ledger } = await openLedger(db, schema);
     const planRow = ledger ? await ledger.planRow(plan.id) : undefined;
     const steps = await planStatus(planRow ? ledger : undefined, plan);
-    let lastRun: RunSummary | null = null;
-    if (planRow) {
-      const r = (
-        await db.rows<{
-          run_id: string;
-          command: string;
-          status: string;
-          message: string | null;
-          run_by: string;
-          started_at: Date;
-          finished_at: Date | null;
-        }>(
-          `SELECT run_id, command, status, message, run_by, started_at, finished_at FROM ${quoteIdent(schema)}.runs WHERE plan_id = $1 ORDER BY run_id DESC LIMIT 1`,
-          [plan.id],
-        )
-      )[0];
-      if (r)
-        lastRun = {
-          runId: Number(r.run_id),
-          command: r.command,
-          status: r.status,
-          message: r.message,
-          runBy: r.run_by,
-          startedAt: r.started_at,
-          finishedAt: r.finished_at,
-        };
-    }
+    const lastRun = planRow && ledger ? await latestRun(ledger, plan.id) : null;
     const proof = await proofStatus(planRow ? ledger : undefined, plan);
     return {
       schema,

@@ -393,53 +393,65 @@ class Engine {
           fatal ??= { e };
         }
       };
-      let next: Promise<Bound | null> | null = this.findBound(scope, tenant, this.prog.cursor, this.sizer.size);
+      // The next bound is looked up while other work is awaited (throttle, width, settling batches):
+      // `handled` keeps its failure (a dropped connection) for the `await next` below instead of
+      // letting it surface as an unhandled rejection that kills the process (docs/reliability.md).
+      let next: Promise<Bound | null> | null = handled(
+        this.findBound(scope, tenant, this.prog.cursor, this.sizer.size),
+      );
       let lo = this.prog.cursor;
       let launched = 0;
-      while (next && !failed && !fatal) {
-        if (launched++ && this.r.pauseMs) await sleep(this.r.pauseMs);
-        this.throttledMs += await this.throttle.gate((note) => {
-          this.note = note;
-          this.meter.report(this.prog.done, this.sizer.size, note);
-        });
-        const width = await this.width.next();
-        const size = this.sizer.size;
-        let b: Bound | null = await next;
-        // A bound found before the last batch was measured is redone when the size moved a lot.
-        if (b && (b.walked > size * 1.5 || (!b.tail && b.walked < size / 1.5)))
-          b = await this.findBound(scope, tenant, lo, size);
-        if (!b) {
-          next = null;
-          break;
+      try {
+        while (next && !failed && !fatal) {
+          if (launched++ && this.r.pauseMs) await sleep(this.r.pauseMs);
+          this.throttledMs += await this.throttle.gate((note) => {
+            this.note = note;
+            this.meter.report(this.prog.done, this.sizer.size, note);
+          });
+          const width = await this.width.next();
+          const size = this.sizer.size;
+          let b: Bound | null = await next;
+          // A bound found before the last batch was measured is redone when the size moved a lot.
+          if (b && (b.walked > size * 1.5 || (!b.tail && b.walked < size / 1.5)))
+            b = await this.findBound(scope, tenant, lo, size);
+          if (!b) {
+            next = null;
+            break;
+          }
+          const bound: Bound = b;
+          if (bound.tail) tails++;
+          lo = bound.range.hi;
+          const before = prev;
+          const run = this.attempt(
+            tenant,
+            bound.walked,
+            async (client, f) => {
+              const rows = await this.r.work.run(client, bound.range, f);
+              if (!(await before)) throw new BatchAborted();
+              return { rows, range: bound.range, walked: bound.walked };
+            },
+            (p, d) => ({
+              ...p,
+              cursor: d.range.hi,
+              done: p.done + d.walked,
+              rows: p.rows + d.rows,
+              batches: p.batches + 1,
+              size: d.walked,
+            }),
+          );
+          prev = run.then(
+            (a) => a.ok,
+            () => false,
+          );
+          flying.push({ b: bound, run });
+          next =
+            bound.tail && tails >= TAIL_PASSES ? null : handled(this.findBound(scope, tenant, lo, this.sizer.size));
+          while (flying.length >= width) await settle();
         }
-        const bound: Bound = b;
-        if (bound.tail) tails++;
-        lo = bound.range.hi;
-        const before = prev;
-        const run = this.attempt(
-          tenant,
-          bound.walked,
-          async (client, f) => {
-            const rows = await this.r.work.run(client, bound.range, f);
-            if (!(await before)) throw new BatchAborted();
-            return { rows, range: bound.range, walked: bound.walked };
-          },
-          (p, d) => ({
-            ...p,
-            cursor: d.range.hi,
-            done: p.done + d.walked,
-            rows: p.rows + d.rows,
-            batches: p.batches + 1,
-            size: d.walked,
-          }),
-        );
-        prev = run.then(
-          (a) => a.ok,
-          () => false,
-        );
-        flying.push({ b: bound, run });
-        next = bound.tail && tails >= TAIL_PASSES ? null : this.findBound(scope, tenant, lo, this.sizer.size);
-        while (flying.length >= width) await settle();
+      } catch (e) {
+        // A failure outside the batches (the bound lookup, the throttle) still lets the batches in
+        // flight finish or roll back before the error travels up: nothing runs on after the step failed.
+        fatal ??= { e };
       }
       while (flying.length) await settle();
       await next?.catch(() => null);
@@ -552,4 +564,10 @@ class Engine {
       );
     return { rowsAffected: prog.rows, details, notes, recorded: true };
   }
+}
+
+/** Mark `p` handled now (its rejection is still seen by whoever awaits it later). */
+function handled<T>(p: Promise<T>): Promise<T> {
+  p.catch(() => undefined);
+  return p;
 }

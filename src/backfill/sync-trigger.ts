@@ -8,7 +8,8 @@
  * an INSERT that fills a `set` column and leaves every `reverse` column NULL also; anything else
  * was written by old code (forward `set` applies). The backfill's own batches are recognised by
  * `SET LOCAL tidemark.backfill` and left alone. Installed lock-safely (ctx.tx), recorded in the
- * ledger's `sync_triggers`; {@link removeSyncTriggers} drops them (contract phase, rollback).
+ * ledger's `sync_triggers` (src/ledger/sync-triggers.ts); {@link removeSyncTriggers} drops them
+ * (contract phase, rollback).
  */
 import type { Db } from '../db/connection.js';
 import type { LockPolicy } from '../db/lock-policy.js';
@@ -16,6 +17,7 @@ import { type LockEvent, withLockRetry } from '../db/lock-safe.js';
 import type { EventSink } from '../kind/events.js';
 import type { Action, StepContext } from '../kind/step-kind.js';
 import type { Ledger } from '../ledger/ledger.js';
+import { installedSyncTriggers, markSyncTriggerRemoved, recordSyncTrigger } from '../ledger/sync-triggers.js';
 import { sha256 } from '../sql/checksum.js';
 import { generatedName, quoteIdent } from '../sql/ident.js';
 import type { TableInfo } from './key.js';
@@ -107,11 +109,13 @@ export async function installSyncTrigger(ctx: StepContext, s: SyncSpec): Promise
   const actions = syncActions(s);
   await ctx.tx(`step "${s.stepId}": install the keepInSync trigger on ${s.table.display}`, async (client) => {
     for (const a of actions) await client.query(a.sql);
-    await client.query(
-      `INSERT INTO ${ctx.ledger.s}.sync_triggers (plan_id, step_id, table_name, trigger_name, function_name) VALUES ($1, $2, $3, $4, $5)
-       ON CONFLICT (plan_id, step_id, trigger_name) DO UPDATE SET table_name = EXCLUDED.table_name, function_name = EXCLUDED.function_name, installed_at = clock_timestamp(), removed_at = NULL`,
-      [s.planId, s.stepId, s.table.qualified, trigger, `${quoteIdent(s.table.schema)}.${quoteIdent(fn)}`],
-    );
+    await recordSyncTrigger(ctx.ledger, client, {
+      planId: s.planId,
+      stepId: s.stepId,
+      table: s.table.qualified,
+      trigger,
+      fn: `${quoteIdent(s.table.schema)}.${quoteIdent(fn)}`,
+    });
   });
 }
 
@@ -145,11 +149,7 @@ export async function removeSyncTriggers(
   planId: string,
   stepId?: string,
 ): Promise<{ stepId: string; table: string; trigger: string }[]> {
-  const rows = await s.db.rows<{ step_id: string; table_name: string; trigger_name: string; function_name: string }>(
-    `SELECT step_id, table_name, trigger_name, function_name FROM ${s.ledger.s}.sync_triggers
-      WHERE plan_id = $1 AND removed_at IS NULL AND ($2::text IS NULL OR step_id = $2) ORDER BY installed_at`,
-    [planId, stepId ?? null],
-  );
+  const rows = await installedSyncTriggers(s.ledger, planId, stepId, s.db.pool);
   const removed: { stepId: string; table: string; trigger: string }[] = [];
   for (const r of rows) {
     const onEvent = (e: LockEvent) => s.emit?.({ ...e, stepId: r.step_id });
@@ -180,10 +180,7 @@ export async function removeSyncTriggers(
             `DROP FUNCTION IF EXISTS ${quoteIdent(name.rows[0].schema)}.${quoteIdent(name.rows[0].name)}()`,
           );
         }
-        await client.query(
-          `UPDATE ${s.ledger.s}.sync_triggers SET removed_at = clock_timestamp() WHERE plan_id = $1 AND step_id = $2 AND trigger_name = $3`,
-          [planId, r.step_id, r.trigger_name],
-        );
+        await markSyncTriggerRemoved(s.ledger, client, planId, r.step_id, r.trigger_name);
       },
     );
     removed.push({ stepId: r.step_id, table: r.table_name, trigger: r.trigger_name });

@@ -18,3 +18,17 @@ export function couldNotRunMessage(reason: string): string {
 export function isCouldNotRun(status: unknown, message: unknown): boolean {
   return status === 'error' || (typeof message === 'string' && message.startsWith(COULD_NOT_RUN));
 }
+
+/** A missing table, column, schema, function or type, as PostgreSQL words it (SQLSTATE 42P01, 42703, …). */
+const MISSING_OBJECT = /\bdoes not exist\b/;
+
+/**
+ * What to do about failing checks that could not run, from their messages: there are no rows to
+ * fix. A missing table or column is a wrong name in the plan, or the step that creates it has not
+ * run (docs/proof.md).
+ */
+export function couldNotRunAdvice(messages: readonly string[]): string {
+  if (messages.some((m) => MISSING_OBJECT.test(m)))
+    return 'a table or column the check names does not exist: check the names in the plan, or run the step that creates it first (it must be in an earlier phase), then run again';
+  return 'fix the check (its message says why: bad SQL, a permission, a lock it could not get), then run again';
+}

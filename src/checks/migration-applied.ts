@@ -16,7 +16,7 @@
 import { z } from 'zod';
 import { common, severity } from '../kind/fields.js';
 import type { CheckKind, CheckResult, Description, ReadContext } from '../kind/step-kind.js';
-import { quoteIdent } from '../sql/ident.js';
+import { ledgerPlansTable, planCompletionSql, readPlanCompletion } from '../ledger/plan-completion.js';
 import { onlyWhenItFails, readAction } from './describe.js';
 import { alembicAncestors, drizzleJournalEntry, resolveDir } from './migration-files.js';
 
@@ -59,8 +59,6 @@ const ALEMBIC_HEADS = `SELECT version_num AS v FROM alembic_version ORDER BY 1`;
 const DRIZZLE_TABLE = '"drizzle"."__drizzle_migrations"';
 const DRIZZLE_BY_NAME = `SELECT name FROM ${DRIZZLE_TABLE} WHERE name = $1 OR name LIKE '%\\_' || $1 ORDER BY id LIMIT 1`;
 const DRIZZLE_BY_WHEN = `SELECT id FROM ${DRIZZLE_TABLE} WHERE created_at::numeric = $1::numeric LIMIT 1`;
-const ledgerPlans = (ctx: ReadContext): string => `${quoteIdent(ctx.ledgerSchema)}.plans`;
-const tidemarkPlanSql = (plans: string): string => `SELECT status, completed_at FROM ${plans} WHERE plan_id = $1`;
 
 /** True when drizzle-kit records names (v1), false for v0 (journal timestamps only). */
 async function drizzleHasName(ctx: ReadContext): Promise<boolean> {
@@ -163,24 +161,21 @@ async function drizzle(ctx: ReadContext, o: Options): Promise<CheckResult> {
 }
 
 async function tidemark(ctx: ReadContext, o: Options): Promise<CheckResult> {
-  const plans = ledgerPlans(ctx);
-  if (!(await exists(ctx, plans)))
+  if (!(await exists(ctx, ledgerPlansTable(ctx.ledgerSchema))))
     return fail(
       'no ledger',
       `no Tidemark ledger (schema "${ctx.ledgerSchema}") in this database, so plan "${o.name}" has not run here`,
     );
-  const r = await ctx.db.rows<{ status: string; completed_at: Date | null }>(tidemarkPlanSql(plans), [o.name]);
-  if (!r.length) return fail('never run', `plan "${o.name}" has never run on this database`);
-  if (r[0].status === 'completed')
+  const r = await readPlanCompletion(ctx.db, ctx.ledgerSchema, o.name);
+  if (!r) return fail('never run', `plan "${o.name}" has never run on this database`);
+  if (r.status === 'completed')
     return {
       status: 'pass',
-      actual: `completed${r[0].completed_at ? ` ${r[0].completed_at.toISOString()}` : ''}`,
+      actual: `completed${r.completed_at ? ` ${r.completed_at.toISOString()}` : ''}`,
       expected: 'applied',
       sample: [],
     };
-  return fail(r[0].status, `plan "${o.name}" is ${r[0].status}, not completed`, [
-    { plan_id: o.name, status: r[0].status },
-  ]);
+  return fail(r.status, `plan "${o.name}" is ${r.status}, not completed`, [{ plan_id: o.name, status: r.status }]);
 }
 
 /** The query the check runs for its tool, or a note when the history it reads is not there (the check then fails). */
@@ -230,10 +225,9 @@ async function describe(ctx: ReadContext, o: Options): Promise<Description> {
       return { actions, notes: [...notes, latest] };
     }
     case 'tidemark': {
-      const plans = ledgerPlans(ctx);
-      if (!(await exists(ctx, plans)))
+      if (!(await exists(ctx, ledgerPlansTable(ctx.ledgerSchema))))
         return absent(`no Tidemark ledger (schema "${ctx.ledgerSchema}") in this database`);
-      return { actions: [readAction(tidemarkPlanSql(plans), [o.name])] };
+      return { actions: [readAction(planCompletionSql(ctx.ledgerSchema), [o.name])] };
     }
   }
 }

@@ -85,13 +85,25 @@ export async function createContext(opts: GlobalOptions, cwd = process.cwd()): P
         url = await embedded.ensureDatabase('tidemark');
         return url;
       }
-      url = opts.databaseUrl ?? config.databaseUrl ?? process.env.DATABASE_URL;
-      if (!url) {
+      const given = opts.databaseUrl ?? config.databaseUrl ?? process.env.DATABASE_URL;
+      if (!given) {
         throw new UsageError(
           'no database given',
           'Pass --database-url URL, set databaseUrl in tidemark.config.ts, set $DATABASE_URL, or use --embedded.',
         );
       }
+      // Refused here, before any connection: the driver would read `garbage` as a database on the
+      // host "base" and send a DNS query for it.
+      const { assertConnectionString } = await import('../db/client-config.js');
+      assertConnectionString(
+        given,
+        opts.databaseUrl !== undefined
+          ? '--database-url'
+          : config.databaseUrl !== undefined
+            ? 'databaseUrl in tidemark.config.ts'
+            : '$DATABASE_URL',
+      );
+      url = given;
       return url;
     },
     async close() {

@@ -4,7 +4,7 @@
  * that says what to do next.
  */
 import { Command, CommanderError } from 'commander';
-import { ExitCode } from '../model/errors.js';
+import { ExitCode, TidemarkError } from '../model/errors.js';
 import { TIDEMARK_VERSION } from '../model/version.js';
 import { redactedJson, redactText } from '../sql/redact.js';
 import { lastExitCode, reportError, resetExitCode } from './action.js';
@@ -81,4 +81,30 @@ export async function main(argv: string[]): Promise<number> {
     return reportError(e, undefined, {});
   }
   return lastExitCode();
+}
+
+/**
+ * The last resort behind the error boundary, for the process entry (`bin/tidemark.js`) to call on
+ * an unhandled rejection or uncaught exception: such an error is a bug (every async path should end
+ * in {@link main}'s boundary), but it still ends as a failure line (an `error` line with `--json`)
+ * and exit 1, never a raw stack. The ledger's run is left `running`; the next run marks it crashed
+ * and resumes (docs/reliability.md). Returns the exit code.
+ */
+export function lastResort(argv: readonly string[]): (e: unknown) => number {
+  return (e) => {
+    const cause = e instanceof Error ? e : new Error(String(e));
+    const err = new TidemarkError(
+      'internal',
+      `unexpected failure: ${cause.message}`,
+      ExitCode.failed,
+      'Run again: committed work is kept, and the next run marks this one crashed and resumes. This is a bug in Tidemark: please report it with the output of TIDEMARK_DEBUG=1.',
+    );
+    err.stack = cause.stack;
+    try {
+      reportError(err, undefined, { json: wantsJson(argv) });
+    } catch {
+      // stdout or stderr is gone: the exit code still tells.
+    }
+    return ExitCode.failed;
+  };
 }

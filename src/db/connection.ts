@@ -3,7 +3,8 @@
  * Tidemark needs. Values always travel as parameters; identifiers go through `quoteIdent`.
  */
 import pg from 'pg';
-import { passwordOf, redactUrl, registerSecret } from '../sql/redact.js';
+import { redactUrl } from '../sql/redact.js';
+import { clientConfig } from './client-config.js';
 
 /** Options for opening a {@link Db}. */
 export interface DbOptions {
@@ -58,16 +59,14 @@ export class Db {
     readonly url: string,
     readonly options: DbOptions = {},
   ) {
-    registerSecret(passwordOf(url));
-    this.displayUrl = redactUrl(url);
-    this.pool = new pg.Pool({
-      connectionString: url,
-      max: options.max ?? 4,
+    // Parsed (and its password registered for redaction) before anything is shown or connected.
+    const config = clientConfig(url, {
       application_name: options.applicationName ?? 'tidemark',
       statement_timeout: options.statementTimeoutMs || undefined,
-      idleTimeoutMillis: 10_000,
       types: TYPES,
     });
+    this.displayUrl = redactUrl(url);
+    this.pool = new pg.Pool({ ...config, max: options.max ?? 4, idleTimeoutMillis: 10_000 });
     // A dropped connection must not crash the process; the next query reports it.
     this.pool.on('error', () => undefined);
   }
@@ -133,11 +132,24 @@ export class Db {
   }
 }
 
-/** SQLSTATE of a database error, if it is one. */
+/**
+ * SQLSTATE of a database error, if it is one. A Node system error (`ECONNRESET`, `EPIPE`, …) also
+ * has a `code`, but it is not a SQLSTATE: it carries `syscall`/`errno`, and is not five characters
+ * of `[0-9A-Z]` (`EPIPE` is, hence both tests).
+ */
 export function sqlState(e: unknown): string | undefined {
-  return typeof e === 'object' && e !== null && 'code' in e && typeof (e as { code: unknown }).code === 'string'
-    ? (e as { code: string }).code
-    : undefined;
+  if (typeof e !== 'object' || e === null || !('code' in e)) return undefined;
+  const code = (e as { code: unknown }).code;
+  if (typeof code !== 'string' || !/^[0-9A-Z]{5}$/.test(code)) return undefined;
+  return 'syscall' in e || 'errno' in e ? undefined : code;
+}
+
+/** `SQLSTATE 23505` for a database error, `node error ECONNRESET` for a system error, else undefined. */
+export function errorCodeLabel(e: unknown): string | undefined {
+  const state = sqlState(e);
+  if (state) return `SQLSTATE ${state}`;
+  const code = typeof e === 'object' && e !== null && 'code' in e ? (e as { code: unknown }).code : undefined;
+  return typeof code === 'string' && /^E[A-Z0-9_]+$/.test(code) ? `node error ${code}` : undefined;
 }
 
 /** True for errors that mean the connection itself is gone (so the client must not be reused). */

@@ -153,6 +153,7 @@ export async function startEmbedded(o: EmbeddedOptions = {}): Promise<EmbeddedSe
       urlFor: (db) => `${base}/${encodeURIComponent(db)}`,
       async createDatabase(name) {
         const c = new pg.Client({ connectionString: `${base}/postgres` });
+        c.on('error', () => undefined); // a dropped connection fails the query below, never the process
         await c.connect();
         try {
           await c.query(`DROP DATABASE IF EXISTS ${quoteIdent(name)} WITH (FORCE)`);
@@ -164,6 +165,7 @@ export async function startEmbedded(o: EmbeddedOptions = {}): Promise<EmbeddedSe
       },
       async ensureDatabase(name) {
         const c = new pg.Client({ connectionString: `${base}/postgres` });
+        c.on('error', () => undefined); // a dropped connection fails the query below, never the process
         await c.connect();
         try {
           const r = await c.query('SELECT 1 FROM pg_database WHERE datname = $1', [name]);

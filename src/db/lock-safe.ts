@@ -24,18 +24,18 @@ const BLOCKERS_SQL = `
 SELECT a.pid, a.application_name, a.state, left(a.query, 300) AS query,
        extract(epoch FROM (clock_timestamp() - a.xact_start))::float8 AS xact_seconds
   FROM pg_stat_activity a
- WHERE a.pid = ANY (pg_blocking_pids($1))
+ WHERE a.pid = ANY (pg_blocking_pids($1) || $2::int[])
  ORDER BY a.xact_start NULLS LAST`;
 
-/** Sessions currently blocking `pid`. */
-export async function blockersOf(db: Db, pid: number): Promise<BlockerInfo[]> {
+/** Sessions currently blocking `pid`, and the sessions `also` names (an index build's current locker). */
+export async function blockersOf(db: Db, pid: number, also: number[] = []): Promise<BlockerInfo[]> {
   const rows = await db.rows<{
     pid: number;
     application_name: string;
     state: string;
     query: string;
     xact_seconds: number | null;
-  }>(BLOCKERS_SQL, [pid]);
+  }>(BLOCKERS_SQL, [pid, also]);
   return rows.map((r) => ({
     pid: r.pid,
     applicationName: r.application_name || null,
@@ -46,7 +46,8 @@ export async function blockersOf(db: Db, pid: number): Promise<BlockerInfo[]> {
 }
 
 const pidCache = new WeakMap<object, number>();
-async function backendPid(client: pg.PoolClient): Promise<number> {
+/** The server pid of a pooled client (asked once per client). */
+export async function backendPid(client: pg.PoolClient): Promise<number> {
   let pid = pidCache.get(client);
   if (pid === undefined) {
     pid = (await client.query<{ pid: number }>('SELECT pg_backend_pid() AS pid')).rows[0].pid;
@@ -56,7 +57,12 @@ async function backendPid(client: pg.PoolClient): Promise<number> {
 }
 
 /** Samples blockers of `pid` every `everyMs` until stopped; keeps the latest non-empty sample. */
-function startSampler(db: Db, pid: number, everyMs: number, onSample?: (b: BlockerInfo[], waitedMs: number) => void) {
+export function startSampler(
+  db: Db,
+  pid: number,
+  everyMs: number,
+  onSample?: (b: BlockerInfo[], waitedMs: number) => void,
+) {
   let last: BlockerInfo[] = [];
   let stopped = false;
   let inFlight: Promise<void> = Promise.resolve();
@@ -141,37 +147,4 @@ export async function withLockRetry<T>(
     opts.onEvent?.({ type: 'lock.retry', what: opts.what, attempt, delayMs, blockers: lastBlockers });
     await sleep(delayMs);
   }
-}
-
-/**
- * Run statements that block neither reads nor writes but must wait for older transactions
- * (`CREATE INDEX CONCURRENTLY`, `VALIDATE CONSTRAINT`): outside any transaction, with lock and
- * statement timeouts of `concurrentTimeoutMs`, reporting what they wait for every few seconds.
- */
-export async function runWaiting(
-  db: Db,
-  policy: LockPolicy,
-  opts: LockSafeOptions,
-  sql: string,
-  params?: unknown[],
-): Promise<pg.QueryResult> {
-  return db.withClient(async (client) => {
-    const pid = await backendPid(client);
-    await client.query(`SELECT set_config('lock_timeout', $1, false), set_config('statement_timeout', $1, false)`, [
-      `${policy.concurrentTimeoutMs}ms`,
-    ]);
-    let lastReport = 0;
-    const sampler = startSampler(db, pid, 500, (blockers, waitedMs) => {
-      if (waitedMs - lastReport >= 2000) {
-        lastReport = waitedMs;
-        opts.onEvent?.({ type: 'lock.waiting', what: opts.what, waitedMs, blockers });
-      }
-    });
-    try {
-      return await client.query(sql, params as unknown[]);
-    } finally {
-      await sampler.stop();
-      await client.query(`RESET lock_timeout; RESET statement_timeout`).catch(() => undefined);
-    }
-  });
 }

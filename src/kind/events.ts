@@ -53,6 +53,8 @@ export type TidemarkEvent =
       etaSeconds?: number | null;
       batchSize?: number;
       note?: string;
+      /** What `done` and `total` count: rows unless said (an index build counts blocks or tuples). */
+      unit?: 'rows' | 'blocks' | 'tuples' | 'lockers';
     }
   | { type: 'step.statement'; stepId: string; index: number; count: number; sql: string }
   | {

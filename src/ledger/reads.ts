@@ -2,10 +2,7 @@
  * Reading everything the ledger holds about one plan, for `report` and `status`. Read-only: it
  * never creates or changes the ledger, and answers "no ledger" / "never ran" instead of failing.
  */
-import type { Db } from '../db/connection.js';
-import { quoteIdent } from '../sql/ident.js';
-import { ledgerVersion } from './install.js';
-import { Ledger, type StepState } from './ledger.js';
+import type { Ledger, StepState } from './ledger.js';
 import { currentStatements, type StatementAttempt } from './statements.js';
 
 type Row = Record<string, unknown>;
@@ -34,11 +31,6 @@ export interface LedgerSnapshot {
   objectStats: Row[];
   /** Per step, the recorded attempts behind its current state (none: not recorded, e.g. a v1 ledger). */
   statements: Map<string, StatementAttempt[]>;
-}
-
-/** The ledger of `schema` in `db` when it exists (version > 0), else undefined. */
-export async function openLedger(db: Db, schema: string): Promise<Ledger | undefined> {
-  return (await ledgerVersion(db, schema)) > 0 ? new Ledger(db, schema) : undefined;
 }
 
 /** Everything about `planId`, or undefined when the ledger never saw that plan. */
@@ -183,9 +175,4 @@ export async function listPlans(l: Ledger): Promise<PlanListing[]> {
             finishedAt: (r.finished_at as Date) ?? null,
           },
   }));
-}
-
-/** The quoted ledger schema, for SQL a reader may copy (validation queries in the report). */
-export function ledgerRef(schema: string): string {
-  return quoteIdent(schema);
 }

@@ -6,7 +6,7 @@
  */
 
 import { BLOCKING_LOCKS } from '../kind/step-kind.js';
-import { type ParsedStatement, SqlSyntaxError, statementTraits } from '../sql/parse.js';
+import { statementTraits } from '../sql/parse.js';
 import { redactText } from '../sql/redact.js';
 import {
   alterCmds,
@@ -25,11 +25,11 @@ import {
 } from './ast.js';
 import type { LintConfig } from './config.js';
 import type { Finding, Level } from './finding.js';
-import { parseScript } from './parse.js';
 import type { Draft, RuleContext, SqlRule, SqlSource, Statement, TableTouch } from './rule.js';
 import { rule as invalidSuppression } from './rules/invalid-suppression.js';
 import { rule as syntaxError } from './rules/syntax-error.js';
 import type { LintState } from './state.js';
+import { readStatements } from './statements.js';
 import { type Directive, parseDirectives, scopeDirectives } from './suppress.js';
 import { nonZeroTimeout } from './timeout-value.js';
 
@@ -39,7 +39,10 @@ export interface SourceResult {
   /** Tables locked or changed, for the database-aware rules. */
   touches: TableTouch[];
   /** Internal: the table reference and waiver kind of each finding, for the size check. */
-  tables: Map<Finding, { table: Pick<RangeVar, 'schemaname' | 'relname'>; waivable?: 'small' | 'empty' }>;
+  tables: Map<
+    Finding,
+    { table: Pick<RangeVar, 'schemaname' | 'relname'>; waivable?: 'small' | 'empty'; estimate?: string }
+  >;
 }
 
 /** Positions inside a script → positions inside its file. */
@@ -94,30 +97,27 @@ export function analyzeSource(
     };
   };
 
-  let parsed: ParsedStatement[];
-  try {
-    parsed = parseScript(source.text, loc.offsets, loc.byteLength);
-  } catch (e) {
-    if (!(e instanceof SqlSyntaxError)) throw e;
-    const lvl = levelOf(config, syntaxError.id, syntaxError.level);
+  const { statements: parsed, errors } = readStatements(source.text, loc.offsets);
+  const syntaxLevel = levelOf(config, syntaxError.id, syntaxError.level);
+  for (const e of syntaxLevel ? errors : []) {
     const lc = lineColumn(loc.lineStarts, e.offset);
     const ls = loc.lineStarts[lc.line - 1];
     const le = lc.line < loc.lineStarts.length ? loc.lineStarts[lc.line] - 1 : source.text.length;
     const at = loc.at(ls);
-    if (lvl) {
-      out.findings.push({
-        rule: syntaxError.id,
-        level: lvl,
-        message: e.message,
-        help: 'Fix the SQL; nothing else in this script was checked.',
-        ...base(e.offset),
-        statement: redactText(source.text.slice(ls, le).replace(/\r$/, '')),
-        statementLine: at.line,
-        statementColumn: at.column,
-      });
-    }
-    return out;
+    out.findings.push({
+      rule: syntaxError.id,
+      level: syntaxLevel as Level,
+      message: e.message,
+      help: parsed.length
+        ? 'Fix the SQL; the statements that parse around it were checked.'
+        : 'Fix the SQL; nothing else in this script was checked.',
+      ...base(e.offset),
+      statement: redactText(source.text.slice(ls, le).replace(/\r$/, '')),
+      statementLine: at.line,
+      statementColumn: at.column,
+    });
   }
+  if (!parsed.length) return out;
 
   if (source.transactionIfMultiple) source = { ...source, inTransaction: source.inTransaction || parsed.length > 1 };
   const stmts: Statement[] = parsed.map((p, index) => {
@@ -130,6 +130,7 @@ export function analyzeSource(
       start,
       end: p.end,
       traits: statementTraits(p),
+      ...(p.inDoBlock ? { inDoBlock: true } : {}),
     };
   });
   const directives = parseDirectives(source.text, loc.lineStarts);
@@ -214,7 +215,8 @@ export function analyzeSource(
       : [];
   const byType = new Map<string, { rule: SqlRule; level: Level }[]>();
   for (const st of stmts) {
-    ctx.inTransaction = inTx;
+    // A DO block runs as one statement: what it runs shares one transaction.
+    ctx.inTransaction = inTx || !!st.inDoBlock;
     ctx.timeouts = { lock: timeouts.lock, statement: timeouts.statement };
     drafts = [];
     let forType = byType.get(st.type);
@@ -253,7 +255,7 @@ export function analyzeSource(
       };
       const sup = cover.find((x) => x.rules.includes(rule.id));
       if (sup) f.suppressed = { reason: sup.reason, line: sup.line, scope: sup.scope };
-      if (d.table) out.tables.set(f, { table: d.table, waivable: d.waivable });
+      if (d.table) out.tables.set(f, { table: d.table, waivable: d.waivable, estimate: d.estimate });
       out.findings.push(f);
     }
     if (collect)

@@ -9,6 +9,7 @@ import { rule as backfillNotIdempotent } from './rules/backfill-not-idempotent.j
 import { rule as concurrentlyInTransaction } from './rules/concurrently-in-transaction.js';
 import { rule as constraintNotValid } from './rules/constraint-not-valid.js';
 import { rule as constraintWithoutCheck } from './rules/constraint-without-check.js';
+import { rule as contractBreaksOldWriters } from './rules/contract-breaks-old-writers.js';
 import { rule as contractReadsUnfilledColumn } from './rules/contract-reads-unfilled-column.js';
 import { rule as destructiveOutsideContract } from './rules/destructive-outside-contract.js';
 import { rule as dropObject } from './rules/drop-object.js';
@@ -54,6 +55,7 @@ export const PLAN_RULES: readonly PlanRule[] = [
   backfillNotIdempotent,
   constraintWithoutCheck,
   contractReadsUnfilledColumn,
+  contractBreaksOldWriters,
 ];
 
 /** Rules that query the live database (only with an explicit --database-url). */

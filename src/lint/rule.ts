@@ -46,6 +46,8 @@ export interface Statement {
   start: number;
   end: number;
   traits: StatementTraits;
+  /** It stands inside a `DO` block (and so runs inside that block's transaction). */
+  inDoBlock?: boolean;
 }
 
 /** What a rule reports; the engine turns it into a {@link Finding} with file, line and column. */
@@ -61,6 +63,11 @@ export interface Draft {
    * rows than `smallTableRows`, `empty` = no rows at all. Without it the finding stands.
    */
   waivable?: 'small' | 'empty';
+  /**
+   * With `--database-url`: a data-changing statement whose touched rows the planner estimates
+   * (EXPLAIN, no execution); that estimate, not the table's size, decides a `small` waiver.
+   */
+  estimate?: string;
   /** Override the rule's level for this finding. */
   level?: Level;
 }

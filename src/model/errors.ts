@@ -148,3 +148,27 @@ export class StepFailedError extends TidemarkError {
     this.details = details;
   }
 }
+
+/**
+ * A statement that waits for older transactions (CONCURRENTLY, VALIDATE) waited longer than
+ * `concurrentTimeoutMs` and was cancelled. Only the waiting is bounded (docs/lock-safety.md): the
+ * work itself — an index build, a validation scan — runs as long as it needs.
+ */
+export class ConcurrentTimeoutError extends TidemarkError {
+  readonly blockers: BlockerInfo[];
+  readonly waitedMs: number;
+  /** `how`: what ran past the bound, e.g. `waited 1200 ms in phase "waiting for old snapshots"`. */
+  constructor(what: string, how: string, waitedMs: number, limitMs: number, blockers: BlockerInfo[]) {
+    const who = blockers.length
+      ? `; waiting for ${blockers.map(describeBlocker).join('; ')}`
+      : '; no blocking session was seen while waiting';
+    super(
+      'concurrent_timeout',
+      `${what}: cancelled: it ${how}, longer than concurrentTimeoutMs (${limitMs} ms)${who}`,
+      ExitCode.failed,
+      'Finish or terminate the transactions it waits for (pg_terminate_backend(pid)), or raise concurrentTimeoutMs in tidemark.config.ts; then run again. It bounds only the waiting: the build or scan itself is never cut short.',
+    );
+    this.blockers = blockers;
+    this.waitedMs = waitedMs;
+  }
+}

@@ -6,7 +6,7 @@
  * nothing is left half-applied and a rerun after fixing the data starts clean. Resumable: the
  * saved progress says the constraint is ours; the catalog says how far it got.
  */
-import { sqlState } from '../db/connection.js';
+import { errorCodeLabel, sqlState } from '../db/connection.js';
 import type { Action, StepContext } from '../kind/step-kind.js';
 import { StepFailedError } from '../model/errors.js';
 import type { RelationName } from '../model/plan.js';
@@ -82,7 +82,7 @@ export async function addNotValidThenValidate(
     if (v) throw violationError(ctx, v, c.what, hint);
     throw new StepFailedError(
       ctx.step.id,
-      `step "${ctx.step.id}" (${ctx.step.kind}) cannot ${c.what}: ${(e as Error).message} [SQLSTATE ${sqlState(e)}] (the offending rows changed before they could be sampled)`,
+      `step "${ctx.step.id}" (${ctx.step.kind}) cannot ${c.what}: ${(e as Error).message} [${errorCodeLabel(e)}] (the offending rows changed before they could be sampled)`,
       hint,
     );
   }

@@ -7,9 +7,10 @@ import { basename, isAbsolute, relative } from 'node:path';
 import { lockPolicyOf, type TidemarkConfig } from '../config/config.js';
 import { Db } from '../db/connection.js';
 import { noopSink } from '../kind/events.js';
-import type { Ledger } from '../ledger/ledger.js';
+import { rowsDoneByStep } from '../ledger/batch-reads.js';
 import { tableKey } from '../ledger/object-stats.js';
-import { type LedgerSnapshot, openLedger, readSnapshot } from '../ledger/reads.js';
+import { ledgerSchemaOf, openLedger } from '../ledger/open.js';
+import { type LedgerSnapshot, readSnapshot } from '../ledger/reads.js';
 import { ExitCode, TidemarkError } from '../model/errors.js';
 import type { Plan } from '../model/plan.js';
 import { TIDEMARK_VERSION } from '../model/version.js';
@@ -17,7 +18,7 @@ import type { Session } from '../runner/context.js';
 import { describePlan } from '../runner/describe.js';
 import { settingsOf } from '../runner/open.js';
 import { redactText, redactUrl } from '../sql/redact.js';
-import { backfillStats, rowsDoneByStep } from './backfill-stats.js';
+import { backfillStats } from './backfill-stats.js';
 import { buildImpact } from './build-impact.js';
 import { buildGates, buildProof } from './build-proof.js';
 import { buildSteps } from './build-steps.js';
@@ -194,11 +195,11 @@ async function rollbackOf(
 export async function buildReport(o: BuildReportOptions): Promise<ReportModel> {
   const planId = o.planId ?? o.plan?.id;
   if (!planId) throw new TidemarkError('usage', 'buildReport needs a plan or a plan id', ExitCode.badInput);
-  const ledgerSchema = o.ledgerSchema ?? o.config?.ledgerSchema ?? 'tidemark';
+  const ledgerSchema = ledgerSchemaOf(o);
   const plan = o.plan && o.plan.id === planId ? o.plan : undefined;
   const db = new Db(o.databaseUrl, { applicationName: 'tidemark:report', max: 3 });
   try {
-    const ledger: Ledger | undefined = await openLedger(db, ledgerSchema);
+    const { ledger } = await openLedger(db, ledgerSchema);
     if (!ledger)
       throw new NotRunError(
         `no ledger in this database yet (schema "${ledgerSchema}"): plan "${planId}" has never run here, nothing to report`,

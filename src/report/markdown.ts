@@ -4,6 +4,7 @@
  * the rollback procedure, the performance impact, drift, runs and next steps — and renders well on
  * GitHub (a PR comment or a file in the repository).
  */
+import { validationQueries } from '../ledger/reader-queries.js';
 import { fmtBytes, fmtBytesDelta, fmtMs, fmtNum, fmtTime, MARK } from './format.js';
 import { code, esc, fence, table } from './markdown-kit.js';
 import { checklistSection, gatesSection } from './markdown-proof.js';
@@ -326,8 +327,6 @@ function runsSection(m: ReportModel): string[] {
 }
 
 function tail(m: ReportModel): string[] {
-  const ls = m.database.ledgerSchema.replace(/"/g, '""');
-  const id = m.plan.id.replace(/'/g, "''");
   return [
     '## Next steps',
     '',
@@ -337,13 +336,7 @@ function tail(m: ReportModel): string[] {
     '',
     `Re-run the proof at any time with ${code(`npx tidemark verify ${m.plan.path ?? m.plan.file ?? '<plan>'}`)} (exit 1 on any failure). The ledger holds every step, batch and check:`,
     '',
-    fence(
-      [
-        `SELECT step_id, phase, status, rows_affected, round(duration_ms) AS ms FROM "${ls}".steps WHERE plan_id = '${id}' ORDER BY position;`,
-        `SELECT DISTINCT ON (step_id) step_id, status, actual, expected FROM "${ls}".check_results WHERE plan_id = '${id}' ORDER BY step_id, id DESC;`,
-      ].join('\n'),
-      'sql',
-    ),
+    fence(validationQueries(m.database.ledgerSchema, m.plan.id).join('\n'), 'sql'),
     '',
     '---',
     '',

@@ -5,9 +5,10 @@
  */
 import { isCouldNotRun } from '../checks/could-not-run.js';
 import { estimatedRows } from '../db/catalog.js';
+import { rowsDoneByStep } from '../ledger/batch-reads.js';
 import type { Ledger } from '../ledger/ledger.js';
+import { latestCheckVerdicts, latestGateVerdicts } from '../ledger/status-reads.js';
 import type { Plan, RelationName } from '../model/plan.js';
-import { rowsDoneByStep } from './backfill-stats.js';
 import { categoryOfKind, orderedSteps } from './build-steps.js';
 import { fmtNum, fmtValue } from './format.js';
 
@@ -31,18 +32,8 @@ export interface StepStatusLine {
 export async function planStatus(l: Ledger | undefined, plan: Plan): Promise<StepStatusLine[]> {
   const states = l ? await l.stepStates(plan.id) : new Map();
   const done = l ? await rowsDoneByStep(l, plan.id) : new Map<string, { rows: number; batches: number }>();
-  const checks = l
-    ? await l.db.rows<Record<string, unknown>>(
-        `SELECT DISTINCT ON (step_id) step_id, status, actual, expected, message FROM ${l.s}.check_results WHERE plan_id = $1 ORDER BY step_id, id DESC`,
-        [plan.id],
-      )
-    : [];
-  const gates = l
-    ? await l.db.rows<Record<string, unknown>>(
-        `SELECT DISTINCT ON (step_id) step_id, open, reason FROM ${l.s}.gate_results WHERE plan_id = $1 ORDER BY step_id, id DESC`,
-        [plan.id],
-      )
-    : [];
+  const checks = l ? await latestCheckVerdicts(l, plan.id) : [];
+  const gates = l ? await latestGateVerdicts(l, plan.id) : [];
   const out: StepStatusLine[] = [];
   for (const { id, planned, state } of orderedSteps(plan, states)) {
     const kind = planned?.kind ?? state?.kind ?? '?';

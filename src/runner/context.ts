@@ -5,7 +5,8 @@
 import type pg from 'pg';
 import type { Db } from '../db/connection.js';
 import type { LockPolicy } from '../db/lock-policy.js';
-import { type LockEvent, runWaiting, withLockRetry } from '../db/lock-safe.js';
+import { type LockEvent, withLockRetry } from '../db/lock-safe.js';
+import { runWaiting, type WaitingEvent } from '../db/waiting.js';
 import type { EventSink, TidemarkEvent } from '../kind/events.js';
 import type { Action, ReadContext, Settings, StepContext, StepOutcome } from '../kind/step-kind.js';
 import type { Ledger } from '../ledger/ledger.js';
@@ -64,12 +65,15 @@ export function stepContext(
     if (e.type === 'step.statement' && e.stepId === step.id) log.announce(e.sql);
     s.emit(e);
   };
-  const onEvent = (e: LockEvent) => {
+  const onEvent = (e: LockEvent | WaitingEvent) => {
     if (e.type === 'lock.retry') {
       stats.retries++;
       stats.lockWaitMs += s.policy.lockTimeoutMs + e.delayMs;
     }
-    s.emit({ ...e, stepId: step.id });
+    if (e.type === 'build.progress') {
+      const { done, total, unit, phase } = e;
+      s.emit({ type: 'step.progress', stepId: step.id, done, total, unit, note: phase });
+    } else s.emit({ ...e, stepId: step.id });
   };
   const ctx: RecordingStepContext = {
     ...readContext(s, step),

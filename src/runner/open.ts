@@ -7,15 +7,14 @@ import { lockPolicyOf, type TidemarkConfig } from '../config/config.js';
 import { Db } from '../db/connection.js';
 import { type EventSink, noopSink } from '../kind/events.js';
 import type { Settings } from '../kind/step-kind.js';
-import { installLedger, ledgerVersion } from '../ledger/install.js';
-import { Ledger } from '../ledger/ledger.js';
+import { ledgerSchemaOf, type OpenedLedger, openLedger } from '../ledger/open.js';
 import type { Phase, Plan } from '../model/plan.js';
 import type { Session } from './context.js';
 
 /** Options every command that touches a database takes. */
 export interface ConnectOptions {
   databaseUrl: string;
-  /** Default `tidemark`. */
+  /** Default `tidemark` (DEFAULT_LEDGER_SCHEMA). */
   ledgerSchema?: string;
   config?: TidemarkConfig;
   events?: EventSink;
@@ -65,7 +64,7 @@ export async function openSession(
   plan: Plan,
   install: boolean,
 ): Promise<Session & { installed?: { from: number; to: number } }> {
-  const ledgerSchema = o.ledgerSchema ?? o.config?.ledgerSchema ?? 'tidemark';
+  const ledgerSchema = ledgerSchemaOf(o);
   const policy = lockPolicyOf(o.config ?? {});
   const db = new Db(o.databaseUrl, {
     applicationName: `tidemark:${plan.id}`.slice(0, 63),
@@ -73,19 +72,14 @@ export async function openSession(
     statementTimeoutMs: policy.statementTimeoutMs,
   });
   const emit = o.events ?? noopSink;
-  let ledger: Ledger | undefined;
-  let installed: { from: number; to: number } | undefined;
+  let opened: OpenedLedger;
   try {
-    if (install) {
-      installed = await installLedger(db, ledgerSchema);
-      ledger = new Ledger(db, ledgerSchema);
-    } else if ((await ledgerVersion(db, ledgerSchema)) > 0) {
-      ledger = new Ledger(db, ledgerSchema);
-    }
+    opened = await openLedger(db, ledgerSchema, { install });
   } catch (e) {
     await db.close();
     throw e;
   }
+  const { ledger, installed } = opened;
   const appliedSteps = new Set<string>();
   if (ledger) {
     const states = await ledger.stepStates(plan.id);

@@ -6,6 +6,7 @@
 import { hostname } from 'node:os';
 import { removeSyncTriggers } from '../backfill/sync-trigger.js';
 import type { Ledger, StepState } from '../ledger/ledger.js';
+import { ledgerSchemaOf } from '../ledger/open.js';
 import { ExitCode, NotAvailableError, StepFailedError } from '../model/errors.js';
 import { PHASES, type Phase, type Plan, type PlannedStep } from '../model/plan.js';
 import { TIDEMARK_VERSION } from '../model/version.js';
@@ -72,12 +73,7 @@ export async function rollbackPlan(plan: Plan, o: RollbackOptions): Promise<RunR
   let session: Session | undefined;
   try {
     checkRunOptions(plan, o);
-    lock = await acquireRunLock(
-      o.databaseUrl,
-      o.ledgerSchema ?? o.config?.ledgerSchema ?? 'tidemark',
-      plan.id,
-      o.waitSeconds ?? 0,
-    );
+    lock = await acquireRunLock(o.databaseUrl, ledgerSchemaOf(o), plan.id, o.waitSeconds ?? 0);
     session = await openSession(o, plan, false);
     if (!session.ledger)
       return done({

@@ -4,9 +4,12 @@
  * once (exit 3) naming the holder, or waits `--wait` seconds. A transaction-mode pooler is detected
  * before anything is locked (two connections served by one backend, or one by two) and refused.
  */
+import { hostname, userInfo } from 'node:os';
 import pg from 'pg';
+import { clientConfig } from '../db/client-config.js';
 import { sleep } from '../db/lock-safe.js';
 import { hashInt } from '../ledger/install.js';
+import { runHolder } from '../ledger/run-holder.js';
 import { RunLockedError, UsageError } from '../model/errors.js';
 
 const LOCK_CLASS = 0x7d3a_4b2;
@@ -40,10 +43,52 @@ async function holderOf(client: pg.Client, key: [number, number]): Promise<Holde
   return r.rows[0];
 }
 
-function describeHolder(h: Holder | undefined): string {
+/**
+ * The runner holding the lock: from the ledger's row of its run (user, host, process, since), else
+ * from the `application_name` its lock connection carries ({@link lockApplicationName}) — the
+ * backend pid alone names no one an operator can find.
+ */
+async function describeHolder(
+  client: pg.Client,
+  ledgerSchema: string,
+  planId: string,
+  h: Holder | undefined,
+): Promise<string> {
   if (!h) return 'a session that released the lock while we looked';
-  const since = h.backend_start ? `, connected since ${h.backend_start.toISOString()}` : '';
-  return `pid ${h.pid} (${h.application_name || 'no application_name'}${h.client_addr ? ` from ${h.client_addr}` : ''}${since})`;
+  const run = await runHolder(client, ledgerSchema, planId, h.pid).catch(() => undefined);
+  const backend = `PostgreSQL backend pid ${h.pid}${h.client_addr ? ` from ${h.client_addr}` : ''}`;
+  if (run) {
+    const where = [run.host ? `host ${run.host}` : '', run.pid != null ? `pid ${run.pid}` : '']
+      .filter(Boolean)
+      .join(', ');
+    return `${run.runBy}${where ? ` (${where})` : ''}, \`tidemark ${run.command}\` run #${run.runId} since ${fmtSince(run.startedAt)}; ${backend}`;
+  }
+  const since = h.backend_start ? ` since ${fmtSince(h.backend_start)}` : '';
+  return `${h.application_name || 'a session without application_name'}${since}; ${backend}`;
+}
+
+const fmtSince = (d: Date) =>
+  d
+    .toISOString()
+    .replace('T', ' ')
+    .replace(/\.\d+Z$/, ' UTC');
+
+/**
+ * `application_name` of the lock connection: the plan, then who runs it where (`user@host pid N`),
+ * so even before its run is in the ledger a second runner can name it (63 bytes at most).
+ */
+export function lockApplicationName(planId: string): string {
+  let user = 'unknown';
+  try {
+    user = userInfo().username;
+  } catch {
+    /* no passwd entry */
+  }
+  const who = ` ${user}@${hostname()} pid ${process.pid}`;
+  return Buffer.from(`tidemark:${planId}${who}`)
+    .subarray(0, 63)
+    .toString()
+    .replace(/\uFFFD$/, '');
 }
 
 /** Why a connection string that goes through a transaction-mode pooler is refused, and what to do. */
@@ -64,7 +109,7 @@ const backendPid = async (c: pg.Client): Promise<number> =>
  */
 async function assertOwnSession(client: pg.Client, url: string): Promise<number> {
   const first = await backendPid(client);
-  const probe = new pg.Client({ connectionString: url, application_name: 'tidemark:probe' });
+  const probe = new pg.Client(clientConfig(url, { application_name: 'tidemark:probe' }));
   probe.on('error', () => undefined);
   try {
     await probe.connect();
@@ -86,9 +131,9 @@ export async function acquireRunLock(
   ledgerSchema: string,
   planId: string,
   waitSeconds = 0,
-  applicationName = `tidemark:${planId}`,
+  applicationName = lockApplicationName(planId),
 ): Promise<RunLock> {
-  const client = new pg.Client({ connectionString: url, application_name: applicationName.slice(0, 63) });
+  const client = new pg.Client(clientConfig(url, { application_name: applicationName.slice(0, 63) }));
   client.on('error', () => undefined);
   await client.connect();
   const key = runLockKey(ledgerSchema, planId);
@@ -98,7 +143,11 @@ export async function acquireRunLock(
     for (;;) {
       const r = await client.query<{ ok: boolean }>('SELECT pg_try_advisory_lock($1, $2) AS ok', key);
       if (r.rows[0].ok) break;
-      if (Date.now() >= deadline) throw new RunLockedError(planId, describeHolder(await holderOf(client, key)));
+      if (Date.now() >= deadline)
+        throw new RunLockedError(
+          planId,
+          await describeHolder(client, ledgerSchema, planId, await holderOf(client, key)),
+        );
       await sleep(Math.min(500, Math.max(50, deadline - Date.now())));
     }
     const mine = await client.query<{ n: string }>(

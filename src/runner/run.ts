@@ -4,11 +4,15 @@
  * failures). See docs/plans.md and docs/cli.md for the behaviour it implements.
  */
 import { hostname } from 'node:os';
+import { syncTriggersEndedBy } from '../backfill/sync-sources.js';
 import { removeSyncTriggers } from '../backfill/sync-trigger.js';
-import { sqlState } from '../db/connection.js';
+import { couldNotRunAdvice } from '../checks/could-not-run.js';
+import { loadSqlParser } from '../checks/sql-columns.js';
+import { errorCodeLabel } from '../db/connection.js';
 import type { CheckOutcome } from '../kind/events.js';
 import type { Ledger, StepState } from '../ledger/ledger.js';
 import { captureObjectStats } from '../ledger/object-stats.js';
+import { ledgerSchemaOf } from '../ledger/open.js';
 import { latestValidation, recordValidation } from '../ledger/records.js';
 import { ExitCode, NotAvailableError, StepFailedError, TidemarkError } from '../model/errors.js';
 import type { Phase, Plan, PlannedStep } from '../model/plan.js';
@@ -64,12 +68,7 @@ export async function runPlan(plan: Plan, o: RunOptions): Promise<RunResult> {
   let lock: RunLock | undefined;
   let session: (Session & { ledger: Ledger }) | undefined;
   try {
-    lock = await acquireRunLock(
-      o.databaseUrl,
-      o.ledgerSchema ?? o.config?.ledgerSchema ?? 'tidemark',
-      plan.id,
-      o.waitSeconds ?? 0,
-    );
+    lock = await acquireRunLock(o.databaseUrl, ledgerSchemaOf(o), plan.id, o.waitSeconds ?? 0);
     const opened = await openSession(o, plan, true);
     session = opened as Session & { ledger: Ledger };
     const { ledger, db } = session;
@@ -325,7 +324,10 @@ async function execute(
       continue;
     }
     if (cat === 'gate') {
-      if (!pendingWorkFrom(st.index) && !(validation?.needed && st.phase === 'validate')) {
+      // A gate always answers once (a plan's last step included); after that it is asked again only
+      // while work is pending behind it.
+      const answered = state?.status === 'completed';
+      if (answered && !pendingWorkFrom(st.index) && !(validation?.needed && st.phase === 'validate')) {
         reports.push({
           stepId: st.id,
           phase: st.phase,
@@ -363,9 +365,11 @@ async function execute(
       const missing = await contractBlockers(ledger, plan, states);
       if (missing.length) throw contractRefusal(plan, missing);
       contractChecked = true;
-      // Old application code is gone by now: the keepInSync triggers of the backfills go first.
-      await removeSyncTriggers(s, plan.id);
     }
+    // Old application code may run until the contract drops what it writes (a run can wait at a gate
+    // in the contract): a keepInSync trigger goes just before the step that would break it.
+    await loadSqlParser();
+    for (const id of syncTriggersEndedBy(plan, st)) await removeSyncTriggers(s, plan.id, id);
     const r = await applyStep(s, st, state, runId);
     reports.push(r);
     states.set(st.id, { ...(state as StepState), status: 'completed' });
@@ -373,6 +377,8 @@ async function execute(
   const stop = await closeValidation();
   if (stop) return stop;
   if (phase) s.emit({ type: 'phase.end', phase });
+  states = await ledger.stepStates(plan.id);
+  if (plan.steps.every((st) => states.get(st.id)?.status === 'completed')) await removeSyncTriggers(s, plan.id);
   return undefined;
 
   /** At the end of the validate phase: record the proof; a failure stops before the contract. */
@@ -393,9 +399,25 @@ async function execute(
       status: 'failed',
       exitCode: ExitCode.failed,
       message: `the proof failed: ${v.failed.join(', ')}; the contract phase did not start`,
-      hint: 'Fix the data (the samples above name the rows), then run again: the validate phase runs first.',
+      hint: proofHint(checks.filter((c) => v.failed.includes(c.stepId))),
     };
   }
+}
+
+/**
+ * What to do about a failed proof: fix the rows the samples name — or, for a check that could not
+ * run, its names or the order of the plan (there are no rows to fix).
+ */
+function proofHint(failed: readonly CheckOutcome[]): string {
+  const broken = failed.filter((c) => c.error);
+  const parts: string[] = [];
+  if (broken.length)
+    parts.push(
+      `${broken.map((c) => c.stepId).join(', ')} could not run: ${couldNotRunAdvice(broken.map((c) => c.message ?? ''))}.`,
+    );
+  if (broken.length < failed.length)
+    parts.push('Fix the data (the samples above name the rows), then run again: the validate phase runs first.');
+  return parts.join(' ');
 }
 
 /** Apply one step with its context; record success or failure. */
@@ -469,9 +491,9 @@ async function applyStep(
 function asStepError(st: PlannedStep, e: unknown): TidemarkError {
   if (e instanceof TidemarkError) return e;
   const pe = e as { message?: string; detail?: string; hint?: string; position?: string };
-  const code = sqlState(e);
+  const code = errorCodeLabel(e);
   const parts = [`step "${st.id}" (${st.kind}) failed: ${pe.message ?? String(e)}`];
-  if (code) parts[0] += ` [SQLSTATE ${code}]`;
+  if (code) parts[0] += ` [${code}]`;
   if (pe.detail) parts.push(`detail: ${pe.detail}`);
   return new StepFailedError(
     st.id,

@@ -21,7 +21,7 @@ export function ensureParser(): Promise<void> {
   return loaded;
 }
 
-/** libpg-query's synchronous functions (`parseSync`, `scanSync`). Requires {@link ensureParser} to have resolved. */
+/** libpg-query's synchronous functions (`parseSync`, `scanSync`, `parsePlPgSQLSync`). Requires {@link ensureParser} to have resolved. */
 export function pgParser(): typeof LibPgQuery {
   if (!parser) throw new Error('the SQL parser is not loaded yet: await ensureParser() first');
   return parser;

@@ -1,22 +1,51 @@
 /**
  * Password redaction. Connection strings and anything that might contain them pass through here
- * before they reach output, logs, reports or the ledger.
+ * before they reach output, logs, reports or the ledger. A connection string is read the way the
+ * driver reads it ({@link parseConnectionString}), so what is hidden is exactly the password it
+ * sends; every password Tidemark connects with is also registered and removed from any text
+ * (docs/cli.md, "Passwords").
  */
+import { ConnectionStringError, parseConnectionString } from './conninfo.js';
 
-/** `postgres://user:secret@host/db` → `postgres://user:***@host/db`; `password=secret` → `password=***`. */
+/** What stands in for a password. */
+const MASK = '***';
+
+/**
+ * A connection string with its passwords replaced by `***`:
+ * `postgres://user:Ab@cd@host/db` → `postgres://user:***@host/db`, `password='a b'` → `password=***`.
+ * A string that is not a connection string is redacted as text.
+ */
 export function redactUrl(url: string): string {
-  return redactText(url);
+  let spans: Array<[number, number]>;
+  try {
+    spans = parseConnectionString(url).passwordSpans;
+  } catch (e) {
+    if (!(e instanceof ConnectionStringError)) throw e;
+    return redactText(url);
+  }
+  let out = url;
+  for (const [s, e] of [...spans].sort((a, b) => b[0] - a[0])) out = out.slice(0, s) + MASK + out.slice(e);
+  return redactText(out);
 }
 
-const URL_PASSWORD = /(postgres(?:ql)?:\/\/[^:/@\s]*:)([^@\s]*)(@)/gi;
-const KV_PASSWORD = /(\bpassword\s*=\s*)('[^']*'|"[^"]*"|[^\s&]+)/gi;
+// Fallbacks for connection strings in free text that were never registered. The password of a URL
+// runs to the last `@` of its whitespace-free stretch (a raw `@` belongs to the password, as the URL
+// parser reads it; hiding a little more than the password is harmless); a keyword value may be
+// quoted with `\` escapes (libpq's rules).
+const URL_PASSWORD = /(postgres(?:ql)?:\/\/[^:/@\s]*:)(\S*)(@)/gi;
+const KV_PASSWORD = /(\b(?:ssl)?password\s*=\s*)('(?:[^'\\]|\\.)*'?|"[^"]*"|(?:[^\s&\\]|\\.)+)/gi;
 const SQL_PASSWORD = /(\bpassword\s+)('(?:[^']|'')*')/gi;
 
-/** Remove passwords from any text: URLs, `password=` pairs, and `PASSWORD '…'` in SQL. */
+/** Remove passwords from any text: registered secrets first, then URLs, `password=` pairs, and `PASSWORD '…'` in SQL. */
 export function redactText(text: string, secrets: readonly string[] = knownSecrets): string {
-  let out = text.replace(URL_PASSWORD, '$1***$3').replace(KV_PASSWORD, '$1***').replace(SQL_PASSWORD, "$1'***'");
-  for (const s of secrets) if (s.length >= 3) out = out.split(s).join('***');
-  return out;
+  let out = text;
+  // Longest first, and before the patterns: a pattern that hid only part of a secret (up to an `@`
+  // or `&` inside it) would leave the rest where no exact match finds it.
+  for (const s of [...secrets].sort((a, b) => b.length - a.length)) if (s.length >= 3) out = out.split(s).join(MASK);
+  return out
+    .replace(URL_PASSWORD, `$1${MASK}$3`)
+    .replace(KV_PASSWORD, `$1${MASK}`)
+    .replace(SQL_PASSWORD, `$1'${MASK}'`);
 }
 
 /**
@@ -30,24 +59,39 @@ export function redactedJson(value: unknown): string {
 
 const knownSecrets: string[] = [];
 
-/** Remember a secret (a connection password) so {@link redactText} removes it wherever it appears. */
+/**
+ * Remember a secret (a connection password) so {@link redactText} removes it wherever it appears,
+ * in the forms it takes in text: as is, percent-encoded (as a URL writes it), and escaped as a JSON
+ * string or a SQL literal would write it.
+ */
 export function registerSecret(secret: string | undefined): void {
-  if (secret && secret.length >= 3 && !knownSecrets.includes(secret)) {
-    knownSecrets.push(secret);
-    try {
-      const enc = encodeURIComponent(secret);
-      if (enc !== secret) knownSecrets.push(enc);
-    } catch {
-      /* not encodable: the raw form is enough */
-    }
+  if (!secret || secret.length < 3) return;
+  const forms = new Set([secret, JSON.stringify(secret).slice(1, -1), secret.replaceAll("'", "''")]);
+  try {
+    forms.add(encodeURIComponent(secret));
+    forms.add(encodeURI(secret));
+    forms.add(new URL(`postgres://u:${encodeURIComponent(secret)}@h`).password);
+  } catch {
+    /* not encodable (a lone surrogate): the raw forms are enough */
+  }
+  for (const f of forms) if (f.length >= 3 && !knownSecrets.includes(f)) knownSecrets.push(f);
+}
+
+/** Register every password a connection string spells, as the driver reads it and as it is written. */
+export function registerSecretsOf(url: string): void {
+  try {
+    const info = parseConnectionString(url);
+    registerSecret(info.options.password);
+    for (const [s, e] of info.passwordSpans) registerSecret(url.slice(s, e));
+  } catch (e) {
+    if (!(e instanceof ConnectionStringError)) throw e;
   }
 }
 
-/** The password of a connection string, if it has one. */
+/** The password of a connection string as the driver reads it, if it has one. */
 export function passwordOf(url: string): string | undefined {
   try {
-    const u = new URL(url);
-    return u.password ? decodeURIComponent(u.password) : undefined;
+    return parseConnectionString(url).options.password || undefined;
   } catch {
     return undefined;
   }

@@ -152,4 +152,32 @@ describe('a check that could not run', () => {
       /^maybe-broken {2}⚠ {2}Optional probe: the check could not run: relation "cnr_missing_table"/,
     );
   });
+
+  it('a check on a missing table does not say "fix the data, the samples name the rows": it says the table does not exist and what to do', async () => {
+    const file = writePlan(
+      tempDir(),
+      `{
+      id: 'cnr-missing-table',
+      validate: [
+        check.noNulls({ id: 'filled', table: 'cnr_nowhere', column: 'qty' }),
+        check.rowCount({ id: 'too-many', table: 'cnr_items', equals: 3 }),
+      ],
+    }`,
+    );
+    const r = await runFile(file, { databaseUrl: url });
+    expect(r.exitCode).toBe(1);
+    expect(r.checks[0]).toMatchObject({ stepId: 'filled', error: true });
+    expect(r.checks[0].message).toContain('"cnr_nowhere" does not exist');
+    expect(r.hint).toContain('filled could not run: a table or column the check names does not exist');
+    expect(r.hint).toContain('check the names in the plan, or run the step that creates it first');
+    // The other check failed on its data: for it, the samples are still what to read.
+    expect(r.hint).toContain('Fix the data (the samples above name the rows)');
+
+    const alone = writePlan(
+      tempDir(),
+      `{ id: 'cnr-missing-only', validate: [check.noNulls({ id: 'filled', table: 'cnr_nowhere', column: 'qty' })] }`,
+    );
+    const only = await runFile(alone, { databaseUrl: url });
+    expect(only.hint).not.toMatch(/fix the data|samples/i);
+  });
 });

@@ -85,7 +85,9 @@ describe('CLI exit codes and output', () => {
     await gatekeeper.query('SELECT pg_advisory_unlock(424242)');
     await gatekeeper.end();
     expect(second.code).toBe(3);
-    expect(second.stderr).toMatch(/being run by another runner: pid \d+/);
+    expect(second.stderr).toMatch(
+      /being run by another runner: \S+ \(host [^,]+, pid \d+\), `tidemark run` run #\d+ since .* UTC; PostgreSQL backend pid \d+/,
+    );
     expect((await first).code).toBe(0);
   });
 

@@ -76,3 +76,23 @@ describe('table sizes (--database-url)', () => {
     await expect(lintSql('SELECT 1;', { databaseUrl: bad })).rejects.not.toThrow(/s3cretpw/);
   });
 });
+
+describe('partial data changes (--database-url): the planner estimates the rows touched', () => {
+  it('an UPDATE whose WHERE touches few rows of a big table is waived; one touching most of it stands with its estimate', async () => {
+    await query(url, `ALTER TABLE big_t ADD COLUMN n int; UPDATE big_t SET n = id % 100; ANALYZE big_t`);
+    const sql =
+      "UPDATE big_t SET v = 'y' WHERE n = 7 AND v = 'x';\nUPDATE big_t SET v = 'y' WHERE n > 3;\nUPDATE small_t SET v = 'y' WHERE v = 'x';";
+    const offline = await lintSql(sql);
+    expect(active(offline, 'unbatched-data-change').map((f) => f.line)).toEqual([1, 2, 3]);
+    const r = await lintSql(sql, { databaseUrl: url, config: { smallTableRows: 10_000 } });
+    const kept = active(r, 'unbatched-data-change');
+    expect(kept.map((f) => f.line)).toEqual([2]);
+    expect(kept[0].message).toMatch(/~4\d,\d{3} rows touched, by the planner\)$/);
+    expect(r.waived.filter((f) => f.rule === 'unbatched-data-change').map((f) => [f.line, f.waived])).toEqual([
+      [1, expect.stringMatching(/touches ~\d+ rows by the planner's estimate/)],
+      [3, expect.stringMatching(/touches ~\d+ rows by the planner's estimate/)],
+    ]);
+    // Nothing ran: EXPLAIN only.
+    expect(await query(url, `SELECT count(*)::int AS n FROM big_t WHERE v = 'y'`)).toEqual([{ n: 0 }]);
+  });
+});

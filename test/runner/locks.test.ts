@@ -1,8 +1,11 @@
+import { hostname, userInfo } from 'node:os';
 import { beforeAll, describe, expect, it } from 'vitest';
 import type { TidemarkEvent } from '../../src/kind/events.js';
 import { LEDGER_VERSION } from '../../src/ledger/schema.js';
 import { loadPlan } from '../../src/plan/load.js';
+import { defaultActor } from '../../src/runner/open.js';
 import { runPlan } from '../../src/runner/run.js';
+import { acquireRunLock } from '../../src/runner/run-lock.js';
 import { connect, createTestDatabase, query } from '../helpers/db.js';
 import { tempDir, writePlan } from '../helpers/plan-files.js';
 import { runFile } from '../helpers/run.js';
@@ -128,11 +131,33 @@ describe('lock safety and the run lock', () => {
     }
     const second = await runFile(file, { databaseUrl: url });
     expect(second.exitCode).toBe(3);
-    expect(second.message).toMatch(/plan "two-runners" is being run by another runner: pid \d+ \(tidemark:two-runners/);
+    expect(second.message).toContain('plan "two-runners" is being run by another runner: ');
+    // The runner, not only its PostgreSQL backend: user, host, process, since when.
+    expect(second.message).toContain(
+      `${defaultActor()} (host ${hostname()}, pid ${process.pid}), \`tidemark run\` run #`,
+    );
+    expect(second.message).toMatch(/ since \d{4}-\d\d-\d\d \d\d:\d\d:\d\d UTC; PostgreSQL backend pid \d+/);
     const waiting = runFile(file, { databaseUrl: url, waitSeconds: 30 });
     setTimeout(() => void gatekeeper.query('SELECT pg_advisory_unlock(515151)').then(() => gatekeeper.end()), 300);
     expect((await first).exitCode).toBe(0);
     expect((await waiting).exitCode).toBe(0);
+  });
+
+  it('the run-lock message names the runner (user, host, pid, since), not only the PostgreSQL backend pid, even before its run is in the ledger', async () => {
+    const dir = tempDir();
+    const file = writePlan(dir, `{ id: 'held-early', expand: [sql({ id: 'one', up: 'SELECT 1' })] }`);
+    // A runner that has taken the lock but not yet written its run: only its lock connection says who it is.
+    const lock = await acquireRunLock(url, 'tidemark', 'held-early');
+    try {
+      const second = await runFile(file, { databaseUrl: url });
+      expect(second.exitCode).toBe(3);
+      expect(second.message).toContain(
+        `another runner: tidemark:held-early ${userInfo().username}@${hostname()} pid ${process.pid} since `,
+      );
+      expect(second.message).toContain(`PostgreSQL backend pid ${lock.backendPid}`);
+    } finally {
+      await lock.release();
+    }
   });
 
   it('two first runs on an empty database do not race on installing the ledger', async () => {

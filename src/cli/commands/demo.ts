@@ -38,6 +38,7 @@ export function registerDemo(program: Command): void {
           { writeReportFiles },
           { runPlan },
           { demoSummary },
+          { ledgerSchemaOf },
         ] = await Promise.all([
           import('../../db/connection.js'),
           import('../../db/embedded.js'),
@@ -46,6 +47,7 @@ export function registerDemo(program: Command): void {
           import('../../report/write-files.js'),
           import('../../runner/run.js'),
           import('./demo-summary.js'),
+          import('../../ledger/open.js'),
         ]);
         const r = ctx.renderer;
         const c = r.color ? pc : pc.createColors(false);
@@ -96,7 +98,7 @@ export function registerDemo(program: Command): void {
             url,
             plan,
             first,
-            ctx.opts.ledgerSchema ?? ctx.config.ledgerSchema ?? 'tidemark',
+            ledgerSchemaOf({ ledgerSchema: ctx.opts.ledgerSchema, config: ctx.config }),
           ))
             r.info(line);
           const files = await writeReportFiles({

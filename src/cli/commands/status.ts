@@ -7,7 +7,8 @@
  */
 import type { Command } from 'commander';
 import pc from 'picocolors';
-import type { ProofStatus } from '../../api/status.js';
+import type { PlanStatus, ProofStatus } from '../../api/status.js';
+import { COULD_NOT_RUN, couldNotRunAdvice } from '../../checks/could-not-run.js';
 import { fmtMs, fmtTime } from '../../report/format.js';
 import { action } from '../action.js';
 import { type CliContext, connectOptions } from '../context.js';
@@ -45,10 +46,17 @@ async function allPlans(ctx: CliContext): Promise<number> {
 }
 
 /** The latest proof in one line: whether the contract may count on it. */
-function proofLine(p: ProofStatus, c: ReturnType<typeof pc.createColors>): string {
+function proofLine(p: ProofStatus, steps: PlanStatus['steps'], c: ReturnType<typeof pc.createColors>): string {
   const at = p.at ? ` at ${iso(p.at)}` : '';
   if (p.state === 'passed') return c.green(`proof: passed${at} on the plan as it is now`);
-  if (p.state === 'failed') return c.red(`proof: failed${at} (${p.failed.join(', ')}): fix the data, then run again`);
+  if (p.state === 'failed') {
+    // A check that could not run has no rows to fix: say why it could not (a name, the order of the plan).
+    const broken = steps.filter((st) => p.failed.includes(st.stepId) && st.last?.includes(COULD_NOT_RUN));
+    const todo = broken.length
+      ? `${broken.map((st) => st.stepId).join(', ')} could not run: ${couldNotRunAdvice(broken.map((st) => st.last ?? ''))}${broken.length < p.failed.length ? '; for the others, fix the data the samples name' : ''}`
+      : 'fix the data, then run again';
+    return c.red(`proof: failed${at} (${p.failed.join(', ')}): ${todo}`);
+  }
   if (p.state === 'stale')
     return c.yellow(
       `proof: stale — passed${at}, but ${p.staleBecause}: the next run proves it again before the contract`,
@@ -79,7 +87,7 @@ async function onePlan(ctx: CliContext, file: string): Promise<number> {
         `last run #${s.lastRun.runId} (${s.lastRun.command}) ${s.lastRun.status} at ${iso(s.lastRun.finishedAt ?? s.lastRun.startedAt)}${s.lastRun.message ? ` — ${s.lastRun.message.split('\n')[0]}` : ''}`,
       ),
     );
-  if (s.status) ctx.renderer.print(proofLine(s.proof, c));
+  if (s.status) ctx.renderer.print(proofLine(s.proof, s.steps, c));
   ctx.renderer.print('');
   const done = s.steps.filter((l) => l.status === 'completed').length;
   for (const line of textTable(

@@ -109,7 +109,7 @@ export function createRenderer(o: RendererOptions): Renderer {
             stopBar();
             bar = new cliProgress.SingleBar(
               {
-                format: `   {bar} {percentage}% | {value}/{total} rows | {tail}`,
+                format: `   {bar} {percentage}% | {value}/{total} ${e.unit ?? 'rows'} | {tail}`,
                 hideCursor: true,
                 clearOnComplete: false,
                 barsize: 30,
@@ -125,7 +125,7 @@ export function createRenderer(o: RendererOptions): Renderer {
         } else if (Date.now() - lastPlainProgress > 2000 || (e.total && e.done >= e.total)) {
           lastPlainProgress = Date.now();
           line(
-            `   ${e.stepId}: ${fmtN(e.done)}${e.total ? ` / ${fmtN(e.total)} rows (${pct!.toFixed(0)}%)` : ' rows'}${tail ? ` · ${tail}` : ''}`,
+            `   ${e.stepId}: ${fmtN(e.done)}${e.total ? ` / ${fmtN(e.total)} ${e.unit ?? 'rows'} (${pct!.toFixed(0)}%)` : ` ${e.unit ?? 'rows'}`}${tail ? ` · ${tail}` : ''}`,
           );
         }
         break;

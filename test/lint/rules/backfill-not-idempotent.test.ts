@@ -34,6 +34,36 @@ describe('backfill-not-idempotent', () => {
     expect(tty(r, 'backfill-not-idempotent')).toMatchSnapshot();
   });
 
+  it('counter + 1 on a NOT NULL column: the hint is a marker column, never where "counter" IS NULL (0 rows)', async () => {
+    const r = await lintPlanBody(`{
+      id: 'wave',
+      backfill: [backfill.update({ id: 'bump', table: 'Counter', set: { counter: 'counter + 1' } })],
+    }`);
+    const [f] = active(r, 'backfill-not-idempotent');
+    expect(f.help).not.toContain("IS NULL' (rows not yet done)");
+    expect(f.help).not.toMatch(/"counter" IS NULL/);
+    expect(f.help).toContain(`where: '"counter_done" IS NULL'`);
+    expect(f.help).toContain("counter_done: 'true'");
+    // Quoted or qualified, it is still the column itself.
+    for (const expr of ['"Counter" * 2', 't."Counter" + 1']) {
+      const q = await lintPlanBody(`{
+        id: 'wave',
+        backfill: [backfill.update({ id: 'bump', table: 't', set: { Counter: '${expr.replaceAll("'", "\\'")}' } })],
+      }`);
+      expect(active(q, 'backfill-not-idempotent')[0].help).toContain('"Counter_done" IS NULL');
+    }
+  });
+
+  it('a copy from another column: the hint is where col IS DISTINCT FROM (expr), true on NOT NULL columns too', async () => {
+    const r = await lintPlanBody(`{
+      id: 'wave',
+      backfill: [backfill.update({ id: 'copy', table: 't', set: { total: 'price * qty', counterpart: 'counter' } })],
+    }`);
+    expect(active(r, 'backfill-not-idempotent')[0].help).toContain(
+      `where: '"total" IS DISTINCT FROM (price * qty) OR "counterpart" IS DISTINCT FROM (counter)'`,
+    );
+  });
+
   it('is suppressed by a // tidemark-ignore comment above the step, with its reason', async () => {
     const r = await lintPlanBody(`{
       id: 'wave',
