@@ -10,8 +10,7 @@ import { listPlans, type PlanListing } from '../ledger/reads.js';
 import { latestValidation } from '../ledger/records.js';
 import { latestRun, type RunSummary } from '../ledger/status-reads.js';
 import type { Plan } from '../model/plan.js';
-import { planStatus, type StepStatusLine } from '../report/status.js';
-import { provenSteps } from '../runner/guards.js';
+import type { StepStatusLine } from '../report/status.js';
 import { type LedgerOptions, withDb } from './ledger-options.js';
 
 export type { RunSummary } from '../ledger/status-reads.js';
@@ -39,6 +38,7 @@ export interface ProofStatus {
 }
 
 async function proofStatus(ledger: Ledger | undefined, plan: Plan): Promise<ProofStatus> {
+  const { provenSteps } = await import('../runner/guards.js');
   const v = ledger ? await latestValidation(ledger, plan.id, provenSteps(plan)) : undefined;
   if (!v) return { state: 'not run', at: null, failed: [], staleBecause: null };
   if (!v.passed) return { state: 'failed', at: v.at, failed: v.failed_checks, staleBecause: null };
@@ -81,6 +81,9 @@ export async function readStatus(o: LedgerOptions): Promise<LedgerStatus> {
 
 /** One plan's steps as the ledger knows them (`tidemark status <plan>`); every step pending when it never ran. */
 export async function readPlanStatus(plan: Plan, o: LedgerOptions): Promise<PlanStatus> {
+  // A plan's status reads its kinds (through the step lines and the proof); the ledger's list of
+  // plans does not, so `tidemark status` alone loads none of them (docs/architecture.md, "Start-up").
+  const { planStatus } = await import('../report/status.js');
   return withDb(o, 'tidemark:status', async (db, schema) => {
     const { ledger } = await openLedger(db, schema);
     const planRow = ledger ? await ledger.planRow(plan.id) : undefined;

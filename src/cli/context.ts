@@ -4,11 +4,10 @@
  * `--embedded [DIR]`), the renderer, and cleanup.
  */
 import type { Command } from 'commander';
-import { loadConfig, type TidemarkConfig } from '../config/config.js';
-import { assertConnectionString } from '../db/client-config.js';
-import { type EmbeddedServer, startEmbedded } from '../db/embedded.js';
+import type { TidemarkConfig } from '../config/config.js';
+import type { EmbeddedServer } from '../db/embedded.js';
 import { UsageError } from '../model/errors.js';
-import { createRenderer, type Renderer } from './render/renderer.js';
+import type { Renderer } from './render/renderer.js';
 
 /** Global options (docs/cli.md), accepted before the command, after it, and after its positional arguments. */
 export interface GlobalOptions {
@@ -59,6 +58,11 @@ export interface CliContext {
 }
 
 export async function createContext(opts: GlobalOptions, cwd = process.cwd()): Promise<CliContext> {
+  // Loaded here, when a command runs, so `--help` and `--version` do not (docs/architecture.md, "Start-up").
+  const [{ loadConfig }, { createRenderer }] = await Promise.all([
+    import('../config/config.js'),
+    import('./render/renderer.js'),
+  ]);
   const config = await loadConfig(cwd);
   const renderer = createRenderer({
     mode: opts.json ? 'json' : process.stdout.isTTY && !process.env.CI ? 'tty' : 'plain',
@@ -76,6 +80,7 @@ export async function createContext(opts: GlobalOptions, cwd = process.cwd()): P
       if (opts.embedded) {
         const dir = typeof opts.embedded === 'string' ? opts.embedded : undefined;
         renderer.info(`starting an embedded PostgreSQL${dir ? ` in ${dir}` : ''}…`);
+        const { startEmbedded } = await import('../db/embedded.js');
         embedded = await startEmbedded({ dir });
         url = await embedded.ensureDatabase('tidemark');
         return url;
@@ -89,6 +94,7 @@ export async function createContext(opts: GlobalOptions, cwd = process.cwd()): P
       }
       // Refused here, before any connection: the driver would read `garbage` as a database on the
       // host "base" and send a DNS query for it.
+      const { assertConnectionString } = await import('../db/client-config.js');
       assertConnectionString(
         given,
         opts.databaseUrl !== undefined

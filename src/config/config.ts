@@ -4,28 +4,32 @@
  */
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
-import { z } from 'zod';
+import type { z as Zod } from 'zod';
 import { DEFAULT_LOCK_POLICY, type LockPolicy } from '../db/lock-policy.js';
 import type { LintConfigInput } from '../lint/config.js';
 import { UsageError } from '../model/errors.js';
-import { importModule } from '../plan/load.js';
 
-const schema = z
-  .object({
-    databaseUrl: z.string().min(1).optional(),
-    ledgerSchema: z.string().min(1).max(63).optional(),
-    lockTimeoutMs: z.number().int().positive().optional(),
-    lockRetries: z.number().int().positive().optional(),
-    statementTimeoutMs: z.number().int().nonnegative().optional(),
-    concurrentTimeoutMs: z.number().int().positive().optional(),
-    shadowThresholdRows: z.number().int().nonnegative().optional(),
-    backfill: z.object({ targetBatchMs: z.number().int().positive().optional() }).strict().optional(),
-    /** Lint rule levels and thresholds (validated by the linter, see docs/lint.md). */
-    lint: z.custom<LintConfigInput>((v) => typeof v === 'object' && v !== null, 'must be an object').optional(),
-  })
-  .strict();
+/**
+ * The config's schema. zod is imported only when there is a config file to check, so a command run
+ * without one does not load it (docs/architecture.md, "Start-up").
+ */
+const configSchema = (z: typeof Zod) =>
+  z
+    .object({
+      databaseUrl: z.string().min(1).optional(),
+      ledgerSchema: z.string().min(1).max(63).optional(),
+      lockTimeoutMs: z.number().int().positive().optional(),
+      lockRetries: z.number().int().positive().optional(),
+      statementTimeoutMs: z.number().int().nonnegative().optional(),
+      concurrentTimeoutMs: z.number().int().positive().optional(),
+      shadowThresholdRows: z.number().int().nonnegative().optional(),
+      backfill: z.object({ targetBatchMs: z.number().int().positive().optional() }).strict().optional(),
+      /** Lint rule levels and thresholds (validated by the linter, see docs/lint.md). */
+      lint: z.custom<LintConfigInput>((v) => typeof v === 'object' && v !== null, 'must be an object').optional(),
+    })
+    .strict();
 
-export type TidemarkConfig = z.input<typeof schema>;
+export type TidemarkConfig = Zod.input<ReturnType<typeof configSchema>>;
 
 /** Type a config file's default export. */
 export function defineConfig(config: TidemarkConfig): TidemarkConfig {
@@ -40,11 +44,14 @@ export async function loadConfig(dir: string): Promise<TidemarkConfig & { file?:
   if (!file) return {};
   let mod: Record<string, unknown>;
   try {
+    // The TypeScript loader (jiti) and the kinds load only when there is a config file to read.
+    const { importModule } = await import('../plan/load.js');
     mod = await importModule(file);
   } catch (e) {
     throw new UsageError(`cannot load ${file}: ${(e as Error).message}`);
   }
-  const parsed = schema.safeParse(mod.default ?? mod.config);
+  const { z } = await import('zod');
+  const parsed = configSchema(z).safeParse(mod.default ?? mod.config);
   if (!parsed.success) {
     const lines = parsed.error.issues.map((i) => `- ${i.path.join('.') || '(config)'}: ${i.message}`);
     throw new UsageError(`${file} is invalid:\n${lines.join('\n')}`);

@@ -9,14 +9,26 @@ import type { Plan } from '../model/plan.js';
 import { loadPlan } from '../plan/load.js';
 import { ensureParser } from '../sql/parse.js';
 import { redactUrl } from '../sql/redact.js';
-import { analyzeSource, levelOf, type SourceResult } from './analyze.js';
+import type { SourceResult } from './analyze.js';
 import { type LintConfigInput, resolveLintConfig } from './config.js';
-import { applyTableSizes, connectReadOnly, runDatabaseRules } from './database.js';
 import { countFindings, type Finding, type FindingCounts } from './finding.js';
-import { lintPlan } from './plan.js';
-import { DATABASE_RULES, PLAN_RULES, RULE_IDS, SQL_RULES } from './registry.js';
-import { collectUnits } from './sources.js';
 import { LintState } from './state.js';
+
+/**
+ * The linter's machinery and its rules, loaded when a lint runs rather than with this module: plan
+ * files import the whole public API, and `plan` and `status` lint nothing (docs/architecture.md,
+ * "Start-up").
+ */
+async function machinery() {
+  const [analyze, database, plan, sources, registry] = await Promise.all([
+    import('./analyze.js'),
+    import('./database.js'),
+    import('./plan.js'),
+    import('./sources.js'),
+    import('./registry.js'),
+  ]);
+  return { ...analyze, ...database, ...plan, ...sources, ...registry };
+}
 
 /** Options of {@link lint}. */
 export interface LintOptions {
@@ -63,6 +75,19 @@ function sortFindings(findings: Finding[], files: readonly string[]): Finding[] 
  */
 export async function lint(targets: string[], options: LintOptions = {}): Promise<LintResult> {
   await ensureParser();
+  const {
+    analyzeSource,
+    levelOf,
+    collectUnits,
+    lintPlan,
+    applyTableSizes,
+    connectReadOnly,
+    runDatabaseRules,
+    DATABASE_RULES,
+    PLAN_RULES,
+    RULE_IDS,
+    SQL_RULES,
+  } = await machinery();
   const cwd = options.cwd ?? process.cwd();
   const config = resolveLintConfig(options.config, RULE_IDS);
   const { units, texts } = collectUnits(targets, cwd, config.assumeInTransaction);
@@ -160,6 +185,7 @@ export async function lintPlanAtRun(
   options: { config?: LintConfigInput; cwd?: string; db?: Queryable; dbSteps?: ReadonlySet<string> } = {},
 ): Promise<RunLint> {
   await ensureParser();
+  const { levelOf, lintPlan, runDatabaseRules, DATABASE_RULES, PLAN_RULES, RULE_IDS, SQL_RULES } = await machinery();
   const config = resolveLintConfig(options.config, RULE_IDS);
   const r = lintPlan(plan, {
     state: new LintState(),

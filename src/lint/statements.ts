@@ -9,8 +9,7 @@
  * Inner SQL is parsed on its own and its node locations shifted by where it stands, so they stay
  * byte offsets of the whole script, as rules expect. See docs/lint.md.
  */
-import { parsePlPgSQLSync, parseSync, scanSync } from 'libpg-query';
-import { type ParsedStatement, SqlSyntaxError } from '../sql/parse.js';
+import { type ParsedStatement, pgParser, SqlSyntaxError } from '../sql/parse.js';
 import { lineColumn, lineStartsOf, OffsetMap } from './ast.js';
 
 /** A statement of the script; `inDoBlock` when it stands inside a `DO` block. */
@@ -44,7 +43,7 @@ function parseAt(text: string, offsets: OffsetMap, content: string, startChar: n
   const local = new OffsetMap(content);
   let tree: RawTree;
   try {
-    tree = parseSync(content) as RawTree;
+    tree = pgParser().parseSync(content) as RawTree;
   } catch (e) {
     const err = e as { message: string; sqlDetails?: { cursorPosition?: number } };
     const at = startByte + Math.max(0, err.sqlDetails?.cursorPosition ?? 0);
@@ -82,7 +81,7 @@ function recover(
 ): { statements: ScriptStatement[]; errors: SqlSyntaxError[] } {
   let tokens: { start: number; end: number; text: string }[];
   try {
-    tokens = (scanSync(text) as { tokens: { start: number; end: number; text: string }[] }).tokens;
+    tokens = (pgParser().scanSync(text) as { tokens: { start: number; end: number; text: string }[] }).tokens;
   } catch {
     return { statements: [], errors: [first] };
   }
@@ -112,7 +111,9 @@ function plpgsqlStatements(body: string): { sql: string; line: number; literal: 
   while (body.includes(`$${tag}$`)) tag += '_';
   let tree: unknown;
   try {
-    tree = parsePlPgSQLSync(`CREATE FUNCTION tidemark_do() RETURNS void LANGUAGE plpgsql AS $${tag}$${body}$${tag}$`);
+    tree = pgParser().parsePlPgSQLSync(
+      `CREATE FUNCTION tidemark_do() RETURNS void LANGUAGE plpgsql AS $${tag}$${body}$${tag}$`,
+    );
   } catch {
     return [];
   }

@@ -6,9 +6,8 @@
  * its scanner (plain column elements), never by searching the text, so a value, a function or a
  * type that happens to share the column's name is left alone.
  */
-import { parseSync, scanSync } from 'libpg-query';
 import { quoteIdent } from '../sql/ident.js';
-import { ensureParser } from '../sql/parse.js';
+import { ensureParser, pgParser } from '../sql/parse.js';
 
 interface Token {
   start: number;
@@ -74,10 +73,10 @@ function plainElements(tokens: Token[], open: number, column: string, edits: Edi
  */
 export async function rewriteIndexDef(def: string, column: string, shadow: string, newName: string): Promise<string> {
   await ensureParser();
-  const tree = parseSync(def) as { stmts: { stmt: { IndexStmt?: Record<string, unknown> } }[] };
+  const tree = pgParser().parseSync(def) as { stmts: { stmt: { IndexStmt?: Record<string, unknown> } }[] };
   const stmt = tree.stmts[0]?.stmt.IndexStmt;
   if (!stmt) throw new Error(`not an index definition: ${def}`);
-  const tokens = (scanSync(def) as { tokens: Token[] }).tokens;
+  const tokens = (pgParser().scanSync(def) as { tokens: Token[] }).tokens;
   const q = quoteIdent(shadow);
   const edits: Edit[] = [];
 

@@ -6,14 +6,13 @@ import { join, resolve } from 'node:path';
 import type { TidemarkConfig } from '../config/config.js';
 import type { Plan } from '../model/plan.js';
 import { buildReport } from './build.js';
+import { REPORT_FORMATS, type ReportFormat } from './formats.js';
 import { renderHtml } from './html.js';
 import { renderJson } from './json.js';
 import { renderMarkdown } from './markdown.js';
 import type { ReportModel } from './model.js';
 
-/** The report formats. */
-export const REPORT_FORMATS = ['md', 'html', 'json'] as const;
-export type ReportFormat = (typeof REPORT_FORMATS)[number];
+export { REPORT_FORMATS, type ReportFormat } from './formats.js';
 
 /** Render a model in one format. */
 export function renderReport(m: ReportModel, format: ReportFormat): string {

@@ -5,8 +5,8 @@
  * parenthesis Tidemark opened, or comment out what follows it (docs/plans.md, "SQL fragments").
  * Requires {@link ensureParser} to have resolved (plan validation loads it first).
  */
-import { scanSync } from 'libpg-query';
-import { parseStatements, SqlSyntaxError } from './parse.js';
+
+import { parseStatements, pgParser, SqlSyntaxError } from './parse.js';
 
 /**
  * What a fragment must be: one value expression, one query (SELECT, VALUES, TABLE or WITH … SELECT),
@@ -45,7 +45,7 @@ function columnOf(text: string, byteOffset: number): number {
  */
 function tokensOf(text: string): Token[] | undefined {
   try {
-    return (scanSync(text) as { tokens: Token[] }).tokens;
+    return (pgParser().scanSync(text) as { tokens: Token[] }).tokens;
   } catch {
     return undefined;
   }

@@ -2,14 +2,29 @@
  * Raw SQL through the real PostgreSQL parser (libpg-query): split a script into statements with
  * their positions, and classify the table lock each takes. Used by `sql` steps, `plan` and lint.
  */
-import { loadModule, parseSync } from 'libpg-query';
+import type * as LibPgQuery from 'libpg-query';
 import type { LockMode } from './lock-modes.js';
 
+/**
+ * Importing `libpg-query` compiles its WebAssembly, so it is imported on first use rather than at
+ * load: a command that parses no SQL (`--help`, `status`) does not pay for it (docs/architecture.md,
+ * "Start-up"). `parser` stands for the static import it replaces, set once when the module is ready.
+ */
 let loaded: Promise<void> | undefined;
+let parser: typeof LibPgQuery | undefined;
 /** Load the parser's WebAssembly module once. */
 export function ensureParser(): Promise<void> {
-  loaded ??= loadModule().then(() => undefined);
+  loaded ??= import('libpg-query').then(async (m) => {
+    await m.loadModule();
+    parser = m;
+  });
   return loaded;
+}
+
+/** libpg-query's synchronous functions (`parseSync`, `scanSync`, `parsePlPgSQLSync`). Requires {@link ensureParser} to have resolved. */
+export function pgParser(): typeof LibPgQuery {
+  if (!parser) throw new Error('the SQL parser is not loaded yet: await ensureParser() first');
+  return parser;
 }
 
 /** One statement of a script. Offsets are character offsets into the script. */
@@ -64,7 +79,7 @@ export function lineCol(sql: string, offset: number): { line: number; column: nu
 export function parseStatements(sql: string): ParsedStatement[] {
   let tree: { stmts?: { stmt: Record<string, Record<string, unknown>>; stmt_location?: number; stmt_len?: number }[] };
   try {
-    tree = parseSync(sql) as typeof tree;
+    tree = pgParser().parseSync(sql) as typeof tree;
   } catch (e) {
     const err = e as { message: string; sqlDetails?: { cursorPosition?: number } };
     // PostgreSQL reports error positions in characters (code points), 0-based here; JS strings

@@ -5,7 +5,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
-import { ALL_RULES } from '../../src/lint/index.js';
+import { ALL_RULES } from '../../src/lint/registry.js';
 
 const root = fileURLToPath(new URL('../../', import.meta.url));
 

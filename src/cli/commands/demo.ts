@@ -7,18 +7,10 @@ import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import type { Command } from 'commander';
 import pc from 'picocolors';
-import { Db } from '../../db/connection.js';
-import { startEmbedded } from '../../db/embedded.js';
-import { demoSizes, seedDemo } from '../../demo/seed.js';
-import { ledgerSchemaOf } from '../../ledger/open.js';
 import { UsageError } from '../../model/errors.js';
-import { loadPlan } from '../../plan/load.js';
-import { writeReportFiles } from '../../report/write-files.js';
 import type { RunResult } from '../../runner/result.js';
-import { runPlan } from '../../runner/run.js';
 import { action } from '../action.js';
 import { positiveInt } from './collect.js';
-import { demoSummary } from './demo-summary.js';
 
 /** The example plan shipped with Tidemark. */
 export function examplePlanPath(): string {
@@ -38,6 +30,25 @@ export function registerDemo(program: Command): void {
     .action(
       action<{ rows: number; keep?: string }>(async (ctx, _args, flags) => {
         if (flags.rows < 10) throw new UsageError('--rows must be at least 10');
+        const [
+          { Db },
+          { startEmbedded },
+          { demoSizes, seedDemo },
+          { loadPlan },
+          { writeReportFiles },
+          { runPlan },
+          { demoSummary },
+          { ledgerSchemaOf },
+        ] = await Promise.all([
+          import('../../db/connection.js'),
+          import('../../db/embedded.js'),
+          import('../../demo/seed.js'),
+          import('../../plan/load.js'),
+          import('../../report/write-files.js'),
+          import('../../runner/run.js'),
+          import('./demo-summary.js'),
+          import('../../ledger/open.js'),
+        ]);
         const r = ctx.renderer;
         const c = r.color ? pc : pc.createColors(false);
         const plan = await loadPlan(examplePlanPath());

@@ -3,11 +3,9 @@
  * in the ledger. The work is `setFlag` / `listFlags` (src/api/flags.ts); this file renders it.
  */
 import type { Command } from 'commander';
-import { checkFlagName, listFlags, setFlag } from '../../api/flags.js';
 import { UsageError } from '../../model/errors.js';
 import { action } from '../action.js';
 import { connectOptions } from '../context.js';
-import { textTable } from '../render/table.js';
 
 export function registerFlag(program: Command): void {
   const flag = program
@@ -20,6 +18,7 @@ export function registerFlag(program: Command): void {
     .description('turn a flag on or off (recorded with who and when)')
     .action(
       action(async (ctx, [name, state]) => {
+        const { checkFlagName, setFlag } = await import('../../api/flags.js');
         checkFlagName(name);
         if (state !== 'on' && state !== 'off')
           throw new UsageError(
@@ -37,6 +36,10 @@ export function registerFlag(program: Command): void {
     .description('list flags and who set them')
     .action(
       action(async (ctx) => {
+        const [{ listFlags }, { textTable }] = await Promise.all([
+          import('../../api/flags.js'),
+          import('../render/table.js'),
+        ]);
         const flags = await listFlags(connectOptions(ctx, await ctx.databaseUrl()));
         ctx.renderer.json({ type: 'flags', flags });
         if (!flags.length) ctx.renderer.print('no flags set');

@@ -5,8 +5,6 @@
  * one `lint.finding` line per finding, then a `lint.end` line.
  */
 import type { Command } from 'commander';
-import { LINT_FORMATS, lint, render } from '../../lint/index.js';
-import { renderNdjson } from '../../lint/reporters/ndjson.js';
 import { UsageError } from '../../model/errors.js';
 import { action } from '../action.js';
 
@@ -18,6 +16,10 @@ export function registerLint(program: Command): void {
     .option('--format <format>', 'tty | json | gcc | github (default: tty)')
     .action(
       action<{ format?: string }>(async (ctx, targets, flags) => {
+        const [{ LINT_FORMATS, lint, render }, { renderNdjson }] = await Promise.all([
+          import('../../lint/index.js'),
+          import('../../lint/reporters/ndjson.js'),
+        ]);
         if (flags.json && flags.format) {
           throw new UsageError(
             `lint: --json prints NDJSON and --format ${flags.format} asks for another output`,

@@ -1,9 +1,6 @@
 /** `tidemark plan <plan> [--rollback]`: steps, status and the exact SQL each would run. Writes nothing. */
 import type { Command } from 'commander';
 import pc from 'picocolors';
-import { formatAction } from '../../kind/format-action.js';
-import { loadPlan } from '../../plan/load.js';
-import { describePlan } from '../../runner/describe.js';
 import { action } from '../action.js';
 import { connectOptions } from '../context.js';
 
@@ -15,6 +12,11 @@ export function registerPlan(program: Command): void {
     .option('--rollback', 'print what `rollback` would run instead')
     .action(
       action<{ rollback?: boolean }>(async (ctx, [file], flags) => {
+        const [{ loadPlan }, { describePlan }, { formatAction }] = await Promise.all([
+          import('../../plan/load.js'),
+          import('../../runner/describe.js'),
+          import('../../kind/format-action.js'),
+        ]);
         const plan = await loadPlan(file);
         const d = await describePlan(plan, {
           ...connectOptions(ctx, await ctx.databaseUrl()),

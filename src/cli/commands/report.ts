@@ -8,9 +8,7 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { dirname, extname, resolve } from 'node:path';
 import type { Command } from 'commander';
 import { UsageError } from '../../model/errors.js';
-import { loadPlan } from '../../plan/load.js';
-import { buildReport } from '../../report/build.js';
-import { REPORT_FORMATS, type ReportFormat, renderReport } from '../../report/write-files.js';
+import { REPORT_FORMATS, type ReportFormat } from '../../report/formats.js';
 import { action } from '../action.js';
 
 /** The format asked for: `--format`, else the extension of `--out`, else Markdown. */
@@ -36,6 +34,11 @@ export function registerReport(program: Command): void {
     .action(
       action<{ format?: string; out?: string }>(async (ctx, [file], flags) => {
         const format = reportFormat(flags.format, flags.out);
+        const [{ loadPlan }, { buildReport }, { renderReport }] = await Promise.all([
+          import('../../plan/load.js'),
+          import('../../report/build.js'),
+          import('../../report/write-files.js'),
+        ]);
         const plan = await loadPlan(file);
         const model = await buildReport({
           databaseUrl: await ctx.databaseUrl(),

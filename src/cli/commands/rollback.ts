@@ -2,8 +2,6 @@
 import type { Command } from 'commander';
 import { UsageError } from '../../model/errors.js';
 import type { Phase } from '../../model/plan.js';
-import { loadPlan } from '../../plan/load.js';
-import { rollbackPlan } from '../../runner/rollback.js';
 import { action } from '../action.js';
 import { connectOptions } from '../context.js';
 import { positiveInt } from './collect.js';
@@ -19,6 +17,10 @@ export function registerRollback(program: Command): void {
     .action(
       action<{ to?: string; phase?: string; wait?: number }>(async (ctx, [file], flags) => {
         if (flags.to && flags.phase) throw new UsageError('give either --to or --phase, not both');
+        const [{ loadPlan }, { rollbackPlan }] = await Promise.all([
+          import('../../plan/load.js'),
+          import('../../runner/rollback.js'),
+        ]);
         const plan = await loadPlan(file);
         const result = await rollbackPlan(plan, {
           ...connectOptions(ctx, await ctx.databaseUrl()),

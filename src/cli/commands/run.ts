@@ -1,8 +1,6 @@
 /** `tidemark run <plan>`: runs the pending steps; see docs/cli.md. */
 import type { Command } from 'commander';
 import type { Phase } from '../../model/plan.js';
-import { loadPlan } from '../../plan/load.js';
-import { runPlan } from '../../runner/run.js';
 import { action } from '../action.js';
 import { connectOptions } from '../context.js';
 import { collect, positiveInt } from './collect.js';
@@ -31,6 +29,10 @@ export function registerRun(program: Command): void {
     .option('--wait <seconds>', "wait this long for another runner's lock", positiveInt)
     .action(
       action<RunFlags>(async (ctx, [file], flags) => {
+        const [{ loadPlan }, { runPlan }] = await Promise.all([
+          import('../../plan/load.js'),
+          import('../../runner/run.js'),
+        ]);
         const plan = await loadPlan(file);
         const result = await runPlan(plan, {
           ...connectOptions(ctx, await ctx.databaseUrl()),

@@ -7,18 +7,19 @@
  */
 import type { Command } from 'commander';
 import pc from 'picocolors';
-import { type PlanStatus, type ProofStatus, readPlanStatus, readStatus } from '../../api/status.js';
+import type { PlanStatus, ProofStatus } from '../../api/status.js';
 import { COULD_NOT_RUN, couldNotRunAdvice } from '../../checks/could-not-run.js';
-import { loadPlan } from '../../plan/load.js';
 import { fmtMs, fmtTime } from '../../report/format.js';
-import { formatProgress } from '../../report/status.js';
 import { action } from '../action.js';
 import { type CliContext, connectOptions } from '../context.js';
-import { textTable } from '../render/table.js';
 
 const iso = (d: Date | null | undefined) => (d ? fmtTime(d.toISOString()) : '');
 
 async function allPlans(ctx: CliContext): Promise<number> {
+  const [{ readStatus }, { textTable }] = await Promise.all([
+    import('../../api/status.js'),
+    import('../render/table.js'),
+  ]);
   const s = await readStatus(connectOptions(ctx, await ctx.databaseUrl()));
   ctx.renderer.json({ type: 'status', ...s });
   if (!s.ledger) {
@@ -64,6 +65,12 @@ function proofLine(p: ProofStatus, steps: PlanStatus['steps'], c: ReturnType<typ
 }
 
 async function onePlan(ctx: CliContext, file: string): Promise<number> {
+  const [{ loadPlan }, { readPlanStatus }, { formatProgress }, { textTable }] = await Promise.all([
+    import('../../plan/load.js'),
+    import('../../api/status.js'),
+    import('../../report/status.js'),
+    import('../render/table.js'),
+  ]);
   const plan = await loadPlan(file);
   const s = await readPlanStatus(plan, connectOptions(ctx, await ctx.databaseUrl()));
   ctx.renderer.json({ type: 'status', ...s });

@@ -1,7 +1,5 @@
 /** `tidemark verify <plan>`: preconditions + validate checks printed as a proof; exit 1 on any failure. */
 import type { Command } from 'commander';
-import { loadPlan } from '../../plan/load.js';
-import { verifyPlan } from '../../runner/verify.js';
 import { action } from '../action.js';
 import { connectOptions } from '../context.js';
 
@@ -12,6 +10,10 @@ export function registerVerify(program: Command): void {
     .description('run the preconditions and validate checks and print the proof')
     .action(
       action(async (ctx, [file]) => {
+        const [{ loadPlan }, { verifyPlan }] = await Promise.all([
+          import('../../plan/load.js'),
+          import('../../runner/verify.js'),
+        ]);
         const plan = await loadPlan(file);
         const result = await verifyPlan(plan, connectOptions(ctx, await ctx.databaseUrl()));
         ctx.renderer.result(result);
