@@ -22,7 +22,10 @@ const configSchema = (z: typeof Zod) =>
       lockRetries: z.number().int().positive().optional(),
       statementTimeoutMs: z.number().int().nonnegative().optional(),
       concurrentTimeoutMs: z.number().int().positive().optional(),
+      /** Legacy: a row cap above which op.convertToEnum takes the shadow path whatever the estimate. */
       shadowThresholdRows: z.number().int().nonnegative().optional(),
+      /** op.convertToEnum rewrites in place only when the estimated lock time is at most this (default 200). */
+      maxRewriteLockMs: z.number().int().nonnegative().optional(),
       backfill: z.object({ targetBatchMs: z.number().int().positive().optional() }).strict().optional(),
       /** Lint rule levels and thresholds (validated by the linter, see docs/lint.md). */
       lint: z.custom<LintConfigInput>((v) => typeof v === 'object' && v !== null, 'must be an object').optional(),

@@ -8,6 +8,7 @@ import type pg from 'pg';
 import type { z } from 'zod';
 import type { Db } from '../db/connection.js';
 import type { LockPolicy } from '../db/lock-policy.js';
+import type { RewriteRateMemo } from '../db/rewrite-rate.js';
 import type { Ledger } from '../ledger/ledger.js';
 import type { Phase, Plan, PlanIssue, PlannedStep, StepCommon } from '../model/plan.js';
 import type { LockMode } from '../sql/lock-modes.js';
@@ -78,8 +79,12 @@ export interface ReadContext {
 /** Settings from config and flags that kinds read. */
 export interface Settings {
   backfillTargetMs: number;
-  /** Above this many rows, `convertToEnum` uses a shadow column. */
-  shadowThresholdRows: number;
+  /** Legacy row cap: above this many rows, `convertToEnum` uses a shadow column whatever the estimate. */
+  shadowThresholdRows?: number;
+  /** Above this estimated lock time of a table rewrite, `convertToEnum` uses a shadow column (default 200). */
+  maxRewriteLockMs?: number;
+  /** The server's rewrite rate, measured at most once per run (docs/steps/op-convert-to-enum.md). */
+  rewriteRate?: RewriteRateMemo;
   /** `--approve` ids given to this run. */
   approvals: readonly string[];
   /** Who is running (recorded with approvals and flags). */

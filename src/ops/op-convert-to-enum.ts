@@ -1,14 +1,15 @@
 /**
  * `op.convertToEnum({ id, table, column, enum, values? })` — creates the enum when `values` is
  * given, checks every existing value first (reporting the offenders, nothing changed), and
- * converts the column and its default: in place under one short lock below
- * `shadowThresholdRows`, through a shadow column above it (sync trigger, batched backfill,
+ * converts the column and its default: in place under one short lock when the rewrite's estimated
+ * lock time is within `maxRewriteLockMs`, through a shadow column otherwise (sync trigger, batched backfill,
  * indexes rebuilt concurrently, one short swap). `down` converts back to the original type the
  * same way and drops the enum if this step created it. See docs/steps/op-convert-to-enum.md.
  */
 import { z } from 'zod';
 import * as allowedValues from '../checks/allowed-values.js';
 import { sqlState } from '../db/connection.js';
+import { DEFAULT_MAX_REWRITE_LOCK_MS, rewriteRate } from '../db/rewrite-rate.js';
 import { common, ident, relation } from '../kind/fields.js';
 import { formatAction } from '../kind/format-action.js';
 import type { Action, CheckKind, Description, ReadContext, StepContext, StepKind } from '../kind/step-kind.js';
@@ -24,6 +25,7 @@ import {
   type EnumConversion,
   inPlaceActions,
   type Original,
+  type PathPolicy,
   planConversion,
   trialConversion,
   upSpec,
@@ -58,6 +60,16 @@ interface Progress {
 
 const check = allowedValues.kind as CheckKind<allowedValues.Options>;
 
+/** The path policy of this run: its lock-time budget, the legacy row cap, the rate measured once per run. */
+function pathPolicy(ctx: ReadContext): PathPolicy {
+  const s = ctx.settings;
+  return {
+    maxLockMs: s.maxRewriteLockMs ?? DEFAULT_MAX_REWRITE_LOCK_MS,
+    maxRows: s.shadowThresholdRows,
+    rate: () => rewriteRate(ctx.db, s.rewriteRate),
+  };
+}
+
 function original(c: EnumConversion): Original {
   return { type: c.column.type, collation: c.column.collation, default: c.column.default };
 }
@@ -81,7 +93,7 @@ async function explainCastFailure(ctx: StepContext, o: Options, c: EnumConversio
 }
 
 async function describe(ctx: ReadContext, o: Options): Promise<Description> {
-  const c = await planConversion(ctx.db.pool, o, ctx.settings.shadowThresholdRows);
+  const c = await planConversion(ctx.db.pool, o, pathPolicy(ctx));
   if (!c)
     return {
       actions: [],
@@ -97,14 +109,10 @@ async function describe(ctx: ReadContext, o: Options): Promise<Description> {
     ? [{ sql: c.createEnum, lock: 'none', note: 'a new type: blocks nobody' }]
     : [];
   if (c.path === 'in-place') {
-    notes.push(
-      `in place: about ${c.rows} row(s), at most shadowThresholdRows (${ctx.settings.shadowThresholdRows}); one short transaction`,
-    );
+    notes.push(`in place, one transaction: ${c.reason}`);
     actions.push(...inPlaceActions(c.table, o.column, c.enumSql, c.enumSql, c.column.default, c.newDefault));
   } else {
-    notes.push(
-      `through a shadow column: about ${c.rows} row(s), above shadowThresholdRows (${ctx.settings.shadowThresholdRows})`,
-    );
+    notes.push(`through a shadow column (short locks only): ${c.reason}`);
     actions.push(...shadowActions(await shadowSql(upSpec(c, ctx.ledgerSchema)), c.key));
   }
   return { actions, notes };
@@ -112,7 +120,7 @@ async function describe(ctx: ReadContext, o: Options): Promise<Description> {
 
 async function describeDown(ctx: ReadContext, o: Options): Promise<Description> {
   const p = ((await progressOf(ctx)) ?? {}) as Progress;
-  const c = await planConversion(ctx.db.pool, o, ctx.settings.shadowThresholdRows);
+  const c = await planConversion(ctx.db.pool, o, pathPolicy(ctx));
   if (!c)
     return { actions: [], notes: [`${displayRelation(o.table)}.${o.column} does not exist: nothing to convert back`] };
   const orig = p.original ?? { type: 'text', collation: null, default: null };
@@ -168,7 +176,7 @@ export const kind = {
   async dryRun(ctx, o) {
     const d = await describe(ctx, o);
     const lines = [...d.actions.map(formatAction), ...(d.notes ?? [])];
-    const c = await planConversion(ctx.db.pool, o, ctx.settings.shadowThresholdRows);
+    const c = await planConversion(ctx.db.pool, o, pathPolicy(ctx));
     if (c && !c.converted && c.labels) {
       const r = await check.evaluate(ctx, { id: o.id, table: o.table, column: o.column, values: c.labels });
       lines.push(r.status === 'pass' ? 'every existing value is allowed' : `would be refused: ${r.message ?? ''}`);
@@ -177,7 +185,7 @@ export const kind = {
   },
   async apply(ctx, o) {
     const p0 = (ctx.progress ?? {}) as Progress;
-    const c = await planConversion(ctx.db.pool, o, ctx.settings.shadowThresholdRows, p0.path);
+    const c = await planConversion(ctx.db.pool, o, pathPolicy(ctx), p0.path);
     if (!c) throw new StepFailedError(o.id, `${displayRelation(o.table)}.${o.column} does not exist`);
     const label = `step "${o.id}"`;
     if (c.converted) {
@@ -274,7 +282,7 @@ export const kind = {
   },
   async rollback(ctx, o) {
     const p = (ctx.progress ?? {}) as Progress;
-    const c = await planConversion(ctx.db.pool, o, ctx.settings.shadowThresholdRows);
+    const c = await planConversion(ctx.db.pool, o, pathPolicy(ctx));
     if (!c)
       throw new StepFailedError(o.id, `cannot convert back: ${displayRelation(o.table)}.${o.column} no longer exists`);
     const label = `rollback of step "${o.id}"`;

@@ -1,14 +1,17 @@
 /**
  * `op.convertToEnum`'s planning: the table and column as they are, the enum (created from `values`
  * or found), the column's default converted to the enum, what depends on the column and must be
- * refused (views, policies, foreign keys, …), and the path — in place under one short lock below
- * `shadowThresholdRows` (by estimate), through a shadow column above it. The same plan gives the
+ * refused (views, policies, foreign keys, …), and the path — in place under one short lock when the
+ * rewrite's estimated lock time (table + index size over the rewrite rate measured on this server)
+ * is at most `maxRewriteLockMs` (and the rows at most `shadowThresholdRows` when that is set),
+ * through a shadow column otherwise. The same plan gives the
  * SQL `tidemark plan` prints and the SQL `run` executes, in both directions.
  */
 
 import type { KeyColumn } from '../db/catalog.js';
 import { estimatedRows, primaryKeyColumns } from '../db/catalog.js';
 import { type Db, type Queryable, sqlState } from '../db/connection.js';
+import { estimateRewrite, type RewriteEstimate, type RewriteRate } from '../db/rewrite-rate.js';
 import type { Action } from '../kind/step-kind.js';
 import type { RelationName } from '../model/plan.js';
 import { displayRelation, quoteIdent, quoteRelation } from '../sql/ident.js';
@@ -58,6 +61,9 @@ export interface EnumConversion {
   newDefault: string | null;
   path: 'in-place' | 'shadow';
   rows: number;
+  /** The in-place rewrite's estimated lock time, and why the path was chosen. */
+  estimate: RewriteEstimate;
+  reason: string;
   /** Reasons to refuse, all at once. */
   problems: string[];
 }
@@ -114,11 +120,43 @@ export function conversionProblems(
   return out;
 }
 
+/** How the path is chosen: the lock-time budget, the optional row cap, the server's rewrite rate. */
+export interface PathPolicy {
+  maxLockMs: number;
+  /** Legacy row cap (`shadowThresholdRows`): above it the shadow path is taken whatever the estimate. */
+  maxRows?: number;
+  rate: () => Promise<RewriteRate>;
+}
+
+/** The path by estimated lock time (and the legacy row cap), with the reason in words. */
+export function choosePath(
+  rows: number,
+  est: RewriteEstimate,
+  p: PathPolicy,
+): { path: 'in-place' | 'shadow'; reason: string } {
+  const mb = (est.bytes / 1024 / 1024).toFixed(1);
+  const how = `${mb} MB of table and indexes at ${est.mbPerS} MB/s (${est.measured ? 'measured on this server' : 'default rate: could not measure'})`;
+  if (p.maxRows != null && rows > p.maxRows)
+    return {
+      path: 'shadow',
+      reason: `about ${rows} row(s), above shadowThresholdRows (${p.maxRows}); an in-place rewrite would lock about ${est.ms} ms: ${how}`,
+    };
+  if (est.ms > p.maxLockMs)
+    return {
+      path: 'shadow',
+      reason: `an in-place rewrite would lock the table about ${est.ms} ms, above maxRewriteLockMs (${p.maxLockMs}): ${how}`,
+    };
+  return {
+    path: 'in-place',
+    reason: `an in-place rewrite locks the table about ${est.ms} ms, within maxRewriteLockMs (${p.maxLockMs}): ${how}`,
+  };
+}
+
 /** Read the conversion's state; null when the table or column does not exist. */
 export async function planConversion(
   q: Queryable,
   o: ConvertOptions,
-  threshold: number,
+  policy: PathPolicy,
   path?: 'in-place' | 'shadow',
 ): Promise<EnumConversion | null> {
   const table = await resolveRef(q, o.table);
@@ -152,7 +190,9 @@ export async function planConversion(
   if (!converted) problems.push(...conversionProblems(column, key, deps, own));
   const d = converted ? { sql: column.default } : enumDefault(column.default, enumSql, labels);
   if (d.problem) problems.push(d.problem);
-  const rows = await rowsUpTo(q, table, threshold);
+  const rows = await rowsUpTo(q, table, policy.maxRows ?? 1_000_000);
+  const estimate = await estimateRewrite(q, table.oid, await policy.rate());
+  const chosen = choosePath(rows, estimate, policy);
   return {
     table,
     column,
@@ -164,8 +204,10 @@ export async function planConversion(
     createEnum,
     converted,
     newDefault: d.sql,
-    path: path ?? (rows > threshold ? 'shadow' : 'in-place'),
+    path: path ?? chosen.path,
     rows,
+    estimate,
+    reason: path && path !== chosen.path ? `${path}, as the first attempt chose` : chosen.reason,
     problems,
   };
 }

@@ -320,7 +320,7 @@ function runsSection(m: ReportModel): string[] {
         esc(r.runBy),
         fmtTime(r.startedAt),
         fmtMs(r.durationMs),
-        r.message ? esc(r.message.split('\n')[0]) : '',
+        r.message ? esc(r.message) : '',
       ]),
     ),
   ];

@@ -25,6 +25,8 @@ export interface StepStatusLine {
   progress: { done: number; total: number | null; unit: 'rows' | 'statements' } | null;
   /** The latest check result or gate verdict, or the error of a failed step. */
   last: string | null;
+  /** The failed step's whole error message (`last` holds its first line, for the table). */
+  error: string | null;
   finishedAt: Date | null;
 }
 
@@ -78,6 +80,7 @@ export async function planStatus(l: Ledger | undefined, plan: Plan): Promise<Ste
       durationMs: state?.durationMs ?? null,
       progress,
       last,
+      error: state?.error ?? null,
       finishedAt: state?.finishedAt ?? null,
     });
   }

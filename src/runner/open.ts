@@ -52,7 +52,9 @@ export function defaultActor(): string {
 export function settingsOf(o: ConnectOptions): Settings {
   return {
     backfillTargetMs: o.config?.backfill?.targetBatchMs ?? 200,
-    shadowThresholdRows: o.config?.shadowThresholdRows ?? 1_000_000,
+    shadowThresholdRows: o.config?.shadowThresholdRows,
+    maxRewriteLockMs: o.config?.maxRewriteLockMs,
+    rewriteRate: {},
     approvals: o.approvals ?? [],
     actor: o.actor ?? defaultActor(),
   };

@@ -19,6 +19,7 @@ export default defineConfig({
   // lockRetries: 10,
   // statementTimeoutMs: 0,   // statement_timeout of Tidemark's DDL and queries; 0: none
   // backfill: { targetBatchMs: 200 },
+  // maxRewriteLockMs: 200,   // op.convertToEnum rewrites in place only if the estimated lock time is at most this
 });
 `;
 

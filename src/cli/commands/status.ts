@@ -84,9 +84,10 @@ async function onePlan(ctx: CliContext, file: string): Promise<number> {
   else if (s.lastRun)
     ctx.renderer.print(
       c.dim(
-        `last run #${s.lastRun.runId} (${s.lastRun.command}) ${s.lastRun.status} at ${iso(s.lastRun.finishedAt ?? s.lastRun.startedAt)}${s.lastRun.message ? ` — ${s.lastRun.message.split('\n')[0]}` : ''}`,
+        `last run #${s.lastRun.runId} (${s.lastRun.command}) ${s.lastRun.status} at ${iso(s.lastRun.finishedAt ?? s.lastRun.startedAt)}${s.lastRun.message ? ':' : ''}`,
       ),
     );
+  if (s.lastRun?.message) ctx.renderer.print(indent(s.lastRun.message));
   if (s.status) ctx.renderer.print(proofLine(s.proof, s.steps, c));
   ctx.renderer.print('');
   const done = s.steps.filter((l) => l.status === 'completed').length;
@@ -103,9 +104,23 @@ async function onePlan(ctx: CliContext, file: string): Promise<number> {
     })),
   ))
     ctx.renderer.print(line);
+  // The table holds each error's first line; the whole message follows, indented.
+  for (const l of s.steps.filter((x) => x.error?.includes('\n'))) {
+    ctx.renderer.print('');
+    ctx.renderer.print(`step "${l.stepId}" (${l.status}):`);
+    ctx.renderer.print(indent(l.error!));
+  }
   ctx.renderer.print('');
   ctx.renderer.print(`${done} of ${s.steps.length} steps done`);
   return 0;
+}
+
+/** A message, every line indented, so a multi-line error reads as one block. */
+function indent(text: string): string {
+  return text
+    .split('\n')
+    .map((line) => `    ${line}`)
+    .join('\n');
 }
 
 export function registerStatus(program: Command): void {
