@@ -35,6 +35,7 @@ import {
   takeBaselines,
 } from './guards.js';
 import { openSession, type RunOptions, settingsOf } from './open.js';
+import { refuseHalfRolledBack } from './half-rollback.js';
 import { lintBeforeRun, pendingSteps, preflightSteps } from './preflight.js';
 
 export type { RunOptions } from './open.js';
@@ -164,6 +165,7 @@ async function execute(
 ): Promise<Stop | undefined> {
   const { ledger } = s;
   let states = await ledger.stepStates(plan.id);
+  refuseHalfRolledBack(plan, states);
   const end = endIndex(plan, o.phase, o.to);
   const accepted = await checkDrift(ledger, plan, states, o.acceptChanged ?? [], runId, s.settings.actor);
   for (const id of accepted)
