@@ -7,14 +7,7 @@ import type { Plan, PlannedStep } from '../model/plan.js';
 import { quoteIdent } from '../sql/ident.js';
 import { redactedJson, redactText } from '../sql/redact.js';
 
-export type StepStatus =
-  | 'pending'
-  | 'running'
-  | 'completed'
-  | 'failed'
-  | 'rolling_back'
-  | 'rolled_back'
-  | 'skipped';
+export type StepStatus = 'pending' | 'running' | 'completed' | 'failed' | 'rolling_back' | 'rolled_back' | 'skipped';
 
 /** What the ledger knows about one step. */
 export interface StepState {

@@ -34,8 +34,8 @@ import {
   staleReason,
   takeBaselines,
 } from './guards.js';
-import { openSession, type RunOptions, settingsOf } from './open.js';
 import { refuseHalfRolledBack } from './half-rollback.js';
+import { openSession, type RunOptions, settingsOf } from './open.js';
 import { lintBeforeRun, pendingSteps, preflightSteps } from './preflight.js';
 
 export type { RunOptions } from './open.js';
