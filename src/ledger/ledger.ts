@@ -7,7 +7,7 @@ import type { Plan, PlannedStep } from '../model/plan.js';
 import { quoteIdent } from '../sql/ident.js';
 import { redactedJson, redactText } from '../sql/redact.js';
 
-export type StepStatus = 'pending' | 'running' | 'completed' | 'failed' | 'rolled_back' | 'skipped';
+export type StepStatus = 'pending' | 'running' | 'completed' | 'failed' | 'rolling_back' | 'rolled_back' | 'skipped';
 
 /** What the ledger knows about one step. */
 export interface StepState {
@@ -244,6 +244,19 @@ export class Ledger {
       [planId, stepId, runId, redactText(error), details ? redactedJson(details) : null],
     );
     await this.history(planId, stepId, runId, 'failed', { error: redactText(error) });
+  }
+
+  /**
+   * Mark a step as being rolled back, committed before its rollback starts: a kill mid-rollback then
+   * leaves it `rolling_back` (shown by `status`, resumed by `rollback`), never `completed`.
+   * Its progress is kept: the step's rollback resumes from it (docs/ledger.md).
+   */
+  async markRollingBack(planId: string, stepId: string, runId: number): Promise<void> {
+    await this.db.query(
+      `UPDATE ${this.s}.steps SET status = 'rolling_back', run_id = $3, error = NULL WHERE plan_id = $1 AND step_id = $2`,
+      [planId, stepId, runId],
+    );
+    await this.history(planId, stepId, runId, 'rolling_back', null);
   }
 
   async markRolledBack(

@@ -243,6 +243,13 @@ CREATE TABLE {{schema}}.step_statements (
 );
 CREATE INDEX ON {{schema}}.step_statements (plan_id, step_id, id);
 `,
+  // 3: a step whose rollback has started but not finished (docs/ledger.md): marked before its
+  // rollback touches the database, so a kill mid-rollback never leaves it looking applied.
+  `
+ALTER TABLE {{schema}}.steps DROP CONSTRAINT IF EXISTS steps_status_check;
+ALTER TABLE {{schema}}.steps ADD CONSTRAINT steps_status_check
+  CHECK (status IN ('pending', 'running', 'completed', 'failed', 'rolling_back', 'rolled_back', 'skipped'));
+`,
 ];
 
 /** The version a fully upgraded ledger has. */

@@ -92,6 +92,7 @@ export const MARK: Record<string, string> = {
   failed: '❌',
   running: '🔄',
   pending: '⏳',
+  rolling_back: '⚠️',
   rolled_back: '↩️',
   skipped: '➖',
   open: '✅',

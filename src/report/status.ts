@@ -9,6 +9,7 @@ import { rowsDoneByStep } from '../ledger/batch-reads.js';
 import type { Ledger } from '../ledger/ledger.js';
 import { latestCheckVerdicts, latestGateVerdicts } from '../ledger/status-reads.js';
 import type { Plan, RelationName } from '../model/plan.js';
+import { finishRollbackCommand } from '../runner/half-rollback.js';
 import { categoryOfKind, orderedSteps } from './build-steps.js';
 import { fmtNum, fmtValue } from './format.js';
 
@@ -70,6 +71,8 @@ export async function planStatus(l: Ledger | undefined, plan: Plan): Promise<Ste
     else if (ck) last = `${ck.status} ${fmtValue(ck.actual)} (expected ${fmtValue(ck.expected)})`;
     else if (gt) last = `${gt.open ? 'open' : 'closed'}: ${String(gt.reason ?? '')}`;
     else if (state?.error) last = state.error.split('\n')[0];
+    if (state?.status === 'rolling_back')
+      last = `rollback interrupted — run \`${finishRollbackCommand(plan, id)}\` again to finish`;
     out.push({
       phase: planned?.phase ?? state?.phase ?? '?',
       stepId: id,

@@ -43,7 +43,9 @@ export function rollbackRange(
       const st = states.get(s.id);
       return (
         st &&
-        (st.status === 'completed' || ((st.status === 'failed' || st.status === 'running') && st.progress != null))
+        (st.status === 'completed' ||
+          st.status === 'rolling_back' ||
+          ((st.status === 'failed' || st.status === 'running') && st.progress != null))
       );
     })
     .reverse();
@@ -156,6 +158,9 @@ export async function rollbackPlan(plan: Plan, o: RollbackOptions): Promise<RunR
       }
       const t = performance.now();
       const ctx = stepContext(s, st, runId, states.get(st.id)?.progress ?? null, { retries: 0, lockWaitMs: 0 });
+      // Committed before the rollback touches anything: a kill from here on leaves the step
+      // `rolling_back`, which `status` shows and the next `rollback` resumes (docs/ledger.md).
+      await s.ledger.markRollingBack(plan.id, st.id, runId);
       const out = await kind.rollback!(ctx, st.options);
       await s.ledger.markRolledBack(plan.id, st.id, runId, out.details);
       s.appliedSteps.delete(st.id);

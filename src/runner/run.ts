@@ -34,6 +34,7 @@ import {
   staleReason,
   takeBaselines,
 } from './guards.js';
+import { refuseHalfRolledBack } from './half-rollback.js';
 import { openSession, type RunOptions, settingsOf } from './open.js';
 import { checkPlanNames } from './plan-check.js';
 import { lintBeforeRun, pendingSteps, preflightSteps } from './preflight.js';
@@ -165,6 +166,7 @@ async function execute(
 ): Promise<Stop | undefined> {
   const { ledger } = s;
   let states = await ledger.stepStates(plan.id);
+  refuseHalfRolledBack(plan, states);
   const end = endIndex(plan, o.phase, o.to);
   const accepted = await checkDrift(ledger, plan, states, o.acceptChanged ?? [], runId, s.settings.actor);
   for (const id of accepted)
