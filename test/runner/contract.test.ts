@@ -1,4 +1,5 @@
 import { beforeAll, describe, expect, it } from 'vitest';
+import { setFlag } from '../../src/api/flags.js';
 import { Db } from '../../src/db/connection.js';
 import { Ledger } from '../../src/ledger/ledger.js';
 import { loadPlan } from '../../src/plan/load.js';
@@ -14,19 +15,22 @@ beforeAll(async () => {
 });
 
 describe('the contract phase', () => {
-  it('removes keepInSync triggers before its first step, so dropping a legacy column leaves writes working', async () => {
+  it('removes a keepInSync trigger just before the step that drops its source, so writes keep working', async () => {
     await query(
       url,
       `CREATE TABLE msgs (id bigint primary key, model text); INSERT INTO msgs SELECT g, 'm' || g FROM generate_series(1, 50) g`,
     );
     const dir = tempDir();
-    const body = (withContract: boolean) => `{ id: 'sync-then-drop',
+    const file = writePlan(
+      dir,
+      `{ id: 'sync-then-drop',
       expand: [op.addColumn({ id: 'add', table: 'msgs', column: 'model_used', type: 'text' })],
       backfill: [backfill.update({ id: 'fill', table: 'msgs', set: { model_used: 'model' }, where: 'model_used IS NULL', keepInSync: true })],
       validate: [check.columnsMatch({ id: 'copied', table: 'msgs', column: 'model_used', equals: 'model' })],
-      contract: [${withContract ? "op.dropColumn({ id: 'drop-model', table: 'msgs', column: 'model' })" : ''}] }`;
-    const first = await runFile(writePlan(dir, body(false)), { databaseUrl: url });
-    expect(first.exitCode, first.message).toBe(0);
+      contract: [gate.flag({ id: 'cutover', flag: 'msgs_cutover' }), op.dropColumn({ id: 'drop-model', table: 'msgs', column: 'model' })] }`,
+    );
+    const first = await runFile(file, { databaseUrl: url });
+    expect(first.exitCode, first.message).toBe(5);
     // Old code keeps writing the legacy column; the trigger fills the new one.
     await query(url, `INSERT INTO msgs (id, model) VALUES (51, 'legacy')`);
     expect(await query(url, `SELECT model_used FROM msgs WHERE id = 51`)).toEqual([{ model_used: 'legacy' }]);
@@ -36,7 +40,8 @@ describe('the contract phase', () => {
         `SELECT count(*)::int AS n FROM pg_trigger WHERE tgrelid = 'msgs'::regclass AND NOT tgisinternal`,
       );
     expect((await triggers())[0].n).toBe(1);
-    const second = await runFile(writePlan(dir, body(true)), { databaseUrl: url });
+    await setFlag('msgs_cutover', true, { databaseUrl: url });
+    const second = await runFile(file, { databaseUrl: url });
     expect(second.exitCode, second.message).toBe(0);
     expect(second.events.some((e) => e.type === 'notice' && e.message.includes('removed the keepInSync trigger'))).toBe(
       true,
@@ -90,9 +95,11 @@ describe('the contract phase', () => {
       dir,
       `{ id: 'rb-sync',
       expand: [op.addColumn({ id: 'add-b', table: 'rb_sync', column: 'b', type: 'text' })],
-      backfill: [backfill.update({ id: 'fill-b', table: 'rb_sync', set: { b: 'a' }, where: 'b IS NULL', keepInSync: true })] }`,
+      backfill: [backfill.update({ id: 'fill-b', table: 'rb_sync', set: { b: 'a' }, where: 'b IS NULL', keepInSync: true })],
+      contract: [gate.flag({ id: 'cutover', flag: 'rb_sync_cutover' })] }`,
     );
-    expect((await runFile(file, { databaseUrl: url })).exitCode).toBe(0);
+    // Waiting at the gate: the plan is not complete, so the trigger is still there.
+    expect((await runFile(file, { databaseUrl: url })).exitCode).toBe(5);
     const triggers = async () =>
       (
         await query<{ n: number }>(
