@@ -11,6 +11,7 @@ import { redactText } from '../sql/redact.js';
 import {
   alterCmds,
   asConstraint,
+  createdView,
   functionNames,
   lineColumn,
   lineStartsOf,
@@ -21,7 +22,9 @@ import {
   rangeVars,
   skipTrivia,
   statementTables,
+  strings,
   tableKey,
+  volatilityOf,
 } from './ast.js';
 import type { LintConfig } from './config.js';
 import type { Finding, Level } from './finding.js';
@@ -179,6 +182,14 @@ export function analyzeSource(
     });
   }
 
+  // Views and materialized views created in this script, by the index of their last CREATE: a
+  // DROP before it is a re-creation, not a loss (docs/rules/drop-object.md).
+  const laterViews = new Map<string, number>();
+  for (const st of stmts) {
+    const v = createdView(st);
+    if (v) laterViews.set(`${v.kind}:${tableKey(v.rv)}`, st.index);
+  }
+  let currentIndex = 0;
   let inTx = source.inTransaction;
   const timeouts = { lock: false, statement: false };
   const seen = new Set<string>();
@@ -196,6 +207,8 @@ export function analyzeSource(
     timeouts: { ...timeouts },
     isNew: (t) => state.isNew(source.scope, t),
     notNullProven: (t, c) => state.notNullProven(t, c),
+    functionVolatility: (name) => state.functionVolatility(source.scope, name),
+    createdLater: (kind, t) => (laterViews.get(`${kind}:${tableKey(t)}`) ?? -1) > currentIndex,
     addedInOpenTransaction: (t, c) => txAdded.has(`${tableKey(t)}\u0000${c}`),
     once: (key) => {
       const k = `${current.rule.id}:${key}`;
@@ -217,6 +230,7 @@ export function analyzeSource(
   for (const st of stmts) {
     // A DO block runs as one statement: what it runs shares one transaction.
     ctx.inTransaction = inTx || !!st.inDoBlock;
+    currentIndex = st.index;
     ctx.timeouts = { lock: timeouts.lock, statement: timeouts.statement };
     drafts = [];
     let forType = byType.get(st.type);
@@ -301,6 +315,11 @@ function track(
       const into = (n.intoClause as Node | undefined)?.rel as RangeVar | undefined;
       if (into) state.addTable(source.scope, into);
       walkSetConfig(n, timeouts);
+      break;
+    }
+    case 'CreateFunctionStmt': {
+      const names = strings(n.funcname);
+      if (names.length) state.addFunction(source.scope, names[names.length - 1], volatilityOf(n));
       break;
     }
     case 'RenameStmt':

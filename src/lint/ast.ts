@@ -273,3 +273,22 @@ export function skipTrivia(text: string, from: number, to = text.length): number
   }
   return Math.min(i, to);
 }
+
+/** The volatility a `CREATE FUNCTION` declares; none declared means VOLATILE. */
+export function volatilityOf(n: Node): 'volatile' | 'stable' | 'immutable' {
+  for (const o of (n.options as Node[] | undefined) ?? []) {
+    const d = o.DefElem as { defname?: string; arg?: unknown } | undefined;
+    if (d?.defname !== 'volatility') continue;
+    const v = strings([d.arg])[0]?.toLowerCase();
+    if (v === 'stable' || v === 'immutable') return v;
+  }
+  return 'volatile';
+}
+
+/** The view or materialized view a statement creates, if any. */
+export function createdView(st: { type: string; node: Node }): { kind: 'view' | 'matview'; rv: RangeVar } | undefined {
+  if (st.type === 'ViewStmt') return { kind: 'view', rv: st.node.view as RangeVar };
+  if (st.type === 'CreateTableAsStmt' && st.node.objtype === 'OBJECT_MATVIEW')
+    return { kind: 'matview', rv: (st.node.into as Node).rel as RangeVar };
+  return undefined;
+}

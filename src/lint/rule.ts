@@ -82,6 +82,10 @@ export interface RuleContext {
   timeouts: { lock: boolean; statement: boolean };
   /** The table was created earlier in this file or plan (so it is new, unused and empty). */
   isNew(table: Pick<RangeVar, 'schemaname' | 'relname'>): boolean;
+  /** The volatility of a function `CREATE FUNCTION`ed earlier in this file or plan (undefined when not). */
+  functionVolatility(name: string): 'volatile' | 'stable' | 'immutable' | undefined;
+  /** A view (`view`) or materialized view (`matview`) of that name is created later in this script. */
+  createdLater(kind: 'view' | 'matview', table: Pick<RangeVar, 'schemaname' | 'relname'>): boolean;
   /** A validated CHECK on the table proves `column` NOT NULL (or a VALIDATE CONSTRAINT of unknown shape ran on it). */
   notNullProven(table: Pick<RangeVar, 'schemaname' | 'relname'>, column: string): boolean;
   /** The constraint was added `NOT VALID` earlier in the transaction block still open at this statement. */

@@ -1,11 +1,14 @@
 /**
- * What the linter learns while it reads statements in order: tables created in a scope (a file
- * or a plan), and CHECK constraints added and validated on each table (across every file of the
+ * What the linter learns while it reads statements in order: tables and functions created in a
+ * scope (a file or a plan), and CHECK constraints added and validated on each table (across every file of the
  * run, so `VALIDATE CONSTRAINT` in one migration covers `SET NOT NULL` in the next).
  */
 import { type RangeVar, tableKey } from './ast.js';
 
 type TableRef = Pick<RangeVar, 'schemaname' | 'relname'>;
+
+/** A function's declared volatility (`CREATE FUNCTION` without one means volatile). */
+export type Volatility = 'volatile' | 'stable' | 'immutable';
 
 interface CheckInfo {
   /** Columns the expression proves NOT NULL; null when the expression is unknown. */
@@ -16,6 +19,7 @@ interface CheckInfo {
 /** Run-wide lint state. */
 export class LintState {
   private readonly created = new Map<string, Set<string>>();
+  private readonly functions = new Map<string, Map<string, Volatility>>();
   private readonly checks = new Map<string, Map<string, CheckInfo>>();
   /** Per table: columns proven NOT NULL by a validated check; `*` when a check of unknown shape was validated. */
   private readonly proven = new Map<string, Set<string>>();
@@ -31,6 +35,18 @@ export class LintState {
   isNew(scope: string, table: TableRef): boolean {
     const s = this.created.get(scope);
     return s !== undefined && s.size > 0 && s.has(tableKey(table));
+  }
+
+  /** Record a function created in `scope` with its volatility (by its unqualified, lower-case name). */
+  addFunction(scope: string, name: string, volatility: Volatility): void {
+    let m = this.functions.get(scope);
+    if (!m) this.functions.set(scope, (m = new Map()));
+    m.set(name.toLowerCase(), volatility);
+  }
+
+  /** The volatility of a function created earlier in `scope`, or undefined when it was not. */
+  functionVolatility(scope: string, name: string): Volatility | undefined {
+    return this.functions.get(scope)?.get(name.toLowerCase());
   }
 
   /** Record a CHECK constraint (validated or NOT VALID) with the columns it proves NOT NULL. */

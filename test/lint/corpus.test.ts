@@ -1,5 +1,6 @@
 /**
- * The corpus: real-world-shaped migrations (Prisma, Drizzle, Alembic offline SQL, hand-written),
+ * The corpus: real-world-shaped migrations (Prisma, Drizzle, Alembic offline SQL, Supabase,
+ * golang-migrate, hand-written),
  * safe and unsafe, each linted on its own; the verdict and the error-level rules must match the
  * manifest (test/fixtures/lint-corpus/manifest.json).
  */
@@ -17,7 +18,7 @@ describe('lint corpus', () => {
   it('has at least 40 migrations, safe and unsafe, from every source', () => {
     expect(manifest.files.length).toBeGreaterThanOrEqual(40);
     expect(new Set(manifest.files.map((f) => f.verdict))).toEqual(new Set(['safe', 'unsafe']));
-    for (const prefix of ['prisma/', 'drizzle/', 'alembic/', 'sql/'])
+    for (const prefix of ['prisma/', 'drizzle/', 'alembic/', 'sql/', 'supabase/'])
       expect(manifest.files.some((f) => f.file.startsWith(prefix))).toBe(true);
   });
 
@@ -35,7 +36,7 @@ describe('lint corpus', () => {
   }
 
   it('the whole corpus in one run, folders in path order', async () => {
-    const r = await lint(['prisma', 'drizzle', 'alembic', 'sql'], { cwd: dir });
+    const r = await lint(['prisma', 'drizzle', 'alembic', 'sql', 'supabase'], { cwd: dir });
     expect(r.files).toHaveLength(manifest.files.length);
     expect(r.files.slice(0, 2)).toEqual([
       'prisma/migrations/20251104090000_add_intelligence_core_tables/migration.sql',

@@ -4,6 +4,7 @@
  * succeeds. (A constant default is fine: PostgreSQL 11+ stores it without a rewrite.)
  */
 import { alterCmds, asColumnDef, columnConstraints, displayTable, type RangeVar, typeNameOf } from '../ast.js';
+import { ormHelp } from '../orm-help.js';
 import type { SqlRule } from '../rule.js';
 
 const SERIAL = new Set(['serial', 'serial4', 'bigserial', 'serial8', 'smallserial', 'serial2']);
@@ -30,7 +31,11 @@ export const rule = {
         continue;
       ctx.report({
         message: `ADD COLUMN "${col.colname}" NOT NULL without a DEFAULT on existing table "${t}" fails if the table has any row, and breaks running code that inserts without it`,
-        help: `Use op.addColumn({ id, table: '${t}', column: '${col.colname}', type }) (nullable), fill it with backfill.update, then op.setNotNull in the contract phase. Or give it a constant DEFAULT.`,
+        help: ormHelp(
+          ctx.source.runner,
+          'nullable-column',
+          `Use op.addColumn({ id, table: '${t}', column: '${col.colname}', type }) (nullable), fill it with backfill.update, then op.setNotNull in the contract phase. Or give it a constant DEFAULT.`,
+        ),
         at: notNull.location ?? col.location,
         table: rv,
         waivable: 'empty',

@@ -6,6 +6,7 @@
  * in a later transaction: validating in the transaction that added it keeps ADD's lock for the scan.
  */
 import { addedConstraints, alterCmds, type ConstraintNode, displayTable, type RangeVar, strings } from '../ast.js';
+import { ormHelp } from '../orm-help.js';
 import type { SqlRule } from '../rule.js';
 
 function describe(con: ConstraintNode, column?: string): { what: string; help: string } {
@@ -51,7 +52,7 @@ export const rule = {
         const d = describe(con, column);
         ctx.report({
           message: `${d.what} added to existing table "${t}"${column ? ` with column "${column}"` : ''} is validated at once: a full scan while writes are blocked`,
-          help: d.help,
+          help: ormHelp(ctx.source.runner, 'validate-later', d.help),
           at: con.location,
           table: rv,
           waivable: 'small',

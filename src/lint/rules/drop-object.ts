@@ -2,7 +2,8 @@
  * `drop-object`: dropping a table, column, view, materialized view or schema loses data and
  * breaks the running code that still uses it. In a plan that belongs to the contract phase only;
  * a standalone SQL file has no phase, so it is an error there. Dropping a constraint, an index or
- * NOT NULL is not this rule's business. Objects created in the same file or plan are fine.
+ * NOT NULL is not this rule's business. Tables created in the same file or plan are fine; a view
+ * or materialized view dropped and created again later in the same file is a warning.
  */
 import { alterCmds, displayTable, type Node, type RangeVar, rangeVarOf, strings } from '../ast.js';
 import type { SqlRule } from '../rule.js';
@@ -33,8 +34,32 @@ export const rule = {
         const names = o.List ? strings((o.List as Node).items) : strings([o]);
         const rv = rangeVarOf(names);
         if (kind === 'table' && ctx.isNew(rv)) continue;
+        const name = kind === 'schema' ? names.join('.') : displayTable(rv);
+        const drop = `DROP ${kind.toUpperCase()} "${name}"${n.behavior === 'DROP_CASCADE' ? ' CASCADE' : ''}`;
+        // A view holds no rows; dropped and created again in the same script it is a redefinition,
+        // and a materialized view's cost is its refill (docs/rules/drop-object.md).
+        if (kind === 'view' && ctx.createdLater('view', rv)) {
+          ctx.report({
+            level: 'warning',
+            message: `${drop} and CREATE VIEW "${name}" again in this file: readers get "relation does not exist" between the two unless both run in one transaction`,
+            help: 'Use CREATE OR REPLACE VIEW when the columns stay compatible, or keep the DROP and CREATE in one transaction.',
+          });
+          continue;
+        }
+        if (kind === 'materialized view' && ctx.createdLater('matview', rv)) {
+          ctx.report({
+            level: 'warning',
+            message: `${drop} and CREATE MATERIALIZED VIEW "${name}" again in this file: the new one computes its whole query while the migration runs, and readers of "${name}" wait or fail until it is done`,
+            help: 'Create the new definition under another name WITH NO DATA, REFRESH it, then swap the names in one short transaction; or accept the refresh time (suppress with a reason).',
+          });
+          continue;
+        }
+        const loses =
+          kind === 'view'
+            ? 'breaks the running code that still reads it (a view holds no data; its definition and grants are gone)'
+            : 'loses its data and breaks the running code that still uses it';
         ctx.report({
-          message: `DROP ${kind.toUpperCase()} "${kind === 'schema' ? names.join('.') : displayTable(rv)}"${n.behavior === 'DROP_CASCADE' ? ' CASCADE' : ''}${where} loses its data and breaks the running code that still uses it`,
+          message: `${drop}${where} ${loses}`,
           help:
             kind === 'table'
               ? `Drop it in the contract phase with op.dropTable({ id, table: '${displayTable(rv)}' }): the rows are archived and rollback restores them.`

@@ -5,6 +5,7 @@
  * earlier in the same file or plan are fine.
  */
 import { displayTable, type RangeVar } from '../ast.js';
+import { ormHelp } from '../orm-help.js';
 import type { SqlRule } from '../rule.js';
 
 /** The rule. */
@@ -25,7 +26,11 @@ export const rule = {
       const colsJs = cols.length ? `[${cols.map((c) => `'${c}'`).join(', ')}]` : '[…]';
       ctx.report({
         message: `${n.unique ? 'CREATE UNIQUE INDEX' : 'CREATE INDEX'} on existing table "${displayTable(rv)}" without CONCURRENTLY blocks writes to it until the build ends`,
-        help: `Use op.createIndex({ id, table: '${displayTable(rv)}', columns: ${colsJs}${n.unique ? ', unique: true' : ''} }), which builds it CONCURRENTLY, or write CREATE INDEX CONCURRENTLY in a sql step with transaction: false.`,
+        help: ormHelp(
+          ctx.source.runner,
+          'concurrent-index',
+          `Use op.createIndex({ id, table: '${displayTable(rv)}', columns: ${colsJs}${n.unique ? ', unique: true' : ''} }), which builds it CONCURRENTLY, or write CREATE INDEX CONCURRENTLY in a sql step with transaction: false.`,
+        ),
         at: rv.location,
         table: rv,
         waivable: 'small',

@@ -5,6 +5,7 @@
  * of the same run. Tables created in the same file or plan are fine.
  */
 import { alterCmds, displayTable, type RangeVar } from '../ast.js';
+import { ormHelp } from '../orm-help.js';
 import type { SqlRule } from '../rule.js';
 
 /** The rule. */
@@ -23,7 +24,11 @@ export const rule = {
       if (c.subtype !== 'AT_SetNotNull' || !c.name || ctx.notNullProven(rv, c.name)) continue;
       ctx.report({
         message: `SET NOT NULL on "${t}"."${c.name}" scans the whole table under an ACCESS EXCLUSIVE lock (no reads, no writes): no validated CHECK ("${c.name}" IS NOT NULL) precedes it`,
-        help: `Use op.setNotNull({ id, table: '${t}', column: '${c.name}' }): CHECK NOT VALID → VALIDATE (no blocking) → SET NOT NULL (no scan) → drop the check. By hand: ADD CONSTRAINT … CHECK ("${c.name}" IS NOT NULL) NOT VALID; VALIDATE CONSTRAINT …; then SET NOT NULL.`,
+        help: ormHelp(
+          ctx.source.runner,
+          'not-null-check',
+          `Use op.setNotNull({ id, table: '${t}', column: '${c.name}' }): CHECK NOT VALID → VALIDATE (no blocking) → SET NOT NULL (no scan) → drop the check. By hand: ADD CONSTRAINT … CHECK ("${c.name}" IS NOT NULL) NOT VALID; VALIDATE CONSTRAINT …; then SET NOT NULL.`,
+        ),
         table: rv,
         waivable: 'small',
       });

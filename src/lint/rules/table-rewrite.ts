@@ -178,10 +178,18 @@ export const rule = {
           );
         else if (con.contype === 'CONSTR_DEFAULT') {
           const fns = functionNames(con.raw_expr);
-          const volatile = fns.filter((f) => VOLATILE.has(f));
-          const unknown = fns.filter((f) => !VOLATILE.has(f) && !STABLE.has(f));
+          // A function created earlier in the same file is judged by what it declares (docs/rules/table-rewrite.md).
+          const declared = (f: string) => ctx.functionVolatility(f);
+          const volatile = fns.filter((f) => VOLATILE.has(f) || declared(f) === 'volatile');
+          const unknown = fns.filter((f) => !VOLATILE.has(f) && !STABLE.has(f) && !declared(f));
           if (volatile.length)
-            report(ctx, rv, `ADD COLUMN "${name}" with the volatile default ${volatile[0]}()`, addHelp, con.location);
+            report(
+              ctx,
+              rv,
+              `ADD COLUMN "${name}" with the volatile default ${volatile[0]}()${VOLATILE.has(volatile[0]) ? '' : ' (declared VOLATILE in this file)'}`,
+              addHelp,
+              con.location,
+            );
           else if (unknown.length) {
             ctx.report({
               level: 'warning',
