@@ -101,7 +101,10 @@ export async function startEmbedded(o: EmbeddedOptions = {}): Promise<EmbeddedSe
   let port = 0;
   try {
     if (!existing) {
-      await mkdir(dir, { recursive: true, mode: 0o700 });
+      // Parents the server user must pass through are made 0755; only the data dir itself is private
+      // (a recursive mkdir would make every parent 0700, root's own, unreachable for that user).
+      await mkdir(dirname(dir), { recursive: true, mode: 0o755 });
+      if (!existsSync(dir)) await mkdir(dir, { mode: 0o700 });
       if (user) await chown(dir, user.uid, user.gid);
       await initCluster({ bin, dataDir: dir, user, onLog: log, password, tmpDir });
       if (persistent) await writePassword(dir, password);

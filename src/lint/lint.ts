@@ -185,7 +185,8 @@ export async function lintPlanAtRun(
   options: { config?: LintConfigInput; cwd?: string; db?: Queryable; dbSteps?: ReadonlySet<string> } = {},
 ): Promise<RunLint> {
   await ensureParser();
-  const { levelOf, lintPlan, runDatabaseRules, DATABASE_RULES, PLAN_RULES, RULE_IDS, SQL_RULES } = await machinery();
+  const { applyTableSizes, levelOf, lintPlan, runDatabaseRules, DATABASE_RULES, PLAN_RULES, RULE_IDS, SQL_RULES } =
+    await machinery();
   const config = resolveLintConfig(options.config, RULE_IDS);
   const r = lintPlan(plan, {
     state: new LintState(),
@@ -197,7 +198,17 @@ export async function lintPlanAtRun(
     collect: !!options.db,
   });
   const planRules = new Set(PLAN_RULES.map((rule) => rule.id));
-  const refusals = r.findings.filter((f) => !planRules.has(f.rule) && f.level === 'error' && !f.suppressed);
+  let refusals = r.findings.filter((f) => !planRules.has(f.rule) && f.level === 'error' && !f.suppressed);
+  if (options.db) {
+    // A data change judged by its shape is judged by the planner's estimate when the database is at
+    // hand, as `lint --database-url` does (docs/rules/unbatched-data-change.md).
+    const estimated = new Map([...r.tables].filter(([f, t]) => t.estimate && refusals.includes(f)));
+    if (estimated.size) {
+      const { waived } = await applyTableSizes(options.db as pg.Client, [...estimated.keys()], estimated, config);
+      const gone = new Set(waived.map((w) => `${w.file}:${w.line}:${w.column}:${w.rule}`));
+      refusals = refusals.filter((f) => !gone.has(`${f.file}:${f.line}:${f.column}:${f.rule}`));
+    }
+  }
   const warnings = r.findings.filter((f) => planRules.has(f.rule) && !f.suppressed);
   if (options.db) {
     const dbRules = DATABASE_RULES.map((rule) => ({ rule, level: levelOf(config, rule.id, rule.level) })).filter(

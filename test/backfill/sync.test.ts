@@ -43,13 +43,15 @@ describe('keepInSync', () => {
     await query(url, `INSERT INTO "Message" (model) SELECT 'm' || (g % 50) FROM generate_series(1, 20000) g`);
     const file = writePlan(
       tempDir(),
-      `{ id: 'sync', backfill: [backfill.update({ id: 'model', table: 'Message', set: { modelUsed: '"Message".model' }, where: '"modelUsed" IS NULL', keepInSync: true, batch: { size: 400, pauseMs: 5 } })] }`,
+      `{ id: 'sync', backfill: [backfill.update({ id: 'model', table: 'Message', set: { modelUsed: '"Message".model' }, where: '"modelUsed" IS NULL', keepInSync: true, batch: { size: 400, pauseMs: 5 } })],
+      contract: [gate.flag({ id: 'cutover', flag: 'sync_cutover' })] }`,
     );
     const writers = [oldCode('"Message"'), oldCode('"Message"')];
     const r = await runFile(file, { databaseUrl: url });
     await new Promise((res) => setTimeout(res, 200)); // old code keeps writing after the backfill
     const writes = (await Promise.all(writers.map((w) => w.stop()))).reduce((a, b) => a + b, 0);
-    expect(r.message).toBeUndefined();
+    // The plan waits at its gate (old code still live), so the trigger is still there.
+    expect(r.exitCode, r.message).toBe(5);
     expect(writes).toBeGreaterThan(20);
     expect(
       (await query(url, `SELECT count(*)::int n FROM "Message" WHERE "modelUsed" IS DISTINCT FROM model`))[0].n,
@@ -94,10 +96,11 @@ describe('keepInSync', () => {
     await query(url, `INSERT INTO conv ("tokensIn") SELECT g FROM generate_series(1, 1000) g`);
     const file = writePlan(
       tempDir(),
-      `{ id: 'rev', backfill: [backfill.update({ id: 'tok', table: 'conv', set: { tokensInput: '"tokensIn"' }, keepInSync: { reverse: { tokensIn: '"tokensInput"' } }, down: 'UPDATE conv SET "tokensInput" = NULL' })] }`,
+      `{ id: 'rev', backfill: [backfill.update({ id: 'tok', table: 'conv', set: { tokensInput: '"tokensIn"' }, keepInSync: { reverse: { tokensIn: '"tokensInput"' } }, down: 'UPDATE conv SET "tokensInput" = NULL' })],
+      contract: [gate.flag({ id: 'cutover', flag: 'rev_cutover' })] }`,
     );
     const r = await runFile(file, { databaseUrl: url });
-    expect(r.exitCode).toBe(0);
+    expect(r.exitCode).toBe(5);
     await query(url, `UPDATE conv SET "tokensInput" = 500 WHERE id = 1`); // new code
     await query(url, `INSERT INTO conv ("tokensInput") VALUES (77)`); // new code
     await query(url, `UPDATE conv SET "tokensIn" = 9 WHERE id = 2`); // old code

@@ -160,12 +160,23 @@ describe('a check that could not run', () => {
   });
 
   it('a check on a missing table does not say "fix the data, the samples name the rows": it says the table does not exist and what to do', async () => {
+    // Named in the check's options: refused before anything runs, as a typo.
+    const named = writePlan(
+      tempDir(),
+      `{ id: 'cnr-missing-named', validate: [check.noNulls({ id: 'filled', table: 'cnr_nowhere', column: 'qty' })] }`,
+    );
+    const refused = await runFile(named, { databaseUrl: url });
+    expect(refused.exitCode).toBe(2);
+    expect(refused.message).toContain('"cnr_nowhere"');
+    expect(refused.message).toContain('typo?');
+
+    // Inside a check.query's SQL it is found by the proof: it could not run, and the hint says why.
     const file = writePlan(
       tempDir(),
       `{
       id: 'cnr-missing-table',
       validate: [
-        check.noNulls({ id: 'filled', table: 'cnr_nowhere', column: 'qty' }),
+        check.query({ id: 'filled', title: 'qty filled', sql: 'SELECT count(*) FROM cnr_nowhere WHERE qty IS NULL', expect: { equals: 0 } }),
         check.rowCount({ id: 'too-many', table: 'cnr_items', equals: 3 }),
       ],
     }`,
@@ -181,7 +192,7 @@ describe('a check that could not run', () => {
 
     const alone = writePlan(
       tempDir(),
-      `{ id: 'cnr-missing-only', validate: [check.noNulls({ id: 'filled', table: 'cnr_nowhere', column: 'qty' })] }`,
+      `{ id: 'cnr-missing-only', validate: [check.query({ id: 'filled', title: 'qty filled', sql: 'SELECT count(*) FROM cnr_nowhere', expect: { equals: 0 } })] }`,
     );
     const only = await runFile(alone, { databaseUrl: url });
     expect(only.hint).not.toMatch(/fix the data|samples/i);
