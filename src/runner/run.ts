@@ -8,20 +8,16 @@ import { syncTriggersEndedBy } from '../backfill/sync-sources.js';
 import { removeSyncTriggers } from '../backfill/sync-trigger.js';
 import { couldNotRunAdvice } from '../checks/could-not-run.js';
 import { loadSqlParser } from '../checks/sql-columns.js';
-import { errorCodeLabel } from '../db/connection.js';
 import type { CheckOutcome } from '../kind/events.js';
 import type { Ledger, StepState } from '../ledger/ledger.js';
 import { captureObjectStats } from '../ledger/object-stats.js';
 import { ledgerSchemaOf } from '../ledger/open.js';
 import { latestValidation, recordValidation } from '../ledger/records.js';
-import { ExitCode, NotAvailableError, StepFailedError, TidemarkError } from '../model/errors.js';
+import { ExitCode } from '../model/errors.js';
 import type { Phase, Plan, PlannedStep } from '../model/plan.js';
 import { TIDEMARK_VERSION } from '../model/version.js';
-import { stepKind } from '../plan/registry.js';
-import { type Session, stepContext } from './context.js';
+import type { Session } from './context.js';
 import { dryRunPlan } from './dry-run.js';
-import { evaluateCheck, isFailure } from './evaluate-check.js';
-import { evaluateGate } from './evaluate-gate.js';
 import {
   categoryOf,
   checkDrift,
@@ -41,10 +37,10 @@ import { lintBeforeRun, pendingSteps, preflightSteps } from './preflight.js';
 
 export type { RunOptions } from './open.js';
 
+import { applyStep } from './apply-step.js';
 import { errorResult, type RunResult, type StepReport } from './result.js';
 import { acquireRunLock, type RunLock } from './run-lock.js';
-
-type Stop = { status: RunResult['status']; exitCode: RunResult['exitCode']; message: string; hint?: string };
+import { checkStep, passGate, type Stop } from './verdicts.js';
 
 /** Run a validated plan against a database. */
 export async function runPlan(plan: Plan, o: RunOptions): Promise<RunResult> {
@@ -205,36 +201,11 @@ async function execute(
     const failed: string[] = [];
     for (const st of preconditions) {
       if (categoryOf(st.kind) === 'gate') {
-        const g = await evaluateGate(s, st, runId);
-        reports.push({
-          stepId: st.id,
-          phase: st.phase,
-          kind: st.kind,
-          outcome: g.open ? 'gate-open' : 'gate-closed',
-          note: g.reason,
-        });
-        if (!g.open)
-          return {
-            status: 'gate',
-            exitCode: ExitCode.gate,
-            message: `stopped at gate "${st.id}": ${g.reason}`,
-            hint: g.opensWhen,
-          };
-        await ledger.markCompleted(plan.id, st, runId, { details: { reason: g.reason } });
+        const stop = await passGate(s, st, runId, reports);
+        if (stop) return stop;
         continue;
       }
-      const r = await evaluateCheck(s, st, runId);
-      checks.push(r);
-      reports.push({ stepId: st.id, phase: st.phase, kind: st.kind, outcome: 'checked', note: r.status });
-      if (isFailure(r)) {
-        failed.push(st.id);
-        await ledger.markFailed(
-          plan.id,
-          st.id,
-          runId,
-          r.message ?? `${String(r.actual)} (expected ${String(r.expected)})`,
-        );
-      } else await ledger.markCompleted(plan.id, st, runId, {});
+      if (await checkStep(s, st, runId, reports, checks)) failed.push(st.id);
     }
     s.emit({
       type: 'proof.end',
@@ -312,19 +283,8 @@ async function execute(
         continue;
       }
       await ledger.markRunning(plan.id, st, runId);
-      const r = await evaluateCheck(s, st, runId);
-      checks.push(r);
       validation.checks++;
-      reports.push({ stepId: st.id, phase: st.phase, kind: st.kind, outcome: 'checked', note: r.status });
-      if (isFailure(r)) {
-        validation.failed.push(st.id);
-        await ledger.markFailed(
-          plan.id,
-          st.id,
-          runId,
-          r.message ?? `${String(r.actual)} (expected ${String(r.expected)})`,
-        );
-      } else await ledger.markCompleted(plan.id, st, runId, {});
+      if (await checkStep(s, st, runId, reports, checks)) validation.failed.push(st.id);
       continue;
     }
     if (cat === 'gate') {
@@ -341,22 +301,8 @@ async function execute(
         });
         continue;
       }
-      const g = await evaluateGate(s, st, runId);
-      reports.push({
-        stepId: st.id,
-        phase: st.phase,
-        kind: st.kind,
-        outcome: g.open ? 'gate-open' : 'gate-closed',
-        note: g.reason,
-      });
-      if (!g.open)
-        return {
-          status: 'gate',
-          exitCode: ExitCode.gate,
-          message: `stopped at gate "${st.id}": ${g.reason}`,
-          hint: g.opensWhen,
-        };
-      await ledger.markCompleted(plan.id, st, runId, { details: { reason: g.reason } });
+      const stop = await passGate(s, st, runId, reports);
+      if (stop) return stop;
       continue;
     }
     if (state?.status === 'completed') {
@@ -422,86 +368,4 @@ function proofHint(failed: readonly CheckOutcome[]): string {
   if (broken.length < failed.length)
     parts.push('Fix the data (the samples above name the rows), then run again: the validate phase runs first.');
   return parts.join(' ');
-}
-
-/** Apply one step with its context; record success or failure. */
-async function applyStep(
-  s: Session & { ledger: Ledger },
-  st: PlannedStep,
-  state: StepState | undefined,
-  runId: number,
-): Promise<StepReport> {
-  const kind = stepKind(st.kind);
-  if (!kind?.apply) throw new NotAvailableError(`${st.kind} (step "${st.id}")`);
-  const resumed = state?.status === 'running' || state?.status === 'failed';
-  await s.ledger.markRunning(s.plan.id, st, runId);
-  s.emit({ type: 'step.start', stepId: st.id, phase: st.phase, kind: st.kind, title: st.title, resumed });
-  const stats = { retries: 0, lockWaitMs: 0 };
-  const ctx = stepContext(s, st, runId, state?.progress ?? null, stats);
-  const t = performance.now();
-  try {
-    const out = await kind.apply(ctx, st.options);
-    const durationMs = performance.now() - t;
-    if (!out.recorded) {
-      await s.db.transaction(async (c) => {
-        await ctx.recordStatements('completed', c);
-        await s.ledger.markCompleted(
-          s.plan.id,
-          st,
-          runId,
-          {
-            rowsAffected: out.rowsAffected ?? null,
-            details: out.details,
-            durationMs,
-            retries: stats.retries,
-            lockWaitMs: stats.lockWaitMs,
-          },
-          c,
-        );
-      });
-    }
-    s.appliedSteps.add(st.id);
-    s.emit({
-      type: 'step.done',
-      stepId: st.id,
-      phase: st.phase,
-      kind: st.kind,
-      durationMs,
-      rowsAffected: out.rowsAffected,
-      notes: out.notes,
-    });
-    return {
-      stepId: st.id,
-      phase: st.phase,
-      kind: st.kind,
-      outcome: 'applied',
-      durationMs,
-      rowsAffected: out.rowsAffected ?? null,
-    };
-  } catch (e) {
-    const err = asStepError(st, e);
-    await ctx.recordStatements('failed').catch(() => undefined);
-    await s.ledger
-      .markFailed(s.plan.id, st.id, runId, err.message, err instanceof StepFailedError ? err.details : undefined)
-      .catch(() => undefined);
-    if (stats.retries)
-      await s.ledger.addRetries(s.plan.id, st.id, stats.retries, stats.lockWaitMs).catch(() => undefined);
-    s.emit({ type: 'step.failed', stepId: st.id, phase: st.phase, kind: st.kind, error: err.message, hint: err.hint });
-    throw err;
-  }
-}
-
-/** Wrap a database or unknown error as a step failure naming the step. */
-function asStepError(st: PlannedStep, e: unknown): TidemarkError {
-  if (e instanceof TidemarkError) return e;
-  const pe = e as { message?: string; detail?: string; hint?: string; position?: string };
-  const code = errorCodeLabel(e);
-  const parts = [`step "${st.id}" (${st.kind}) failed: ${pe.message ?? String(e)}`];
-  if (code) parts[0] += ` [${code}]`;
-  if (pe.detail) parts.push(`detail: ${pe.detail}`);
-  return new StepFailedError(
-    st.id,
-    parts.join('\n'),
-    pe.hint ?? 'Fix the cause and run again: completed steps are not repeated.',
-  );
 }
