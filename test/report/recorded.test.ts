@@ -209,7 +209,9 @@ describe('ledger version 1 → current', () => {
 
     const second = await runFile(file, { databaseUrl: url, ledgerSchema: schema });
     expect(second.exitCode, second.message).toBe(0);
-    expect(await query(url, `SELECT value FROM ${schema}.meta WHERE key = 'version'`)).toEqual([{ value: String(LEDGER_VERSION) }]);
+    expect(await query(url, `SELECT value FROM ${schema}.meta WHERE key = 'version'`)).toEqual([
+      { value: String(LEDGER_VERSION) },
+    ]);
     expect(
       await query(
         url,
