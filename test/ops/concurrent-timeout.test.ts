@@ -15,9 +15,10 @@ beforeAll(async () => {
     url,
     // 5 ms per call: the build and the validation scan of 300 rows take well over a second.
     `CREATE FUNCTION slow_key(i int) RETURNS int LANGUAGE sql IMMUTABLE AS $$ SELECT i FROM pg_sleep(0.005) $$`,
-    'CREATE TABLE slow (id int PRIMARY KEY, n int NOT NULL DEFAULT 0)',
+    // No autovacuum: its ANALYZE would be another blocker than the one a test holds.
+    'CREATE TABLE slow (id int PRIMARY KEY, n int NOT NULL DEFAULT 0) WITH (autovacuum_enabled = false)',
     'INSERT INTO slow (id) SELECT g FROM generate_series(1, 300) g',
-    'CREATE TABLE other (id int)',
+    'CREATE TABLE other (id int) WITH (autovacuum_enabled = false)',
   );
 });
 
