@@ -9,11 +9,11 @@ import { rowProbeOf } from '../checks/fused.js';
 import { loadSqlParser } from '../checks/sql-columns.js';
 import type { Action, CheckKind, Description } from '../kind/step-kind.js';
 import type { StepState } from '../ledger/ledger.js';
-import type { Plan, PlannedStep } from '../model/plan.js';
+import type { Phase, Plan, PlannedStep } from '../model/plan.js';
 import { stepKind } from '../plan/registry.js';
 import { readContext, type Session } from './context.js';
 import { fusionGroup, supersededBy } from './evaluate-check.js';
-import { categoryOf } from './guards.js';
+import { categoryOf, checkRunOptions } from './guards.js';
 import { type ConnectOptions, openSession } from './open.js';
 import { checkPlanNames } from './plan-check.js';
 import { pendingSteps } from './preflight.js';
@@ -71,13 +71,18 @@ async function describeCheckOrGate(s: Session, st: PlannedStep): Promise<Descrip
   return { actions: [], notes: [describeNonSql(st.kind, st.options)] };
 }
 
-export async function describePlan(plan: Plan, o: ConnectOptions & { rollback?: boolean }): Promise<PlanDescription> {
+export async function describePlan(
+  plan: Plan,
+  o: ConnectOptions & { rollback?: boolean; to?: string; phase?: Phase },
+): Promise<PlanDescription> {
+  // The same range `rollback --to/--phase` would undo (refused the same way when it names no step or phase).
+  if (o.rollback) checkRunOptions(plan, { to: o.to, phase: o.phase });
   const session = await openSession(o, plan, false);
   try {
     const states: Map<string, StepState> = session.ledger ? await session.ledger.stepStates(plan.id) : new Map();
     // The same names-and-fragments check as `run` (docs/plans.md): a typo is refused here too.
     if (!o.rollback) await checkPlanNames(session, pendingSteps(plan, states, []), states);
-    const steps = o.rollback ? rollbackRange(plan, states, {}) : plan.steps;
+    const steps = o.rollback ? rollbackRange(plan, states, { to: o.to, phase: o.phase }) : plan.steps;
     // Superseded checks are told by the columns their SQL names, as the runner tells them.
     await loadSqlParser();
     const out: StepDescription[] = [];

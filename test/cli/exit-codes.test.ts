@@ -155,4 +155,24 @@ describe('CLI exit codes and output', () => {
     const partial = await cli(['rollback', file, '--to', 'mk', '--database-url', url]);
     expect(partial.code).toBe(1);
   });
+
+  it('plan --rollback takes --to and --phase as rollback does (it used to refuse them)', async () => {
+    const dir = tempDir();
+    const file = writePlan(
+      dir,
+      `{ id: 'cli-plan-range',
+        expand: [sql({ id: 'mk-a', up: 'CREATE TABLE range_a (id int)', down: 'DROP TABLE range_a' })],
+        contract: [sql({ id: 'mk-b', up: 'CREATE TABLE range_b (id int)', down: 'DROP TABLE range_b' })] }`,
+    );
+    expect((await cli(['run', file, '--database-url', url])).code).toBe(0);
+    const contract = await cli(['plan', file, '--rollback', '--phase', 'contract', '--database-url', url]);
+    expect(contract.code, contract.stderr).toBe(0);
+    expect(contract.stdout).toContain('DROP TABLE range_b');
+    expect(contract.stdout).not.toContain('DROP TABLE range_a');
+    const to = await cli(['plan', file, '--rollback', '--to', 'mk-a', '--database-url', url]);
+    expect(to.stdout).toContain('DROP TABLE range_a');
+    expect(to.stdout).toContain('DROP TABLE range_b');
+    expect((await cli(['plan', file, '--rollback', '--phase', 'nope', '--database-url', url])).code).toBe(2);
+    expect((await cli(['plan', file, '--to', 'mk-a', '--database-url', url])).code).toBe(2);
+  });
 });

@@ -1,6 +1,8 @@
 /** `tidemark plan <plan> [--rollback]`: steps, status and the exact SQL each would run. Writes nothing. */
 import type { Command } from 'commander';
 import pc from 'picocolors';
+import { UsageError } from '../../model/errors.js';
+import type { Phase } from '../../model/plan.js';
 import { action } from '../action.js';
 import { connectOptions } from '../context.js';
 
@@ -10,8 +12,13 @@ export function registerPlan(program: Command): void {
     .argument('<plan>', 'plan file')
     .description('print each step, its status and the SQL it would run (writes nothing)')
     .option('--rollback', 'print what `rollback` would run instead')
+    .option('--to <step>', 'with --rollback: back to and including this step')
+    .option('--phase <phase>', 'with --rollback: this phase and every later one')
     .action(
-      action<{ rollback?: boolean }>(async (ctx, [file], flags) => {
+      action<{ rollback?: boolean; to?: string; phase?: string }>(async (ctx, [file], flags) => {
+        if ((flags.to || flags.phase) && !flags.rollback)
+          throw new UsageError('--to and --phase go with --rollback (what `rollback --to/--phase` would undo)');
+        if (flags.to && flags.phase) throw new UsageError('give either --to or --phase, not both');
         const [{ loadPlan }, { describePlan }, { formatAction }] = await Promise.all([
           import('../../plan/load.js'),
           import('../../runner/describe.js'),
@@ -21,6 +28,8 @@ export function registerPlan(program: Command): void {
         const d = await describePlan(plan, {
           ...connectOptions(ctx, await ctx.databaseUrl()),
           rollback: flags.rollback,
+          to: flags.to,
+          phase: flags.phase as Phase | undefined,
         });
         ctx.renderer.json({ type: 'plan', ...d });
         const c = ctx.renderer.color ? pc : pc.createColors(false);
