@@ -5,7 +5,8 @@
  * server cores and beats the single `UPDATE`; a database serving traffic keeps the backfill to one
  * core, as gentle as before. (Other databases of the server are not counted: the traffic to
  * protect is this database's.) Sampled from `pg_stat_activity` before each batch (this run's own
- * connections excluded by their application_name): a session counts while it runs a statement and
+ * connections excluded by their application_name, and so are Tidemark's bookkeeping connections —
+ * `tidemark:<plan> …` holding a run lock, `tidemark:probe` — which carry no traffic): a session counts while it runs a statement and
  * for a second after; widening takes {@link QUIET_SAMPLES} quiet samples in a row, one busy sample
  * narrows it at once.
  */
@@ -29,6 +30,7 @@ const BUSY_SQL = `SELECT count(*)::int AS n FROM pg_stat_activity
    WHERE (backend_type = 'client backend' OR (backend_type IS NULL AND usename IS NOT NULL))
      AND datname = current_database() AND pid <> pg_backend_pid()
      AND application_name IS DISTINCT FROM current_setting('application_name')
+     AND application_name NOT LIKE 'tidemark:%'
      AND (state IS NULL OR state IN ('active', 'fastpath function call') OR state_change > clock_timestamp() - interval '1 second')`;
 
 export class BatchWidth {
