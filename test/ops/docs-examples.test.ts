@@ -35,7 +35,7 @@ function example(page: string): string {
 }
 
 describe('docs/steps examples work when pasted', () => {
-  it('every part-A op has a page', () => {
+  it('every op kind has a page', () => {
     const have = readdirSync(docs).map((f) => f.replace(/\.md$/, ''));
     for (const p of PAGES) expect(have).toContain(p);
   });
