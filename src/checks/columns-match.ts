@@ -36,6 +36,8 @@ export type Input = z.input<typeof schema>;
 /** The condition a row fails; the types of both sides are read from a plan-only `LIMIT 0` query. */
 async function mismatch(ctx: ReadContext, o: Options): Promise<string> {
   const col = (await columnTypes(ctx.db.pool, o.table, [o.column])).get(o.column)!;
+  // `equals` is SQL by contract: validated as exactly one expression (docs/plans.md, "SQL fragments")
+  // and embedded parenthesised; the table is a quoted identifier.
   const probe = await ctx.db.query(`SELECT (${o.equals}) AS e FROM ${quoteRelation(o.table)} LIMIT 0`);
   const oid = probe.fields[0].dataTypeID;
   const c = quoteIdent(o.column);

@@ -291,6 +291,7 @@ export async function trialConversion(
     try {
       await c.query(`SELECT set_config('lock_timeout', $1, true)`, [`${lockTimeoutMs}ms`]);
       if (createEnum) await c.query(createEnum);
+      // Both names are quoted identifiers (quoteIdent, the resolved relation's quoted form); no value is interpolated.
       const probe = quoteIdent('tidemark_probe');
       await c.query(`CREATE TEMP TABLE ${probe} (LIKE ${table.sql} INCLUDING ALL) ON COMMIT DROP`);
       const probeRef = { ...table, sql: probe };
