@@ -5,8 +5,9 @@
  * from the string, `$PGPASSWORD` or the password file (`$PGPASSFILE`, `~/.pgpass`), in node-postgres's
  * order — is registered for redaction before it can appear anywhere (docs/cli.md, "Passwords").
  */
+import { readFileSync, statSync } from 'node:fs';
 import { createRequire } from 'node:module';
-import type pg from 'pg';
+import pg from 'pg';
 import { UsageError } from '../model/errors.js';
 import { CONNECTION_STRING_EXAMPLES, ConnectionStringError, parseConnectionString } from '../sql/conninfo.js';
 import { registerSecret, registerSecretsOf } from '../sql/redact.js';
@@ -16,8 +17,18 @@ type PassFileLookup = (
   cb: (password: string | undefined) => void,
 ) => void;
 
-/** The password-file reader node-postgres itself uses (its `pgpass` dependency). */
-const passFile = createRequire(import.meta.url)('pgpass') as PassFileLookup;
+type PassEntry = Record<'host' | 'port' | 'database' | 'user' | 'password', string>;
+type PassFileHelper = {
+  getFileName(): string;
+  parseLine(line: string): PassEntry | null;
+  isValidEntry(entry: PassEntry): boolean;
+  match(info: Record<string, string | number | undefined>, entry: PassEntry): boolean;
+};
+
+/** The password-file reader node-postgres itself uses (its `pgpass` dependency), and its line parser. */
+const require = createRequire(import.meta.url);
+const passFile = require('pgpass') as PassFileLookup;
+const passFileHelper = require('pgpass/lib/helper.js') as PassFileHelper;
 
 /**
  * Driver options for `url` plus `extra`, or a {@link UsageError} (exit 2) naming `source` when the
@@ -35,6 +46,9 @@ export function clientConfig(url: string, extra: pg.ClientConfig = {}, source = 
   registerSecretsOf(url);
   registerSecret(process.env.PGPASSWORD);
   const written = options.password;
+  // Registered now, not only when the server asks for it: a server that trusts the connection never
+  // asks, yet the password can still turn up in an error message that quotes the data.
+  if (!written && process.env.PGPASSWORD === undefined) registerSecret(passFileEntry(options));
   return {
     ...extra,
     ...(options as pg.ClientConfig),
@@ -64,4 +78,31 @@ function fromPassFile(params: pg.ClientConfig): Promise<string | undefined> {
       resolve,
     ),
   );
+}
+
+/**
+ * The password file's entry for the connection `options` describe, read at once with `pgpass`'s own
+ * parser (host, port, database and user defaulted as node-postgres defaults them); undefined when the
+ * file is missing, not private (node-postgres ignores it then), or has no matching line.
+ */
+function passFileEntry(options: Record<string, unknown>): string | undefined {
+  const file = passFileHelper.getFileName();
+  try {
+    const stat = statSync(file);
+    if (!stat.isFile() || (process.platform !== 'win32' && stat.mode & 0o077)) return undefined;
+    const user = (options.user as string | undefined) ?? process.env.PGUSER ?? pg.defaults.user;
+    const info = {
+      host: (options.host as string | undefined) ?? process.env.PGHOST ?? 'localhost',
+      port: (options.port as string | number | undefined) ?? process.env.PGPORT ?? 5432,
+      database: (options.database as string | undefined) ?? process.env.PGDATABASE ?? user,
+      user,
+    };
+    for (const line of readFileSync(file, 'utf8').split(/\r?\n/)) {
+      const entry = passFileHelper.parseLine(line);
+      if (entry && passFileHelper.isValidEntry(entry) && passFileHelper.match(info, entry)) return entry.password;
+    }
+  } catch {
+    /* unreadable: node-postgres will not use it either */
+  }
+  return undefined;
 }
