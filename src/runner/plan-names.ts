@@ -258,7 +258,9 @@ export class PlannedSchema {
   /** Apply what step `st` creates. Removals are not modelled: a later step may still name what one drops. */
   apply(plan: Plan, st: PlannedStep): void {
     const o = st.options as Opts;
-    if (['op.createEnum', 'op.convertToEnum', 'op.addEnumValue', 'op.enableExtension'].includes(st.kind))
+    // An unqualified op.createEnum is mirrored by the scratch schema, which sets this itself when it cannot.
+    const mirrored = st.kind === 'op.createEnum' && parseRelation(o.name as RelationName).schema === undefined;
+    if (!mirrored && ['op.createEnum', 'op.convertToEnum', 'op.addEnumValue', 'op.enableExtension'].includes(st.kind))
       this.objectsBy ??= st.id;
     if (st.kind === 'op.createTable') {
       const defs = Object.entries((o.columns as Record<string, string>) ?? {});

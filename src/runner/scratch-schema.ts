@@ -9,7 +9,8 @@
 
 import type pg from 'pg';
 import type { PlannedStep } from '../model/plan.js';
-import { quoteIdent } from '../sql/ident.js';
+import { parseRelation, quoteIdent, type RelationName } from '../sql/ident.js';
+import { quoteLiteral } from '../sql/text.js';
 import type { FragmentRef, PlannedSchema, PlannedTable } from './plan-names.js';
 
 /** A fragment could not be prepared: the database's error, or why it was not tried. */
@@ -58,6 +59,14 @@ export class ScratchSchema {
   /** Mirror what step `st` did to the planned schema (call after {@link PlannedSchema.apply}). */
   async apply(st: PlannedStep, schema: PlannedSchema): Promise<void> {
     const o = st.options as Record<string, unknown>;
+    // An enum an earlier step creates, so that columns and casts naming it can be prepared: in
+    // pg_temp, which PostgreSQL searches for type names first (an unqualified name finds it).
+    if (st.kind === 'op.createEnum') {
+      const { schema: qualified, name } = parseRelation(o.name as RelationName);
+      const values = (o.values as string[]).map(quoteLiteral).join(', ');
+      if (!qualified && (await this.attempt(`CREATE TYPE pg_temp.${quoteIdent(name)} AS ENUM (${values})`)))
+        schema.objectsBy ??= st.id;
+    }
     if (st.kind === 'op.createTable' || st.kind === 'op.addColumn') {
       const t = schema.table(o.table as string);
       if (!t) return;

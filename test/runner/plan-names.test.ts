@@ -185,13 +185,12 @@ describe('a correct plan whose steps use what earlier steps create', () => {
     });
   });
 
-  it('a type an earlier step creates (op.createEnum) is not mistaken for a typo', async () => {
+  it('a type an earlier step creates (op.createEnum) is not mistaken for a typo, and fragments using it are prepared', async () => {
     const t = 'pn_enum';
     await orders(t);
-    const r = await run(
-      url,
-      await plan({
-        id: 'enum-made',
+    const moodPlan = (id: string, ok: string) =>
+      plan({
+        id,
         expand: [
           op.createEnum({ id: 'mood', name: `${t}_mood`, values: ['ok', 'meh'] }),
           op.addColumn({ id: 'orders-mood', table: t, column: 'mood', type: `${t}_mood` }),
@@ -200,15 +199,23 @@ describe('a correct plan whose steps use what earlier steps create', () => {
           backfill.update({
             id: 'fill-mood',
             table: t,
-            set: { mood: `CASE WHEN id % 2 = 0 THEN 'ok'::${t}_mood ELSE 'meh'::${t}_mood END` },
+            set: { mood: `CASE WHEN id % 2 = 0 THEN '${ok}'::${t}_mood ELSE 'meh'::${t}_mood END` },
             where: 'mood IS NULL',
           }),
         ],
         validate: [check.noNulls({ id: 'moody', table: t, column: 'mood' })],
-      }),
-    );
+      });
+    // A value the enum lacks is found before the first step, with nothing applied.
+    const refused = await run(url, await moodPlan('enum-typo', 'okk'));
+    expect(refused.exitCode).toBe(2);
+    expect(refused.message).toContain('invalid input value for enum');
+    expect((await query(url, `SELECT to_regtype('${t}_mood') AS r`))[0].r).toBeNull();
+
+    const r = await run(url, await moodPlan('enum-made', 'ok'));
     expect(r.message).toBeUndefined();
     expect(r.exitCode).toBe(0);
+    // Every fragment was prepared in advance: no "checked when the step starts" notice.
+    expect(r.events.filter((e) => e.type === 'notice' && /not checked before/.test(e.message))).toEqual([]);
   });
 
   it('a table made by raw SQL: its names are taken from the statement; fragments over it wait for their step', async () => {
