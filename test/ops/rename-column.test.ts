@@ -171,4 +171,74 @@ describe('op.renameColumn', () => {
     );
     expect(cons[0].d).toContain('email_address');
   });
+
+  it('rollback before the completion restores the table exactly; rollback after it too', async () => {
+    await exec(url, SETUP(3_000));
+    const before = await snapshot();
+    const p = await renamePlan();
+    expect((await runTo(p, 'validate', {})).exitCode).toBe(0);
+    await exec(url, `INSERT INTO users (email_address) VALUES ('late@x')`, `DELETE FROM users WHERE email = 'late@x'`);
+    expect((await rollback(url, p)).exitCode).toBe(0);
+    expect(await snapshot()).toEqual(before);
+
+    expect((await run(url, p)).exitCode).toBe(0);
+    expect((await rollback(url, p)).exitCode).toBe(0);
+    expect(await snapshot()).toEqual(before);
+    // and once more forward: nothing left over from the first round
+    expect((await run(url, p)).exitCode).toBe(0);
+    const cols = await query(
+      url,
+      `SELECT attname FROM pg_attribute WHERE attrelid = 'users'::regclass AND attnum > 0 AND NOT attisdropped ORDER BY attnum`,
+    );
+    expect(cols.map((x) => x.attname)).toEqual(['id', 'email_address', 'n']);
+  });
+
+  it('a kill -9 in the middle of the fill, then a rerun: every row copied exactly once', async () => {
+    await exec(url, SETUP(30_000));
+    const file = writePlan(
+      tempDir(),
+      `{ id: 'rename-email', expand: [op.renameColumn({ id: 'rename-email', table: 'users', from: 'email', to: 'email_address' })] }`,
+    );
+    await killWhen(file, url, { backfill: { targetBatchMs: 10 } }, async () => {
+      const r = await query(
+        url,
+        `SELECT (progress->'fill'->>'batches')::int AS b FROM tidemark.steps WHERE plan_id = 'rename-email' AND step_id = 'rename-email'`,
+      );
+      return (r[0]?.b ?? 0) >= 3;
+    });
+    const mid = await query(url, `SELECT count(*)::int AS n FROM users WHERE email_address IS NULL`);
+    expect(mid[0].n).toBeGreaterThan(0);
+    const r = await runTo(await renamePlan(), 'validate', {});
+    expect(r.exitCode).toBe(0);
+    expect(await query(url, `SELECT count(*)::int AS n FROM users WHERE email IS DISTINCT FROM email_address`)).toEqual(
+      [{ n: 0 }],
+    );
+    const prog = await query(
+      url,
+      `SELECT (progress->>'rows')::int AS rows FROM tidemark.steps WHERE plan_id = 'rename-email' AND step_id = 'rename-email'`,
+    );
+    expect(prog[0].rows).toBe(30_000);
+    const idx = await query(
+      url,
+      `SELECT count(*)::int AS n FROM pg_index WHERE indrelid = 'users'::regclass AND NOT indisvalid`,
+    );
+    expect(idx[0].n).toBe(0);
+  });
+
+  it('bad input — unknown table, unknown column, target name taken — exits 2 and writes nothing', async () => {
+    await exec(url, SETUP(10));
+    const before = await snapshot();
+    const cases = [
+      [`table: 'nope', from: 'email', to: 'e2'`, 'table'],
+      [`table: 'users', from: 'nope', to: 'e2'`, 'from'],
+      [`table: 'users', from: 'email', to: 'n'`, 'to'],
+    ];
+    for (const [opts, field] of cases) {
+      const file = writePlan(tempDir(), `{ id: 'bad-rename', expand: [op.renameColumn({ id: 'r', ${opts} })] }`);
+      const r = await cli(['run', file, '--database-url', url]);
+      expect(r.code, r.stderr).toBe(2);
+      expect(r.stderr).toContain(`step "r" › ${field}`);
+    }
+    expect(await snapshot()).toEqual(before);
+  });
 });
