@@ -204,7 +204,7 @@ describe('op.renameColumn', () => {
         url,
         `SELECT (progress->'fill'->>'batches')::int AS b FROM tidemark.steps WHERE plan_id = 'rename-email' AND step_id = 'rename-email'`,
       );
-      return (r[0]?.b ?? 0) >= 3;
+      return Number(r[0]?.b ?? 0) >= 3;
     });
     const mid = await query(url, `SELECT count(*)::int AS n FROM users WHERE email_address IS NULL`);
     expect(mid[0].n).toBeGreaterThan(0);
