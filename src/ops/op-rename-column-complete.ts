@@ -33,7 +33,10 @@ async function plan(ctx: ReadContext, o: Options) {
     t.oid,
     n.trigger,
   ]);
-  const { copies } = await uniqueIndexes(ctx.db.pool, t.oid, o.to, o.from);
+  // Before the rename has run (plan), the copies are those the rename will make on the column's indexes.
+  const { copies } = st?.columns.has(o.to)
+    ? await uniqueIndexes(ctx.db.pool, t.oid, o.to, o.from)
+    : await uniqueIndexes(ctx.db.pool, t.oid, o.from, o.to);
   const actions: Action[] = [
     ...copies.map((c) => dropIndexConcurrently(t.schema, c.name)),
     ...dropCopyActions({ table, schema: t.schema, compat: o.from }, n),
