@@ -9,7 +9,7 @@
  */
 import { z } from 'zod';
 import { KeyProblem, resolveKey, resolveTable } from '../backfill/key.js';
-import { resolveRelation } from '../db/catalog.js';
+import { estimatedRows, resolveRelation } from '../db/catalog.js';
 import { common, ident, relation } from '../kind/fields.js';
 import { formatAction } from '../kind/format-action.js';
 import type { Action, Description, ReadContext, StepContext, StepKind } from '../kind/step-kind.js';
@@ -116,8 +116,8 @@ async function describe(ctx: ReadContext, o: Options): Promise<Description> {
     notes.push(
       `other triggers on the table (${others.join(', ')}): a PL/pgSQL body that names ${o.from} sees the copy after the swap`,
     );
-  const est = await fillEstimate(ctx.db, oid, o.from);
-  if (est) notes.push(est.text);
+  const rows = await estimatedRows(ctx.db.pool, oid);
+  if (rows !== null) notes.push(`fill: about ${rows} row(s) (--dry-run times a sample to estimate how long)`);
   return { actions, notes };
 }
 
@@ -179,7 +179,11 @@ export const kind = {
   describeDown,
   async dryRun(ctx, o) {
     const d = await describe(ctx, o);
-    return { lines: [...d.actions.map(formatAction), ...(d.notes ?? [])] };
+    const lines = [...d.actions.map(formatAction), ...(d.notes ?? [])];
+    const t = d.actions.length ? await resolveRelation(ctx.db.pool, o.table) : null;
+    const est = t && (await fillEstimate(ctx.db, t.oid, o.from));
+    if (est) lines.push(est.text);
+    return { lines };
   },
   async apply(ctx, o) {
     const store = stepStore(ctx);

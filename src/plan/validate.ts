@@ -26,7 +26,6 @@ function fieldPath(path: readonly PropertyKey[]): string {
  * keeps both names until contract, then leaves only the new one: docs/steps/rename-column.md).
  */
 function completions(
-  d: Record<string, unknown>,
   steps: readonly PlannedStep[],
   seen: ReadonlyMap<string, Phase>,
   issues: PlanIssue[],
@@ -164,7 +163,7 @@ export async function validatePlan(def: unknown, file?: string): Promise<Plan> {
       });
     }
   }
-  for (const x of completions(d, steps, seen, issues)) steps.push({ ...x, index: steps.length });
+  for (const x of completions(steps, seen, issues)) steps.push({ ...x, index: steps.length });
   if (issues.length) throw new PlanInvalidError(issues, planId, file);
   return {
     id: planId!,

@@ -241,4 +241,25 @@ describe('op.renameColumn', () => {
     }
     expect(await snapshot()).toEqual(before);
   });
+
+  it('--dry-run says what would happen and how long the fill is expected to take, and writes nothing', async () => {
+    await exec(url, SETUP(5_000), 'ANALYZE users');
+    const before = await snapshot();
+    const { runPlan } = await import('../../src/runner/run.js');
+    const lines: string[] = [];
+    const r = await runPlan(await renamePlan(), {
+      databaseUrl: url,
+      dryRun: true,
+      events: (e) => {
+        if (e.type === 'step.dry-run') lines.push(...e.lines);
+      },
+    });
+    expect(r.exitCode).toBe(0);
+    const text = lines.join('\n');
+    expect(text).toContain('ADD COLUMN "email_address" text');
+    expect(text).toContain('CREATE UNIQUE INDEX CONCURRENTLY "users_email_key_tmr"');
+    expect(text).toMatch(/fill: about 5000 row\(s\), expected to take about [\d.]+ m?s/);
+    expect(text).toContain('DROP COLUMN IF EXISTS "email"');
+    expect(await snapshot()).toEqual(before);
+  });
 });
