@@ -52,6 +52,18 @@ async function runTidemark(url, def) {
   if (r.exitCode !== 0) throw new Error(`${def.id}: ${r.message}`);
 }
 
+/** What `--dry-run` says about the fill's duration (its estimate from a timed sample). */
+async function dryRunEstimate(url, def) {
+  const lines = [];
+  const plan = await validatePlan(definePlan(def));
+  await runPlan(plan, {
+    databaseUrl: url,
+    dryRun: true,
+    events: (e) => e.type === 'step.dry-run' && lines.push(...e.lines),
+  });
+  return lines.find((l) => l.startsWith('fill: about')) ?? '(no estimate)';
+}
+
 const mb = (b) => +(b / 1024 / 1024).toFixed(2);
 
 export default async function (ctx) {
@@ -75,6 +87,11 @@ export default async function (ctx) {
     add('plain RENAME COLUMN', plainCol, await size(c, 'bench_users'));
 
     await fresh();
+    const estimate = await dryRunEstimate(url, {
+      id: 'bench-rename-column',
+      expand: [op.renameColumn({ id: 'rename-email', table: 'bench_users', from: 'email', to: 'email_address' })],
+    });
+    ctx.log(`--dry-run said: ${estimate}`);
     ctx.log('op.renameColumn (expand + completion)…');
     const tmCol = await measure(c, () =>
       runTidemark(url, {

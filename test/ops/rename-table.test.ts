@@ -190,4 +190,15 @@ describe('op.renameTable', () => {
     }
     expect(await snapshot()).toEqual(before);
   });
+
+  it('a plan that already uses the id of the completion is invalid (exit 2)', async () => {
+    const e = await plan({
+      id: 'rename-orders',
+      expand: [op.renameTable({ id: 'rename-orders', table: 'orders', to: 'purchase_orders' })],
+      contract: [op.dropIndex({ id: 'rename-orders-complete', name: 'x' })],
+    }).catch((x) => x);
+    expect(e.exitCode).toBe(2);
+    expect(e.message).toContain('contract › step "rename-orders-complete" › id');
+    expect(e.message).toContain('the completion of step "rename-orders"');
+  });
 });
