@@ -61,7 +61,7 @@ async function dryRunEstimate(url, def) {
     dryRun: true,
     events: (e) => e.type === 'step.dry-run' && lines.push(...e.lines),
   });
-  return lines.find((l) => l.startsWith('fill: about')) ?? '(no estimate)';
+  return lines.find((l) => l.includes('expected to take')) ?? '(no estimate)';
 }
 
 const mb = (b) => +(b / 1024 / 1024).toFixed(2);

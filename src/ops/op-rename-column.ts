@@ -179,7 +179,7 @@ export const kind = {
   describeDown,
   async dryRun(ctx, o) {
     const d = await describe(ctx, o);
-    const lines = [...d.actions.map(formatAction), ...(d.notes ?? [])];
+    const lines = [...d.actions.map(formatAction), ...(d.notes ?? []).filter((n) => !n.startsWith('fill: about'))];
     const t = d.actions.length ? await resolveRelation(ctx.db.pool, o.table) : null;
     const est = t && (await fillEstimate(ctx.db, t.oid, o.from));
     if (est) lines.push(est.text);

@@ -158,11 +158,18 @@ describe('op.renameTable', () => {
       ),
     ).toEqual([{ n: 0 }]);
 
+    // documented (docs/steps/rename-table.md): through the view, ON CONFLICT ON CONSTRAINT is refused by PostgreSQL
+    const viaConstraint = await query(
+      url,
+      `INSERT INTO orders (ref) VALUES ('r1') ON CONFLICT ON CONSTRAINT orders_ref_key DO NOTHING`,
+    ).catch((e) => e.code);
+    expect(viaConstraint).toBe('42704');
+
     expect((await run(url, p)).exitCode).toBe(0);
     expect(await query(url, `SELECT relname FROM pg_class WHERE relname IN ('orders', 'purchase_orders')`)).toEqual([
       { relname: 'purchase_orders' },
     ]);
-  });
+  }, 180_000);
 
   it('rollback before the completion restores the original exactly; after it too', async () => {
     await exec(url, SETUP);
@@ -174,7 +181,7 @@ describe('op.renameTable', () => {
     expect((await run(url, p)).exitCode).toBe(0);
     expect((await rollback(url, p)).exitCode).toBe(0);
     expect(await snapshot()).toEqual(before);
-  });
+  }, 180_000);
 
   it('bad input — unknown table, target name taken — exits 2 and writes nothing', async () => {
     await exec(url, SETUP);
@@ -189,7 +196,7 @@ describe('op.renameTable', () => {
       expect(r.stderr).toContain(`step "r" › ${field}`);
     }
     expect(await snapshot()).toEqual(before);
-  });
+  }, 180_000);
 
   it('a plan that already uses the id of the completion is invalid (exit 2)', async () => {
     const e = await plan({
