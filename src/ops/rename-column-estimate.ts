@@ -12,7 +12,7 @@ import { quoteIdent } from '../sql/ident.js';
 
 /** Rows in the timed sample. */
 const SAMPLE_ROWS = 5_000;
-/** A real rename's time per row ÷ the sample's: 9.5–19 measured on 1M rows (docs/steps/rename-column.md, "Cost"). */
+/** A real rename's time per row ÷ the sample's: 9.5–19 measured on 1M rows (docs/steps/rename-column.md, "Dry run and plan"). */
 const FILL_FACTOR = 10;
 
 /** The estimate, or null when it cannot be measured (no temp tables allowed, a standby…). */
