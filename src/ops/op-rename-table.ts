@@ -15,6 +15,7 @@ import { announce } from './exec.js';
 import { badInput, completionId } from './rename-input.js';
 import {
   expandActions,
+  followers,
   restoreActions,
   type TableRename,
   tableGrants,
@@ -90,6 +91,9 @@ export const kind = {
       notes: [
         `until the completion in contract, ${r.from} (a view) and ${r.to} (the table) read and write the same rows`,
         'through the old name: INSERT … ON CONFLICT (columns) works, ON CONFLICT ON CONSTRAINT does not (PostgreSQL looks the constraint up on the view); COPY, TRUNCATE and ALTER TABLE need the new name',
+        ...(s.fromOid
+          ? (await followers(ctx.db.pool, s.fromOid)).map((f) => `follow the table, unchanged — ${f}`)
+          : []),
       ],
     };
   },

@@ -117,3 +117,21 @@ export async function tableRenameState(db: Queryable, r: TableRename): Promise<T
     toOid: to ? Number(to.oid) : null,
   };
 }
+
+/** What follows the table through the rename (by oid), for `tidemark plan`: indexes, sequences, foreign keys in. */
+export async function followers(db: Queryable, oid: number): Promise<string[]> {
+  const r = await db.query<{ what: string; names: string[] }>(
+    `SELECT 'indexes' AS what, array_agg(c.relname::text ORDER BY 1) AS names
+       FROM pg_index i JOIN pg_class c ON c.oid = i.indexrelid WHERE i.indrelid = $1::int8::oid
+     UNION ALL
+     SELECT 'constraints', array_agg(conname::text ORDER BY 1) FROM pg_constraint WHERE conrelid = $1::int8::oid AND contype <> 'n'
+     UNION ALL
+     SELECT 'owned sequences', array_agg(s.relname::text ORDER BY 1) FROM pg_depend d JOIN pg_class s ON s.oid = d.objid
+      WHERE d.classid = 'pg_class'::regclass AND d.refobjid = $1::int8::oid AND s.relkind = 'S' AND d.deptype IN ('a', 'i')
+     UNION ALL
+     SELECT 'foreign keys from other tables', array_agg(conname || ' (' || conrelid::regclass::text || ')' ORDER BY 1)
+       FROM pg_constraint WHERE confrelid = $1::int8::oid AND contype = 'f' AND conrelid <> $1::int8::oid`,
+    [oid],
+  );
+  return r.rows.filter((x) => x.names?.length).map((x) => `${x.what}: ${x.names.join(', ')}`);
+}
