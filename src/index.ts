@@ -54,6 +54,8 @@ export {
 } from './model/errors.js';
 export type { Phase, Plan, PlanDef, PlanInput, PlanIssue, PlannedStep, RelationName, StepDef } from './model/plan.js';
 export { PHASES } from './model/plan.js';
+export type { Input as RenameColumnInput } from './ops/op-rename-column.js';
+export type { Input as RenameTableInput } from './ops/op-rename-table.js';
 export { backfill, check, definePlan, gate, op, sql, sqlFile } from './plan/define.js';
 export { loadPlan } from './plan/load.js';
 export { validatePlan } from './plan/validate.js';

@@ -119,6 +119,12 @@ export interface StepKind<O extends StepCommon = StepCommon> {
   readonly schema: z.ZodType<O>;
   /** Phases this kind may stand in; default: any. */
   readonly phases?: readonly Phase[];
+  /**
+   * A step Tidemark adds to the end of the `contract` phase for this one (the plan author writes
+   * nothing there): the completion of an operation that keeps two names working until contract
+   * (docs/steps/rename-column.md). Its id must not be one the plan already uses.
+   */
+  completion?(opts: O): { kind: string; options: StepCommon & Record<string, unknown> };
   /** Checks beyond the schema (e.g. a NOT NULL type in addColumn). Issues name their field. */
   validate?(opts: O, plan: { id: string; dir: string }): Omit<PlanIssue, 'phase' | 'stepId'>[];
   /** What the checksum covers beyond the options (e.g. the contents of SQL files). */

@@ -35,6 +35,8 @@ import type * as DropConstraint from '../ops/op-drop-constraint.js';
 import type * as DropIndex from '../ops/op-drop-index.js';
 import type * as DropTable from '../ops/op-drop-table.js';
 import type * as EnableExtension from '../ops/op-enable-extension.js';
+import type * as RenameColumn from '../ops/op-rename-column.js';
+import type * as RenameTable from '../ops/op-rename-table.js';
 import type * as SetNotNull from '../ops/op-set-not-null.js';
 import type * as Sql from '../raw-sql/sql.js';
 import type * as SqlFile from '../raw-sql/sql-file.js';
@@ -72,6 +74,10 @@ export const op = {
   dropIndex: builder<'op.dropIndex', DropIndex.Input>('op.dropIndex'),
   dropConstraint: builder<'op.dropConstraint', DropConstraint.Input>('op.dropConstraint'),
   enableExtension: builder<'op.enableExtension', EnableExtension.Input>('op.enableExtension'),
+  /** Both names work from expand until the completion Tidemark adds to contract (docs/steps/rename-column.md). */
+  renameColumn: builder<'op.renameColumn', RenameColumn.Input>('op.renameColumn'),
+  /** Both names work from expand until the completion Tidemark adds to contract (docs/steps/rename-table.md). */
+  renameTable: builder<'op.renameTable', RenameTable.Input>('op.renameTable'),
 };
 
 /** Batched, resumable data changes. */

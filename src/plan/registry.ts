@@ -34,6 +34,10 @@ import * as dropConstraint from '../ops/op-drop-constraint.js';
 import * as dropIndex from '../ops/op-drop-index.js';
 import * as dropTable from '../ops/op-drop-table.js';
 import * as enableExtension from '../ops/op-enable-extension.js';
+import * as renameColumn from '../ops/op-rename-column.js';
+import * as renameColumnComplete from '../ops/op-rename-column-complete.js';
+import * as renameTable from '../ops/op-rename-table.js';
+import * as renameTableComplete from '../ops/op-rename-table-complete.js';
 import * as setNotNull from '../ops/op-set-not-null.js';
 import * as sql from '../raw-sql/sql.js';
 import * as sqlFile from '../raw-sql/sql-file.js';
@@ -56,6 +60,10 @@ const modules = [
   dropIndex,
   dropConstraint,
   enableExtension,
+  renameColumn,
+  renameColumnComplete,
+  renameTable,
+  renameTableComplete,
   backfillUpdate,
   backfillInsert,
   noNulls,

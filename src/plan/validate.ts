@@ -21,6 +21,43 @@ function fieldPath(path: readonly PropertyKey[]): string {
   return out;
 }
 
+/**
+ * The completions Tidemark adds to the end of `contract` for steps whose kind has one (a rename
+ * keeps both names until contract, then leaves only the new one: docs/steps/rename-column.md).
+ */
+function completions(
+  steps: readonly PlannedStep[],
+  seen: ReadonlyMap<string, Phase>,
+  issues: PlanIssue[],
+): Omit<PlannedStep, 'index'>[] {
+  const out: Omit<PlannedStep, 'index'>[] = [];
+  for (const st of steps) {
+    const def = stepKind(st.kind)?.completion?.(st.options);
+    if (!def) continue;
+    const kind = stepKind(def.kind);
+    const id = def.options.id;
+    if (seen.has(id)) {
+      issues.push({
+        phase: seen.get(id),
+        stepId: id,
+        field: 'id',
+        message: `is the id Tidemark gives the completion of step "${st.id}" (${st.kind}) in contract: choose another id`,
+      });
+      continue;
+    }
+    if (!kind) continue;
+    out.push({
+      phase: 'contract',
+      kind: def.kind,
+      id,
+      title: def.options.title ?? id,
+      options: def.options,
+      checksum: stepChecksum(def.kind, def.options, undefined),
+    });
+  }
+  return out;
+}
+
 /** Validate a plan definition; throws {@link PlanInvalidError} listing every problem. */
 export async function validatePlan(def: unknown, file?: string): Promise<Plan> {
   // Step kinds may parse SQL fragments in validate(): the parser must be loaded first.
@@ -126,6 +163,7 @@ export async function validatePlan(def: unknown, file?: string): Promise<Plan> {
       });
     }
   }
+  for (const x of completions(steps, seen, issues)) steps.push({ ...x, index: steps.length });
   if (issues.length) throw new PlanInvalidError(issues, planId, file);
   return {
     id: planId!,

@@ -2,7 +2,9 @@
  * `rename-object`: renaming a table, column, view, materialized view or schema (or moving a table
  * to another schema) breaks every running query that uses the old name. In a plan that is fine
  * only in the contract phase, after the code stopped using the old name; a standalone SQL file
- * has no phase, so it is an error there. Renaming constraints and indexes is harmless.
+ * has no phase, so it is an error there. Renaming constraints and indexes is harmless. A table or
+ * column rename points at `op.renameTable` / `op.renameColumn`, which keep both names working
+ * from expand until contract (docs/steps/rename-table.md, docs/steps/rename-column.md).
  */
 import { displayTable, type RangeVar } from '../ast.js';
 import type { SqlRule } from '../rule.js';
@@ -16,6 +18,24 @@ const KINDS: Record<string, string> = {
   OBJECT_FOREIGN_TABLE: 'foreign table',
 };
 
+/** A name as a plan writes it: a single-quoted string. */
+const q = (s: string) => `'${s.replace(/\\/g, '\\\\').replace(/'/g, "\\'")}'`;
+
+/** A plan's literal for a table: 'name' or 'schema.name'. */
+function tableLiteral(rv: RangeVar): string {
+  return q(rv.schemaname ? `${rv.schemaname}.${rv.relname}` : rv.relname);
+}
+
+/** The typed operation that does this rename without breaking anyone, for a table or a column. */
+function adviceFor(kind: string, rv: RangeVar | undefined, from: string | undefined, to: string): string | undefined {
+  if (!rv) return undefined;
+  if (kind === 'column')
+    return `Use op.renameColumn({ id, table: ${tableLiteral(rv)}, from: ${q(from ?? '')}, to: ${q(to)} }) in expand: code using either name reads and writes the same values until the rename completes in contract, which Tidemark adds for you (docs/steps/rename-column.md).`;
+  if (kind === 'table')
+    return `Use op.renameTable({ id, table: ${tableLiteral(rv)}, to: ${q(to)} }) in expand: the old name stays a view that reads and writes the table until the rename completes in contract, which Tidemark adds for you (docs/steps/rename-table.md).`;
+  return undefined;
+}
+
 /** The rule. */
 export const rule = {
   kind: 'sql',
@@ -28,7 +48,7 @@ export const rule = {
     const n = st.node;
     const where = ctx.source.phase ? ` in the ${ctx.source.phase} phase` : '';
     const help =
-      'Expand/contract instead: add the new column or table (op.addColumn / op.createTable), fill it with backfill.update({ …, keepInSync: true }), move the code over, and drop the old one in the contract phase (op.dropColumn / op.dropTable). For a table, a view with the old name can bridge the switch.';
+      'Expand/contract instead: create the object under its new name, move the code over, and drop the old one in the contract phase.';
     if (st.type === 'RenameStmt') {
       const kind = KINDS[n.renameType as string];
       if (!kind) return;
@@ -42,7 +62,7 @@ export const rule = {
             : `"${displayTable(rv!)}"`;
       ctx.report({
         message: `renaming ${kind} ${old} to "${n.newname as string}"${where} breaks the running code that still uses the old name`,
-        help,
+        help: adviceFor(kind, rv, n.subname as string | undefined, n.newname as string) ?? help,
         at: rv?.location,
         ...(rv ? { table: rv } : {}),
       });

@@ -21,6 +21,10 @@ describe('rename-object', () => {
     expect(found).toHaveLength(2);
     expect(found.every((f) => f.level === 'error')).toBe(true);
     expect(r.exitCode).toBe(1);
+    expect(found[0].help).toContain(
+      "op.renameColumn({ id, table: 'Conversation', from: 'intent', to: 'primaryIntent' })",
+    );
+    expect(found[1].help).toContain("op.renameTable({ id, table: 'Lead', to: 'Prospect' })");
     expect(tty(r, 'rename-object')).toMatchSnapshot();
   });
 });
