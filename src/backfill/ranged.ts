@@ -17,6 +17,7 @@ import {
   type Lease,
   leaseRange,
   listRanges,
+  markWorkerCrashed,
   type RangeKey,
   type RangeRow,
   rangeCount,
@@ -135,6 +136,7 @@ class RangedEngine extends Engine {
     const before = { rows: this.prog.rows, walked: this.prog.done, batches: this.prog.batches };
     if (lease.previous !== null) {
       this.mine.takenOver++;
+      await markWorkerCrashed(ctx.ledger, lease.previous);
       ctx.emit({
         type: 'notice',
         level: 'warn',
