@@ -116,6 +116,19 @@ export async function leaseRange(
 }
 
 /**
+ * A `work` run whose range was taken over after its lease expired stopped without a word (kill -9,
+ * lost machine): it is marked crashed. A worker that was only stalled overwrites this when it ends.
+ */
+export async function markWorkerCrashed(l: Ledger, runId: number): Promise<void> {
+  await l.db.query(
+    `UPDATE ${l.s}.runs SET status = 'crashed', finished_at = clock_timestamp(),
+            message = 'the worker stopped without releasing its key range (its lease expired; another worker took it over)'
+      WHERE run_id = $1 AND status = 'running' AND command = 'work'`,
+    [runId],
+  );
+}
+
+/**
  * Save a range's progress (in the batch's transaction) and extend its lease. Returns false when the
  * lease is no longer this run's: the caller rolls the batch back.
  */
