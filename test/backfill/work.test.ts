@@ -114,6 +114,10 @@ describe('tidemark work', () => {
     expect(st.stdout).toMatch(/worker #\d+ work/);
     expect(st.stdout).toMatch(/worker #\d+ run/);
 
+    const md = await cli(['report', file, '--database-url', url]);
+    expect(md.code, md.stderr).toBe(0);
+    expect(md.stdout).toContain('Workers of `count`');
+
     // The plan is complete: a late worker has nothing to do.
     const late = await cli(['work', file, '--database-url', url]);
     expect(late.code).toBe(0);
