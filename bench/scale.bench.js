@@ -132,9 +132,10 @@ export default async function scale(ctx) {
       }),
     );
     const best = Math.max(...results.map((r) => r.rows / (r.ms / 1000))) / base;
+    const load = loadavg()[0];
     ctx.log(
       cores <= 2
-        ? `On ${cores} core(s) the PostgreSQL server (which runs here too) is the limit, not the runner: the best ratio is ${best.toFixed(2)}×. More workers add rows/s only while the server has idle cores and I/O.`
+        ? `On ${cores} core(s) the PostgreSQL server (which runs here too) is the limit, not the runner: the best ratio is ${best.toFixed(2)}×.${best > cores ? ` Above ${cores}× the workers only took a larger share of CPU from the other processes of this machine (load average ${load.toFixed(1)}): on a database server, that share is the application's.` : ''} More workers add rows/s only while the server has idle cores and I/O.`
         : `${cores} cores: the best ratio is ${best.toFixed(2)}×; beyond the server's spare cores and I/O more workers add nothing.`,
     );
 
