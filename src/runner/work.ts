@@ -128,7 +128,9 @@ export async function workPlan(plan: Plan, o: WorkOptions): Promise<RunResult> {
           {
             status: 'done',
             exitCode: ExitCode.ok,
-            message: `no leasable range left on step "${st.id}"; this worker changed ${report.rowsAffected ?? 0} row(s)`,
+            message: o.signal?.aborted
+              ? `stopped: the batches in flight finished and the range was released; this worker changed ${report.rowsAffected ?? 0} row(s) of step "${st.id}"`
+              : `no leasable range left on step "${st.id}"; this worker changed ${report.rowsAffected ?? 0} row(s)`,
           },
           runId,
         );

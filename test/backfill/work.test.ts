@@ -80,6 +80,14 @@ describe('tidemark work', () => {
     await until(async () => runIdOf(stopped) !== undefined && (await batchesOf(runIdOf(stopped)!)) >= 3);
     stopped.kill('SIGTERM');
     expect(await stopped.code).toBe(0);
+    expect(stopped.out.join('')).toContain('stopped: the batches in flight finished and the range was released');
+    // Released, not left to expire: nothing of the stopped worker's is still leased.
+    const held = await query<{ n: number }>(
+      url,
+      `SELECT count(*)::int AS n FROM tidemark.backfill_ranges WHERE holder_run_id = $1 AND state = 'open'`,
+      [runIdOf(stopped)],
+    );
+    expect(held[0].n).toBe(0);
     const runCode = await run.code;
     expect(runCode, run.out.join('')).toBe(0);
 
