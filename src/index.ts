@@ -72,4 +72,5 @@ export type { RunResult, RunStatus, StepReport } from './runner/result.js';
 export { type RollbackOptions, rollbackPlan } from './runner/rollback.js';
 export { type RunOptions, runPlan } from './runner/run.js';
 export { verifyPlan } from './runner/verify.js';
+export { WORK_LEASE_MS, type WorkOptions, workPlan } from './runner/work.js';
 export { redactText } from './sql/redact.js';

@@ -44,7 +44,17 @@ export interface BackfillRun {
   perTenant?: { column: string; setting: string; tenants: string[] };
   /** Row-level security is enabled on the walked table: a walk of 0 rows while it holds rows fails. */
   rlsEnabled: boolean;
+  /**
+   * Split the key into ranges that several workers may lease (`tidemark work`, docs/work.md).
+   * Absent: one walk of the whole key (a perTenant backfill is always one walk).
+   */
+  split?: boolean;
+  /** How long a lease of `run`'s lives without a heartbeat (default {@link DEFAULT_LEASE_MS}). */
+  leaseMs?: number;
 }
+
+/** A worker's lease on a range lives this long without a heartbeat (or a committed batch). */
+export const DEFAULT_LEASE_MS = 30_000;
 
 /** What one committed piece of work covered. */
 export interface Done {
@@ -89,6 +99,14 @@ export abstract class BatchRunner {
   protected throttledMs = 0;
   protected note: string | undefined;
   protected readonly marker: string;
+  /** Rows walked before the current piece of work (the other ranges of a split backfill), for the progress shown. */
+  protected doneOffset = 0;
+  /**
+   * Where the progress is committed: the step's own progress, or (a backfill split into ranges)
+   * the leased range's row, which refuses a commit once the lease is lost (ranged.ts).
+   */
+  protected persist: (p: BackfillProgress, client?: pg.PoolClient) => Promise<void> = (p, client) =>
+    this.ctx.saveProgress(p as unknown as Record<string, unknown>, client);
 
   constructor(protected readonly r: BackfillRun) {
     this.ctx = r.ctx;
@@ -141,8 +159,13 @@ export abstract class BatchRunner {
   }
 
   protected async save(p: BackfillProgress): Promise<void> {
-    await this.ctx.saveProgress(p as unknown as Record<string, unknown>);
+    await this.persist(p);
     this.prog = p;
+  }
+
+  /** Rows walked as the progress shows them. */
+  protected get shown(): number {
+    return this.doneOffset + this.prog.done;
   }
 
   /**
@@ -165,7 +188,7 @@ export abstract class BatchRunner {
           t = performance.now();
           const d = await body(client, this.filter(tenant));
           const p = next(this.prog, d);
-          await this.ctx.saveProgress(p as unknown as Record<string, unknown>, client);
+          await this.persist(p, client);
           await recordBatch(
             this.ctx.ledger,
             {
@@ -210,7 +233,7 @@ export abstract class BatchRunner {
           kind === 'lock'
             ? `a row of the batch is locked by another session: retrying in ${delay} ms with a smaller batch`
             : `serialization failure or deadlock: retrying in ${delay} ms`;
-        this.meter.report(this.prog.done, this.sizer.size, this.note);
+        this.meter.report(this.shown, this.sizer.size, this.note);
         this.sizer.shrink(0.5);
         await sleep(delay);
       }
@@ -253,7 +276,7 @@ export abstract class BatchRunner {
         client,
       );
       const p = next(this.prog, ref);
-      await this.ctx.saveProgress(p as unknown as Record<string, unknown>, client);
+      await this.persist(p, client);
       return p;
     });
     this.prog = value;

@@ -133,6 +133,7 @@ export async function applyInsert(ctx: StepContext, o: InsertOptions): Promise<S
     throttle: o.throttle ?? {},
     perTenant: o.perTenant ? await tenantWalk(ctx, o.id, spec.scope.table, o.perTenant, source.active) : undefined,
     rlsEnabled: source.active,
+    split: true,
   });
 }
 

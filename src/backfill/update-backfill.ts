@@ -113,7 +113,8 @@ export async function applyUpdate(ctx: StepContext, o: UpdateOptions): Promise<S
   if (rls.active && !o.perTenant)
     throw new StepFailedError(o.id, `step "${o.id}": ${rlsRefusal(table, rls)}`, 'Nothing was changed.');
   const perTenant = o.perTenant ? await tenantWalk(ctx, o.id, table, o.perTenant, rls.active) : undefined;
-  if (o.keepInSync && o.set)
+  // A `tidemark work` worker joins a backfill `run` started: the trigger is `run`'s to install.
+  if (o.keepInSync && o.set && !ctx.worker)
     await installSyncTrigger(ctx, { planId: ctx.plan.id, stepId: o.id, table, set: o.set, reverse: reverseOf(o) });
   return runBackfill({
     ctx,
@@ -122,6 +123,7 @@ export async function applyUpdate(ctx: StepContext, o: UpdateOptions): Promise<S
     throttle: o.throttle ?? {},
     perTenant,
     rlsEnabled: rls.active,
+    split: true,
   });
 }
 

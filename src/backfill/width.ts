@@ -37,15 +37,30 @@ export class BatchWidth {
   private quiet = 0;
   private samples = 0;
   private wideSamples = 0;
+  private peers = 0;
 
   constructor(
     private readonly db: Db,
     private readonly concurrency: Concurrency = 'auto',
   ) {}
 
+  /**
+   * Other workers on the same backfill (docs/work.md): they are the same job, not traffic — they never
+   * narrow this worker — but while any works beside it, `'auto'` keeps to one batch at a time: the
+   * job already runs one batch per worker.
+   */
+  setPeers(n: number): void {
+    this.peers = n;
+  }
+
   /** The width for the next batch. */
   async next(): Promise<number> {
     if (this.concurrency !== 'auto') return this.concurrency;
+    if (this.peers > 0) {
+      this.quiet = 0;
+      this.samples++;
+      return 1;
+    }
     const busy = (await this.db.rows<{ n: number }>(BUSY_SQL))[0].n;
     this.quiet = busy === 0 ? this.quiet + 1 : 0;
     const width = this.quiet >= QUIET_SAMPLES ? AUTO_MAX_WIDTH : 1;

@@ -19,6 +19,7 @@ import { registerRollback } from './commands/rollback.js';
 import { registerRun } from './commands/run.js';
 import { registerStatus } from './commands/status.js';
 import { registerVerify } from './commands/verify.js';
+import { registerWork } from './commands/work.js';
 import { addGlobalOptions } from './context.js';
 
 export function buildProgram(): Command {
@@ -39,6 +40,7 @@ export function buildProgram(): Command {
   registerInit(program);
   registerPlan(program);
   registerRun(program);
+  registerWork(program);
   registerVerify(program);
   registerStatus(program);
   registerRollback(program);

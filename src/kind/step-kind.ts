@@ -91,8 +91,22 @@ export interface Settings {
   actor: string;
 }
 
+/**
+ * A `tidemark work` worker joining a backfill that `run` started (docs/work.md): it leases key
+ * ranges and works them, but never installs anything, never completes the step, and returns when no
+ * range is left to lease.
+ */
+export interface WorkerRole {
+  /** How long a lease lives without a heartbeat: a killed worker's range is taken over after it. */
+  leaseMs: number;
+  /** Aborted (SIGTERM/SIGINT): finish the batches in flight, release the range, return. */
+  signal?: AbortSignal;
+}
+
 /** Context for applying or rolling back a step. */
 export interface StepContext extends ReadContext {
+  /** Set when a `tidemark work` worker runs the step (a backfill) instead of `run`. */
+  worker?: WorkerRole;
   ledger: Ledger;
   runId: number;
   /** Progress saved by an earlier attempt of this step (statement index, cursor…), or null. */

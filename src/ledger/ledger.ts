@@ -118,11 +118,14 @@ export class Ledger {
     );
   }
 
-  /** Runs left "running" by a runner that died (we hold the plan lock, so nobody else is running). */
+  /**
+   * Runs left "running" by a runner that died (we hold the plan lock, so no other `run` is running).
+   * `work` runs never take the lock: a live one is not crashed (docs/work.md).
+   */
   async markCrashedRuns(planId: string, exceptRunId: number): Promise<void> {
     await this.db.query(
       `UPDATE ${this.s}.runs SET status = 'crashed', finished_at = coalesce(finished_at, clock_timestamp()), message = coalesce(message, 'the runner stopped without finishing (crash, kill or lost connection)')
-        WHERE plan_id = $1 AND status = 'running' AND run_id <> $2`,
+        WHERE plan_id = $1 AND status = 'running' AND run_id <> $2 AND command <> 'work'`,
       [planId, exceptRunId],
     );
   }
@@ -270,6 +273,10 @@ export class Ledger {
       `UPDATE ${this.s}.steps SET status = 'rolled_back', finished_at = clock_timestamp(), progress = NULL, rows_affected = NULL, error = NULL WHERE plan_id = $1 AND step_id = $2`,
       [planId, stepId],
     );
+    await this.q(client).query(`DELETE FROM ${this.s}.backfill_ranges WHERE plan_id = $1 AND step_id = $2`, [
+      planId,
+      stepId,
+    ]);
     await this.history(planId, stepId, runId, 'rolled_back', details ?? null, client);
   }
 
@@ -279,6 +286,8 @@ export class Ledger {
       `UPDATE ${this.s}.steps SET status = 'pending', progress = NULL WHERE plan_id = $1 AND step_id = $2`,
       [planId, stepId],
     );
+    // A backfill's ranges hold its cursors: the next pass splits the key again.
+    await this.db.query(`DELETE FROM ${this.s}.backfill_ranges WHERE plan_id = $1 AND step_id = $2`, [planId, stepId]);
     await this.history(planId, stepId, runId, 'reset', { reason });
   }
 

@@ -250,6 +250,24 @@ ALTER TABLE {{schema}}.steps DROP CONSTRAINT IF EXISTS steps_status_check;
 ALTER TABLE {{schema}}.steps ADD CONSTRAINT steps_status_check
   CHECK (status IN ('pending', 'running', 'completed', 'failed', 'rolling_back', 'rolled_back', 'skipped'));
 `,
+  // 4: a backfill's key ranges, leased by its workers (`run` and `tidemark work`, docs/work.md). Each
+  // range keeps its own cursor (`progress`), committed with each of its batches.
+  `
+CREATE TABLE {{schema}}.backfill_ranges (
+  plan_id     text NOT NULL,
+  step_id     text NOT NULL,
+  range_no    int NOT NULL,
+  lo          text[],
+  hi          text[],
+  state       text NOT NULL DEFAULT 'open' CHECK (state IN ('open', 'done')),
+  holder_run_id bigint,
+  lease_until timestamptz,
+  leased_at   timestamptz,
+  takeovers   int NOT NULL DEFAULT 0,
+  progress    jsonb NOT NULL,
+  PRIMARY KEY (plan_id, step_id, range_no)
+);
+`,
 ];
 
 /** The version a fully upgraded ledger has. */

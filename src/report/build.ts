@@ -10,6 +10,7 @@ import { noopSink } from '../kind/events.js';
 import { rowsDoneByStep } from '../ledger/batch-reads.js';
 import { tableKey } from '../ledger/object-stats.js';
 import { ledgerSchemaOf, openLedger } from '../ledger/open.js';
+import { type WorkerProgress, workersByStep } from '../ledger/ranges.js';
 import { type LedgerSnapshot, readSnapshot } from '../ledger/reads.js';
 import { ExitCode, TidemarkError } from '../model/errors.js';
 import type { Plan } from '../model/plan.js';
@@ -250,6 +251,19 @@ export async function buildReport(o: BuildReportOptions): Promise<ReportModel> {
           done: progress.done,
           percent: total ? Math.min(100, Math.round((progress.done / total) * 1000) / 10) : null,
         };
+      const workers = (await workersByStep(ledger, planId).catch(() => new Map())).get(s.id) as
+        | WorkerProgress[]
+        | undefined;
+      if (workers && (workers.length > 1 || workers.some((w) => w.command !== 'run')))
+        stats.workers = workers.map((w) => ({
+          runId: w.runId,
+          command: w.command,
+          status: w.status,
+          host: w.host,
+          rows: w.rows,
+          batches: w.batches,
+          rangesFinished: w.finished,
+        }));
       backfills.push(stats);
     }
     const server = (

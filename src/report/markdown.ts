@@ -177,6 +177,26 @@ function backfillsSection(m: ReportModel): string[] {
       ['l', 'l', 'r', 'r', 'r', 'r', 'r', 'r', 'r'],
     ),
   ];
+  for (const b of m.backfills.filter((x) => x.workers?.length)) {
+    lines.push(
+      '',
+      `Workers of ${code(b.stepId)} (docs/work.md):`,
+      '',
+      table(
+        ['Run', 'Command', 'Status', 'Host', 'Rows', 'Batches', 'Ranges finished'],
+        b.workers!.map((w) => [
+          `#${w.runId}`,
+          w.command,
+          w.status,
+          w.host ? esc(w.host) : '—',
+          fmtNum(w.rows),
+          fmtNum(w.batches),
+          String(w.rangesFinished),
+        ]),
+        ['l', 'l', 'l', 'l', 'r', 'r', 'r'],
+      ),
+    );
+  }
   for (const b of m.backfills.filter((x) => x.poisonRows.count)) {
     lines.push(
       '',

@@ -84,6 +84,20 @@ export const backfillSchema = z.object({
       .array(z.object({ key: z.unknown(), error: z.string(), sqlstate: z.string().nullable(), at: iso }))
       .describe('up to 10'),
   }),
+  workers: z
+    .array(
+      z.object({
+        runId: z.number().int(),
+        command: z.string().describe('run | work'),
+        status: z.string(),
+        host: z.string().nullable(),
+        rows: z.number(),
+        batches: z.number().int(),
+        rangesFinished: z.number().int(),
+      }),
+    )
+    .optional()
+    .describe("a backfill worked by several workers (`tidemark work`): each one's share; absent for one worker"),
   series: z.object({
     t: z.array(z.number()).describe('seconds since the first batch started (bucket start)'),
     rowsPerSecond: z.array(z.number()),

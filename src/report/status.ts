@@ -7,6 +7,7 @@ import { isCouldNotRun } from '../checks/could-not-run.js';
 import { estimatedRows } from '../db/catalog.js';
 import { rowsDoneByStep } from '../ledger/batch-reads.js';
 import type { Ledger } from '../ledger/ledger.js';
+import { type WorkerProgress, workersByStep } from '../ledger/ranges.js';
 import { latestCheckVerdicts, latestGateVerdicts } from '../ledger/status-reads.js';
 import type { Plan, RelationName } from '../model/plan.js';
 import { finishRollbackCommand } from '../runner/half-rollback.js';
@@ -29,6 +30,8 @@ export interface StepStatusLine {
   /** The failed step's whole error message (`last` holds its first line, for the table). */
   error: string | null;
   finishedAt: Date | null;
+  /** A backfill split into key ranges: each worker (`run`, `tidemark work`) and its share (docs/work.md). */
+  workers: WorkerProgress[] | null;
 }
 
 /** The plan's steps as the ledger knows them (every step pending when the ledger has none). */
@@ -37,6 +40,8 @@ export async function planStatus(l: Ledger | undefined, plan: Plan): Promise<Ste
   const done = l ? await rowsDoneByStep(l, plan.id) : new Map<string, { rows: number; batches: number }>();
   const checks = l ? await latestCheckVerdicts(l, plan.id) : [];
   const gates = l ? await latestGateVerdicts(l, plan.id) : [];
+  // A ledger not yet upgraded to hold key ranges has no workers to show.
+  const workers = l ? await workersByStep(l, plan.id).catch(() => new Map<string, WorkerProgress[]>()) : new Map();
   const out: StepStatusLine[] = [];
   for (const { id, planned, state } of orderedSteps(plan, states)) {
     const kind = planned?.kind ?? state?.kind ?? '?';
@@ -85,6 +90,7 @@ export async function planStatus(l: Ledger | undefined, plan: Plan): Promise<Ste
       last,
       error: state?.error ?? null,
       finishedAt: state?.finishedAt ?? null,
+      workers: workers.get(id) ?? null,
     });
   }
   return out;
@@ -96,4 +102,11 @@ export function formatProgress(p: StepStatusLine['progress']): string {
   if (p.unit === 'statements') return `${p.done} statement(s) done`;
   if (!p.total) return `${fmtNum(p.done)} rows`;
   return `${fmtNum(p.done)} / ${fmtNum(p.total)} rows (${Math.min(100, Math.floor((p.done / p.total) * 100))}%)`;
+}
+
+/** `worker #12 work (running on host-a pid 4242): 51,000 rows in 102 batches, 5 range(s) finished, holding 1`. */
+export function formatWorker(w: WorkerProgress): string {
+  const where = w.host ? ` on ${w.host}${w.pid ? ` pid ${w.pid}` : ''}` : '';
+  const holding = w.holding ? `, holding ${w.holding}` : '';
+  return `worker #${w.runId} ${w.command} (${w.status}${where}): ${fmtNum(w.rows)} rows in ${fmtNum(w.batches)} batches, ${w.finished} range(s) finished${holding}`;
 }

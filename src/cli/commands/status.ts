@@ -65,7 +65,7 @@ function proofLine(p: ProofStatus, steps: PlanStatus['steps'], c: ReturnType<typ
 }
 
 async function onePlan(ctx: CliContext, file: string): Promise<number> {
-  const [{ loadPlan }, { readPlanStatus }, { formatProgress }, { textTable }] = await Promise.all([
+  const [{ loadPlan }, { readPlanStatus }, { formatProgress, formatWorker }, { textTable }] = await Promise.all([
     import('../../plan/load.js'),
     import('../../api/status.js'),
     import('../../report/status.js'),
@@ -104,6 +104,14 @@ async function onePlan(ctx: CliContext, file: string): Promise<number> {
     })),
   ))
     ctx.renderer.print(line);
+  // A backfill worked by several workers: each one's share, under the table.
+  for (const l of s.steps.filter(
+    (x) => x.workers && (x.workers.length > 1 || x.workers.some((w) => w.command !== 'run')),
+  )) {
+    ctx.renderer.print('');
+    ctx.renderer.print(`step "${l.stepId}" workers:`);
+    for (const w of l.workers!) ctx.renderer.print(`    ${formatWorker(w)}`);
+  }
   // The table holds each error's first line; the whole message follows, indented.
   for (const l of s.steps.filter((x) => x.error?.includes('\n'))) {
     ctx.renderer.print('');
