@@ -250,6 +250,20 @@ ALTER TABLE {{schema}}.steps DROP CONSTRAINT IF EXISTS steps_status_check;
 ALTER TABLE {{schema}}.steps ADD CONSTRAINT steps_status_check
   CHECK (status IN ('pending', 'running', 'completed', 'failed', 'rolling_back', 'rolled_back', 'skipped'));
 `,
+  // 4: the ORM history rows a plan's \`records\` wrote (src/ledger/orm-records.ts, docs/orm-records.md):
+  // what a whole-plan rollback removes. Written in the same transaction as the ORM's row.
+  `
+CREATE TABLE {{schema}}.orm_records (
+  plan_id     text NOT NULL,
+  tool        text NOT NULL,
+  migration   text NOT NULL,
+  detail      jsonb NOT NULL DEFAULT '{}',
+  run_id      bigint,
+  written_at  timestamptz NOT NULL DEFAULT clock_timestamp(),
+  removed_at  timestamptz,
+  PRIMARY KEY (plan_id, tool, migration)
+);
+`,
 ];
 
 /** The version a fully upgraded ledger has. */
