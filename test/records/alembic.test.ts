@@ -7,10 +7,13 @@
 import { spawn, spawnSync } from 'node:child_process';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it, vi } from 'vitest';
 import { createTestDatabase, query } from '../helpers/db.js';
 import { tempDir, writeFiles } from '../helpers/plan-files.js';
 import { cli } from '../helpers/run.js';
+
+// Each test spawns the CLI (and the ORM's own tool) several times on a shared 2-core machine.
+vi.setConfig({ testTimeout: 240_000 });
 
 const ALEMBIC = spawnSync('alembic', ['--version'], { encoding: 'utf8' }).status === 0;
 if (!ALEMBIC)

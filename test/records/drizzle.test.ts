@@ -8,10 +8,13 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { readMigrationFiles } from 'drizzle-orm/migrator';
-import { beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it, vi } from 'vitest';
 import { createTestDatabase, query } from '../helpers/db.js';
 import { tempDir, writeFiles } from '../helpers/plan-files.js';
 import { cli } from '../helpers/run.js';
+
+// Each test spawns the CLI (and the ORM's own tool) several times on a shared 2-core machine.
+vi.setConfig({ testTimeout: 240_000 });
 
 const NODE_MODULES = fileURLToPath(new URL('../../node_modules', import.meta.url));
 const DRIZZLE_KIT = join(NODE_MODULES, 'drizzle-kit', 'bin.cjs');

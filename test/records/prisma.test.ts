@@ -8,7 +8,7 @@ import { createHash } from 'node:crypto';
 import { cpSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { beforeEach, describe, expect, it } from 'vitest';
+import { beforeEach, describe, expect, it, vi } from 'vitest';
 import { loadPlan } from '../../src/plan/load.js';
 import { resolveOrmRecords } from '../../src/plan/orm-records.js';
 import { rollbackPlan } from '../../src/runner/rollback.js';
@@ -16,6 +16,9 @@ import { killWhen } from '../helpers/crash.js';
 import { createTestDatabase, query } from '../helpers/db.js';
 import { tempDir, writePlan } from '../helpers/plan-files.js';
 import { runFile } from '../helpers/run.js';
+
+// Each test spawns the CLI (and the ORM's own tool) several times on a shared 2-core machine.
+vi.setConfig({ testTimeout: 180_000 });
 
 const FIXTURES = fileURLToPath(new URL('../fixtures/orm/prisma/migrations', import.meta.url));
 const FIRST = '20251110_add_memory_entities';
