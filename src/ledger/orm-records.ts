@@ -17,8 +17,13 @@ export interface OrmRecordRow {
   writtenAt: Date;
 }
 
-/** The plan's records that are in place (written and not removed). */
+/**
+ * The plan's records that are in place (written and not removed). None on a ledger older than the
+ * table: `rollback` and `status` read a ledger without upgrading it.
+ */
 export async function activeOrmRecords(l: Ledger, planId: string, c: Queryable = l.db.pool): Promise<OrmRecordRow[]> {
+  const table = await c.query<{ r: string | null }>(`SELECT to_regclass($1)::text AS r`, [`${l.s}.orm_records`]);
+  if (table.rows[0].r === null) return [];
   const r = await c.query<{
     tool: string;
     migration: string;
