@@ -10,7 +10,7 @@ import { tempDir, writeFiles } from '../helpers/plan-files.js';
 import { cli } from '../helpers/run.js';
 
 // Each test spawns the CLI (and the ORM's own tool) several times on a shared 2-core machine.
-vi.setConfig({ testTimeout: 240_000 });
+vi.setConfig({ testTimeout: 480_000 });
 
 let url: string;
 beforeAll(async () => {
