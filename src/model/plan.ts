@@ -52,6 +52,8 @@ export interface OrmRecordInput {
   migration: string;
   /** Where the ORM's migration files are, relative to the plan file. */
   dir?: string;
+  /** Alembic only: the down revision (null for a first revision), when `dir` does not give it. */
+  downRevision?: string | null;
 }
 
 /** A record resolved when the plan is loaded: everything the ORM's history row needs. */

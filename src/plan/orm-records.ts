@@ -16,6 +16,8 @@ const recordSchema = z
     tool: z.enum(ORM_TOOLS),
     migration: z.string().min(1, 'is required: the migration this plan covers'),
     dir: z.string().min(1).optional(),
+    /** Alembic only: the down revision, as the offline SQL showed it (null: a first revision). */
+    downRevision: z.string().min(1).nullable().optional(),
   })
   .strict();
 
@@ -53,6 +55,14 @@ export function resolveOrmRecords(
     const key = `${r.tool}:${r.migration}`;
     if (seen.has(key)) issues.push({ field: at, message: `duplicate record ${key}` });
     seen.add(key);
+    if (r.downRevision !== undefined && r.tool !== 'alembic') {
+      issues.push({ field: `${at}.downRevision`, message: 'is only for alembic records' });
+      return;
+    }
+    if (r.downRevision !== undefined) {
+      out.push({ tool: 'alembic', migration: r.migration, down: r.downRevision });
+      return;
+    }
     try {
       if (r.tool === 'prisma') out.push(prisma(r.migration, planDir, r.dir));
       else if (r.tool === 'drizzle') out.push(drizzle(r.migration, planDir, r.dir));
@@ -120,8 +130,9 @@ export function alembicDownInSql(sql: string, migration: string): string | null 
 }
 
 /**
- * Alembic's down revision: from the revision file in `dir` (a versions folder), from offline SQL
- * (`dir` a `.sql` file, or `.sql` files in `dir`), or from the plan's own `sql` steps.
+ * Alembic's down revision (when `downRevision` does not give it): from the revision file in `dir` (a
+ * versions folder), from offline SQL (`dir` a `.sql` file, or `.sql` files in `dir`), or from the
+ * plan's own `sql` steps.
  */
 function alembic(
   migration: string,
@@ -157,6 +168,6 @@ function alembic(
     if (down !== undefined) return { tool: 'alembic', migration, down };
   }
   throw new Error(
-    `the down revision of Alembic revision "${migration}" is unknown: give dir (the versions folder holding its revision file, or the offline SQL of \`alembic upgrade … --sql\`)`,
+    `the down revision of Alembic revision "${migration}" is unknown: give dir (the versions folder holding its revision file, or the offline SQL of \`alembic upgrade … --sql\`) or downRevision (null for a first revision)`,
   );
 }

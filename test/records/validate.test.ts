@@ -91,5 +91,20 @@ UPDATE alembic_version SET version_num='b2' WHERE alembic_version.version_num = 
     );
     expect(fromSteps.records).toEqual([{ tool: 'alembic', migration: 'b2', down: 'a1' }]);
     expect(await problems(plan([{ tool: 'alembic', migration: 'm3', dir: 'versions' }]), file)).toContain('is a merge');
+    // Given outright (as `tidemark import` writes it from the offline SQL); only for alembic.
+    const given = await validatePlan(
+      plan([
+        { tool: 'alembic', migration: 'b2', downRevision: 'a1' },
+        { tool: 'alembic', migration: 'a1', downRevision: null },
+      ]),
+      file,
+    );
+    expect(given.records).toEqual([
+      { tool: 'alembic', migration: 'b2', down: 'a1' },
+      { tool: 'alembic', migration: 'a1', down: null },
+    ]);
+    expect(await problems(plan([{ tool: 'prisma', migration: 'x', downRevision: 'a1' }]), file)).toContain(
+      'records[0].downRevision: is only for alembic records',
+    );
   });
 });
