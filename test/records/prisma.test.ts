@@ -138,6 +138,15 @@ describe('records: prisma', () => {
     expect(row.finished_at!.getTime()).toBe(row.started_at.getTime());
     expect(row.rolled_back_at).toBeNull();
     expect(row.applied_steps_count).toBe(0);
+
+    // check.migrationApplied, reading Prisma's history, sees it applied.
+    const after = writePlan(
+      tempDir(),
+      `{ id: 'after-memory', preconditions: [check.migrationApplied({ id: 'memory-applied', tool: 'prisma', name: '${FIRST}' })],
+         expand: [sql({ id: 'noop', up: 'SELECT 1', down: 'SELECT 1' })] }`,
+    );
+    const next = await runFile(after, { databaseUrl: url });
+    expect(next.exitCode, next.message).toBe(0);
   });
 
   it("checksums the file's bytes as they are (Windows line endings kept), the vector of Prisma's own test", async () => {
