@@ -9,6 +9,7 @@ import { cpSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { beforeEach, describe, expect, it, vi } from 'vitest';
+import { readPlanStatus } from '../../src/api/status.js';
 import { loadPlan } from '../../src/plan/load.js';
 import { resolveOrmRecords } from '../../src/plan/orm-records.js';
 import { rollbackPlan } from '../../src/runner/rollback.js';
@@ -183,6 +184,9 @@ describe('records: prisma', () => {
     expect(await query(url, `SELECT tool, migration, removed_at FROM tidemark.orm_records`)).toEqual([
       { tool: 'prisma', migration: FIRST, removed_at: null },
     ]);
+    expect((await readPlanStatus(await loadPlan(file), { databaseUrl: url })).records.map((r) => r.migration)).toEqual([
+      FIRST,
+    ]);
 
     // A partial rollback keeps the record: the plan is still partly applied.
     const partial = await rollbackPlan(await loadPlan(file), { databaseUrl: url, phase: 'expand' });
@@ -193,6 +197,7 @@ describe('records: prisma', () => {
     const whole = await rollbackPlan(await loadPlan(file), { databaseUrl: url });
     expect(whole.exitCode, whole.message).toBe(0);
     expect((await rows()).map((r) => r.migration_name)).toEqual(['20251101_init']);
+    expect((await readPlanStatus(await loadPlan(file), { databaseUrl: url })).records).toEqual([]);
     expect(await query(url, `SELECT to_regclass('"Customer"') IS NULL AS gone`)).toEqual([{ gone: true }]);
     // Running it again writes the record again.
     expect((await runFile(file, { databaseUrl: url })).exitCode).toBe(0);

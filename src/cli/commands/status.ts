@@ -131,6 +131,10 @@ async function onePlan(ctx: CliContext, file: string, check: boolean): Promise<n
     );
   if (s.lastRun?.message) ctx.renderer.print(indent(s.lastRun.message));
   if (s.status) ctx.renderer.print(proofLine(s.proof, s.steps, c));
+  for (const r of s.records)
+    ctx.renderer.print(
+      c.dim(`records: ${r.tool} migration "${r.migration}" applied in its history since ${iso(r.writtenAt)}`),
+    );
   ctx.renderer.print('');
   const done = s.steps.filter((l) => l.status === 'completed').length;
   for (const line of textTable(
