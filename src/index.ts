@@ -46,18 +46,32 @@ export {
   DriftError,
   ExitCode,
   LockTimeoutError,
+  OrmRecordError,
+  PendingWorkError,
   PlanInvalidError,
   RunLockedError,
   StepFailedError,
   TidemarkError,
   UsageError,
 } from './model/errors.js';
-export type { Phase, Plan, PlanDef, PlanInput, PlanIssue, PlannedStep, RelationName, StepDef } from './model/plan.js';
-export { PHASES } from './model/plan.js';
+export type {
+  OrmRecord,
+  OrmRecordInput,
+  OrmTool,
+  Phase,
+  Plan,
+  PlanDef,
+  PlanInput,
+  PlanIssue,
+  PlannedStep,
+  RelationName,
+  StepDef,
+} from './model/plan.js';
+export { ORM_TOOLS, PHASES } from './model/plan.js';
 export type { Input as RenameColumnInput } from './ops/op-rename-column.js';
 export type { Input as RenameTableInput } from './ops/op-rename-table.js';
 export { backfill, check, definePlan, gate, op, sql, sqlFile } from './plan/define.js';
-export { loadPlan } from './plan/load.js';
+export { loadPlan, loadPlans, planFilesIn } from './plan/load.js';
 export { validatePlan } from './plan/validate.js';
 export { type BuildReportOptions, buildReport, NotRunError } from './report/build.js';
 export { renderHtml } from './report/html.js';

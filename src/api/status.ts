@@ -6,6 +6,7 @@
 
 import type { Ledger } from '../ledger/ledger.js';
 import { openLedger } from '../ledger/open.js';
+import { activeOrmRecords } from '../ledger/orm-records.js';
 import { listPlans, type PlanListing } from '../ledger/reads.js';
 import { latestValidation } from '../ledger/records.js';
 import { latestRun, type RunSummary } from '../ledger/status-reads.js';
@@ -69,6 +70,8 @@ export interface PlanStatus {
   proof: ProofStatus;
   /** Every step of the plan file (and any the ledger holds that the file no longer has), in order. */
   steps: StepStatusLine[];
+  /** The ORM history entries the plan wrote and that are in place (docs/orm-records.md). */
+  records: { tool: string; migration: string; writtenAt: Date }[];
 }
 
 /** Every plan in the ledger (`tidemark status`). */
@@ -90,6 +93,7 @@ export async function readPlanStatus(plan: Plan, o: LedgerOptions): Promise<Plan
     const steps = await planStatus(planRow ? ledger : undefined, plan);
     const lastRun = planRow && ledger ? await latestRun(ledger, plan.id) : null;
     const proof = await proofStatus(planRow ? ledger : undefined, plan);
+    const records = planRow && ledger ? await activeOrmRecords(ledger, plan.id) : [];
     return {
       schema,
       ledger: !!ledger,
@@ -99,6 +103,7 @@ export async function readPlanStatus(plan: Plan, o: LedgerOptions): Promise<Plan
       lastRun,
       proof,
       steps,
+      records: records.map((r) => ({ tool: r.tool, migration: r.migration, writtenAt: r.writtenAt })),
     };
   });
 }

@@ -268,6 +268,20 @@ CREATE TABLE {{schema}}.backfill_ranges (
   PRIMARY KEY (plan_id, step_id, range_no)
 );
 `,
+  // 5: the ORM history rows a plan's \`records\` wrote (src/ledger/orm-records.ts, docs/orm-records.md):
+  // what a whole-plan rollback removes. Written in the same transaction as the ORM's row.
+  `
+CREATE TABLE {{schema}}.orm_records (
+  plan_id     text NOT NULL,
+  tool        text NOT NULL,
+  migration   text NOT NULL,
+  detail      jsonb NOT NULL DEFAULT '{}',
+  run_id      bigint,
+  written_at  timestamptz NOT NULL DEFAULT clock_timestamp(),
+  removed_at  timestamptz,
+  PRIMARY KEY (plan_id, tool, migration)
+);
+`,
 ];
 
 /** The version a fully upgraded ledger has. */

@@ -12,6 +12,7 @@ export const ExitCode = {
   locked: 3,
   drift: 4,
   gate: 5,
+  pending: 6,
 } as const;
 export type ExitCodeValue = (typeof ExitCode)[keyof typeof ExitCode];
 
@@ -170,5 +171,33 @@ export class ConcurrentTimeoutError extends TidemarkError {
     );
     this.blockers = blockers;
     this.waitedMs = waitedMs;
+  }
+}
+
+/**
+ * `status --check` found work left: a plan pending, failed or waiting at a gate (exit 6). A deploy
+ * pipeline's gate (docs/cli.md, "Exit codes").
+ */
+export class PendingWorkError extends TidemarkError {
+  readonly plans: { planId: string; status: string }[];
+  constructor(plans: { planId: string; status: string }[]) {
+    super(
+      'pending',
+      `${plans.length} plan(s) not complete: ${plans.map((p) => `${p.planId} (${p.status})`).join(', ')}`,
+      ExitCode.pending,
+      'Run them (tidemark run <plan | dir>); a plan waiting at a gate runs on once the gate opens.',
+    );
+    this.plans = plans;
+  }
+}
+
+/**
+ * An ORM's history cannot take a plan's record without lying to the ORM (exit 1): drizzle would skip
+ * an older migration it has not applied, or Alembic is not at the migration's down revision
+ * (docs/orm-records.md).
+ */
+export class OrmRecordError extends TidemarkError {
+  constructor(message: string, hint: string) {
+    super('orm_record', message, ExitCode.failed, hint);
   }
 }

@@ -34,7 +34,42 @@ export interface PlanInput {
   backfill?: StepDef[];
   validate?: StepDef[];
   contract?: StepDef[];
+  /**
+   * The ORM migrations this plan covers: Tidemark keeps the ORM's own history saying they are
+   * applied from the plan's first step until a whole-plan rollback (docs/orm-records.md).
+   */
+  records?: OrmRecordInput[];
 }
+
+/** The ORMs whose migration history a plan can keep (docs/orm-records.md). */
+export const ORM_TOOLS = ['prisma', 'drizzle', 'alembic'] as const;
+export type OrmTool = (typeof ORM_TOOLS)[number];
+
+/** One entry of `definePlan({ records })`, as written. */
+export interface OrmRecordInput {
+  tool: OrmTool;
+  /** Prisma: the migration folder's name; drizzle: the journal tag; Alembic: the revision id. */
+  migration: string;
+  /** Where the ORM's migration files are, relative to the plan file. */
+  dir?: string;
+  /** Alembic only: the down revision (null for a first revision), when `dir` does not give it. */
+  downRevision?: string | null;
+}
+
+/** A record resolved when the plan is loaded: everything the ORM's history row needs. */
+export type OrmRecord =
+  | { tool: 'prisma'; migration: string /** sha256 of migration.sql, hex, as Prisma computes it. */; checksum: string }
+  | {
+      tool: 'drizzle';
+      migration: string;
+      /** sha256 of the migration's SQL file, hex, as drizzle's migrator computes it. */
+      hash: string;
+      /** The journal entry's `when` (ms), which drizzle stores as `created_at`. */
+      createdAt: number;
+      /** `when` of the journal entries before this one: drizzle skips any older than its newest row. */
+      earlier: { tag: string; when: number }[];
+    }
+  | { tool: 'alembic'; migration: string /** null for a first revision. */; down: string | null };
 
 /** A plan as `definePlan` returns it. */
 export interface PlanDef extends PlanInput {
@@ -65,6 +100,8 @@ export interface Plan {
   steps: PlannedStep[];
   /** Hash over every step's checksum: "the plan as it is now". */
   checksum: string;
+  /** The ORM migrations the plan covers, resolved (docs/orm-records.md). */
+  records?: OrmRecord[];
 }
 
 /** One problem found while validating a plan. */

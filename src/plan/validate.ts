@@ -10,9 +10,10 @@ import { PHASES, type Phase, type Plan, type PlanIssue, type PlannedStep, type S
 import { scriptProblems } from '../raw-sql/sql-runner.js';
 import { sha256, stepChecksum } from '../sql/checksum.js';
 import { ensureParser } from '../sql/parse.js';
+import { resolveOrmRecords } from './orm-records.js';
 import { stepKind } from './registry.js';
 
-const PLAN_KEYS = new Set(['id', 'title', '__tidemarkPlan', ...PHASES]);
+const PLAN_KEYS = new Set(['id', 'title', 'records', '__tidemarkPlan', ...PHASES]);
 
 /** zod path → `columns[0].opclass`. */
 function fieldPath(path: readonly PropertyKey[]): string {
@@ -82,7 +83,10 @@ export async function validatePlan(def: unknown, file?: string): Promise<Plan> {
     issues.push({ field: 'title', message: 'must be a string' });
   for (const k of Object.keys(d))
     if (!PLAN_KEYS.has(k))
-      issues.push({ field: k, message: `unknown plan field; expected one of ${PHASES.join(', ')}, id, title` });
+      issues.push({
+        field: k,
+        message: `unknown plan field; expected one of ${PHASES.join(', ')}, id, title, records`,
+      });
 
   const dir = file ? dirname(file) : process.cwd();
   const steps: PlannedStep[] = [];
@@ -164,6 +168,7 @@ export async function validatePlan(def: unknown, file?: string): Promise<Plan> {
     }
   }
   for (const x of completions(steps, seen, issues)) steps.push({ ...x, index: steps.length });
+  const records = resolveOrmRecords(d.records, dir, steps, issues);
   if (issues.length) throw new PlanInvalidError(issues, planId, file);
   return {
     id: planId!,
@@ -172,5 +177,6 @@ export async function validatePlan(def: unknown, file?: string): Promise<Plan> {
     dir,
     steps,
     checksum: sha256(steps.map((s) => `${s.id}:${s.checksum}`).join('\n')),
+    ...(records.length ? { records } : {}),
   };
 }

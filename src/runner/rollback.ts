@@ -14,6 +14,7 @@ import { stepKind } from '../plan/registry.js';
 import { type Session, stepContext } from './context.js';
 import { categoryOf, checkRunOptions } from './guards.js';
 import { type ConnectOptions, openSession } from './open.js';
+import { removeOrmRecords } from './orm-records.js';
 import { errorResult, type RunResult, type StepReport } from './result.js';
 import { acquireRunLock, type RunLock } from './run-lock.js';
 
@@ -175,6 +176,8 @@ export async function rollbackPlan(plan: Plan, o: RollbackOptions): Promise<RunR
       });
     }
     const whole = !o.to && !o.phase;
+    // Only a rollback of the whole plan takes the ORM's history back (docs/orm-records.md).
+    if (whole) await removeOrmRecords(s, plan);
     await s.ledger.setPlanStatus(plan.id, whole ? 'rolled_back' : 'in_progress');
     const result = done({
       status: range.length ? 'done' : 'nothing',

@@ -32,6 +32,7 @@ import {
 } from './guards.js';
 import { refuseHalfRolledBack } from './half-rollback.js';
 import { openSession, type RunOptions, settingsOf } from './open.js';
+import { writeOrmRecords } from './orm-records.js';
 import { checkPlanNames } from './plan-check.js';
 import { lintBeforeRun, pendingSteps, preflightSteps } from './preflight.js';
 
@@ -232,6 +233,16 @@ async function execute(
         });
   }
 
+  // The ORM's history says the plan's migrations are applied from its first step on
+  // (docs/orm-records.md): written just before that step, and made sure of on every later run.
+  let recorded = false;
+  const ensureRecords = async () => {
+    if (recorded) return;
+    recorded = true;
+    await writeOrmRecords(s, plan, runId);
+  };
+  if (started) await ensureRecords();
+
   await preflightSteps(s, pendingSteps(plan, states, []), end);
   const planRow = await ledger.planRow(plan.id);
   if (!planRow?.baseline_taken_at && pendingWorkFrom(0)) await takeBaselines(s.db, ledger, plan, runId);
@@ -320,6 +331,7 @@ async function execute(
     // in the contract): a keepInSync trigger goes just before the step that would break it.
     await loadSqlParser();
     for (const id of syncTriggersEndedBy(plan, st)) await removeSyncTriggers(s, plan.id, id);
+    await ensureRecords();
     const r = await applyStep(s, st, state, runId);
     reports.push(r);
     states.set(st.id, { ...(state as StepState), status: 'completed' });

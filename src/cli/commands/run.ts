@@ -1,5 +1,9 @@
-/** `tidemark run <plan>`: runs the pending steps; see docs/cli.md. */
+/**
+ * `tidemark run <plan | dir>`: runs the pending steps; a folder runs each plan file in file-name
+ * order and stops at the first that does not end 0 (a failure, a closed gate). See docs/cli.md.
+ */
 import type { Command } from 'commander';
+import { ExitCode, UsageError } from '../../model/errors.js';
 import type { Phase } from '../../model/plan.js';
 import { action } from '../action.js';
 import { connectOptions } from '../context.js';
@@ -18,7 +22,7 @@ interface RunFlags {
 export function registerRun(program: Command): void {
   program
     .command('run')
-    .argument('<plan>', 'plan file')
+    .argument('<plan>', 'plan file, or a folder of plan files (run in file-name order)')
     .description("run the plan's pending steps, phase by phase; resumes where the last run stopped")
     .option('--phase <phase>', 'run pending steps up to and including this phase')
     .option('--to <step>', 'run pending steps up to and including this step')
@@ -29,23 +33,37 @@ export function registerRun(program: Command): void {
     .option('--wait <seconds>', "wait this long for another runner's lock", positiveInt)
     .action(
       action<RunFlags>(async (ctx, [file], flags) => {
-        const [{ loadPlan }, { runPlan }] = await Promise.all([
+        const [{ isPlanFolder, loadPlans }, { runPlan }] = await Promise.all([
           import('../../plan/load.js'),
           import('../../runner/run.js'),
         ]);
-        const plan = await loadPlan(file);
-        const result = await runPlan(plan, {
-          ...connectOptions(ctx, await ctx.databaseUrl()),
-          approvals: flags.approve,
-          phase: flags.phase as Phase | undefined,
-          to: flags.to,
-          dryRun: flags.dryRun,
-          acceptChanged: flags.acceptChanged,
-          redo: flags.redo,
-          waitSeconds: flags.wait,
-        });
-        ctx.renderer.result(result);
-        return result.exitCode;
+        const folder = isPlanFolder(file);
+        if (folder && (flags.to || flags.redo?.length || flags.acceptChanged?.length))
+          throw new UsageError(
+            '--to, --redo and --accept-changed name steps of one plan: give the plan file, not the folder',
+          );
+        const plans = await loadPlans(file);
+        const databaseUrl = await ctx.databaseUrl();
+        for (const plan of plans) {
+          const result = await runPlan(plan, {
+            ...connectOptions(ctx, databaseUrl),
+            approvals: flags.approve,
+            phase: flags.phase as Phase | undefined,
+            to: flags.to,
+            dryRun: flags.dryRun,
+            acceptChanged: flags.acceptChanged,
+            redo: flags.redo,
+            waitSeconds: flags.wait,
+          });
+          ctx.renderer.result(result);
+          if (result.exitCode !== ExitCode.ok) {
+            const left = plans.slice(plans.indexOf(plan) + 1);
+            if (folder && left.length)
+              ctx.renderer.print(`stopped at plan "${plan.id}": not run: ${left.map((p) => p.id).join(', ')}`);
+            return result.exitCode;
+          }
+        }
+        return ExitCode.ok;
       }),
     );
 }

@@ -3,19 +3,22 @@
  * in the ledger (status, steps done, last run). With a plan file: its steps (phase, kind, status,
  * rows, duration, backfill progress, latest check or gate verdict). Never creates or changes the
  * ledger: without one it says "no ledger in this database yet". The data comes from
- * `readStatus` / `readPlanStatus` (src/api/status.ts); this file renders it.
+ * `readStatus` / `readPlanStatus` (src/api/status.ts); this file renders it. A folder: one line per
+ * plan file. `--check` exits 6 when any plan is not complete (pending, failed, waiting at a gate).
  */
 import type { Command } from 'commander';
 import pc from 'picocolors';
 import type { PlanStatus, ProofStatus } from '../../api/status.js';
 import { COULD_NOT_RUN, couldNotRunAdvice } from '../../checks/could-not-run.js';
+import { PendingWorkError } from '../../model/errors.js';
+import type { Plan } from '../../model/plan.js';
 import { fmtMs, fmtTime } from '../../report/format.js';
 import { action } from '../action.js';
 import { type CliContext, connectOptions } from '../context.js';
 
 const iso = (d: Date | null | undefined) => (d ? fmtTime(d.toISOString()) : '');
 
-async function allPlans(ctx: CliContext): Promise<number> {
+async function allPlans(ctx: CliContext, check: boolean): Promise<number> {
   const [{ readStatus }, { textTable }] = await Promise.all([
     import('../../api/status.js'),
     import('../render/table.js'),
@@ -42,6 +45,43 @@ async function allPlans(ctx: CliContext): Promise<number> {
     })),
   ))
     ctx.renderer.print(line);
+  if (check) {
+    const left = s.plans.filter((p) => p.status !== 'completed');
+    if (left.length) throw new PendingWorkError(left.map((p) => ({ planId: p.planId, status: p.status })));
+  }
+  return 0;
+}
+
+/** Not complete: a step of the plan file that is not completed (a never-run plan is `pending`). */
+function incomplete(s: PlanStatus): { planId: string; status: string } | undefined {
+  if (s.steps.every((l) => l.status === 'completed')) return undefined;
+  const status = !s.status || s.status === 'completed' || s.status === 'rolled_back' ? 'pending' : s.status;
+  return { planId: s.planId, status };
+}
+
+/** One line per plan of a folder, in file-name order. */
+async function folder(ctx: CliContext, plans: Plan[], check: boolean): Promise<number> {
+  const [{ readPlanStatus }, { textTable }] = await Promise.all([
+    import('../../api/status.js'),
+    import('../render/table.js'),
+  ]);
+  const databaseUrl = await ctx.databaseUrl();
+  const all: PlanStatus[] = [];
+  for (const plan of plans) all.push(await readPlanStatus(plan, connectOptions(ctx, databaseUrl)));
+  ctx.renderer.json({ type: 'status', plans: all });
+  for (const line of textTable(
+    all.map((p, i) => ({
+      plan: p.planId,
+      file: plans[i].file?.split('/').pop() ?? '',
+      status: incomplete(p)?.status ?? 'completed',
+      steps: `${p.steps.filter((l) => l.status === 'completed').length}/${p.steps.length}`,
+      'last run': p.lastRun ? `#${p.lastRun.runId} ${p.lastRun.command} ${p.lastRun.status}` : '',
+      when: iso(p.lastRun?.finishedAt ?? p.lastRun?.startedAt),
+    })),
+  ))
+    ctx.renderer.print(line);
+  const left = all.map(incomplete).filter((x) => x !== undefined);
+  if (check && left.length) throw new PendingWorkError(left);
   return 0;
 }
 
@@ -64,13 +104,15 @@ function proofLine(p: ProofStatus, steps: PlanStatus['steps'], c: ReturnType<typ
   return c.dim('proof: not run yet');
 }
 
-async function onePlan(ctx: CliContext, file: string): Promise<number> {
-  const [{ loadPlan }, { readPlanStatus }, { formatProgress, formatWorker }, { textTable }] = await Promise.all([
-    import('../../plan/load.js'),
-    import('../../api/status.js'),
-    import('../../report/status.js'),
-    import('../render/table.js'),
-  ]);
+async function onePlan(ctx: CliContext, file: string, check: boolean): Promise<number> {
+  const [{ isPlanFolder, loadPlan, loadPlans }, { readPlanStatus }, { formatProgress, formatWorker }, { textTable }] =
+    await Promise.all([
+      import('../../plan/load.js'),
+      import('../../api/status.js'),
+      import('../../report/status.js'),
+      import('../render/table.js'),
+    ]);
+  if (isPlanFolder(file)) return folder(ctx, await loadPlans(file), check);
   const plan = await loadPlan(file);
   const s = await readPlanStatus(plan, connectOptions(ctx, await ctx.databaseUrl()));
   ctx.renderer.json({ type: 'status', ...s });
@@ -89,6 +131,10 @@ async function onePlan(ctx: CliContext, file: string): Promise<number> {
     );
   if (s.lastRun?.message) ctx.renderer.print(indent(s.lastRun.message));
   if (s.status) ctx.renderer.print(proofLine(s.proof, s.steps, c));
+  for (const r of s.records)
+    ctx.renderer.print(
+      c.dim(`records: ${r.tool} migration "${r.migration}" applied in its history since ${iso(r.writtenAt)}`),
+    );
   ctx.renderer.print('');
   const done = s.steps.filter((l) => l.status === 'completed').length;
   for (const line of textTable(
@@ -120,6 +166,8 @@ async function onePlan(ctx: CliContext, file: string): Promise<number> {
   }
   ctx.renderer.print('');
   ctx.renderer.print(`${done} of ${s.steps.length} steps done`);
+  const left = incomplete(s);
+  if (check && left) throw new PendingWorkError([left]);
   return 0;
 }
 
@@ -134,7 +182,12 @@ function indent(text: string): string {
 export function registerStatus(program: Command): void {
   program
     .command('status')
-    .argument('[plan]', 'plan file (default: every plan in the ledger)')
+    .argument('[plan]', 'plan file, or a folder of plan files (default: every plan in the ledger)')
     .description("what the ledger holds: every plan, or one plan's steps, backfill progress and last checks")
-    .action(action(async (ctx, [file]) => (file ? onePlan(ctx, file) : allPlans(ctx))));
+    .option('--check', 'exit 6 when any plan is pending, failed or waiting at a gate, 0 when all are complete')
+    .action(
+      action<{ check?: boolean }>(async (ctx, [file], flags) =>
+        file ? onePlan(ctx, file, !!flags.check) : allPlans(ctx, !!flags.check),
+      ),
+    );
 }
