@@ -11,14 +11,7 @@ import { badge, c, h, htmlTable, join, raw, sampleDetails, section, tableHtml } 
 import { gatesHtml, proofHtml } from './html-proof.js';
 import type { ReportModel } from './model.js';
 import { backfillRows, formatSql, lockSummary } from './sql-text.js';
-import {
-  acceptedChangesTable,
-  archivesTable,
-  columnsAddedTable,
-  runsTable,
-  sizesTable,
-  touchedTablesTable,
-} from './tables.js';
+import * as tables from './tables.js';
 
 const pre = (sql: string) => `<pre><code>${h(sql)}</code></pre>`;
 const codes = (xs: string[]) => xs.map((x) => `<code>${h(x)}</code>`).join(', ');
@@ -106,8 +99,8 @@ function done(m: ReportModel): string {
   return join(
     `<ul>${phases}</ul>`,
     items.length ? `<ul>${items.join('')}</ul>` : '',
-    s.columnsAdded.length ? `<h3>Columns added (nullable)</h3>${tableHtml(columnsAddedTable(m))}` : '',
-    m.impact.tables.length ? `<h3>Tables</h3>${tableHtml(touchedTablesTable(m.impact.tables))}` : '',
+    s.columnsAdded.length ? `<h3>Columns added (nullable)</h3>${tableHtml(tables.columnsAddedTable(m))}` : '',
+    m.impact.tables.length ? `<h3>Tables</h3>${tableHtml(tables.touchedTablesTable(m.impact.tables))}` : '',
   );
 }
 
@@ -192,7 +185,7 @@ function impact(m: ReportModel): string {
       ? `<li><b>Sync triggers</b>: ${i.syncTriggers.map((t) => `<code>${h(t.trigger)}</code> on <code>${h(t.table)}</code> (${t.removedAt ? 'removed' : 'installed'})`).join(', ')}</li>`
       : '',
     '</ul>',
-    sized.length ? tableHtml(sizesTable(sized)) : '',
+    sized.length ? tableHtml(tables.sizesTable(sized)) : '',
   );
 }
 
@@ -211,7 +204,7 @@ function rollback(m: ReportModel): string {
         (s) =>
           `<div><code>${h(s.stepId)}</code> <span class="muted">(${h(s.kind)})</span>${s.irreversible ? ` — <b>irreversible</b>: ${h(s.irreversible)}` : s.actions.length ? (s.notes.length ? ` — ${h(s.notes.join('; '))}` : '') + pre(s.actions.map(formatSql).join('\n')) : ` — ${h(s.notes.join('; ') || 'nothing to undo')}`}</div>`,
       ),
-    r.archives.length ? `<h3>Archived data (restored by rollback)</h3>${tableHtml(archivesTable(m))}` : '',
+    r.archives.length ? `<h3>Archived data (restored by rollback)</h3>${tableHtml(tables.archivesTable(m))}` : '',
   );
 }
 
@@ -220,7 +213,7 @@ function drift(m: ReportModel): string {
   if (!d.accepted.length && !d.changedSinceApplied.length)
     return '<p>None: every applied step ran as the plan defines it.</p>';
   return join(
-    tableHtml(acceptedChangesTable(m)),
+    tableHtml(tables.acceptedChangesTable(m)),
     d.changedSinceApplied.length
       ? `<div class="callout warn">Changed since applied (the next run exits 4 unless <code>--accept-changed</code>): ${codes(d.changedSinceApplied)}</div>`
       : '',
@@ -244,7 +237,7 @@ export function renderHtml(m: ReportModel): string {
     section('impact', 'Performance impact', impact(m)),
     section('rollback', 'Rollback procedure', rollback(m)),
     section('drift', 'Drift and accepted changes', drift(m)),
-    section('runs', 'Runs', tableHtml(runsTable(m))),
+    section('runs', 'Runs', tableHtml(tables.runsTable(m))),
     section(
       'next',
       'Next steps',

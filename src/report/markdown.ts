@@ -10,14 +10,7 @@ import { code, esc, fence, table, tableMarkdown } from './markdown-kit.js';
 import { checklistSection, gatesSection } from './markdown-proof.js';
 import type { ReportModel, ReportStep } from './model.js';
 import { backfillRows, formatSql, lockSummary } from './sql-text.js';
-import {
-  acceptedChangesTable,
-  archivesTable,
-  columnsAddedTable,
-  runsTable,
-  sizesTable,
-  touchedTablesTable,
-} from './tables.js';
+import * as tables from './tables.js';
 
 function header(m: ReportModel): string[] {
   const lines = [`# ${esc(m.plan.title)} — ${MARK[m.status.state] ?? ''} ${m.status.label}`, ''];
@@ -70,10 +63,10 @@ function whatWasDone(m: ReportModel): string[] {
       `- **Proof**: ${m.proof.passed === null ? '⏳ not run yet' : m.proof.passed ? '✅ passed' : '❌ failed'} — ${c.pass} of ${checks} check(s) passed${c.warn ? `, ${c.warn} warning(s)` : ''}${c.fail ? `, ${c.fail} failed${broken ? ` (${broken} could not run)` : ''}` : ''}${c.notRun ? `, ${c.notRun} not run` : ''}`,
     );
   if (s.columnsAdded.length) {
-    lines.push('', '### Columns added', '', tableMarkdown(columnsAddedTable(m)));
+    lines.push('', '### Columns added', '', tableMarkdown(tables.columnsAddedTable(m)));
   }
   if (m.impact.tables.length) {
-    lines.push('', '### Tables', '', tableMarkdown(touchedTablesTable(m.impact.tables)));
+    lines.push('', '### Tables', '', tableMarkdown(tables.touchedTablesTable(m.impact.tables)));
   }
   return lines;
 }
@@ -193,7 +186,7 @@ function impactSection(m: ReportModel): string[] {
     );
   const sized = i.tables.filter((t) => t.before || t.after);
   if (sized.length) {
-    lines.push('', tableMarkdown(sizesTable(sized)));
+    lines.push('', tableMarkdown(tables.sizesTable(sized)));
     lines.push(
       '',
       `_Sizes before: ${i.sizesRecorded.before ? `recorded ${fmtTime(i.sizesRecorded.before)}` : 'not recorded'}; after: ${i.sizesRecorded.afterSource === 'run' ? `recorded ${fmtTime(i.sizesRecorded.after)}` : 'read from the catalog for this report'}._`,
@@ -230,7 +223,7 @@ function rollbackSection(m: ReportModel): string[] {
   }
   if (quiet.length) lines.push('', `_Checks and gates have nothing to undo (${quiet.length} in range)._`);
   if (r.archives.length) {
-    lines.push('', 'Archived data (restored by rollback):', '', tableMarkdown(archivesTable(m)));
+    lines.push('', 'Archived data (restored by rollback):', '', tableMarkdown(tables.archivesTable(m)));
   }
   return lines;
 }
@@ -240,7 +233,7 @@ function driftSection(m: ReportModel): string[] {
   if (!d.accepted.length && !d.changedSinceApplied.length)
     return ['## Drift', '', 'None: every applied step ran as the plan defines it.'];
   const lines = ['## Drift and accepted changes', ''];
-  if (d.accepted.length) lines.push(tableMarkdown(acceptedChangesTable(m)));
+  if (d.accepted.length) lines.push(tableMarkdown(tables.acceptedChangesTable(m)));
   if (d.changedSinceApplied.length)
     lines.push(
       '',
@@ -254,7 +247,7 @@ function runsSection(m: ReportModel): string[] {
     '## Runs',
     '',
     // Left-aligned in Markdown, as this table has always been written.
-    tableMarkdown({ ...runsTable(m), right: undefined }),
+    tableMarkdown({ ...tables.runsTable(m), right: undefined }),
   ];
 }
 
