@@ -7,25 +7,21 @@
  * lists up to 10 rows holding them. See docs/checks/allowed-values.md.
  */
 import { z } from 'zod';
-import { common, ident, relation, severity } from '../kind/fields.js';
-import type { CheckKind, ReadContext } from '../kind/step-kind.js';
+import { ident } from '../kind/fields.js';
+import type { ReadContext } from '../kind/step-kind.js';
 import { displayRelation, quoteIdent, quoteRelation } from '../sql/ident.js';
 import { type Bind, Params } from '../sql/params.js';
 import { columnTypes } from './compare.js';
 import { onlyWhenItFails } from './describe.js';
-import { evaluateAlone, type RowCheck, type RowProbe } from './fused.js';
+import type { RowProbe } from './fused.js';
 import { andWhere, SAMPLE_SIZE, sampleKey } from './sample.js';
+import { rowCheckKind, tableCheckSchema } from './table-check.js';
 
 /** The options of `check.allowedValues`, as a plan writes them (zod). */
-export const schema = z
-  .object({
-    ...common,
-    severity: severity.optional(),
-    table: relation,
-    column: ident,
-    values: z.array(z.union([z.string(), z.number(), z.boolean()])).min(1, 'must list at least one value'),
-  })
-  .strict();
+export const schema = tableCheckSchema({
+  column: ident,
+  values: z.array(z.union([z.string(), z.number(), z.boolean()])).min(1, 'must list at least one value'),
+});
 
 /** Validated options of `check.allowedValues`. */
 export type Options = z.infer<typeof schema>;
@@ -95,11 +91,4 @@ const probe: RowProbe<Options> = {
 };
 
 /** The `check.allowedValues` kind. */
-export const kind = {
-  kind: 'check.allowedValues',
-  category: 'check',
-  schema,
-  phases: ['preconditions', 'validate'],
-  rowProbe: probe,
-  evaluate: (ctx, o) => evaluateAlone(ctx, probe, o),
-} satisfies CheckKind<Options> & RowCheck<Options>;
+export const kind = rowCheckKind('check.allowedValues', schema, probe);

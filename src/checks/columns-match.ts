@@ -7,26 +7,22 @@
  * scan (see fused.ts). The sample shows each offending row's key, its value and the expected value.
  * See docs/checks/columns-match.md.
  */
-import { z } from 'zod';
-import { common, ident, relation, severity, sqlExpr } from '../kind/fields.js';
-import type { CheckKind, ReadContext } from '../kind/step-kind.js';
+import type { z } from 'zod';
+import { ident, sqlExpr } from '../kind/fields.js';
+import type { ReadContext } from '../kind/step-kind.js';
 import { displayRelation, quoteIdent, quoteRelation } from '../sql/ident.js';
 import { columnTypes, directlyComparable, typeCategory } from './compare.js';
 import { onlyWhenItFails } from './describe.js';
-import { evaluateAlone, type RowCheck, type RowProbe } from './fused.js';
+import type { RowProbe } from './fused.js';
 import { andWhere, freeName, SAMPLE_SIZE, sampleKey } from './sample.js';
+import { rowCheckKind, tableCheckSchema } from './table-check.js';
 
 /** The options of `check.columnsMatch`, as a plan writes them (zod). */
-export const schema = z
-  .object({
-    ...common,
-    severity: severity.optional(),
-    table: relation,
-    column: ident,
-    equals: sqlExpr,
-    where: sqlExpr.optional(),
-  })
-  .strict();
+export const schema = tableCheckSchema({
+  column: ident,
+  equals: sqlExpr,
+  where: sqlExpr.optional(),
+});
 
 /** Validated options of `check.columnsMatch`. */
 export type Options = z.infer<typeof schema>;
@@ -79,11 +75,4 @@ const probe: RowProbe<Options> = {
 };
 
 /** The `check.columnsMatch` kind. */
-export const kind = {
-  kind: 'check.columnsMatch',
-  category: 'check',
-  schema,
-  phases: ['preconditions', 'validate'],
-  rowProbe: probe,
-  evaluate: (ctx, o) => evaluateAlone(ctx, probe, o),
-} satisfies CheckKind<Options> & RowCheck<Options>;
+export const kind = rowCheckKind('check.columnsMatch', schema, probe);

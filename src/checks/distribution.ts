@@ -2,24 +2,20 @@
  * `check.distribution({ id, table, column, where? })` — always passes; reports the count of rows
  * per value (seed 003: threads by number class). See docs/checks/distribution.md.
  */
-import { z } from 'zod';
-import { common, ident, relation, severity, sqlExpr } from '../kind/fields.js';
+import type { z } from 'zod';
+import { ident, sqlExpr } from '../kind/fields.js';
 import type { CheckKind } from '../kind/step-kind.js';
 import { quoteIdent, quoteRelation } from '../sql/ident.js';
 import { columnTypes } from './compare.js';
 import { describeRead, readAction } from './describe.js';
 import { fromWhere } from './sample.js';
+import { tableCheckSchema } from './table-check.js';
 
 /** The options of `check.distribution`, as a plan writes them (zod). */
-export const schema = z
-  .object({
-    ...common,
-    severity: severity.optional(),
-    table: relation,
-    column: ident,
-    where: sqlExpr.optional(),
-  })
-  .strict();
+export const schema = tableCheckSchema({
+  column: ident,
+  where: sqlExpr.optional(),
+});
 
 /** Validated options of `check.distribution`. */
 export type Options = z.infer<typeof schema>;

@@ -3,25 +3,20 @@
  * `column` NULL. The sample lists up to 10 such rows by key. A per-row check: it fuses with the
  * table's other per-row checks into one scan (see fused.ts). See docs/checks/no-nulls.md.
  */
-import { z } from 'zod';
-import { common, ident, relation, severity, sqlExpr } from '../kind/fields.js';
-import type { CheckKind } from '../kind/step-kind.js';
+import type { z } from 'zod';
+import { ident, sqlExpr } from '../kind/fields.js';
 import { displayRelation, quoteIdent, quoteRelation } from '../sql/ident.js';
 import { columnTypes } from './compare.js';
 import { onlyWhenItFails } from './describe.js';
-import { evaluateAlone, type RowCheck, type RowProbe } from './fused.js';
+import type { RowProbe } from './fused.js';
 import { andWhere, SAMPLE_SIZE, sampleKey } from './sample.js';
+import { rowCheckKind, tableCheckSchema } from './table-check.js';
 
 /** The options of `check.noNulls`, as a plan writes them (zod). */
-export const schema = z
-  .object({
-    ...common,
-    severity: severity.optional(),
-    table: relation,
-    column: ident,
-    where: sqlExpr.optional(),
-  })
-  .strict();
+export const schema = tableCheckSchema({
+  column: ident,
+  where: sqlExpr.optional(),
+});
 
 /** Validated options of `check.noNulls`. */
 export type Options = z.infer<typeof schema>;
@@ -55,11 +50,4 @@ const probe: RowProbe<Options> = {
 };
 
 /** The `check.noNulls` kind. */
-export const kind = {
-  kind: 'check.noNulls',
-  category: 'check',
-  schema,
-  phases: ['preconditions', 'validate'],
-  rowProbe: probe,
-  evaluate: (ctx, o) => evaluateAlone(ctx, probe, o),
-} satisfies CheckKind<Options> & RowCheck<Options>;
+export const kind = rowCheckKind('check.noNulls', schema, probe);

@@ -6,23 +6,19 @@
  * text, a uuid against varchar) are compared as text. See docs/checks/no-orphans.md.
  */
 import { z } from 'zod';
-import { common, ident, relation, severity } from '../kind/fields.js';
+import { ident, relation } from '../kind/fields.js';
 import type { CheckKind, ReadContext } from '../kind/step-kind.js';
 import { displayRelation, quoteIdent, quoteRelation } from '../sql/ident.js';
 import { columnTypes, directlyComparable, eq } from './compare.js';
 import { describeRead, onlyWhenItFails, readAction } from './describe.js';
 import { SAMPLE_SIZE, sampleKey } from './sample.js';
+import { tableCheckSchema } from './table-check.js';
 
 /** The options of `check.noOrphans`, as a plan writes them (zod). */
-export const schema = z
-  .object({
-    ...common,
-    severity: severity.optional(),
-    table: relation,
-    column: ident,
-    references: z.object({ table: relation, column: ident }).strict(),
-  })
-  .strict();
+export const schema = tableCheckSchema({
+  column: ident,
+  references: z.object({ table: relation, column: ident }).strict(),
+});
 
 /** Validated options of `check.noOrphans`. */
 export type Options = z.infer<typeof schema>;

@@ -9,28 +9,24 @@
  * fetches up to 10 of them with their counts. See docs/checks/per-group.md.
  */
 import { z } from 'zod';
-import { common, ident, identList, relation, severity, sqlExpr } from '../kind/fields.js';
+import { ident, identList, relation, sqlExpr } from '../kind/fields.js';
 import type { CheckKind, ReadContext } from '../kind/step-kind.js';
 import { displayRelation, quoteIdent, quoteRelation } from '../sql/ident.js';
 import { type Bind, Params } from '../sql/params.js';
 import { columnTypes, directlyComparable, eq, isUniqueColumn } from './compare.js';
 import { describeRead, onlyWhenItFails, readAction } from './describe.js';
 import { freeName, fromWhere, rangeIssues, rangeText, SAMPLE_SIZE } from './sample.js';
+import { tableCheckSchema } from './table-check.js';
 
 /** The options of `check.perGroup`, as a plan writes them (zod). */
-export const schema = z
-  .object({
-    ...common,
-    severity: severity.optional(),
-    table: relation,
-    groupBy: z.union([ident, identList]),
-    where: sqlExpr.optional(),
-    equals: z.number().int().nonnegative().optional(),
-    min: z.number().int().nonnegative().optional(),
-    max: z.number().int().nonnegative().optional(),
-    groupsFrom: z.object({ table: relation, column: ident }).strict().optional(),
-  })
-  .strict();
+export const schema = tableCheckSchema({
+  groupBy: z.union([ident, identList]),
+  where: sqlExpr.optional(),
+  equals: z.number().int().nonnegative().optional(),
+  min: z.number().int().nonnegative().optional(),
+  max: z.number().int().nonnegative().optional(),
+  groupsFrom: z.object({ table: relation, column: ident }).strict().optional(),
+});
 
 /** Validated options of `check.perGroup`. */
 export type Options = z.infer<typeof schema>;

@@ -6,25 +6,19 @@
  */
 import { z } from 'zod';
 import type { Db } from '../db/connection.js';
-import { common, relation, severity } from '../kind/fields.js';
-import type { CheckKind } from '../kind/step-kind.js';
 import { baselineOf } from '../ledger/records.js';
 import { displayRelation, quoteRelation } from '../sql/ident.js';
-import { evaluateAlone, type RowCheck, type RowProbe } from './fused.js';
+import type { RowProbe } from './fused.js';
 import { inRange, rangeIssues, rangeText } from './sample.js';
+import { rowCheckKind, tableCheckSchema } from './table-check.js';
 
 /** The options of `check.rowCount`, as a plan writes them (zod). */
-export const schema = z
-  .object({
-    ...common,
-    severity: severity.optional(),
-    table: relation,
-    equals: z.number().int().nonnegative().optional(),
-    min: z.number().int().nonnegative().optional(),
-    max: z.number().int().nonnegative().optional(),
-    unchanged: z.boolean().optional(),
-  })
-  .strict();
+export const schema = tableCheckSchema({
+  equals: z.number().int().nonnegative().optional(),
+  min: z.number().int().nonnegative().optional(),
+  max: z.number().int().nonnegative().optional(),
+  unchanged: z.boolean().optional(),
+});
 
 /** Validated options of `check.rowCount`. */
 export type Options = z.infer<typeof schema>;
@@ -84,14 +78,6 @@ const probe: RowProbe<Options> = {
 };
 
 /** The `check.rowCount` kind. */
-export const kind = {
-  kind: 'check.rowCount',
-  category: 'check',
-  schema,
-  phases: ['preconditions', 'validate'],
-  rowProbe: probe,
-  validate(o) {
-    return rangeIssues(o, ['unchanged']);
-  },
-  evaluate: (ctx, o) => evaluateAlone(ctx, probe, o),
-} satisfies CheckKind<Options> & RowCheck<Options>;
+export const kind = rowCheckKind('check.rowCount', schema, probe, {
+  validate: (o: Options) => rangeIssues(o, ['unchanged']),
+});

@@ -7,24 +7,20 @@
  * both tenants. See docs/checks/same-tenant.md.
  */
 import { z } from 'zod';
-import { common, ident, relation, severity } from '../kind/fields.js';
+import { ident, relation } from '../kind/fields.js';
 import type { CheckKind, ReadContext } from '../kind/step-kind.js';
 import { displayRelation, parseRelation, quoteIdent, quoteRelation } from '../sql/ident.js';
 import { columnTypes, directlyComparable, eq } from './compare.js';
 import { describeRead, onlyWhenItFails, readAction } from './describe.js';
 import { freeName, SAMPLE_SIZE, sampleKey } from './sample.js';
+import { tableCheckSchema } from './table-check.js';
 
 /** The options of `check.sameTenant`, as a plan writes them (zod). */
-export const schema = z
-  .object({
-    ...common,
-    severity: severity.optional(),
-    table: relation,
-    column: ident,
-    tenantColumn: ident,
-    references: z.object({ table: relation, column: ident, tenantColumn: ident }).strict(),
-  })
-  .strict();
+export const schema = tableCheckSchema({
+  column: ident,
+  tenantColumn: ident,
+  references: z.object({ table: relation, column: ident, tenantColumn: ident }).strict(),
+});
 
 /** Validated options of `check.sameTenant`. */
 export type Options = z.infer<typeof schema>;

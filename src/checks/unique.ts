@@ -4,24 +4,20 @@
  * unique index. One grouped aggregate finds the duplicates; only when there are some, a second
  * query fetches the rows that share the first duplicated tuples. See docs/checks/unique.md.
  */
-import { z } from 'zod';
-import { common, identList, relation, severity, sqlExpr } from '../kind/fields.js';
+import type { z } from 'zod';
+import { identList, sqlExpr } from '../kind/fields.js';
 import type { CheckKind } from '../kind/step-kind.js';
 import { displayRelation, quoteIdent, quoteRelation } from '../sql/ident.js';
 import { columnTypes } from './compare.js';
 import { describeRead, onlyWhenItFails, readAction } from './describe.js';
 import { andWhere, fromWhere, SAMPLE_SIZE, sampleKey } from './sample.js';
+import { tableCheckSchema } from './table-check.js';
 
 /** The options of `check.unique`, as a plan writes them (zod). */
-export const schema = z
-  .object({
-    ...common,
-    severity: severity.optional(),
-    table: relation,
-    columns: identList,
-    where: sqlExpr.optional(),
-  })
-  .strict();
+export const schema = tableCheckSchema({
+  columns: identList,
+  where: sqlExpr.optional(),
+});
 
 /** Validated options of `check.unique`. */
 export type Options = z.infer<typeof schema>;

@@ -3,13 +3,31 @@
  * builds the context, runs it, and turns any error into its exit code (docs/cli.md) and a message that
  * says what to do next.
  */
-import type { Command } from 'commander';
+import { Command } from 'commander';
 import { ExitCode, TidemarkError } from '../model/errors.js';
 import { redactedJson, redactText } from '../sql/redact.js';
 import { type CliContext, createContext, type GlobalOptions } from './context.js';
 
-/** Holds the exit code an action decided on. */
-let exitCode = 0;
+/**
+ * The program of one CLI invocation, which holds the exit code its action decided on: the code
+ * lives with the invocation (main() may run several in one process), not in the module.
+ */
+export class Program extends Command {
+  exitCode = 0;
+}
+
+/** The invocation's program: the root of the command an action runs for. */
+function programOf(cmd: Command): Command {
+  let root = cmd;
+  while (root.parent) root = root.parent;
+  return root;
+}
+
+/** Record the exit code an action decided on, on its invocation's program. */
+function decide(cmd: Command, code: number): void {
+  const program = programOf(cmd);
+  if (program instanceof Program) program.exitCode = code;
+}
 
 /**
  * Wrap a command action: build the context from its options, run it with the positional arguments
@@ -23,9 +41,9 @@ export function action<F>(fn: (ctx: CliContext, args: string[], flags: F & Globa
     let ctx: CliContext | undefined;
     try {
       ctx = await createContext(opts);
-      exitCode = await fn(ctx, cmd.args, opts);
+      decide(cmd, await fn(ctx, cmd.args, opts));
     } catch (e) {
-      exitCode = reportError(e, ctx, opts);
+      decide(cmd, reportError(e, ctx, opts));
     } finally {
       await ctx?.close().catch(() => undefined);
     }
@@ -45,14 +63,4 @@ export function reportError(e: unknown, ctx: CliContext | undefined, opts: Globa
   }
   if (process.env.TIDEMARK_DEBUG && err.stack) process.stderr.write(`${redactText(err.stack)}\n`);
   return err instanceof TidemarkError ? err.exitCode : ExitCode.failed;
-}
-
-/** Forget the exit code of an earlier invocation (main() may run several times in one process). */
-export function resetExitCode(): void {
-  exitCode = 0;
-}
-
-/** The exit code the last action decided on. */
-export function lastExitCode(): number {
-  return exitCode;
 }

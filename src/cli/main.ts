@@ -3,11 +3,11 @@
  * per command, and the one error boundary that turns any error into its exit code and a message
  * that says what to do next.
  */
-import { Command, CommanderError } from 'commander';
+import { CommanderError } from 'commander';
 import { ExitCode, TidemarkError } from '../model/errors.js';
 import { TIDEMARK_VERSION } from '../model/version.js';
 import { redactedJson, redactText } from '../sql/redact.js';
-import { lastExitCode, reportError, resetExitCode } from './action.js';
+import { Program, reportError } from './action.js';
 import { normaliseArgv } from './argv.js';
 import { registerDemo } from './commands/demo.js';
 import { registerFlag } from './commands/flag.js';
@@ -22,8 +22,8 @@ import { registerVerify } from './commands/verify.js';
 import { registerWork } from './commands/work.js';
 import { addGlobalOptions } from './context.js';
 
-export function buildProgram(): Command {
-  const program = new Command('tidemark')
+export function buildProgram(): Program {
+  const program = new Program('tidemark')
     .description('Phased, zero-downtime PostgreSQL migrations: expand → backfill → validate → contract.')
     .version(TIDEMARK_VERSION)
     .showHelpAfterError('(run with --help for usage)')
@@ -60,7 +60,6 @@ function wantsJson(argv: readonly string[]): boolean {
 
 /** Run the CLI with `argv` (without node and script); resolves to the exit code. */
 export async function main(argv: string[]): Promise<number> {
-  resetExitCode();
   const program = buildProgram();
   try {
     await program.parseAsync(normaliseArgv(program, argv), { from: 'user' });
@@ -82,7 +81,7 @@ export async function main(argv: string[]): Promise<number> {
     }
     return reportError(e, undefined, {});
   }
-  return lastExitCode();
+  return program.exitCode;
 }
 
 /**

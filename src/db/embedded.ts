@@ -50,6 +50,8 @@ export function freePort(): Promise<number> {
   });
 }
 
+// Module state on purpose: signals reach the process, so the servers to stop on SIGINT/SIGTERM and
+// whether the handlers are installed (once) are the process's, whichever caller started a server.
 const running = new Set<EmbeddedServer>();
 let hooked = false;
 function hookSignals(): void {

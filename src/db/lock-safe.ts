@@ -45,6 +45,10 @@ export async function blockersOf(db: Db, pid: number, also: number[] = []): Prom
   }));
 }
 
+/**
+ * A connection's server pid never changes, so it is asked once per client; weakly keyed, the entry
+ * goes with the client. Module state on purpose: a cache of a fact about each client, not state.
+ */
 const pidCache = new WeakMap<object, number>();
 /** The server pid of a pooled client (asked once per client). */
 export async function backendPid(client: pg.PoolClient): Promise<number> {

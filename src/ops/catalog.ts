@@ -4,9 +4,20 @@
  * instead of repeating: does the table, column, index, constraint, type or extension exist, is the
  * index valid, is someone still building it, do two column types match.
  */
+import { type Relation, resolveRelation } from '../db/catalog.js';
 import type { Queryable } from '../db/connection.js';
+import type { StepContext } from '../kind/step-kind.js';
+import { StepFailedError } from '../model/errors.js';
 import type { RelationName } from '../model/plan.js';
-import { quoteRelation } from '../sql/ident.js';
+import { displayRelation, quoteRelation } from '../sql/ident.js';
+
+/** The step's table, which must exist: a step cannot change a table that is not there. */
+export async function existingTable(ctx: StepContext, table: RelationName): Promise<Relation> {
+  const ref = await resolveRelation(ctx.db.pool, table);
+  if (!ref)
+    throw new StepFailedError(ctx.step.id, `step "${ctx.step.id}": table ${displayRelation(table)} does not exist`);
+  return ref;
+}
 
 /** An index (or whatever relation holds the name) in a schema. */
 export interface IndexState {

@@ -6,13 +6,12 @@
  * nothing is left half-applied and a rerun after fixing the data starts clean. Resumable: the
  * saved progress says the constraint is ours; the catalog says how far it got.
  */
-import { resolveRelation } from '../db/catalog.js';
 import { errorCodeLabel, sqlState } from '../db/connection.js';
 import type { Action, StepContext } from '../kind/step-kind.js';
 import { StepFailedError } from '../model/errors.js';
 import type { RelationName } from '../model/plan.js';
 import { displayRelation } from '../sql/ident.js';
-import { findConstraint } from './catalog.js';
+import { existingTable, findConstraint } from './catalog.js';
 import { inTx, waiting } from './exec.js';
 import { type Violations, violationError } from './violations.js';
 
@@ -50,9 +49,7 @@ export async function addNotValidThenValidate(
   c: NotValidConstraint,
   progress: Progress = {},
 ): Promise<void> {
-  const table = await resolveRelation(ctx.db.pool, c.table);
-  if (!table)
-    throw new StepFailedError(ctx.step.id, `step "${ctx.step.id}": table ${displayRelation(c.table)} does not exist`);
+  const table = await existingTable(ctx, c.table);
   const existing = await findConstraint(ctx.db.pool, table.oid, c.name);
   const ours = ctx.progress?.constraint === c.name;
   if (existing && !ours) {

@@ -13,7 +13,7 @@ import { formatIssue, StepFailedError } from '../model/errors.js';
 import { displayRelation, quoteIdent, quoteRelation } from '../sql/ident.js';
 import { ensureParser, parseStatements } from '../sql/parse.js';
 import { hasPhrase, sqlWords, volatileCalls } from '../sql/text.js';
-import { findColumn, resolveTypeName, typesMatch } from './catalog.js';
+import { existingTable, findColumn, resolveTypeName, typesMatch } from './catalog.js';
 import { addConstraintNotValid, dropColumn, foreignKeyClause, validateConstraint } from './ddl.js';
 import { completeInTx, progressOf, rollbackByDescription, singleStatements } from './exec.js';
 import { foreignKeyName } from './names.js';
@@ -219,9 +219,7 @@ export const kind = {
         );
       }
     }
-    const table = await resolveRelation(ctx.db.pool, o.table);
-    if (!table)
-      throw new StepFailedError(ctx.step.id, `step "${ctx.step.id}": table ${displayRelation(o.table)} does not exist`);
+    const table = await existingTable(ctx, o.table);
     const ours = ctx.progress?.column === o.column;
     const existing = await findColumn(ctx.db.pool, table.oid, o.column);
     if (existing && !ours) {

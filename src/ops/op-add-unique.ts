@@ -10,7 +10,7 @@ import { common, ident, identList, relation } from '../kind/fields.js';
 import type { Action, Description, ReadContext, StepKind } from '../kind/step-kind.js';
 import { StepFailedError } from '../model/errors.js';
 import { displayRelation, parseRelation, quoteIdent, quoteRelation } from '../sql/ident.js';
-import { findConstraint } from './catalog.js';
+import { existingTable, findConstraint } from './catalog.js';
 import { buildIndex, dropIndexAction } from './concurrent-index.js';
 import { dropConstraint } from './ddl.js';
 import { completeInTx, progressOf, rollbackByDescription, singleStatements } from './exec.js';
@@ -84,9 +84,7 @@ export const kind = {
     await describe(ctx, o);
     const name = constraintName(o);
     const a = actions(o);
-    const ref = await resolveRelation(ctx.db.pool, o.table);
-    if (!ref)
-      throw new StepFailedError(ctx.step.id, `step "${ctx.step.id}": table ${displayRelation(o.table)} does not exist`);
+    const ref = await existingTable(ctx, o.table);
     const existing = await findConstraint(ctx.db.pool, ref.oid, name);
     if (existing) {
       if (ctx.progress?.constraint !== name) {

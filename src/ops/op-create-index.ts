@@ -11,11 +11,10 @@ import { z } from 'zod';
 import { resolveRelation } from '../db/catalog.js';
 import { common, ident, identList, relation, sqlExpr } from '../kind/fields.js';
 import type { Action, Description, ReadContext, StepKind } from '../kind/step-kind.js';
-import { StepFailedError } from '../model/errors.js';
 import type { RelationName } from '../model/plan.js';
-import { displayRelation, parseRelation, quoteIdent, quoteRelation } from '../sql/ident.js';
+import { parseRelation, quoteIdent, quoteRelation } from '../sql/ident.js';
 import { quoteDotted } from '../sql/text.js';
-import { hasRows } from './catalog.js';
+import { existingTable, hasRows } from './catalog.js';
 import { buildIndex, dropIndexAction } from './concurrent-index.js';
 import { progressOf, rollbackByDescription, singleStatements } from './exec.js';
 import { indexName as generatedIndexName } from './names.js';
@@ -145,9 +144,7 @@ export const kind = {
   describeDown,
   async apply(ctx, o) {
     const d = await describe(ctx, o);
-    const ref = await resolveRelation(ctx.db.pool, o.table);
-    if (!ref)
-      throw new StepFailedError(ctx.step.id, `step "${ctx.step.id}": table ${displayRelation(o.table)} does not exist`);
+    const ref = await existingTable(ctx, o.table);
     const name = indexName(o);
     const how = await buildIndex(
       ctx,

@@ -6,12 +6,11 @@
  * `check.noNulls` does) before failing. Down: `DROP NOT NULL`. See docs/steps/op-set-not-null.md.
  */
 import { z } from 'zod';
-import { resolveRelation } from '../db/catalog.js';
 import { common, ident, relation } from '../kind/fields.js';
 import type { Action, Description, ReadContext, StepKind } from '../kind/step-kind.js';
 import { StepFailedError } from '../model/errors.js';
 import { displayRelation, quoteIdent, quoteRelation } from '../sql/ident.js';
-import { findColumn, findConstraint } from './catalog.js';
+import { existingTable, findColumn, findConstraint } from './catalog.js';
 import { addConstraintNotValid, dropConstraint, validateConstraint } from './ddl.js';
 import { completeInTx, inTx, progressOf, rollbackByDescription, singleStatements } from './exec.js';
 import { notNullCheckName } from './names.js';
@@ -75,9 +74,7 @@ export const kind = {
   async apply(ctx, o) {
     await describe(ctx, o);
     const a = actions(o);
-    const table = await resolveRelation(ctx.db.pool, o.table);
-    if (!table)
-      throw new StepFailedError(ctx.step.id, `step "${ctx.step.id}": table ${displayRelation(o.table)} does not exist`);
+    const table = await existingTable(ctx, o.table);
     const col = await findColumn(ctx.db.pool, table.oid, o.column);
     if (!col)
       throw new StepFailedError(

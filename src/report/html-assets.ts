@@ -7,6 +7,10 @@ import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 
 const require = createRequire(import.meta.url);
+/**
+ * Module state on purpose: a load-once cache of two files of the installed package, which do not
+ * change while the process runs; read on the first HTML report, never at start-up.
+ */
 let cached: { js: string; css: string } | undefined;
 
 /** uPlot's minified browser build and stylesheet. */

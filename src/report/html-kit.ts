@@ -4,6 +4,7 @@
  * explicitly marked with {@link raw}.
  */
 import { fmtValue, MARK, sampleTable } from './format.js';
+import type { Cell, TableSpec } from './tables.js';
 
 /** Already-safe HTML. */
 export interface Raw {
@@ -66,4 +67,14 @@ export function section(id: string, title: string, body: string): string {
 /** Join HTML pieces, dropping empty ones. */
 export function join(...parts: (string | false | null | undefined)[]): string {
   return parts.filter(Boolean).join('\n');
+}
+
+/** A {@link TableSpec} as an HTML table. */
+export function tableHtml(t: TableSpec): string {
+  const cell = (x: Cell) => (typeof x === 'string' ? x : 'code' in x ? c(x.code) : x.text);
+  return htmlTable(
+    t.header,
+    t.rows.map((r) => r.map(cell)),
+    t.right,
+  );
 }

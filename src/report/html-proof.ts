@@ -3,8 +3,9 @@
  * and of the gates, approvals and flags.
  */
 import { fmtTime } from './format.js';
-import { badge, c, h, htmlTable, join, type Raw, raw, sampleDetails, val } from './html-kit.js';
+import { badge, c, h, htmlTable, join, type Raw, raw, sampleDetails, tableHtml, val } from './html-kit.js';
 import type { ReportModel } from './model.js';
+import { approvalsTable } from './tables.js';
 
 export function proofHtml(m: ReportModel): string {
   const p = m.proof;
@@ -59,12 +60,7 @@ export function gatesHtml(m: ReportModel): string {
         fmtTime(r.at),
       ]),
     ),
-    g.approvals.length
-      ? `<h3>Approvals</h3>${htmlTable(
-          ['Gate', 'Approved by', 'When', 'Run'],
-          g.approvals.map((a) => [c(a.gateId), a.approvedBy, fmtTime(a.at), a.runId == null ? '—' : `#${a.runId}`]),
-        )}`
-      : '',
+    g.approvals.length ? `<h3>Approvals</h3>${tableHtml(approvalsTable(m))}` : '',
     g.flags.length
       ? `<h3>Flags</h3>${htmlTable(
           ['Flag', 'Now', 'Set by', 'When', 'History'],

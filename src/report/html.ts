@@ -5,12 +5,13 @@
  * and printed. Everything but the charts is static HTML, so it reads without JavaScript too.
  */
 
-import { fmtBytes, fmtBytesDelta, fmtMs, fmtNum, fmtTime, MARK } from './format.js';
+import { fmtBytes, fmtMs, fmtNum, fmtTime, MARK } from './format.js';
 import { CHART_SCRIPT, REPORT_CSS, uplotAssets } from './html-assets.js';
-import { badge, c, h, htmlTable, join, raw, sampleDetails, section } from './html-kit.js';
+import { badge, c, h, htmlTable, join, raw, sampleDetails, section, tableHtml } from './html-kit.js';
 import { gatesHtml, proofHtml } from './html-proof.js';
 import type { ReportModel } from './model.js';
 import { backfillRows, formatSql, lockSummary } from './sql-text.js';
+import * as tables from './tables.js';
 
 const pre = (sql: string) => `<pre><code>${h(sql)}</code></pre>`;
 const codes = (xs: string[]) => xs.map((x) => `<code>${h(x)}</code>`).join(', ');
@@ -98,26 +99,8 @@ function done(m: ReportModel): string {
   return join(
     `<ul>${phases}</ul>`,
     items.length ? `<ul>${items.join('')}</ul>` : '',
-    s.columnsAdded.length
-      ? `<h3>Columns added (nullable)</h3>${htmlTable(
-          ['Table', 'Column', 'Type', 'Step'],
-          s.columnsAdded.map((x) => [c(x.table), c(x.column), x.type ? c(x.type) : '—', c(x.stepId)]),
-        )}`
-      : '',
-    m.impact.tables.length
-      ? `<h3>Tables</h3>${htmlTable(
-          ['Table', 'Role', 'Rows now', 'Size before', 'Size after', 'Change'],
-          m.impact.tables.map((t) => [
-            c(t.name),
-            t.role,
-            `${fmtNum(t.rows)}${t.rows != null && !t.rowsExact ? ' (estimate)' : ''}`,
-            fmtBytes(t.before?.totalBytes),
-            fmtBytes(t.after?.totalBytes),
-            fmtBytesDelta(t.before?.totalBytes, t.after?.totalBytes),
-          ]),
-          [2, 3, 4, 5],
-        )}`
-      : '',
+    s.columnsAdded.length ? `<h3>Columns added (nullable)</h3>${tableHtml(tables.columnsAddedTable(m))}` : '',
+    m.impact.tables.length ? `<h3>Tables</h3>${tableHtml(tables.touchedTablesTable(m.impact.tables))}` : '',
   );
 }
 
@@ -202,20 +185,7 @@ function impact(m: ReportModel): string {
       ? `<li><b>Sync triggers</b>: ${i.syncTriggers.map((t) => `<code>${h(t.trigger)}</code> on <code>${h(t.table)}</code> (${t.removedAt ? 'removed' : 'installed'})`).join(', ')}</li>`
       : '',
     '</ul>',
-    sized.length
-      ? htmlTable(
-          ['Table', 'Table size before', 'after', 'Index size before', 'after', 'Total change'],
-          sized.map((t) => [
-            c(t.name),
-            fmtBytes(t.before?.tableBytes),
-            fmtBytes(t.after?.tableBytes),
-            fmtBytes(t.before?.indexBytes),
-            fmtBytes(t.after?.indexBytes),
-            fmtBytesDelta(t.before?.totalBytes, t.after?.totalBytes),
-          ]),
-          [1, 2, 3, 4, 5],
-        )
-      : '',
+    sized.length ? tableHtml(tables.sizesTable(sized)) : '',
   );
 }
 
@@ -234,18 +204,7 @@ function rollback(m: ReportModel): string {
         (s) =>
           `<div><code>${h(s.stepId)}</code> <span class="muted">(${h(s.kind)})</span>${s.irreversible ? ` — <b>irreversible</b>: ${h(s.irreversible)}` : s.actions.length ? (s.notes.length ? ` — ${h(s.notes.join('; '))}` : '') + pre(s.actions.map(formatSql).join('\n')) : ` — ${h(s.notes.join('; ') || 'nothing to undo')}`}</div>`,
       ),
-    r.archives.length
-      ? `<h3>Archived data (restored by rollback)</h3>${htmlTable(
-          ['Step', 'Object', 'Archive', 'Archived', 'Restored'],
-          r.archives.map((a) => [
-            c(a.stepId),
-            c(a.object),
-            c(a.archive),
-            fmtTime(a.at),
-            a.restoredAt ? fmtTime(a.restoredAt) : '—',
-          ]),
-        )}`
-      : '',
+    r.archives.length ? `<h3>Archived data (restored by rollback)</h3>${tableHtml(tables.archivesTable(m))}` : '',
   );
 }
 
@@ -254,17 +213,7 @@ function drift(m: ReportModel): string {
   if (!d.accepted.length && !d.changedSinceApplied.length)
     return '<p>None: every applied step ran as the plan defines it.</p>';
   return join(
-    htmlTable(
-      ['Step', 'Old checksum', 'New checksum', 'Accepted by', 'When', 'Run'],
-      d.accepted.map((a) => [
-        c(a.stepId),
-        c(a.oldChecksum.slice(0, 12)),
-        c(a.newChecksum.slice(0, 12)),
-        a.acceptedBy,
-        fmtTime(a.at),
-        a.runId == null ? '—' : `#${a.runId}`,
-      ]),
-    ),
+    tableHtml(tables.acceptedChangesTable(m)),
     d.changedSinceApplied.length
       ? `<div class="callout warn">Changed since applied (the next run exits 4 unless <code>--accept-changed</code>): ${codes(d.changedSinceApplied)}</div>`
       : '',
@@ -288,24 +237,7 @@ export function renderHtml(m: ReportModel): string {
     section('impact', 'Performance impact', impact(m)),
     section('rollback', 'Rollback procedure', rollback(m)),
     section('drift', 'Drift and accepted changes', drift(m)),
-    section(
-      'runs',
-      'Runs',
-      htmlTable(
-        ['Run', 'Command', 'Status', 'Exit', 'By', 'Started', 'Duration', 'Message'],
-        m.runs.map((r) => [
-          `#${r.runId}`,
-          r.command,
-          r.status,
-          r.exitCode == null ? '—' : String(r.exitCode),
-          r.runBy,
-          fmtTime(r.startedAt),
-          fmtMs(r.durationMs),
-          r.message ?? '',
-        ]),
-        [3, 6],
-      ),
-    ),
+    section('runs', 'Runs', tableHtml(tables.runsTable(m))),
     section(
       'next',
       'Next steps',

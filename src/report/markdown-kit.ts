@@ -3,6 +3,8 @@
  * that survives backticks, fenced blocks that survive fences, tables and collapsible sections.
  */
 
+import type { Cell, TableSpec } from './tables.js';
+
 /** Escape text for a table cell or a line: pipes, newlines and HTML-looking brackets. */
 export function esc(s: string): string {
   return s
@@ -45,4 +47,14 @@ export function details(summary: string, body: string): string {
 /** Escape for HTML inside `<summary>`. */
 export function htmlText(s: string): string {
   return s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
+}
+
+/** A {@link TableSpec} as a Markdown table. */
+export function tableMarkdown(t: TableSpec): string {
+  const cell = (c: Cell) => (typeof c === 'string' ? c : 'code' in c ? code(c.code) : esc(c.text));
+  return table(
+    t.header,
+    t.rows.map((r) => r.map(cell)),
+    t.right && t.header.map((_, i) => (t.right!.includes(i) ? 'r' : 'l')),
+  );
 }

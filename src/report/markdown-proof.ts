@@ -3,8 +3,9 @@
  * sample of offending rows) and of the gates, approvals and flags.
  */
 import { fmtMs, fmtNum, fmtTime, fmtValue, MARK, sampleTable } from './format.js';
-import { code, details, esc, htmlText, table } from './markdown-kit.js';
+import { code, details, esc, htmlText, table, tableMarkdown } from './markdown-kit.js';
 import type { ReportCheck, ReportModel } from './model.js';
+import { approvalsTable } from './tables.js';
 
 /** A sample or distribution as a Markdown table. */
 export function sampleMarkdown(rows: readonly unknown[]): string {
@@ -92,20 +93,7 @@ export function gatesSection(m: ReportModel): string[] {
     );
   }
   if (g.approvals.length) {
-    lines.push(
-      '',
-      '**Approvals**',
-      '',
-      table(
-        ['Gate', 'Approved by', 'When', 'Run'],
-        g.approvals.map((a) => [
-          code(a.gateId),
-          esc(a.approvedBy),
-          fmtTime(a.at),
-          a.runId == null ? '—' : `#${a.runId}`,
-        ]),
-      ),
-    );
+    lines.push('', '**Approvals**', '', tableMarkdown(approvalsTable(m)));
   }
   if (g.flags.length) {
     lines.push(

@@ -5,11 +5,12 @@
  * GitHub (a PR comment or a file in the repository).
  */
 import { validationQueries } from '../ledger/reader-queries.js';
-import { fmtBytes, fmtBytesDelta, fmtMs, fmtNum, fmtTime, MARK } from './format.js';
-import { code, esc, fence, table } from './markdown-kit.js';
+import { fmtBytes, fmtMs, fmtNum, fmtTime, MARK } from './format.js';
+import { code, esc, fence, table, tableMarkdown } from './markdown-kit.js';
 import { checklistSection, gatesSection } from './markdown-proof.js';
 import type { ReportModel, ReportStep } from './model.js';
 import { backfillRows, formatSql, lockSummary } from './sql-text.js';
+import * as tables from './tables.js';
 
 function header(m: ReportModel): string[] {
   const lines = [`# ${esc(m.plan.title)} — ${MARK[m.status.state] ?? ''} ${m.status.label}`, ''];
@@ -62,34 +63,10 @@ function whatWasDone(m: ReportModel): string[] {
       `- **Proof**: ${m.proof.passed === null ? '⏳ not run yet' : m.proof.passed ? '✅ passed' : '❌ failed'} — ${c.pass} of ${checks} check(s) passed${c.warn ? `, ${c.warn} warning(s)` : ''}${c.fail ? `, ${c.fail} failed${broken ? ` (${broken} could not run)` : ''}` : ''}${c.notRun ? `, ${c.notRun} not run` : ''}`,
     );
   if (s.columnsAdded.length) {
-    lines.push(
-      '',
-      '### Columns added',
-      '',
-      table(
-        ['Table', 'Column', 'Type', 'Step'],
-        s.columnsAdded.map((x) => [code(x.table), code(x.column), x.type ? code(x.type) : '—', code(x.stepId)]),
-      ),
-    );
+    lines.push('', '### Columns added', '', tableMarkdown(tables.columnsAddedTable(m)));
   }
   if (m.impact.tables.length) {
-    lines.push(
-      '',
-      '### Tables',
-      '',
-      table(
-        ['Table', 'Role', 'Rows now', 'Size before', 'Size after', 'Change'],
-        m.impact.tables.map((t) => [
-          code(t.name),
-          t.role,
-          `${fmtNum(t.rows)}${t.rows != null && !t.rowsExact ? ' (estimate)' : ''}`,
-          fmtBytes(t.before?.totalBytes),
-          fmtBytes(t.after?.totalBytes),
-          fmtBytesDelta(t.before?.totalBytes, t.after?.totalBytes),
-        ]),
-        ['l', 'l', 'r', 'r', 'r', 'r'],
-      ),
-    );
+    lines.push('', '### Tables', '', tableMarkdown(tables.touchedTablesTable(m.impact.tables)));
   }
   return lines;
 }
@@ -229,21 +206,7 @@ function impactSection(m: ReportModel): string[] {
     );
   const sized = i.tables.filter((t) => t.before || t.after);
   if (sized.length) {
-    lines.push(
-      '',
-      table(
-        ['Table', 'Table size before', 'after', 'Index size before', 'after', 'Total change'],
-        sized.map((t) => [
-          code(t.name),
-          fmtBytes(t.before?.tableBytes),
-          fmtBytes(t.after?.tableBytes),
-          fmtBytes(t.before?.indexBytes),
-          fmtBytes(t.after?.indexBytes),
-          fmtBytesDelta(t.before?.totalBytes, t.after?.totalBytes),
-        ]),
-        ['l', 'r', 'r', 'r', 'r', 'r'],
-      ),
-    );
+    lines.push('', tableMarkdown(tables.sizesTable(sized)));
     lines.push(
       '',
       `_Sizes before: ${i.sizesRecorded.before ? `recorded ${fmtTime(i.sizesRecorded.before)}` : 'not recorded'}; after: ${i.sizesRecorded.afterSource === 'run' ? `recorded ${fmtTime(i.sizesRecorded.after)}` : 'read from the catalog for this report'}._`,
@@ -280,21 +243,7 @@ function rollbackSection(m: ReportModel): string[] {
   }
   if (quiet.length) lines.push('', `_Checks and gates have nothing to undo (${quiet.length} in range)._`);
   if (r.archives.length) {
-    lines.push(
-      '',
-      'Archived data (restored by rollback):',
-      '',
-      table(
-        ['Step', 'Object', 'Archive', 'Archived', 'Restored'],
-        r.archives.map((a) => [
-          code(a.stepId),
-          code(a.object),
-          code(a.archive),
-          fmtTime(a.at),
-          a.restoredAt ? fmtTime(a.restoredAt) : '—',
-        ]),
-      ),
-    );
+    lines.push('', 'Archived data (restored by rollback):', '', tableMarkdown(tables.archivesTable(m)));
   }
   return lines;
 }
@@ -304,20 +253,7 @@ function driftSection(m: ReportModel): string[] {
   if (!d.accepted.length && !d.changedSinceApplied.length)
     return ['## Drift', '', 'None: every applied step ran as the plan defines it.'];
   const lines = ['## Drift and accepted changes', ''];
-  if (d.accepted.length)
-    lines.push(
-      table(
-        ['Step', 'Old checksum', 'New checksum', 'Accepted by', 'When', 'Run'],
-        d.accepted.map((a) => [
-          code(a.stepId),
-          code(a.oldChecksum.slice(0, 12)),
-          code(a.newChecksum.slice(0, 12)),
-          esc(a.acceptedBy),
-          fmtTime(a.at),
-          a.runId == null ? '—' : `#${a.runId}`,
-        ]),
-      ),
-    );
+  if (d.accepted.length) lines.push(tableMarkdown(tables.acceptedChangesTable(m)));
   if (d.changedSinceApplied.length)
     lines.push(
       '',
@@ -330,19 +266,8 @@ function runsSection(m: ReportModel): string[] {
   return [
     '## Runs',
     '',
-    table(
-      ['Run', 'Command', 'Status', 'Exit', 'By', 'Started', 'Duration', 'Message'],
-      m.runs.map((r) => [
-        `#${r.runId}`,
-        r.command,
-        r.status,
-        r.exitCode == null ? '—' : String(r.exitCode),
-        esc(r.runBy),
-        fmtTime(r.startedAt),
-        fmtMs(r.durationMs),
-        r.message ? esc(r.message) : '',
-      ]),
-    ),
+    // Left-aligned in Markdown, as this table has always been written.
+    tableMarkdown({ ...tables.runsTable(m), right: undefined }),
   ];
 }
 

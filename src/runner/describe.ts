@@ -14,10 +14,11 @@ import { stepKind } from '../plan/registry.js';
 import { readContext, type Session } from './context.js';
 import { fusionGroup, supersededBy } from './evaluate-check.js';
 import { categoryOf, checkRunOptions } from './guards.js';
-import { type ConnectOptions, openSession } from './open.js';
+import type { ConnectOptions } from './open.js';
 import { checkPlanNames } from './plan-check.js';
 import { pendingSteps } from './preflight.js';
 import { irreversibleReason, rollbackRange } from './rollback.js';
+import { inSession } from './session-scope.js';
 
 export interface StepDescription {
   stepId: string;
@@ -77,8 +78,7 @@ export async function describePlan(
 ): Promise<PlanDescription> {
   // The same range `rollback --to/--phase` would undo (refused the same way when it names no step or phase).
   if (o.rollback) checkRunOptions(plan, { to: o.to, phase: o.phase });
-  const session = await openSession(o, plan, false);
-  try {
+  return inSession(o, plan, { install: false }, async (session) => {
     const states: Map<string, StepState> = session.ledger ? await session.ledger.stepStates(plan.id) : new Map();
     // The same names-and-fragments check as `run` (docs/plans.md): a typo is refused here too.
     if (!o.rollback) await checkPlanNames(session, pendingSteps(plan, states, []), states);
@@ -130,7 +130,5 @@ export async function describePlan(
       out.push(d);
     }
     return { planId: plan.id, title: plan.title, rollback: !!o.rollback, steps: out };
-  } finally {
-    await session.db.close();
-  }
+  });
 }

@@ -3,7 +3,7 @@
  * exit code (kysely's Migrator style); the CLI renders them.
  */
 
-import type { CheckOutcome } from '../kind/events.js';
+import type { CheckOutcome, TidemarkEvent } from '../kind/events.js';
 import { ExitCode, type ExitCodeValue, TidemarkError } from '../model/errors.js';
 
 export type RunStatus = 'done' | 'nothing' | 'failed' | 'gate' | 'drift' | 'locked' | 'invalid';
@@ -61,4 +61,33 @@ export function errorResult(e: unknown): Pick<RunResult, 'status' | 'exitCode' |
     };
   const msg = e instanceof Error ? e.message : String(e);
   return { status: 'failed', exitCode: ExitCode.failed, message: msg };
+}
+
+/** The `run.end` event that closes a command's event stream with its result. */
+export function runEndEvent(r: RunResult): Extract<TidemarkEvent, { type: 'run.end' }> {
+  return {
+    type: 'run.end',
+    planId: r.planId,
+    status: r.status,
+    exitCode: r.exitCode,
+    message: r.message,
+    durationMs: r.durationMs,
+  };
+}
+
+/** What a command has so far: its steps and checks, the run id once the ledger gave one. */
+export interface ResultBase {
+  planId: string;
+  runId: number | null;
+  steps: StepReport[];
+  checks: CheckOutcome[];
+}
+
+/** The command's result with its outcome, timed from `t0` (a `performance.now()`). */
+export function resultOf(
+  base: ResultBase,
+  t0: number,
+  r: Partial<RunResult> & Pick<RunResult, 'status' | 'exitCode'>,
+): RunResult {
+  return { ...base, ...r, durationMs: performance.now() - t0 };
 }

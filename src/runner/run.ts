@@ -11,7 +11,6 @@ import { loadSqlParser } from '../checks/sql-columns.js';
 import type { CheckOutcome } from '../kind/events.js';
 import type { Ledger, StepState } from '../ledger/ledger.js';
 import { captureObjectStats } from '../ledger/object-stats.js';
-import { ledgerSchemaOf } from '../ledger/open.js';
 import { latestValidation, recordValidation } from '../ledger/records.js';
 import { ExitCode } from '../model/errors.js';
 import type { Phase, Plan, PlannedStep } from '../model/plan.js';
@@ -31,7 +30,7 @@ import {
   takeBaselines,
 } from './guards.js';
 import { refuseHalfRolledBack } from './half-rollback.js';
-import { openSession, type RunOptions, settingsOf } from './open.js';
+import { type RunOptions, settingsOf } from './open.js';
 import { writeOrmRecords } from './orm-records.js';
 import { checkPlanNames } from './plan-check.js';
 import { lintBeforeRun, pendingSteps, preflightSteps } from './preflight.js';
@@ -39,24 +38,15 @@ import { lintBeforeRun, pendingSteps, preflightSteps } from './preflight.js';
 export type { RunOptions } from './open.js';
 
 import { applyStep } from './apply-step.js';
-import { errorResult, type RunResult, type StepReport } from './result.js';
-import { acquireRunLock, type RunLock } from './run-lock.js';
+import { errorResult, type ResultBase, type RunResult, resultOf, runEndEvent, type StepReport } from './result.js';
+import { inSession } from './session-scope.js';
 import { checkStep, passGate, type Stop } from './verdicts.js';
 
 /** Run a validated plan against a database. */
 export async function runPlan(plan: Plan, o: RunOptions): Promise<RunResult> {
   const t0 = performance.now();
-  const base = {
-    planId: plan.id,
-    runId: null as number | null,
-    steps: [] as StepReport[],
-    checks: [] as CheckOutcome[],
-  };
-  const done = (r: Partial<RunResult> & Pick<RunResult, 'status' | 'exitCode'>): RunResult => ({
-    ...base,
-    ...r,
-    durationMs: performance.now() - t0,
-  });
+  const base: ResultBase = { planId: plan.id, runId: null, steps: [], checks: [] };
+  const done = (r: Partial<RunResult> & Pick<RunResult, 'status' | 'exitCode'>) => resultOf(base, t0, r);
   try {
     checkRunOptions(plan, o);
   } catch (e) {
@@ -64,65 +54,65 @@ export async function runPlan(plan: Plan, o: RunOptions): Promise<RunResult> {
   }
   if (o.dryRun) return dryRunPlan(plan, o);
 
-  let lock: RunLock | undefined;
-  let session: (Session & { ledger: Ledger }) | undefined;
-  try {
-    lock = await acquireRunLock(o.databaseUrl, ledgerSchemaOf(o), plan.id, o.waitSeconds ?? 0);
-    const opened = await openSession(o, plan, true);
-    session = opened as Session & { ledger: Ledger };
-    const { ledger, db } = session;
-    await ledger.syncPlan(plan);
-    const settings = settingsOf(o);
-    base.runId = await ledger.startRun({
-      planId: plan.id,
-      command: 'run',
-      options: {
-        phase: o.phase ?? null,
-        to: o.to ?? null,
-        approve: o.approvals ?? [],
-        acceptChanged: o.acceptChanged ?? [],
-        redo: o.redo ?? [],
-      },
-      planChecksum: plan.checksum,
-      runBy: settings.actor,
-      host: hostname(),
-      pid: process.pid,
-      backendPid: lock.backendPid,
-      tidemarkVersion: TIDEMARK_VERSION,
-      serverVersion: String(await db.serverVersion()),
-      database: db.displayUrl,
-    });
-    await ledger.markCrashedRuns(plan.id, base.runId);
-    session.emit({
-      type: 'run.start',
-      planId: plan.id,
-      title: plan.title,
-      command: 'run',
-      runId: base.runId,
-      dryRun: false,
-      database: db.displayUrl,
-      checkIdWidth: checkIdWidth(plan),
-    });
-    if (opened.installed && opened.installed.from < opened.installed.to) {
-      session.emit({ type: 'ledger.installed', schema: session.ledgerSchema, ...opened.installed });
-    }
-    const stop = await execute(session, plan, o, base.runId, base.steps, base.checks);
-    const result = done(
-      stop ?? {
-        status: base.steps.some((s) => s.outcome === 'applied' || s.outcome === 'checked') ? 'done' : 'nothing',
-        exitCode: ExitCode.ok,
-      },
-    );
-    await finish(session, plan, result);
-    return result;
-  } catch (e) {
-    const result = done(errorResult(e));
-    if (session && base.runId !== null) await finish(session, plan, result).catch(() => undefined);
-    return result;
-  } finally {
-    await lock?.release();
-    await session?.db.close();
-  }
+  return inSession(
+    o,
+    plan,
+    { install: true, runLock: { waitSeconds: o.waitSeconds } },
+    async (opened, lock) => {
+      const session = opened as Session & { ledger: Ledger };
+      const { ledger, db } = session;
+      await ledger.syncPlan(plan);
+      const settings = settingsOf(o);
+      base.runId = await ledger.startRun({
+        planId: plan.id,
+        command: 'run',
+        options: {
+          phase: o.phase ?? null,
+          to: o.to ?? null,
+          approve: o.approvals ?? [],
+          acceptChanged: o.acceptChanged ?? [],
+          redo: o.redo ?? [],
+        },
+        planChecksum: plan.checksum,
+        runBy: settings.actor,
+        host: hostname(),
+        pid: process.pid,
+        backendPid: lock!.backendPid,
+        tidemarkVersion: TIDEMARK_VERSION,
+        serverVersion: String(await db.serverVersion()),
+        database: db.displayUrl,
+      });
+      await ledger.markCrashedRuns(plan.id, base.runId);
+      session.emit({
+        type: 'run.start',
+        planId: plan.id,
+        title: plan.title,
+        command: 'run',
+        runId: base.runId,
+        dryRun: false,
+        database: db.displayUrl,
+        checkIdWidth: checkIdWidth(plan),
+      });
+      if (opened.installed && opened.installed.from < opened.installed.to) {
+        session.emit({ type: 'ledger.installed', schema: session.ledgerSchema, ...opened.installed });
+      }
+      const stop = await execute(session, plan, o, base.runId, base.steps, base.checks);
+      const result = done(
+        stop ?? {
+          status: base.steps.some((s) => s.outcome === 'applied' || s.outcome === 'checked') ? 'done' : 'nothing',
+          exitCode: ExitCode.ok,
+        },
+      );
+      await finish(session, plan, result);
+      return result;
+    },
+    async (e, session) => {
+      const result = done(errorResult(e));
+      if (session && base.runId !== null)
+        await finish(session as Session & { ledger: Ledger }, plan, result).catch(() => undefined);
+      return result;
+    },
+  );
 }
 
 async function finish(session: Session & { ledger: Ledger }, plan: Plan, result: RunResult): Promise<void> {
@@ -142,14 +132,7 @@ async function finish(session: Session & { ledger: Ledger }, plan: Plan, result:
   else if (result.exitCode !== 0)
     await session.ledger.setPlanStatus(plan.id, result.status === 'gate' ? 'waiting' : 'failed');
   else await session.ledger.setPlanStatus(plan.id, 'in_progress');
-  session.emit({
-    type: 'run.end',
-    planId: plan.id,
-    status: result.status,
-    exitCode: result.exitCode,
-    message: result.message,
-    durationMs: result.durationMs,
-  });
+  session.emit(runEndEvent(result));
 }
 
 /** The phases loop. Returns a stop when the run ends early, undefined when it ran to its end. */

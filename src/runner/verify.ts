@@ -3,68 +3,57 @@
  * any failure). Results are stored in the ledger when it exists; verify never creates it.
  */
 
-import type { CheckOutcome } from '../kind/events.js';
 import { ExitCode } from '../model/errors.js';
 import type { Plan } from '../model/plan.js';
 import { evaluateCheck, isFailure } from './evaluate-check.js';
 import { categoryOf, checkIdWidth } from './guards.js';
-import { type ConnectOptions, openSession } from './open.js';
-import { errorResult, type RunResult } from './result.js';
+import type { ConnectOptions } from './open.js';
+import { errorResult, type ResultBase, type RunResult, resultOf, runEndEvent } from './result.js';
+import { inSession } from './session-scope.js';
 
 export async function verifyPlan(plan: Plan, o: ConnectOptions): Promise<RunResult> {
   const t0 = performance.now();
-  const checks: CheckOutcome[] = [];
-  let session: Awaited<ReturnType<typeof openSession>> | undefined;
-  try {
-    session = await openSession(o, plan, false);
-    session.emit({
-      type: 'run.start',
-      planId: plan.id,
-      title: plan.title,
-      command: 'verify',
-      runId: null,
-      dryRun: false,
-      database: session.db.displayUrl,
-      checkIdWidth: checkIdWidth(plan),
-    });
-    const failed: string[] = [];
-    for (const phase of ['preconditions', 'validate'] as const) {
-      const list = plan.steps.filter((s) => s.phase === phase && categoryOf(s.kind) === 'check');
-      if (!list.length) continue;
-      session.emit({ type: 'phase.start', phase, pending: list.length });
-      for (const st of list) {
-        const r = await evaluateCheck(session, st, null);
-        checks.push(r);
-        if (isFailure(r)) failed.push(st.id);
+  const base: ResultBase = { planId: plan.id, runId: null, steps: [], checks: [] };
+  const checks = base.checks;
+  return inSession(
+    o,
+    plan,
+    { install: false },
+    async (session) => {
+      session.emit({
+        type: 'run.start',
+        planId: plan.id,
+        title: plan.title,
+        command: 'verify',
+        runId: null,
+        dryRun: false,
+        database: session.db.displayUrl,
+        checkIdWidth: checkIdWidth(plan),
+      });
+      const failed: string[] = [];
+      for (const phase of ['preconditions', 'validate'] as const) {
+        const list = plan.steps.filter((s) => s.phase === phase && categoryOf(s.kind) === 'check');
+        if (!list.length) continue;
+        session.emit({ type: 'phase.start', phase, pending: list.length });
+        for (const st of list) {
+          const r = await evaluateCheck(session, st, null);
+          checks.push(r);
+          if (isFailure(r)) failed.push(st.id);
+        }
+        session.emit({ type: 'phase.end', phase });
       }
-      session.emit({ type: 'phase.end', phase });
-    }
-    const warned = checks.filter((c) => c.status === 'warn').map((c) => c.stepId);
-    session.emit({ type: 'proof.end', phase: 'validate', passed: failed.length === 0, failed, warned });
-    const result: RunResult = {
-      planId: plan.id,
-      runId: null,
-      checks,
-      steps: [],
-      durationMs: performance.now() - t0,
-      status: failed.length ? 'failed' : 'done',
-      exitCode: failed.length ? ExitCode.failed : ExitCode.ok,
-      message: failed.length
-        ? `${failed.length} check(s) failed: ${failed.join(', ')}`
-        : `all ${checks.length} check(s) passed${warned.length ? ` (${warned.length} warning(s))` : ''}`,
-    };
-    session.emit({
-      type: 'run.end',
-      planId: plan.id,
-      status: result.status,
-      exitCode: result.exitCode,
-      message: result.message,
-      durationMs: result.durationMs,
-    });
-    return result;
-  } catch (e) {
-    return { planId: plan.id, runId: null, checks, steps: [], durationMs: performance.now() - t0, ...errorResult(e) };
-  } finally {
-    await session?.db.close();
-  }
+      const warned = checks.filter((c) => c.status === 'warn').map((c) => c.stepId);
+      session.emit({ type: 'proof.end', phase: 'validate', passed: failed.length === 0, failed, warned });
+      const result = resultOf(base, t0, {
+        status: failed.length ? 'failed' : 'done',
+        exitCode: failed.length ? ExitCode.failed : ExitCode.ok,
+        message: failed.length
+          ? `${failed.length} check(s) failed: ${failed.join(', ')}`
+          : `all ${checks.length} check(s) passed${warned.length ? ` (${warned.length} warning(s))` : ''}`,
+      });
+      session.emit(runEndEvent(result));
+      return result;
+    },
+    (e) => resultOf(base, t0, errorResult(e)),
+  );
 }

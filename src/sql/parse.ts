@@ -9,6 +9,8 @@ import type { LockMode } from './lock-modes.js';
  * Importing `libpg-query` compiles its WebAssembly, so it is imported on first use rather than at
  * load: a command that parses no SQL (`--help`, `status`) does not pay for it (docs/architecture.md,
  * "Start-up"). `parser` stands for the static import it replaces, set once when the module is ready.
+ * Module state on purpose: a load-once cache of an immutable module, the same for every caller and
+ * never changed or reset once loaded — nothing a run, a test or a second invocation could see differ.
  */
 let loaded: Promise<void> | undefined;
 let parser: typeof LibPgQuery | undefined;

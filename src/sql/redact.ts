@@ -57,6 +57,13 @@ export function redactedJson(value: unknown): string {
   return JSON.stringify(value, (_key, v: unknown) => (typeof v === 'string' ? redactText(v) : v));
 }
 
+/**
+ * Every password this process has connected with (or started a server with), in the forms text can
+ * spell it. Module state on purpose, and add-only: the passwords belong to the process, and every
+ * text that leaves it must be cleaned of them wherever it is written — the CLI's error boundary,
+ * an error thrown before any session exists, the ledger, a library caller's events — so the
+ * registry cannot be one session's, and no path can forget to pass it (docs/cli.md, "Passwords").
+ */
 const knownSecrets: string[] = [];
 
 /**
