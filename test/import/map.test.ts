@@ -14,7 +14,7 @@ const OLD: Available = (b) => !['op.changeType', 'op.renameColumn', 'op.renameTa
 function map(sql: string, available: Available = ALL) {
   const r = mapScript({ tool: 'sql', name: 'm', file: 'm.sql', sql }, available, { enums: new Set() });
   const phases = placeSteps(r.outcomes.flatMap((o) => o.steps));
-  const brief = (s: ImportedStep): Record<string, any> => ({ builder: s.builder, ...s.options });
+  const brief = (s: ImportedStep): Record<string, unknown> => ({ builder: s.builder, ...s.options });
   return {
     ...r,
     expand: phases.expand.map(brief),
