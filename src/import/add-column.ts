@@ -60,7 +60,7 @@ export function mapAddColumn(
     }
   }
   const steps: ImportedStep[] = [];
-  const volatile = def ? volatileDefault(def.con) : false;
+  const volatile = def ? volatileDefault(def.con, defaultExpression(def.text)) : false;
   const expr = def ? defaultExpression(def.text) : undefined;
   steps.push({
     builder: 'op.addColumn',

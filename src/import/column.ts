@@ -5,6 +5,7 @@
  */
 import type { ColumnDefNode, ConstraintNode } from '../lint/ast.js';
 import { columnConstraints, functionNames } from '../lint/ast.js';
+import { volatileCalls } from '../sql/text.js';
 import type { SourceText } from './source-text.js';
 
 /** A column definition's parts. */
@@ -44,9 +45,12 @@ export function defaultExpression(text: string): string {
  */
 const NON_VOLATILE = new Set(['now', 'transaction_timestamp', 'statement_timestamp', 'current_setting']);
 
-/** True when a default calls a function that may return a different value per row (`gen_random_uuid()`, `nextval`). */
-export function volatileDefault(con: ConstraintNode): boolean {
-  return functionNames(con.raw_expr).some((f) => !NON_VOLATILE.has(f));
+/**
+ * True when a default calls a function that may return a different value per row
+ * (`gen_random_uuid()`, `nextval`): the known volatile ones, and any function not known to be stable.
+ */
+export function volatileDefault(con: ConstraintNode, text: string): boolean {
+  return volatileCalls(text).length > 0 || functionNames(con.raw_expr).some((f) => !NON_VOLATILE.has(f));
 }
 
 /** The condition of a `[CONSTRAINT name] CHECK (expr) …` text: what stands inside its parentheses. */

@@ -193,6 +193,13 @@ describe('import drizzle: drizzle-kit generate output', () => {
       expect(r.migrations).toEqual(['0001_expand', '0002_contract']);
       expect(r.records.map((x) => x.migration)).toEqual(['0001_expand', '0002_contract']);
       expect((await cli(['plan', out, '--database-url', url])).code).toBe(0);
+      // Once the history has them all: nothing to import, nothing written.
+      await query(url, `UPDATE drizzle.__drizzle_migrations SET created_at = ${journal.entries[2].when}`);
+      const none = join(tempDir(), 'none.plan.ts');
+      const n = await cli(['import', 'drizzle', dir, '--out', none, '--database-url', url]);
+      expect(n.code).toBe(0);
+      expect(n.stdout).toContain('nothing to import: every migration is applied');
+      expect(existsSync(none)).toBe(false);
     },
     SLOW,
   );
@@ -289,6 +296,18 @@ describe('import: bad input is refused with exit 2, nothing written', () => {
     expect(r.code).toBe(2);
     expect(r.stderr).toMatch(/bad\.sql:2:\d+: the SQL does not parse/);
     expect(existsSync(join(dir, 'plans'))).toBe(false);
+  });
+
+  it('a statement an operation refuses at validation goes back to its SQL, with the refusal as the reason', async () => {
+    const dir = tempDir();
+    const label = 'x'.repeat(70);
+    writeFileSync(join(dir, 'enum.sql'), `ALTER TYPE "Status" ADD VALUE '${label}';\nCREATE INDEX i ON t (c);\n`);
+    const r = await importJson(['sql', join(dir, 'enum.sql'), '--out', join(dir, 'enum.plan.ts')]);
+    expect(r.outcomes.map((o) => o.result)).toEqual(['sql', 'mapped']);
+    expect(r.outcomes[0].reason).toMatch(/the operation refused it \(value is 70 bytes long/);
+    expect(readFileSync(join(dir, 'enum.plan.ts'), 'utf8')).toContain(
+      `up: 'ALTER TYPE "Status" ADD VALUE \\'${label}\\''`,
+    );
   });
 
   it('an existing plan file is not overwritten without --force; the default out is plans/<id>.plan.ts', async () => {

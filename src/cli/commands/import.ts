@@ -32,7 +32,7 @@ export function registerImport(program: Command): void {
     )
     .option('--force', 'overwrite the plan file when it exists')
     .action(
-      action<{ out?: string; id?: string; records: string[]; force?: boolean }>(async (ctx, [tool, path], flags) => {
+      action<{ out?: string; id?: string; records?: string[]; force?: boolean }>(async (ctx, [tool, path], flags) => {
         if (!(TOOLS as readonly string[]).includes(tool))
           throw new UsageError(
             `import: unknown tool "${tool}"`,
@@ -47,7 +47,7 @@ export function registerImport(program: Command): void {
           path,
           out: flags.out,
           id: flags.id,
-          records: flags.records,
+          records: flags.records ?? [],
           databaseUrl: flags.databaseUrl,
           force: flags.force,
         });
