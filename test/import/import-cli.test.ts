@@ -1,6 +1,6 @@
 /**
- * `tidemark import` through the built CLI, against real PostgreSQL: the seeds' own Prisma
- * migrations become plans that run on each seed's "before" database; with `--database-url` only
+ * `tidemark import` through the built CLI, against real PostgreSQL: the example apps' own Prisma
+ * migrations (examples/*.setup.sql is each app's "before" database) become plans that run there; with `--database-url` only
  * what the ORM has not applied is imported; drizzle-kit's and Alembic's generated SQL import and
  * plan; bad input is refused with exit 2 and nothing written. Needs `npm run build` first.
  */
@@ -42,9 +42,9 @@ const tables = async (url: string) =>
     (r) => r.t,
   );
 
-describe("import prisma: the seeds' own migrations, run on each seed's before-database", () => {
+describe("import prisma: the example apps' own migrations, run on each app's before-database", () => {
   it(
-    'seed 004: add_intelligence_core_tables → every statement mapped, no lint error, runs',
+    'app 004: add_intelligence_core_tables → every statement mapped, no lint error, runs',
     async () => {
       const url = await createTestDatabase('import_seed_004');
       await query(url, readFileSync(join(EXAMPLES, 'seed-004.setup.sql'), 'utf8'));
@@ -71,7 +71,7 @@ describe("import prisma: the seeds' own migrations, run on each seed's before-da
   );
 
   it(
-    'seed 001: given the database, only the migration _prisma_migrations lacks is imported; it runs',
+    'app 001: given the database, only the migration _prisma_migrations lacks is imported; it runs',
     async () => {
       const url = await createTestDatabase('import_seed_001');
       await query(url, readFileSync(join(EXAMPLES, 'seed-001.setup.sql'), 'utf8'));
@@ -111,7 +111,7 @@ describe("import prisma: the seeds' own migrations, run on each seed's before-da
   );
 
   it(
-    "seed 000: wave 1's expand migration (Prisma's multi-column ALTERs, enums, NOT NULL DEFAULTs) runs on the demo schema with rows",
+    "app 000: wave 1's expand migration (Prisma's multi-column ALTERs, enums, NOT NULL DEFAULTs) runs on the demo schema with rows",
     async () => {
       const url = await createTestDatabase('import_seed_000');
       await query(url, DEMO_SCHEMA);
