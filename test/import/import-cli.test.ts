@@ -4,7 +4,7 @@
  * what the ORM has not applied is imported; drizzle-kit's and Alembic's generated SQL import and
  * plan; bad input is refused with exit 2 and nothing written. Needs `npm run build` first.
  */
-import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { beforeAll, describe, expect, it } from 'vitest';
@@ -213,6 +213,33 @@ describe('import drizzle: drizzle-kit generate output', () => {
       expect(r.counts.sql).toBe(0);
       const run = await cli(['run', out, '--database-url', fresh], { timeoutMs: SLOW });
       expect(run.code, run.stdout + run.stderr).toBe(0);
+    },
+    SLOW,
+  );
+});
+
+describe('import: renames through op.renameColumn / op.renameTable', () => {
+  it.skipIf(!('renameColumn' in op) || !('renameTable' in op))(
+    'a Prisma rename migration imports to the rename ops and runs',
+    async () => {
+      const url = await createTestDatabase('import_rename');
+      await query(
+        url,
+        `CREATE TABLE "Message" (id int PRIMARY KEY, "tokensIn" int); INSERT INTO "Message" VALUES (1, 5);`,
+      );
+      const dir = tempDir();
+      const folder = join(dir, 'prisma/migrations/20260202080000_rename_tokens');
+      mkdirSync(folder, { recursive: true });
+      writeFileSync(
+        join(folder, 'migration.sql'),
+        `-- AlterTable\nALTER TABLE "Message" RENAME COLUMN "tokensIn" TO "tokensInput";\n\n-- RenameTable\nALTER TABLE "Message" RENAME TO "ChatMessage";\n`,
+      );
+      const out = join(dir, 'rename.plan.ts');
+      const r = await importJson(['prisma', folder, '--out', out]);
+      expect(r.outcomes.map((o) => o.steps)).toEqual([['op.renameColumn'], ['op.renameTable']]);
+      const run = await cli(['run', out, '--database-url', url], { timeoutMs: SLOW });
+      expect(run.code, run.stdout + run.stderr).toBe(0);
+      expect(await query(url, `SELECT "tokensInput" FROM "ChatMessage"`)).toEqual([{ tokensInput: 5 }]);
     },
     SLOW,
   );
