@@ -1,7 +1,8 @@
 /**
  * Tidemark's public API (docs/plans.md): the plan builders a plan file imports, and every function the
  * CLI uses — `runPlan`, `verifyPlan`, `rollbackPlan`, `describePlan` (plan), `readStatus` /
- * `readPlanStatus` (status), `lint`, `buildReport` (report), `setFlag` / `listFlags` (flag) — so
+ * `readPlanStatus` (status), `lint`, `buildReport` (report), `setFlag` / `listFlags` (flag),
+ * `importMigrations` (import) — so
  * plans can run from an app's own scripts or tests. The CLI only renders what these return.
  */
 
@@ -18,6 +19,7 @@ export {
 export { formatProof, type ProofFormatOptions } from './checks/proof-format.js';
 export { defineConfig, loadConfig, type TidemarkConfig } from './config/config.js';
 export { type EmbeddedServer, startEmbedded } from './db/embedded.js';
+export { type ImportOptions, type ImportResult, importMigrations } from './import/import.js';
 export type { CheckOutcome, EventSink, TidemarkEvent } from './kind/events.js';
 export { formatAction } from './kind/format-action.js';
 export type { Action } from './kind/step-kind.js';

@@ -11,6 +11,7 @@ import { Program, reportError } from './action.js';
 import { normaliseArgv } from './argv.js';
 import { registerDemo } from './commands/demo.js';
 import { registerFlag } from './commands/flag.js';
+import { registerImport } from './commands/import.js';
 import { registerInit } from './commands/init.js';
 import { registerLint } from './commands/lint.js';
 import { registerPlan } from './commands/plan.js';
@@ -45,6 +46,7 @@ export function buildProgram(): Program {
   registerStatus(program);
   registerRollback(program);
   registerLint(program);
+  registerImport(program);
   registerReport(program);
   registerFlag(program);
   registerDemo(program);

@@ -22,6 +22,7 @@ const LAYERS = [
   'plan',
   'lint',
   'config',
+  'import',
   'runner',
   'report',
   'api',
