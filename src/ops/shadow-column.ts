@@ -1,25 +1,30 @@
 /**
  * Changing a column's type without rewriting the table under an exclusive lock: a shadow column
- * kept equal by a trigger, backfilled in short key-range batches (resumable from the saved
- * cursor), its indexes rebuilt `CONCURRENTLY`, NOT NULL proven by a validated check, then one
+ * kept equal by a trigger, filled through the backfill engine (adaptive batches, throttle, resumable from the
+ * saved cursor), its indexes rebuilt `CONCURRENTLY`, NOT NULL proven by a validated check, then one
  * short transaction drops the old column and renames the shadow into its place, restoring its
  * default, NOT NULL, indexes and constraints. Readers never wait longer than lock_timeout: every
  * blocking statement runs under the lock-safe layer; the rest blocks no one. Each statement is
  * announced as a `step.statement` event (the batches as `step.progress`).
  */
 import type pg from 'pg';
+import { type KeyWalk, type WalkState, walkFinished, walkKeyRanges } from '../backfill/key-walk.js';
 import type { Queryable } from '../db/connection.js';
 import type { StepContext } from '../kind/step-kind.js';
 import { StepFailedError } from '../model/errors.js';
+import { keyOf, rangePredicate } from '../sql/key-range.js';
+import { Params } from '../sql/params.js';
 import { columnDef, columnDependents, dependencyFingerprint } from './archive-catalog.js';
 import { withRange } from './archive-column-sql.js';
 import { buildIndexConcurrently, renameNotNull } from './archive-restore.js';
 import { announce } from './exec.js';
-import { walkKeys } from './shadow-batch.js';
 import { type ShadowSpec, shadowSql } from './shadow-sql.js';
 
 /** What the engine saves between runs. */
 export interface ShadowProgress {
+  /** The fill's walk (the backfill engine's state). */
+  fill?: WalkState;
+  /** The last key filled (a copy of the walk's cursor). */
   cursor?: string[] | null;
   backfillDone?: boolean;
   rows?: number;
@@ -32,6 +37,8 @@ export interface ShadowProgress {
 export interface ShadowStore {
   progress: ShadowProgress;
   save(p: ShadowProgress, client?: pg.PoolClient): Promise<void>;
+  /** The step's `batch` and `throttle` options for the fill. */
+  walk?: Pick<KeyWalk, 'batch' | 'throttle'>;
 }
 
 const names = (xs: { name: string }[]) => xs.map((x) => x.name).sort();
@@ -72,29 +79,33 @@ export async function runShadow(
           stepId: ctx.step.id,
           message: `resuming the shadow backfill after key ${JSON.stringify(p.cursor)}`,
         });
-      await walkKeys({
-        table: table.sql,
-        key: spec.key,
-        after: p.cursor ?? null,
-        targetMs: ctx.settings.backfillTargetMs,
-        tx: ctx.tx,
-        what: `${label} shadow backfill`,
-        work: async (c, r) => (await c.query(withRange(q.backfill, r.where), r.params)).rowCount ?? 0,
-        save: async (c, cursor, n) => {
-          rows += n;
-          Object.assign(p, { cursor, backfillDone: cursor === null, rows });
+      const fill = await walkKeyRanges({
+        ctx,
+        table,
+        key: keyOf(spec.key),
+        state: p.fill,
+        save: async (st, c) => {
+          // The cursor is mirrored beside the engine's state: what `status` and an operator read.
+          Object.assign(p, {
+            fill: st,
+            cursor: (st.cursor as string[] | null | undefined) ?? null,
+            backfillDone: walkFinished(st),
+            rows: Number(st.rows ?? 0),
+          });
           await store.save({ ...p }, c);
         },
-        onBatch: (b) =>
-          ctx.emit({
-            type: 'step.progress',
-            stepId: ctx.step.id,
-            done: rows,
-            total: null,
-            batchSize: b.size,
-            note: 'shadow backfill',
-          }),
+        run: async (c, range) => {
+          const params = new Params();
+          return (
+            (await c.query(withRange(q.backfill, rangePredicate(keyOf(spec.key), range, params)), params.values))
+              .rowCount ?? 0
+          );
+        },
+        batch: store.walk?.batch,
+        throttle: store.walk?.throttle,
+        note: 'shadow backfill',
       });
+      rows = fill.rows;
     }
     for (const ix of q.indexes) await buildIndexConcurrently(ctx, table.schema, ix.temp, ix.create);
     if (q.addNotNull && q.validateNotNull) {
