@@ -54,6 +54,7 @@ export {
 } from './model/errors.js';
 export type { Phase, Plan, PlanDef, PlanInput, PlanIssue, PlannedStep, RelationName, StepDef } from './model/plan.js';
 export { PHASES } from './model/plan.js';
+export type { Input as ChangeTypeOptions } from './ops/op-change-type.js';
 export { backfill, check, definePlan, gate, op, sql, sqlFile } from './plan/define.js';
 export { loadPlan } from './plan/load.js';
 export { validatePlan } from './plan/validate.js';

@@ -18,7 +18,7 @@ import { columnDef, columnDependents, dependencyFingerprint } from './archive-ca
 import { withRange } from './archive-column-sql.js';
 import { buildIndexConcurrently, renameNotNull } from './archive-restore.js';
 import { announce } from './exec.js';
-import { type ShadowSpec, shadowSql } from './shadow-sql.js';
+import { type ShadowSpec, type ShadowSql, shadowSql } from './shadow-sql.js';
 
 /** What the engine saves between runs. */
 export interface ShadowProgress {
@@ -43,6 +43,91 @@ export interface ShadowStore {
 
 const names = (xs: { name: string }[]) => xs.map((x) => x.name).sort();
 
+/**
+ * Everything before the swap, resumable: the shadow column, its trigger, the fill through the
+ * backfill engine, the twin indexes built `CONCURRENTLY`, the validated NOT NULL check. `p` is
+ * updated in place and saved through `store`; returns the rows the fill wrote.
+ */
+export async function prepareShadow(
+  ctx: StepContext,
+  spec: ShadowSpec,
+  q: ShadowSql,
+  store: ShadowStore,
+  p: ShadowProgress,
+  label: string,
+): Promise<number> {
+  const { table } = spec;
+  let rows = p.rows ?? 0;
+  if (!(await columnDef(ctx.db.pool, table.oid, q.names.shadow))) {
+    announce(ctx, { sql: q.addShadow });
+    await ctx.tx(`${label}: add shadow column`, (c) => c.query(q.addShadow));
+  }
+  const trig = await ctx.db.rows(`SELECT 1 FROM pg_trigger WHERE tgrelid = $1 AND tgname = $2`, [
+    table.oid,
+    q.names.trigger,
+  ]);
+  if (!trig.length) {
+    announce(ctx, { sql: q.createFunction });
+    announce(ctx, { sql: q.createTrigger });
+    await ctx.tx(`${label}: sync trigger`, async (c) => {
+      await c.query(q.createFunction);
+      await c.query(q.createTrigger);
+    });
+  }
+  if (!p.backfillDone) {
+    if (p.cursor)
+      ctx.emit({
+        type: 'notice',
+        level: 'info',
+        stepId: ctx.step.id,
+        message: `resuming the shadow backfill after key ${JSON.stringify(p.cursor)}`,
+      });
+    const fill = await walkKeyRanges({
+      ctx,
+      table,
+      key: keyOf(spec.key),
+      state: p.fill,
+      save: async (st, c) => {
+        // The cursor is mirrored beside the engine's state: what `status` and an operator read.
+        Object.assign(p, {
+          fill: st,
+          cursor: (st.cursor as string[] | null | undefined) ?? null,
+          backfillDone: walkFinished(st),
+          rows: Number(st.rows ?? 0),
+        });
+        await store.save({ ...p }, c);
+      },
+      run: async (c, range) => {
+        const params = new Params();
+        return (
+          (await c.query(withRange(q.backfill, rangePredicate(keyOf(spec.key), range, params)), params.values))
+            .rowCount ?? 0
+        );
+      },
+      batch: store.walk?.batch,
+      throttle: store.walk?.throttle,
+      note: 'shadow backfill',
+    });
+    rows = fill.rows;
+  }
+  for (const ix of q.indexes) await buildIndexConcurrently(ctx, table.schema, ix.temp, ix.create);
+  if (q.addNotNull && q.validateNotNull) {
+    const chk = await ctx.db.rows<{ convalidated: boolean }>(
+      `SELECT convalidated FROM pg_constraint WHERE conrelid = $1 AND conname = $2`,
+      [table.oid, q.names.notNull],
+    );
+    if (!chk.length) {
+      announce(ctx, { sql: q.addNotNull });
+      await ctx.tx(`${label}: NOT NULL check on the shadow`, (c) => c.query(q.addNotNull!));
+    }
+    if (!chk[0]?.convalidated) {
+      announce(ctx, { sql: q.validateNotNull });
+      await ctx.waiting(`${label}: validate the shadow's NOT NULL check`, q.validateNotNull);
+    }
+  }
+  return rows;
+}
+
 /** Run (or resume) a shadow conversion to the end; returns the rows the backfill wrote. */
 export async function runShadow(
   ctx: StepContext,
@@ -55,73 +140,7 @@ export async function runShadow(
   const p = { ...store.progress };
   let rows = p.rows ?? 0;
   if (!p.swapped) {
-    if (!(await columnDef(ctx.db.pool, table.oid, q.names.shadow))) {
-      announce(ctx, { sql: q.addShadow });
-      await ctx.tx(`${label}: add shadow column`, (c) => c.query(q.addShadow));
-    }
-    const trig = await ctx.db.rows(`SELECT 1 FROM pg_trigger WHERE tgrelid = $1 AND tgname = $2`, [
-      table.oid,
-      q.names.trigger,
-    ]);
-    if (!trig.length) {
-      announce(ctx, { sql: q.createFunction });
-      announce(ctx, { sql: q.createTrigger });
-      await ctx.tx(`${label}: sync trigger`, async (c) => {
-        await c.query(q.createFunction);
-        await c.query(q.createTrigger);
-      });
-    }
-    if (!p.backfillDone) {
-      if (p.cursor)
-        ctx.emit({
-          type: 'notice',
-          level: 'info',
-          stepId: ctx.step.id,
-          message: `resuming the shadow backfill after key ${JSON.stringify(p.cursor)}`,
-        });
-      const fill = await walkKeyRanges({
-        ctx,
-        table,
-        key: keyOf(spec.key),
-        state: p.fill,
-        save: async (st, c) => {
-          // The cursor is mirrored beside the engine's state: what `status` and an operator read.
-          Object.assign(p, {
-            fill: st,
-            cursor: (st.cursor as string[] | null | undefined) ?? null,
-            backfillDone: walkFinished(st),
-            rows: Number(st.rows ?? 0),
-          });
-          await store.save({ ...p }, c);
-        },
-        run: async (c, range) => {
-          const params = new Params();
-          return (
-            (await c.query(withRange(q.backfill, rangePredicate(keyOf(spec.key), range, params)), params.values))
-              .rowCount ?? 0
-          );
-        },
-        batch: store.walk?.batch,
-        throttle: store.walk?.throttle,
-        note: 'shadow backfill',
-      });
-      rows = fill.rows;
-    }
-    for (const ix of q.indexes) await buildIndexConcurrently(ctx, table.schema, ix.temp, ix.create);
-    if (q.addNotNull && q.validateNotNull) {
-      const chk = await ctx.db.rows<{ convalidated: boolean }>(
-        `SELECT convalidated FROM pg_constraint WHERE conrelid = $1 AND conname = $2`,
-        [table.oid, q.names.notNull],
-      );
-      if (!chk.length) {
-        announce(ctx, { sql: q.addNotNull });
-        await ctx.tx(`${label}: NOT NULL check on the shadow`, (c) => c.query(q.addNotNull!));
-      }
-      if (!chk[0]?.convalidated) {
-        announce(ctx, { sql: q.validateNotNull });
-        await ctx.waiting(`${label}: validate the shadow's NOT NULL check`, q.validateNotNull);
-      }
-    }
+    rows = await prepareShadow(ctx, spec, q, store, p, label);
     // Verify outside the lock, then only a fingerprint under it: the lock is held for one round trip of DDL.
     const attnum = await assertUnchanged(ctx.db.pool, spec, ctx.step.id);
     const f0 = await dependencyFingerprint(ctx.db.pool, table.oid, attnum);
@@ -161,7 +180,7 @@ export async function runShadow(
 }
 
 /** Before the swap: the indexes and constraints to carry over are still exactly those planned. Returns the column's attnum. */
-async function assertUnchanged(q: Queryable, spec: ShadowSpec, stepId: string): Promise<number> {
+export async function assertUnchanged(q: Queryable, spec: ShadowSpec, stepId: string): Promise<number> {
   const col = await columnDef(q, spec.table.oid, spec.column.name);
   if (!col)
     throw new StepFailedError(
