@@ -144,7 +144,8 @@ async function describe(ctx: ReadContext, o: Options): Promise<Description> {
 /** Prove the in-place change rewrites nothing: relfilenodes of the tables and their indexes. */
 async function relfilenodes(q: { query: StepContext['db']['pool']['query'] }, oids: number[]): Promise<string> {
   const r = await q.query<{ f: string }>(
-    `SELECT string_agg(c.oid::text || ':' || c.relfilenode::text, ',' ORDER BY c.oid) AS f FROM pg_class c
+    // By name, not oid: an index PostgreSQL keeps (reusing its storage) gets a new oid but the same relfilenode.
+    `SELECT string_agg(c.relname || ':' || c.relfilenode::text, ',' ORDER BY c.relname) AS f FROM pg_class c
       WHERE c.oid = ANY ($1::oid[]) OR c.oid IN (SELECT indexrelid FROM pg_index WHERE indrelid = ANY ($1::oid[]))`,
     [oids],
   );
