@@ -276,6 +276,31 @@ describe('op.changeType', () => {
     expect((await rollbackFile(file)).exitCode).toBe(0);
   }, 60_000);
 
+  it('refuses up front, every reason at once, what depends on the column (a view, a policy); nothing written', async () => {
+    await query(
+      url,
+      `DROP VIEW IF EXISTS ct_dep_v; DROP TABLE IF EXISTS ct_dep; CREATE TABLE ct_dep (id int PRIMARY KEY, owner int);
+       CREATE VIEW ct_dep_v AS SELECT id, owner FROM ct_dep;
+       CREATE POLICY ct_dep_p ON ct_dep USING (owner > 0);`,
+    );
+    const file = writePlan(
+      tempDir(),
+      `{ id: 'ct-dep', expand: [op.changeType({ id: 'owner-big', table: 'ct_dep', column: 'owner', type: 'bigint' })] }`,
+    );
+    const r = await runFile(file, { databaseUrl: url, config });
+    expect(r.exitCode).toBe(1);
+    expect(r.message).toMatch(/views or rules read it: .*ct_dep_v/);
+    expect(r.message).toMatch(/policy ct_dep_p/);
+    expect(
+      (
+        await query(
+          url,
+          `SELECT count(*)::int AS n FROM pg_attribute WHERE attrelid = 'ct_dep'::regclass AND attname LIKE '%_tm_ct'`,
+        )
+      )[0].n,
+    ).toBe(0);
+  }, 60_000);
+
   it('bad input (unknown column, bad type) exits 2 with nothing written', async () => {
     await query(url, `DROP TABLE IF EXISTS ct_bad; CREATE TABLE ct_bad (id int PRIMARY KEY, v int)`);
     for (const [id, opts, field] of [
