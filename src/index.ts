@@ -70,6 +70,7 @@ export type {
   StepDef,
 } from './model/plan.js';
 export { ORM_TOOLS, PHASES } from './model/plan.js';
+export type { Input as ChangeTypeOptions } from './ops/op-change-type.js';
 export type { Input as RenameColumnInput } from './ops/op-rename-column.js';
 export type { Input as RenameTableInput } from './ops/op-rename-table.js';
 export { backfill, check, definePlan, gate, op, sql, sqlFile } from './plan/define.js';

@@ -1,16 +1,24 @@
 /**
- * `op.dropColumn`'s rollback: re-add the column (nullable, with its default: instant), refill it in
- * batches from the archive, give rows inserted after the drop the default they would have had,
+ * `op.dropColumn`'s rollback: re-add the column (nullable, with its default: instant), refill it from
+ * the archive through the backfill engine, give rows inserted after the drop the default they would have had,
  * then restore NOT NULL the lock-safe way, the indexes `CONCURRENTLY` and the constraints
  * `NOT VALID` + `VALIDATE`, and finally drop the archive. After a partial apply (the column was
  * never dropped) it only removes the trigger and the partial archive. Every stage checks the
  * catalog first, so a rollback that stopped half-way can be run again.
  */
 
+import {
+  type KeyWalk,
+  type WalkedTable,
+  type WalkResult,
+  type WalkState,
+  walkKeyRanges,
+} from '../backfill/op-walk.js';
 import type { Action, StepContext, StepOutcome } from '../kind/step-kind.js';
 import { StepFailedError } from '../model/errors.js';
-import { keyOf, rangeShown } from '../sql/key-range.js';
-import { type ArchiveRecord, activeArchive, markArchiveRestored } from './archive.js';
+import { keyOf, rangePredicate, rangeShown } from '../sql/key-range.js';
+import { Params } from '../sql/params.js';
+import { ARCHIVE_SCHEMA, type ArchiveRecord, activeArchive, markArchiveRestored } from './archive.js';
 import { columnDef, type RelationRef, resolveRef } from './archive-catalog.js';
 import { addColumnStatements, type ColumnArchiveDef, columnArchiveSql, withRange } from './archive-column-sql.js';
 import {
@@ -22,7 +30,6 @@ import {
   restoreConstraint,
   restoreNotNull,
 } from './archive-restore.js';
-import { walkKeys } from './shadow-batch.js';
 
 /** Find the archived table again by its recorded schema and name. */
 async function tableOf(ctx: StepContext, d: ColumnArchiveDef): Promise<RelationRef> {
@@ -68,7 +75,11 @@ export function restoreActions(d: ColumnArchiveDef, table: RelationRef): Action[
 }
 
 /** Undo `op.dropColumn` (or a partial attempt of it). */
-export async function restoreColumn(ctx: StepContext, stepId: string): Promise<StepOutcome> {
+export async function restoreColumn(
+  ctx: StepContext,
+  stepId: string,
+  walk?: Pick<KeyWalk, 'batch' | 'throttle'>,
+): Promise<StepOutcome> {
   const a: ArchiveRecord | undefined = await activeArchive(ctx.ledger, ctx.plan.id, stepId);
   if (!a) return { notes: ['nothing was archived: nothing to restore'] };
   const d = a.definition as unknown as ColumnArchiveDef;
@@ -99,55 +110,43 @@ export async function restoreColumn(ctx: StepContext, stepId: string): Promise<S
     );
   }
 
-  // 2. Refill from the archive, batch by batch over the archive's key.
+  // 2. Refill from the archive, batch by batch over the archive's key, through the backfill engine.
   const progress = (ctx.progress ?? {}) as {
-    restore?: {
-      refillDone?: boolean;
-      cursor?: string[] | null;
-      defaultsDone?: boolean;
-      defaultsCursor?: string[] | null;
-    };
+    restore?: { refill?: WalkState; defaults?: WalkState };
   };
   const state = { ...(progress.restore ?? {}) };
-  const save = (c: Parameters<typeof ctx.saveProgress>[1]) =>
-    ctx.saveProgress({ ...progress, restore: { ...state } }, c);
-  let refilled = 0;
-  if (!state.refillDone) {
-    await walkKeys({
-      table: s.arch,
-      key: d.key,
-      after: state.cursor ?? null,
-      targetMs: ctx.settings.backfillTargetMs,
-      tx: ctx.tx,
-      what: `${label} refill`,
-      rangeQualifier: 'a',
-      work: async (c, r) => (await c.query(withRange(s.refill, r.where), r.params)).rowCount ?? 0,
-      save: async (c, cursor, rows) => {
-        refilled += rows;
-        state.cursor = cursor;
-        state.refillDone = cursor === null;
-        await save(c);
+  const key = keyOf(d.key);
+  const walkOn = (
+    t: WalkedTable,
+    which: 'refill' | 'defaults',
+    template: string,
+    qualifier?: string,
+  ): Promise<WalkResult> =>
+    walkKeyRanges({
+      ctx,
+      table: t,
+      key,
+      state: state[which],
+      save: async (st, c) => {
+        state[which] = st;
+        await ctx.saveProgress({ ...progress, restore: { ...state } }, c);
       },
-      onBatch: () =>
-        ctx.emit({ type: 'step.progress', stepId, done: refilled, total: null, note: 'refilling from the archive' }),
-    });
-  }
-  if (d.column.default != null && !state.defaultsDone) {
-    await walkKeys({
-      table: table.sql,
-      key: d.key,
-      after: state.defaultsCursor ?? null,
-      targetMs: ctx.settings.backfillTargetMs,
-      tx: ctx.tx,
-      what: `${label} defaults`,
-      work: async (c, r) => (await c.query(withRange(s.fillDefault, r.where), r.params)).rowCount ?? 0,
-      save: async (c, cursor) => {
-        state.defaultsCursor = cursor;
-        state.defaultsDone = cursor === null;
-        await save(c);
+      run: async (c, range) => {
+        const p = new Params();
+        return (await c.query(withRange(template, rangePredicate(key, range, p, qualifier)), p.values)).rowCount ?? 0;
       },
+      batch: walk?.batch,
+      throttle: walk?.throttle,
+      note: which === 'refill' ? 'refilling from the archive' : 'defaults of rows added after the drop',
     });
-  }
+  const archive = await resolveRef(ctx.db.pool, { schema: ARCHIVE_SCHEMA, name: d.archiveTable });
+  if (!archive)
+    throw new StepFailedError(
+      stepId,
+      `cannot restore ${table.display}.${d.column.name}: its archive ${ARCHIVE_SCHEMA}.${d.archiveTable} no longer exists`,
+    );
+  const refilled = (await walkOn(archive, 'refill', s.refill, 'a')).rows;
+  if (d.column.default != null) await walkOn(table, 'defaults', s.fillDefault);
 
   // 3. NOT NULL, indexes and constraints, lock-safely.
   if (d.column.notNull) await restoreNotNull(ctx, table, d.column.name, d.key, d.column.notNullName);

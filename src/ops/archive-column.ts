@@ -1,19 +1,22 @@
 /**
  * `op.dropColumn`'s apply: refuse what could not be restored (views, foreign keys pointing at the
  * column, generated or identity columns, triggers and policies that read it, a table without a
- * primary key), archive (key, value) of every row in batches while a trigger records rows written
+ * primary key), archive (key, value) of every row through the backfill engine while a trigger records rows written
  * meanwhile, then drop the column in one short transaction that records the exact definition of
  * the column, its indexes and constraints. Resumable at every stage: each one checks the catalog
  * and the saved cursor first.
  */
 
+import { type KeyWalk, type WalkState, walkFinished, walkKeyRanges } from '../backfill/op-walk.js';
 import type { KeyColumn } from '../db/catalog.js';
-import { estimatedRows, primaryKeyColumns } from '../db/catalog.js';
+import { primaryKeyColumns } from '../db/catalog.js';
 import type { Queryable } from '../db/connection.js';
 import type { StepContext, StepOutcome } from '../kind/step-kind.js';
 import { StepFailedError } from '../model/errors.js';
 import type { RelationName } from '../model/plan.js';
 import { displayRelation } from '../sql/ident.js';
+import { keyOf, rangePredicate } from '../sql/key-range.js';
+import { Params } from '../sql/params.js';
 import {
   ARCHIVE_SCHEMA,
   activeArchive,
@@ -32,18 +35,23 @@ import {
 import { type ColumnArchiveDef, columnArchiveNames, columnArchiveSql, withRange } from './archive-column-sql.js';
 import { unrestorableReason } from './archive-restore.js';
 import { announce } from './exec.js';
-import { walkKeys } from './shadow-batch.js';
 
 /** Options of `op.dropColumn`. */
 export interface DropColumnOptions {
   id: string;
   table: RelationName;
   column: string;
+  /** The archive copy's batches and throttle (as `backfill.update` takes them). */
+  batch?: KeyWalk['batch'];
+  throttle?: KeyWalk['throttle'];
 }
 
 /** Progress saved while archiving. */
 interface Progress {
   stage: 'copy' | 'dropped';
+  /** The copy's walk (the backfill engine's state). */
+  walk?: WalkState;
+  /** The last key copied (a copy of the walk's cursor). */
   cursor?: string[] | null;
   copied?: number;
   copyDone?: boolean;
@@ -137,14 +145,14 @@ export async function archiveAndDropColumn(ctx: StepContext, o: DropColumnOption
         archiveTable: def.archiveTable,
         definition: { ...def },
       });
-      progress = { stage: 'copy', cursor: null, copied: 0 };
+      progress = { stage: 'copy', copied: 0 };
       await ctx.saveProgress({ ...progress }, c);
       return rec.id;
     });
   } else {
     await ctx.tx(`${label}: archive table`, (c) => c.query(s.createTable));
   }
-  if (progress?.stage !== 'copy') progress = { stage: 'copy', cursor: null, copied: 0 };
+  if (progress?.stage !== 'copy') progress = { stage: 'copy', copied: 0 };
 
   // 2. The trigger that records rows written while the copy runs.
   const hasTrigger =
@@ -159,10 +167,9 @@ export async function archiveAndDropColumn(ctx: StepContext, o: DropColumnOption
     });
   }
 
-  // 3. The batched copy.
+  // 3. The batched copy, through the backfill engine.
   let copied = progress.copied ?? 0;
   if (!progress.copyDone) {
-    const total = await estimatedRows(ctx.db.pool, { schema: table.schema, name: table.name });
     if (progress.cursor)
       ctx.emit({
         type: 'notice',
@@ -170,21 +177,34 @@ export async function archiveAndDropColumn(ctx: StepContext, o: DropColumnOption
         stepId: o.id,
         message: `resuming the archive copy after key ${JSON.stringify(progress.cursor)}`,
       });
-    await walkKeys({
-      table: table.sql,
-      key: def.key,
-      after: progress.cursor ?? null,
-      targetMs: ctx.settings.backfillTargetMs,
-      tx: ctx.tx,
-      what: `${label} archive copy`,
-      work: async (c, range) => (await c.query(withRange(s.copy, range.where), range.params)).rowCount ?? 0,
-      save: async (c, cursor, rows) => {
-        copied += rows;
-        await ctx.saveProgress({ stage: 'copy', cursor, copied, copyDone: cursor === null }, c);
+    const key = keyOf(def.key);
+    const walk = await walkKeyRanges({
+      ctx,
+      table,
+      key,
+      state: progress.walk,
+      save: async (st, c) => {
+        copied = Number(st.rows ?? 0);
+        await ctx.saveProgress(
+          {
+            stage: 'copy',
+            walk: st,
+            cursor: (st.cursor as string[] | null) ?? null,
+            copied,
+            copyDone: walkFinished(st),
+          },
+          c,
+        );
       },
-      onBatch: (b) =>
-        ctx.emit({ type: 'step.progress', stepId: o.id, done: copied, total, batchSize: b.size, note: 'archiving' }),
+      run: async (c, range) => {
+        const p = new Params();
+        return (await c.query(withRange(s.copy, rangePredicate(key, range, p)), p.values)).rowCount ?? 0;
+      },
+      batch: o.batch,
+      throttle: o.throttle,
+      note: 'archiving',
     });
+    copied = walk.rows;
   }
 
   // 4. One short transaction: record the exact definition, remove the trigger, drop the column.

@@ -10,7 +10,7 @@ import { z } from 'zod';
 import * as allowedValues from '../checks/allowed-values.js';
 import { sqlState } from '../db/connection.js';
 import { DEFAULT_MAX_REWRITE_LOCK_MS, rewriteRate } from '../db/rewrite-rate.js';
-import { common, ident, relation } from '../kind/fields.js';
+import { batchOptions, common, ident, relation, throttleOptions } from '../kind/fields.js';
 import { formatAction } from '../kind/format-action.js';
 import type { Action, CheckKind, Description, ReadContext, StepContext, StepKind } from '../kind/step-kind.js';
 import { StepFailedError } from '../model/errors.js';
@@ -40,6 +40,9 @@ export const schema = z
     column: ident,
     enum: relation,
     values: z.array(z.string().min(1)).min(1).optional(),
+    /** The shadow fill's batches and throttle (docs/backfill.md). */
+    batch: batchOptions.optional(),
+    throttle: throttleOptions.optional(),
   })
   .strict();
 
@@ -194,7 +197,11 @@ export const kind = {
         await runShadow(
           ctx,
           upSpec(c, ctx.ledgerSchema),
-          { progress: p0.shadow, save: (sp, cl) => ctx.saveProgress({ ...progress, shadow: sp }, cl) },
+          {
+            progress: p0.shadow,
+            save: (sp, cl) => ctx.saveProgress({ ...progress, shadow: sp }, cl),
+            walk: o,
+          },
           label,
         );
       }
@@ -267,6 +274,7 @@ export const kind = {
       progress: progress.shadow!,
       save: (sp: ShadowProgress, cl?: Parameters<StepContext['saveProgress']>[1]) =>
         ctx.saveProgress({ ...progress, shadow: sp }, cl),
+      walk: o,
     };
     let rows = 0;
     try {
@@ -311,7 +319,7 @@ export const kind = {
         await runShadow(
           ctx,
           downSpec(c, orig, ctx.ledgerSchema),
-          { progress: p.down ?? {}, save: (sp, cl) => ctx.saveProgress({ ...base, down: sp }, cl) },
+          { progress: p.down ?? {}, save: (sp, cl) => ctx.saveProgress({ ...base, down: sp }, cl), walk: o },
           label,
         );
       }

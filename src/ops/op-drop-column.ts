@@ -1,11 +1,11 @@
 /**
  * `op.dropColumn({ id, table, column })` — contract phase only. The column's values are archived
- * (key, value) in `tidemark_archive` in batches, with a trigger recording rows written meanwhile;
+ * (key, value) in `tidemark_archive` by the backfill engine, with a trigger recording rows written meanwhile;
  * then one short transaction drops it. `rollback` re-adds it and restores its data, default,
  * NOT NULL, indexes and constraints without a long lock. See docs/steps/op-drop-column.md.
  */
 import { z } from 'zod';
-import { common, ident, relation } from '../kind/fields.js';
+import { batchOptions, common, ident, relation, throttleOptions } from '../kind/fields.js';
 import type { StepKind } from '../kind/step-kind.js';
 import { displayRelation } from '../sql/ident.js';
 import { activeArchiveIfAny } from './archive.js';
@@ -20,6 +20,9 @@ export const schema = z
     ...common,
     table: relation,
     column: ident,
+    /** The archive copy's and the rollback refill's batches (docs/backfill.md). */
+    batch: batchOptions.optional(),
+    throttle: throttleOptions.optional(),
   })
   .strict();
 
@@ -64,5 +67,5 @@ export const kind = {
     };
   },
   apply: (ctx, o) => archiveAndDropColumn(ctx, o),
-  rollback: (ctx, o) => restoreColumn(ctx, o.id),
+  rollback: (ctx, o) => restoreColumn(ctx, o.id, o),
 } satisfies StepKind<Options>;

@@ -26,6 +26,7 @@ import type * as AddColumn from '../ops/op-add-column.js';
 import type * as AddEnumValue from '../ops/op-add-enum-value.js';
 import type * as AddForeignKey from '../ops/op-add-foreign-key.js';
 import type * as AddUnique from '../ops/op-add-unique.js';
+import type * as ChangeType from '../ops/op-change-type.js';
 import type * as ConvertToEnum from '../ops/op-convert-to-enum.js';
 import type * as CreateEnum from '../ops/op-create-enum.js';
 import type * as CreateIndex from '../ops/op-create-index.js';
@@ -69,6 +70,7 @@ export const op = {
   createEnum: builder<'op.createEnum', CreateEnum.Input>('op.createEnum'),
   addEnumValue: builder<'op.addEnumValue', AddEnumValue.Input>('op.addEnumValue'),
   convertToEnum: builder<'op.convertToEnum', ConvertToEnum.Input>('op.convertToEnum'),
+  changeType: builder<'op.changeType', ChangeType.Input>('op.changeType'),
   dropColumn: builder<'op.dropColumn', DropColumn.Input>('op.dropColumn'),
   dropTable: builder<'op.dropTable', DropTable.Input>('op.dropTable'),
   dropIndex: builder<'op.dropIndex', DropIndex.Input>('op.dropIndex'),

@@ -25,6 +25,7 @@ import * as addColumn from '../ops/op-add-column.js';
 import * as addEnumValue from '../ops/op-add-enum-value.js';
 import * as addForeignKey from '../ops/op-add-foreign-key.js';
 import * as addUnique from '../ops/op-add-unique.js';
+import * as changeType from '../ops/op-change-type.js';
 import * as convertToEnum from '../ops/op-convert-to-enum.js';
 import * as createEnum from '../ops/op-create-enum.js';
 import * as createIndex from '../ops/op-create-index.js';
@@ -55,6 +56,7 @@ const modules = [
   createEnum,
   addEnumValue,
   convertToEnum,
+  changeType,
   dropColumn,
   dropTable,
   dropIndex,

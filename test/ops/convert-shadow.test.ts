@@ -31,7 +31,7 @@ const LOCK_TIMEOUT = 200;
 const MARGIN = 500;
 /** Sanity bound on a reader's whole round trip, however busy the machine. */
 const READ_BOUND = 5000;
-const config = { shadowThresholdRows: 100, lockTimeoutMs: LOCK_TIMEOUT, backfill: { targetBatchMs: 20 } };
+const config = { shadowThresholdRows: 100, lockTimeoutMs: LOCK_TIMEOUT, backfill: { targetBatchMs: 100 } };
 const STAGES = ['open', 'won', 'lost'];
 
 /** A table per test, so a test that timed out on a busy machine cannot disturb the next one. */
@@ -51,10 +51,12 @@ const SETUP = (t: string) => `
   ANALYZE ${t};
 `;
 
-const PLAN = (id: string, t: string) => `{
+const PLAN = (id: string, t: string, extra = '') => `{
   id: '${id}',
-  expand: [op.convertToEnum({ id: 'stage-enum', table: '${t}', column: 'stage', enum: '${t}_stage', values: ['open', 'won', 'lost'] })],
+  expand: [op.convertToEnum({ id: 'stage-enum', table: '${t}', column: 'stage', enum: '${t}_stage', values: ['open', 'won', 'lost']${extra} })],
 }`;
+/** Small pinned batches: the fill takes hundreds of batches, so a kill lands mid-walk. */
+const SMALL = ', batch: { size: 20 }';
 
 async function rollbackFile(file: string) {
   return rollbackPlan(await loadPlan(file), { databaseUrl: url, config });
@@ -297,9 +299,8 @@ describe('op.convertToEnum through a shadow column', () => {
   it('resumes after a kill -9 mid-backfill; rows written in between are converted', async () => {
     const C = 'deals_crash';
     await query(url, SETUP(C));
-    const f = writePlan(tempDir(), PLAN('enum-crash', C));
-    // Batches of about 1 ms (ten rows): the walk takes hundreds of batches, so the kill lands mid-walk.
-    await killWhen(f, url, { ...config, backfill: { targetBatchMs: 1 } }, () => shadowWalked('enum-crash', 3));
+    const f = writePlan(tempDir(), PLAN('enum-crash', C, SMALL));
+    await killWhen(f, url, config, () => shadowWalked('enum-crash', 3));
     const mid = await catalog(C);
     expect(mid.cols).toContain('stage_tm_enum');
     expect(mid.col.type).toBe('character varying(32)');
@@ -347,8 +348,8 @@ describe('op.convertToEnum through a shadow column', () => {
     const P = 'deals_partial';
     await query(url, SETUP(P));
     const before = await catalog(P);
-    const f = writePlan(tempDir(), PLAN('enum-partial', P));
-    await killWhen(f, url, { ...config, backfill: { targetBatchMs: 1 } }, () => shadowWalked('enum-partial', 1));
+    const f = writePlan(tempDir(), PLAN('enum-partial', P, SMALL));
+    await killWhen(f, url, config, () => shadowWalked('enum-partial', 1));
     const rb = await rollbackFile(f);
     expect(rb.message).toMatch(/rolled back 1/);
     expect(await catalog(P)).toEqual(before);
@@ -404,7 +405,7 @@ describe('op.convertToEnum through a shadow column', () => {
     const dir = tempDir();
     const dist = fileURLToPath(new URL('../../dist/index.js', import.meta.url));
     const script = join(dir, 'runner.mjs');
-    const def = `{ id: 'enum-kill', expand: [op.convertToEnum({ id: 'stage-enum', table: '${K}', column: 'stage', enum: '${K}_stage', values: ['open', 'won', 'lost'] })] }`;
+    const def = `{ id: 'enum-kill', expand: [op.convertToEnum({ id: 'stage-enum', table: '${K}', column: 'stage', enum: '${K}_stage', values: ['open', 'won', 'lost'], batch: { size: 50 } })] }`;
     writeFileSync(
       script,
       `

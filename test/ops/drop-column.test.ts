@@ -207,7 +207,7 @@ describe('op.dropColumn', () => {
     );
     const file = writePlan(
       tempDir(),
-      `{ id: 'drop-busy', contract: [op.dropColumn({ id: 'drop-v', table: 'busy', column: 'v' })] }`,
+      `{ id: 'drop-busy', contract: [op.dropColumn({ id: 'drop-v', table: 'busy', column: 'v', batch: { size: 10 } })] }`,
     );
     const progress = async () =>
       (
@@ -216,8 +216,8 @@ describe('op.dropColumn', () => {
           `SELECT progress FROM tidemark.steps WHERE plan_id = 'drop-busy'`,
         )
       )[0]?.progress;
-    // Batches of about 1 ms (ten rows): the copy takes hundreds of batches, so the kill lands mid-walk.
-    await killWhen(file, url, { backfill: { targetBatchMs: 1 } }, async () => !!(await progress())?.cursor);
+    // Batches of ten rows: the copy takes hundreds of batches, so the kill lands mid-walk.
+    await killWhen(file, url, {}, async () => !!(await progress())?.cursor);
     expect((await progress())?.cursor).not.toBeNull();
     expect(
       (

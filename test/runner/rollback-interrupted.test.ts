@@ -30,7 +30,7 @@ const SETUP = (t: string) => `
 `;
 
 const PLAN = (id: string, t: string) =>
-  `{ id: '${id}', expand: [op.convertToEnum({ id: 'stage-enum', table: '${t}', column: 'stage', enum: '${t}_stage', values: ['open', 'won', 'lost'] })] }`;
+  `{ id: '${id}', expand: [op.convertToEnum({ id: 'stage-enum', table: '${t}', column: 'stage', enum: '${t}_stage', values: ['open', 'won', 'lost'], batch: { size: 100 } })] }`;
 
 async function columns(t: string): Promise<Record<string, string>> {
   const rows = await query<{ attname: string; type: string }>(

@@ -1,7 +1,8 @@
 /**
  * `alter-column-type`: `ALTER COLUMN … TYPE` on an existing table rewrites the table and rebuilds
  * its indexes under an ACCESS EXCLUSIVE lock (no reads, no writes), unless the change is binary
- * compatible (varchar → text, a longer varchar). Old code writing the old type may also break.
+ * compatible (varchar → text, a longer varchar). Old code writing the old type may also break. It
+ * points at op.changeType (docs/steps/change-type.md), which does the change with short locks only.
  */
 import { alterCmds, asColumnDef, displayTable, type RangeVar, strings } from '../ast.js';
 import type { SqlRule } from '../rule.js';
@@ -26,7 +27,7 @@ export const rule = {
         .join('.');
       ctx.report({
         message: `changing the type of "${t}"."${c.name}"${type ? ` to ${type}` : ''} rewrites the table and its indexes under an ACCESS EXCLUSIVE lock (no reads, no writes), unless the change is binary compatible (varchar → text, a longer varchar)`,
-        help: `To an enum: op.convertToEnum({ id, table: '${t}', column: '${c.name}', enum, values }) (shadow column above a size threshold). Otherwise: op.addColumn with the new type, backfill.update({ …, keepInSync: true }), switch the code, then op.dropColumn of the old one in contract.`,
+        help: `Use op.changeType({ id, table: '${t}', column: '${c.name}', type: '${type || '<new type>'}' }): in place when binary compatible, otherwise a shadow column filled in batches and one short swap (primary keys, sequences and referencing foreign keys included). To an enum: op.convertToEnum({ id, table: '${t}', column: '${c.name}', enum, values }).`,
         at: col?.location ?? rv.location,
         table: rv,
         waivable: 'small',
