@@ -7,13 +7,7 @@
  * catalog first, so a rollback that stopped half-way can be run again.
  */
 
-import {
-  type KeyWalk,
-  type WalkedTable,
-  type WalkResult,
-  type WalkState,
-  walkKeyRanges,
-} from '../backfill/op-walk.js';
+import { type KeyWalk, type WalkedTable, type WalkResult, type WalkState, walkKeyRanges } from '../backfill/op-walk.js';
 import type { Action, StepContext, StepOutcome } from '../kind/step-kind.js';
 import { StepFailedError } from '../model/errors.js';
 import { keyOf, rangePredicate, rangeShown } from '../sql/key-range.js';
