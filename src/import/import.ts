@@ -17,7 +17,7 @@ import { type AlembicMove, mapScript, sqlStep } from './map-script.js';
 import type { ImportedStep, ImportTool, MigrationRecord, SourceMigration, StatementOutcome } from './model.js';
 import { kebab } from './names.js';
 import { placeSteps } from './order.js';
-import { alembicRecords, parseRecordFlags, recordsSupport, relativeDir } from './records.js';
+import { alembicRecords, parseRecordFlags, relativeDir } from './records.js';
 import { renderPlan } from './render.js';
 import { drizzleMigrations, prismaMigrations, sqlMigration } from './sources.js';
 
@@ -48,8 +48,6 @@ export interface ImportResult {
   applied: string[];
   outcomes: StatementOutcome[];
   records: MigrationRecord[];
-  /** False when this Tidemark's plans do not take `records` yet: they are written as a comment. */
-  recordsDeclared: boolean;
   lint?: LintResult;
 }
 
@@ -94,7 +92,7 @@ export async function importMigrations(o: ImportOptions): Promise<ImportResult> 
     throw new UsageError(`import ${o.tool}: --records is for import sql; ${o.tool} records come from its migrations`);
   await ensureParser();
   const { migrations, applied } = await readSources({ ...o, path: resolve(cwd, o.path) });
-  if (!migrations.length) return { migrations: [], applied, outcomes: [], records: [], recordsDeclared: false };
+  if (!migrations.length) return { migrations: [], applied, outcomes: [], records: [] };
 
   const outcomes: StatementOutcome[] = [];
   const moves: AlembicMove[] = [];
@@ -120,7 +118,6 @@ export async function importMigrations(o: ImportOptions): Promise<ImportResult> 
       ...given.filter((r) => r.tool !== 'alembic'),
     ];
   records = records.map((r) => relativeDir(r, dirname(file)));
-  const support = await recordsSupport();
   const tool = o.tool;
   const origin = `Written by \`tidemark import ${tool}\` from ${migrations.map((m) => relative(dirname(file), m.file)).join(', ')}. Review it before running: each raw sql step says why no operation took its statement (docs/import.md).`;
   const notes = migrations.flatMap(prismaWarnings);
@@ -137,8 +134,6 @@ export async function importMigrations(o: ImportOptions): Promise<ImportResult> 
       origin,
       phases,
       records,
-      recordsField: support.field,
-      recordKeys: support.keys,
       notes,
     });
     writeFileSync(file, text);
@@ -181,7 +176,6 @@ export async function importMigrations(o: ImportOptions): Promise<ImportResult> 
     applied,
     outcomes,
     records,
-    recordsDeclared: support.field,
     lint: result,
   };
 }

@@ -16,7 +16,7 @@ export interface MigrationRecord {
   migration: string;
   dir?: string;
   /** Alembic: the revision `alembic_version` held before this one (from the offline SQL). */
-  downRevision?: string;
+  downRevision?: string | null;
 }
 
 /** One step the plan will hold. */

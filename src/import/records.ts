@@ -1,11 +1,9 @@
 /**
- * The ORM records a plan declares (`definePlan({ records })`), built from what the import read,
- * and whether this Tidemark's plans take them yet: the plan validator is asked, so a plan written
- * here always loads.
+ * The ORM records a plan declares (`definePlan({ records })`, docs/orm-records.md), built from what
+ * the import read.
  */
 import { relative } from 'node:path';
-import { PlanInvalidError, UsageError } from '../model/errors.js';
-import { validatePlan } from '../plan/validate.js';
+import { UsageError } from '../model/errors.js';
 import type { AlembicMove } from './map-script.js';
 import type { MigrationRecord } from './model.js';
 
@@ -31,35 +29,24 @@ export function parseRecordFlags(values: string[]): MigrationRecord[] {
  * `alembic_version` from; with none given, one per revision the SQL applies.
  */
 export function alembicRecords(given: MigrationRecord[], moves: AlembicMove[]): MigrationRecord[] {
-  if (!given.length) return moves.map((m) => ({ tool: 'alembic', migration: m.revision, downRevision: m.down }));
+  // A first revision (no down revision) moves alembic_version from base: `downRevision: null`.
+  if (!given.length)
+    return moves.map((m) => ({ tool: 'alembic', migration: m.revision, downRevision: m.down ?? null }));
   return given.map((r) => {
-    const move = r.tool === 'alembic' ? moves.find((m) => m.revision === r.migration) : undefined;
-    return move?.down ? { ...r, downRevision: move.down } : r;
+    if (r.tool !== 'alembic') return r;
+    // The plan covers every revision of the script up to this one, so its record moves
+    // alembic_version from where the script starts: follow the chain back through the script.
+    let first = moves.find((m) => m.revision === r.migration);
+    for (;;) {
+      const earlier = first?.down ? moves.find((m) => m.revision === first?.down) : undefined;
+      if (!earlier) break;
+      first = earlier;
+    }
+    return first ? { ...r, downRevision: first.down ?? null } : r;
   });
 }
 
 /** A record's `dir`, relative to the plan file's folder (as plans give every path). */
 export function relativeDir(r: MigrationRecord, planDir: string): MigrationRecord {
   return r.dir ? { ...r, dir: relative(planDir, r.dir) || '.' } : r;
-}
-
-/** Does this Tidemark's plan validator take `records` — and which record keys? */
-export async function recordsSupport(): Promise<{ field: boolean; keys: readonly string[] }> {
-  const probe = async (rec: Record<string, unknown>) => {
-    try {
-      await validatePlan({ id: 'records-probe', records: [rec], __tidemarkPlan: true });
-      return [];
-    } catch (e) {
-      if (e instanceof PlanInvalidError) return e.issues;
-      throw e;
-    }
-  };
-  const issues = await probe({ tool: 'alembic', migration: 'b', downRevision: 'a' });
-  if (issues.some((i) => i.field === 'records' && /unknown/i.test(i.message)))
-    return { field: false, keys: ['tool', 'migration', 'dir', 'downRevision'] };
-  const downRevision = !issues.some((i) => `${i.field ?? ''} ${i.message}`.includes('downRevision'));
-  return {
-    field: true,
-    keys: downRevision ? ['tool', 'migration', 'dir', 'downRevision'] : ['tool', 'migration', 'dir'],
-  };
 }

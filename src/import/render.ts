@@ -13,10 +13,6 @@ export interface PlanText {
   origin: string;
   phases: Record<ImportPhase, PlacedStep[]>;
   records: MigrationRecord[];
-  /** `records` is written as a field when this Tidemark's plans accept it; otherwise as a comment. */
-  recordsField: boolean;
-  /** Which keys of a record the field may carry (`downRevision` only when accepted). */
-  recordKeys: readonly string[];
   /** Lines for the plan's header comment (Prisma's warnings, notes). */
   notes: string[];
 }
@@ -97,23 +93,9 @@ export function renderPlan(p: PlanText): string {
   lines.push(`import { ${imports.join(', ')} } from 'tidemark';`, '', 'export default definePlan({');
   lines.push(`  id: ${quote(p.id)},`, `  title: ${quote(p.title)},`);
   if (p.records.length) {
-    const recs = p.records.map((r) =>
-      Object.fromEntries(Object.entries(r).filter(([k, v]) => v !== undefined && p.recordKeys.includes(k))),
-    );
-    if (p.recordsField) {
-      lines.push("  // The ORM migrations this plan applies: Tidemark records them in the ORM's own history.");
-      lines.push(`  records: ${literal(recs, '  ')},`);
-    } else {
-      lines.push(
-        "  // This Tidemark's plans do not take `records` yet: once they do, declare the ORM migrations this",
-        "  // plan applies so the ORM's history says applied:",
-        ...literal(recs, '  ')
-          .split('\n')
-          .map((l, i) => `  // ${i === 0 ? 'records: ' : ''}${l.trimStart() === l ? l : l.slice(2)}`),
-      );
-      for (const r of p.records)
-        if (r.downRevision) lines.push(`  // (${r.migration} follows ${r.downRevision} in alembic_version)`);
-    }
+    const recs = p.records.map((r) => Object.fromEntries(Object.entries(r).filter(([, v]) => v !== undefined)));
+    lines.push("  // The ORM migrations this plan applies: Tidemark records them in the ORM's own history.");
+    lines.push(`  records: ${literal(recs, '  ')},`);
   }
   for (const phase of ['expand', 'backfill', 'validate', 'contract'] as const) {
     const steps = p.phases[phase];

@@ -1,27 +1,22 @@
 /**
  * With Alembic itself (Debian's python3-alembic, or pip): `alembic upgrade <rev>:head --sql` →
  * `tidemark import sql` → `tidemark run` → `alembic current` shows the head and `alembic upgrade
- * head` runs nothing more. Needs the `alembic` command (with psycopg2) and a Tidemark whose plans
- * take `records`; the test says loudly when it is skipped. Needs `npm run build` first.
+ * head` runs nothing more. Needs the `alembic` command (with psycopg2); the test says loudly when it is skipped. Needs `npm run build` first.
  */
 import { execFileSync, spawnSync } from 'node:child_process';
 import { cpSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
-import { recordsSupport } from '../../src/import/records.js';
 import { createTestDatabase, query } from '../helpers/db.js';
 import { tempDir } from '../helpers/plan-files.js';
 import { cli } from '../helpers/run.js';
 
 const VERSIONS = fileURLToPath(new URL('../fixtures/import/alembic/versions/', import.meta.url));
 const alembicOk = spawnSync('alembic', ['--version'], { encoding: 'utf8' }).status === 0;
-const records = (await recordsSupport()).field;
-const skip = !alembicOk || !records;
+const skip = !alembicOk;
 if (skip)
-  console.warn(
-    `alembic-real.test.ts SKIPPED: ${!alembicOk ? 'no `alembic` command (apt-get install python3-alembic python3-psycopg2)' : "this Tidemark's plans do not take `records` yet"}`,
-  );
+  console.warn('alembic-real.test.ts SKIPPED: no `alembic` command (apt-get install python3-alembic python3-psycopg2)');
 
 describe('import sql with Alembic itself', () => {
   it.skipIf(skip)(

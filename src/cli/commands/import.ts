@@ -61,7 +61,6 @@ export function registerImport(program: Command): void {
           migrations: r.migrations,
           applied: r.applied,
           records: r.records,
-          recordsDeclared: r.recordsDeclared,
           counts,
           outcomes: r.outcomes.map((o) => ({
             migration: o.migration,
@@ -97,9 +96,7 @@ export function registerImport(program: Command): void {
           `\n${c.bold(`wrote ${r.file}`)} (plan "${r.planId}"): ${counts.mapped} statement(s) mapped to operations, ${counts.sql} kept as sql, ${counts.scaffolding} scaffolding dropped`,
         );
         if (r.records.length)
-          ctx.renderer.print(
-            `records: ${r.records.map((x) => `${x.tool}:${x.migration}`).join(', ')}${r.recordsDeclared ? '' : c.yellow(" (written as a comment: this Tidemark's plans do not take `records` yet)")}`,
-          );
+          ctx.renderer.print(`records: ${r.records.map((x) => `${x.tool}:${x.migration}`).join(', ')}`);
         if (r.lint) {
           const text = render(r.lint, 'tty', { color: ctx.renderer.color });
           if (text.trim()) ctx.renderer.print(`\nlint:\n${text.trimEnd()}`);
