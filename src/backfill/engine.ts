@@ -37,6 +37,9 @@ export async function runBackfill(r: BackfillRun): Promise<StepOutcome> {
 }
 
 class Engine extends BatchRunner {
+  /** Batches committed by earlier runs of the step. */
+  private readonly startBatches = this.prog.batches;
+
   async run(): Promise<StepOutcome> {
     const { ctx, prog } = this;
     const scope = this.r.work.scope;
@@ -131,7 +134,7 @@ class Engine extends BatchRunner {
     let tails = 0;
     for (;;) {
       let prev: Promise<boolean> = Promise.resolve(true);
-      const flying: { b: Bound; run: Promise<Attempt> }[] = [];
+      const flying: { b: Bound; width: number; run: Promise<Attempt> }[] = [];
       let failed: { b: Bound; error: unknown; kind: 'row' | 'timeout' } | undefined;
       let fatal: { e: unknown } | undefined;
       const settle = async () => {
@@ -139,6 +142,7 @@ class Engine extends BatchRunner {
         try {
           const a = await f.run;
           if (a.ok) {
+            this.width.committed(f.width);
             this.sizer.observe(f.b.walked, a.ms);
             this.meter.report(this.prog.done, this.sizer.size, this.takeNote());
           } else if (a.kind !== 'aborted') failed ??= { b: f.b, error: a.error, kind: a.kind };
@@ -196,7 +200,7 @@ class Engine extends BatchRunner {
             (a) => a.ok,
             () => false,
           );
-          flying.push({ b: bound, run });
+          flying.push({ b: bound, width, run });
           next =
             bound.tail && tails >= TAIL_PASSES ? null : handled(this.findBound(scope, tenant, lo, this.sizer.size));
           while (flying.length >= width) await settle();
@@ -287,8 +291,7 @@ class Engine extends BatchRunner {
         );
       }
     }
-    this.meter.finish(prog.done);
-    this.meter.report(prog.done, this.sizer.size);
+    this.meter.finish(prog.done, this.sizer.size);
     const skipped = prog.skipped ?? [];
     const details = {
       batches: prog.batches,
@@ -302,8 +305,14 @@ class Engine extends BatchRunner {
       await ctx.saveProgress(prog as unknown as Record<string, unknown>, client);
       await ctx.markCompleted(client, { rowsAffected: prog.rows, details });
     });
-    const notes: string[] = [`${prog.rows} row(s) changed in ${prog.batches} batch(es)`];
-    const width = this.width.summary();
+    // One count of batches for the whole summary: those committed, this run's beside the total
+    // when an earlier run did some (docs/backfill.md).
+    const thisRun = prog.batches - this.startBatches;
+    const resumed = thisRun !== prog.batches;
+    const notes: string[] = [
+      `${prog.rows} row(s) changed in ${prog.batches} batch(es)${resumed ? ` (${thisRun} in this run)` : ''}`,
+    ];
+    const width = this.width.summary(thisRun, resumed);
     if (width) notes.push(width);
     if (prog.poison)
       notes.push(
