@@ -42,7 +42,21 @@ export type TidemarkEvent =
   | { type: 'ledger.installed'; schema: string; from: number; to: number }
   | { type: 'phase.start'; phase: Phase; pending: number }
   | { type: 'phase.end'; phase: Phase }
-  | { type: 'step.start'; stepId: string; phase: Phase; kind: string; title: string; resumed: boolean }
+  | {
+      type: 'step.start';
+      stepId: string;
+      phase: Phase;
+      kind: string;
+      title: string;
+      /** An earlier attempt of this step was interrupted or failed: it picks up from its saved progress. */
+      resumed: boolean;
+      /**
+       * How the ledger left the step when an earlier run touched it, so a renderer says what is
+       * really happening: `running` (the runner died or was interrupted during it), `failed`,
+       * `rolled_back` (applied, undone, now applied afresh). Absent for a first attempt.
+       */
+      previous?: 'running' | 'failed' | 'rolled_back';
+    }
   | { type: 'step.skip'; stepId: string; phase: Phase; reason: string }
   | {
       type: 'step.progress';

@@ -20,8 +20,18 @@ export async function applyStep(
   const kind = stepKind(st.kind);
   if (!kind?.apply) throw new NotAvailableError(`${st.kind} (step "${st.id}")`);
   const resumed = state?.status === 'running' || state?.status === 'failed';
+  const previous =
+    resumed || state?.status === 'rolled_back' ? (state!.status as 'running' | 'failed' | 'rolled_back') : undefined;
   await s.ledger.markRunning(s.plan.id, st, runId);
-  s.emit({ type: 'step.start', stepId: st.id, phase: st.phase, kind: st.kind, title: st.title, resumed });
+  s.emit({
+    type: 'step.start',
+    stepId: st.id,
+    phase: st.phase,
+    kind: st.kind,
+    title: st.title,
+    resumed,
+    ...(previous ? { previous } : {}),
+  });
   const stats = { retries: 0, lockWaitMs: 0 };
   const ctx = stepContext(s, st, runId, state?.progress ?? null, stats);
   const t = performance.now();

@@ -40,3 +40,29 @@ describe('the end of a backfill', () => {
     ]);
   });
 });
+
+describe('a step picked up again', () => {
+  it('says it is re-applied after a rollback, and retried after a failure — not "resuming"', async () => {
+    await query(url, 'CREATE TABLE ro_again (id int PRIMARY KEY)');
+    const dir = tempDir();
+    const body = (third: string) =>
+      `{ id: 'ro-again', expand: [
+        op.addColumn({ id: 'add-note', table: 'ro_again', column: 'note', type: 'text' }),
+        sql({ id: 'third', up: ${JSON.stringify(third)}, down: 'SELECT 1' }),
+      ] }`;
+    const file = writePlan(dir, body('SELECT 1'));
+    expect((await cli(['run', file, '--database-url', url])).code).toBe(0);
+    expect((await cli(['rollback', file, '--to', 'add-note', '--database-url', url])).code).toBe(0);
+    writePlan(dir, body('SELECT 1/0'));
+    const failed = await cli(['run', file, '--database-url', url]);
+    expect(failed.code, failed.stderr).toBe(1);
+    expect(failed.stdout).toContain('→ add-note (op.addColumn) re-applying (was rolled back)');
+    expect(failed.stdout).toContain('→ third (sql) re-applying (was rolled back)');
+    expect(failed.stdout).not.toContain('resuming');
+    writePlan(dir, body('SELECT 2'));
+    const again = await cli(['run', file, '--database-url', url]);
+    expect(again.code, again.stderr).toBe(0);
+    expect(again.stdout).toContain('→ third (sql) retrying (failed in an earlier run)');
+    expect(again.stdout).not.toContain('add-note (op.addColumn)');
+  });
+});

@@ -41,6 +41,16 @@ const ID_WIDTH = 24;
 const fmtMs = (ms: number) => (ms < 1000 ? `${Math.round(ms)} ms` : `${(ms / 1000).toFixed(1)} s`);
 const fmtN = (n: number) => n.toLocaleString('en-US');
 
+/** What a step picked up again is doing, from how an earlier run left it (docs/cli.md). */
+const again = (previous: 'running' | 'failed' | 'rolled_back' | undefined): string =>
+  previous === 'rolled_back'
+    ? 're-applying (was rolled back)'
+    : previous === 'failed'
+      ? 'retrying (failed in an earlier run)'
+      : previous === 'running'
+        ? 'resuming (an earlier run stopped during it)'
+        : '';
+
 export function createRenderer(o: RendererOptions): Renderer {
   const out = o.out ?? ((s: string) => process.stdout.write(`${s}\n`));
   const err = o.err ?? ((s: string) => process.stderr.write(`${s}\n`));
@@ -87,7 +97,7 @@ export function createRenderer(o: RendererOptions): Renderer {
       case 'phase.end':
         break;
       case 'step.start':
-        human(`→ ${e.stepId} ${c.dim(`(${e.kind})`)}${e.resumed ? c.yellow(' resuming') : ''}`);
+        human(`→ ${e.stepId} ${c.dim(`(${e.kind})`)}${again(e.previous) ? c.yellow(` ${again(e.previous)}`) : ''}`);
         break;
       case 'step.statement':
         if (!o.quiet && e.count > 1)
