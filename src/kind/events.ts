@@ -38,6 +38,15 @@ export type TidemarkEvent =
       database: string /** Longest check id, to align the proof. */;
       checkIdWidth?: number;
     }
+  | {
+      /** `--wait`: the plan's run lock is held by another runner (said at once, then every few seconds). */
+      type: 'run.waiting';
+      planId: string;
+      /** Who holds it: user, host, process, run and since when (as in the exit-3 message). */
+      holder: string;
+      waitedMs: number;
+      waitSeconds: number;
+    }
   | { type: 'run.end'; planId: string; status: string; exitCode: number; message?: string; durationMs: number }
   | { type: 'ledger.installed'; schema: string; from: number; to: number }
   | { type: 'phase.start'; phase: Phase; pending: number }

@@ -66,7 +66,9 @@ export async function runPlan(plan: Plan, o: RunOptions): Promise<RunResult> {
   let lock: RunLock | undefined;
   let session: (Session & { ledger: Ledger }) | undefined;
   try {
-    lock = await acquireRunLock(o.databaseUrl, ledgerSchemaOf(o), plan.id, o.waitSeconds ?? 0);
+    lock = await acquireRunLock(o.databaseUrl, ledgerSchemaOf(o), plan.id, o.waitSeconds ?? 0, {
+      onWait: (w) => o.events?.({ type: 'run.waiting', ...w }),
+    });
     const opened = await openSession(o, plan, true);
     session = opened as Session & { ledger: Ledger };
     const { ledger, db } = session;

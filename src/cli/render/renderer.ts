@@ -86,6 +86,13 @@ export function createRenderer(o: RendererOptions): Renderer {
           ) + c.dim(`  (${e.database})`),
         );
         break;
+      case 'run.waiting':
+        human(
+          c.yellow(
+            `⏳ waiting for plan "${e.planId}"'s run lock (${Math.round(e.waitedMs / 1000)} s of ${e.waitSeconds} s): held by ${e.holder}`,
+          ),
+        );
+        break;
       case 'ledger.installed':
         human(
           c.dim(`ledger: schema "${e.schema}" ${e.from === 0 ? 'installed' : `upgraded from v${e.from}`} (v${e.to})`),
