@@ -37,6 +37,9 @@ export function registerPlan(program: Command): void {
           c.bold(`${d.rollback ? 'Rollback of' : 'Plan'} "${d.planId}"${d.title !== d.planId ? ` — ${d.title}` : ''}`),
         );
         if (d.rollback && !d.steps.length) ctx.renderer.print('nothing is applied: nothing to roll back');
+        // The lint `run` would act on, worded as `run --dry-run` prints it.
+        for (const f of d.lint)
+          ctx.renderer.print(f.level === 'error' ? c.red(`✗ ${f.text} (run refuses this)`) : c.yellow(`⚠ ${f.text}`));
         let phase = '';
         let irreversible = 0;
         for (const s of d.steps) {
