@@ -9,7 +9,7 @@
  */
 import { sleep } from '../db/lock-safe.js';
 import type { StepOutcome } from '../kind/step-kind.js';
-import { StepFailedError } from '../model/errors.js';
+import { InterruptedError, StepFailedError } from '../model/errors.js';
 import { type KeyRange, keyAsText, keyOfRow, keyOrder, namedKey, rangePredicate, showKey } from '../sql/key-range.js';
 import { Params } from '../sql/params.js';
 import {
@@ -158,8 +158,14 @@ class Engine extends BatchRunner {
       );
       let lo = this.prog.cursor;
       let launched = 0;
+      let interrupted = false;
       try {
         while (next && !failed && !fatal) {
+          // Asked to stop (SIGINT, SIGTERM): launch nothing more; the batches in flight commit below.
+          if (this.ctx.signal?.aborted) {
+            interrupted = true;
+            break;
+          }
           if (launched++ && this.r.pauseMs) await sleep(this.r.pauseMs);
           this.throttledMs += await this.throttle.gate((note) => {
             this.note = note;
@@ -213,6 +219,10 @@ class Engine extends BatchRunner {
       while (flying.length) await settle();
       await next?.catch(() => null);
       if (fatal) throw fatal.e;
+      if (!failed && interrupted)
+        throw new InterruptedError(
+          `interrupted ${this.prog.batches ? `after batch ${this.prog.batches}` : 'before the first batch'} of step "${this.stepId}" — run again to resume`,
+        );
       if (!failed) return;
       if (failed.kind === 'timeout' && failed.b.walked > 1) {
         this.sizer.shrink(0.25);

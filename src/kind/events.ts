@@ -61,10 +61,11 @@ export type TidemarkEvent =
       resumed: boolean;
       /**
        * How the ledger left the step when an earlier run touched it, so a renderer says what is
-       * really happening: `running` (the runner died or was interrupted during it), `failed`,
-       * `rolled_back` (applied, undone, now applied afresh). Absent for a first attempt.
+       * really happening: `running` (the runner died during it), `interrupted` (SIGINT/SIGTERM
+       * stopped it after a batch), `failed`, `rolled_back` (applied, undone, now applied afresh).
+       * Absent for a first attempt.
        */
-      previous?: 'running' | 'failed' | 'rolled_back';
+      previous?: 'running' | 'interrupted' | 'failed' | 'rolled_back';
     }
   | { type: 'step.skip'; stepId: string; phase: Phase; reason: string }
   | {

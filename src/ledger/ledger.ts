@@ -247,6 +247,20 @@ export class Ledger {
   }
 
   /**
+   * A step the run was asked to stop in (SIGINT, SIGTERM) after its last batch committed: back to
+   * `pending` with its progress kept, so the next run resumes it; `error` says what happened.
+   */
+  async markInterrupted(planId: string, stepId: string, runId: number, message: string): Promise<void> {
+    await this.db.query(
+      `UPDATE ${this.s}.steps SET status = 'pending', run_id = $3, finished_at = clock_timestamp(), error = $4,
+          duration_ms = extract(epoch FROM clock_timestamp() - started_at) * 1000
+        WHERE plan_id = $1 AND step_id = $2`,
+      [planId, stepId, runId, message],
+    );
+    await this.history(planId, stepId, runId, 'interrupted', { message });
+  }
+
+  /**
    * Mark a step as being rolled back, committed before its rollback starts: a kill mid-rollback then
    * leaves it `rolling_back` (shown by `status`, resumed by `rollback`), never `completed`.
    * Its progress is kept: the step's rollback resumes from it (docs/ledger.md).

@@ -12,6 +12,8 @@ export const ExitCode = {
   locked: 3,
   drift: 4,
   gate: 5,
+  /** SIGINT/SIGTERM: the run stopped after its current batch or step (128 + SIGINT, as a shell reports Ctrl-C). */
+  interrupted: 130,
 } as const;
 export type ExitCodeValue = (typeof ExitCode)[keyof typeof ExitCode];
 
@@ -135,6 +137,21 @@ export class DriftError extends TidemarkError {
       `Restore the original definition, or accept the change with ${drifted.map((d) => `--accept-changed ${d.stepId}`).join(' ')}.`,
     );
     this.drifted = drifted;
+  }
+}
+
+/**
+ * The run was asked to stop (SIGINT, SIGTERM) and stopped at a point a rerun resumes from: after
+ * the batch or step in flight committed (exit 130).
+ */
+export class InterruptedError extends TidemarkError {
+  constructor(message: string) {
+    super(
+      'interrupted',
+      message,
+      ExitCode.interrupted,
+      'Run the same command again: it resumes where this one stopped.',
+    );
   }
 }
 

@@ -34,16 +34,21 @@ export function registerRun(program: Command): void {
           import('../../runner/run.js'),
         ]);
         const plan = await loadPlan(file);
-        const result = await runPlan(plan, {
-          ...connectOptions(ctx, await ctx.databaseUrl()),
-          approvals: flags.approve,
-          phase: flags.phase as Phase | undefined,
-          to: flags.to,
-          dryRun: flags.dryRun,
-          acceptChanged: flags.acceptChanged,
-          redo: flags.redo,
-          waitSeconds: flags.wait,
-        });
+        const { stoppable } = await import('../interrupt.js');
+        const connect = connectOptions(ctx, await ctx.databaseUrl());
+        const result = await stoppable(ctx.renderer, (signal) =>
+          runPlan(plan, {
+            ...connect,
+            approvals: flags.approve,
+            phase: flags.phase as Phase | undefined,
+            to: flags.to,
+            dryRun: flags.dryRun,
+            acceptChanged: flags.acceptChanged,
+            redo: flags.redo,
+            waitSeconds: flags.wait,
+            signal,
+          }),
+        );
         ctx.renderer.result(result);
         return result.exitCode;
       }),

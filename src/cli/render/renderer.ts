@@ -42,14 +42,16 @@ const fmtMs = (ms: number) => (ms < 1000 ? `${Math.round(ms)} ms` : `${(ms / 100
 const fmtN = (n: number) => n.toLocaleString('en-US');
 
 /** What a step picked up again is doing, from how an earlier run left it (docs/cli.md). */
-const again = (previous: 'running' | 'failed' | 'rolled_back' | undefined): string =>
-  previous === 'rolled_back'
-    ? 're-applying (was rolled back)'
-    : previous === 'failed'
-      ? 'retrying (failed in an earlier run)'
-      : previous === 'running'
-        ? 'resuming (an earlier run stopped during it)'
-        : '';
+const again = (previous: 'running' | 'interrupted' | 'failed' | 'rolled_back' | undefined): string =>
+  previous === 'interrupted'
+    ? 'resuming (an earlier run was interrupted during it)'
+    : previous === 'rolled_back'
+      ? 're-applying (was rolled back)'
+      : previous === 'failed'
+        ? 'retrying (failed in an earlier run)'
+        : previous === 'running'
+          ? 'resuming (an earlier run stopped during it)'
+          : '';
 
 export function createRenderer(o: RendererOptions): Renderer {
   const out = o.out ?? ((s: string) => process.stdout.write(`${s}\n`));
@@ -224,6 +226,15 @@ export function createRenderer(o: RendererOptions): Renderer {
         return;
       }
       stopBar();
+      if (r.status === 'interrupted') {
+        // Ctrl-C is not a failure: say where it stopped and that a rerun resumes (docs/cli.md).
+        err(
+          redactText(
+            `${c.yellow(`⏹ ${r.message ?? 'interrupted'}`)} ${c.dim(`(${fmtMs(r.durationMs)}, exit ${r.exitCode})`)}`,
+          ),
+        );
+        return;
+      }
       const status =
         r.exitCode === 0
           ? c.green(`✔ ${r.status === 'nothing' ? 'nothing to do: every step is applied' : 'done'}`)
