@@ -123,18 +123,36 @@ export class RunLockedError extends TidemarkError {
   }
 }
 
-/** An applied step whose definition changed (exit 4). */
+/** An applied step whose definition changed. */
+export interface DriftedStep {
+  stepId: string;
+  old: string;
+  new: string;
+  /**
+   * One line per changed field (`set.email: "a" → "b"`); null when the ledger holds no copy of
+   * the definition the step was applied with (applied before it kept one).
+   */
+  changes?: string[] | null;
+}
+
+/** An applied step whose definition changed (exit 4). `hint`: the ways out, with commands. */
 export class DriftError extends TidemarkError {
-  readonly drifted: { stepId: string; old: string; new: string }[];
-  constructor(planId: string, drifted: { stepId: string; old: string; new: string }[]) {
-    const lines = drifted.map(
-      (d) => `- step "${d.stepId}": applied with checksum ${d.old.slice(0, 12)}, now ${d.new.slice(0, 12)}`,
-    );
+  readonly drifted: DriftedStep[];
+  constructor(planId: string, drifted: DriftedStep[], hint?: string) {
+    const lines = drifted.map((d) => {
+      const head = `- step "${d.stepId}": applied with checksum ${d.old.slice(0, 12)}, now ${d.new.slice(0, 12)}`;
+      if (d.changes === undefined) return head;
+      if (d.changes === null)
+        return `${head}\n    (the ledger holds no copy of the definition it was applied with: compare the plan file with its history)`;
+      if (!d.changes.length) return `${head}\n    (no field differs from the definition on record)`;
+      return `${head}; changed:\n${d.changes.map((c) => `    ${c}`).join('\n')}`;
+    });
     super(
       'drift',
       `plan "${planId}": ${drifted.length} applied step(s) changed since they ran:\n${lines.join('\n')}`,
       ExitCode.drift,
-      `Restore the original definition, or accept the change with ${drifted.map((d) => `--accept-changed ${d.stepId}`).join(' ')}.`,
+      hint ??
+        `Put the step back as it was applied (the fields above), or keep the database as it is and record the new definition (it is not applied) with ${drifted.map((d) => `--accept-changed ${d.stepId}`).join(' ')}.`,
     );
     this.drifted = drifted;
   }

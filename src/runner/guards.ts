@@ -9,10 +9,11 @@ import { resolveRelation } from '../db/catalog.js';
 import type { Db } from '../db/connection.js';
 import type { Ledger, StepState } from '../ledger/ledger.js';
 import { latestValidation, saveBaseline } from '../ledger/records.js';
-import { DriftError, StepFailedError, UsageError } from '../model/errors.js';
+import { type DriftedStep, StepFailedError, UsageError } from '../model/errors.js';
 import { PHASES, type Phase, type Plan, type RelationName } from '../model/plan.js';
 import { stepKind } from '../plan/registry.js';
 import { displayRelation, quoteRelation } from '../sql/ident.js';
+import { definitionChanges } from './drift-diff.js';
 
 /** Category of a planned step's kind. */
 export function categoryOf(kind: string): string {
@@ -58,40 +59,30 @@ export function checkRunOptions(
   if (problems.length) throw new UsageError(problems.join('\n'));
 }
 
-/** Applied steps whose definition changed, split into those `--accept-changed` accepts and the rest. Reads nothing. */
+/**
+ * Applied steps whose definition changed, split into those `--accept-changed` accepts and the rest,
+ * each with the fields that changed (against the definition the ledger kept). Reads nothing.
+ */
 export function driftOf(
   plan: Plan,
   states: Map<string, StepState>,
   accept: readonly string[],
-): {
-  drifted: { stepId: string; old: string; new: string }[];
-  accepted: { stepId: string; old: string; new: string }[];
-} {
-  const drifted: { stepId: string; old: string; new: string }[] = [];
-  const accepted: { stepId: string; old: string; new: string }[] = [];
+): { drifted: DriftedStep[]; accepted: DriftedStep[] } {
+  const drifted: DriftedStep[] = [];
+  const accepted: DriftedStep[] = [];
   for (const step of plan.steps) {
     const st = states.get(step.id);
     const cat = categoryOf(step.kind);
     if (st?.status !== 'completed' || cat === 'check' || cat === 'gate') continue;
     if (st.checksum === step.checksum) continue;
-    (accept.includes(step.id) ? accepted : drifted).push({ stepId: step.id, old: st.checksum, new: step.checksum });
+    (accept.includes(step.id) ? accepted : drifted).push({
+      stepId: step.id,
+      old: st.checksum,
+      new: step.checksum,
+      changes: st.definition == null ? null : definitionChanges(st.definition, step.definition),
+    });
   }
   return { drifted, accepted };
-}
-
-/** Applied steps whose definition changed; accepted ones are recorded, the rest throw {@link DriftError}. */
-export async function checkDrift(
-  ledger: Ledger,
-  plan: Plan,
-  states: Map<string, StepState>,
-  accept: string[],
-  runId: number,
-  actor: string,
-): Promise<string[]> {
-  const { drifted, accepted } = driftOf(plan, states, accept);
-  if (drifted.length) throw new DriftError(plan.id, drifted);
-  for (const a of accepted) await ledger.acceptDrift(plan.id, a.stepId, runId, a.old, a.new, actor);
-  return accepted.map((a) => a.stepId);
 }
 
 /** The steps whose data the proof covers: every step but checks and gates, before the contract phase. */
