@@ -31,7 +31,7 @@ export function definitionChanges(applied: unknown, planned: unknown): string[] 
 
 /** Leaf path → its JSON text. */
 function flatten(v: unknown, path = '', out = new Map<string, string>()): Map<string, string> {
-  if (Array.isArray(v) && v.length) v.forEach((x, i) => flatten(x, `${path}[${i}]`, out));
+  if (Array.isArray(v) && v.length) for (const [i, x] of v.entries()) flatten(x, `${path}[${i}]`, out);
   else if (v && typeof v === 'object' && !Array.isArray(v) && Object.keys(v).length)
     for (const [k, x] of Object.entries(v)) flatten(x, path ? `${path}.${k}` : k, out);
   else out.set(path, JSON.stringify(v ?? null));
