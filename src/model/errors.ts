@@ -133,6 +133,27 @@ export interface DriftedStep {
    * the definition the step was applied with (applied before it kept one).
    */
   changes?: string[] | null;
+  /** The plan as a command names it, for the ways out. */
+  planFile?: string;
+  /** `rollback --to` can undo it (not raw SQL without `down`, not `addEnumValue`). */
+  undoable?: boolean;
+}
+
+/** What to do about drifted steps: revert, accept (and what that means), or undo and apply afresh. */
+function driftWaysOut(drifted: readonly DriftedStep[]): string {
+  const file = drifted[0]?.planFile ?? '<plan>';
+  const ids = drifted.map((d) => d.stepId);
+  const ways = [
+    `Either put ${ids.length === 1 ? 'the step' : 'the steps'} back as applied (revert the fields above in ${file}) and run again`,
+    `or keep the database as it is and record the new definition as applied — the change is not applied: npx tidemark run ${file} ${ids.map((id) => `--accept-changed ${id}`).join(' ')}`,
+  ];
+  // Undoing takes the definition it was applied with (its `down`): revert first, roll back, then change.
+  const first = drifted.find((d) => d.undoable);
+  if (first)
+    ways.push(
+      `or, to apply the new definition: revert the file, npx tidemark rollback ${file} --to ${first.stepId} (it undoes every later step too), then restore your change and run again`,
+    );
+  return `${ways.join('; ')}.`;
 }
 
 /** An applied step whose definition changed (exit 4). `hint`: the ways out, with commands. */
@@ -151,8 +172,7 @@ export class DriftError extends TidemarkError {
       'drift',
       `plan "${planId}": ${drifted.length} applied step(s) changed since they ran:\n${lines.join('\n')}`,
       ExitCode.drift,
-      hint ??
-        `Put the step back as it was applied (the fields above), or keep the database as it is and record the new definition (it is not applied) with ${drifted.map((d) => `--accept-changed ${d.stepId}`).join(' ')}.`,
+      hint ?? driftWaysOut(drifted),
     );
     this.drifted = drifted;
   }

@@ -14,10 +14,11 @@ import { stepKind } from '../plan/registry.js';
 import { readContext, type Session } from './context.js';
 import { fusionGroup, supersededBy } from './evaluate-check.js';
 import { categoryOf, checkRunOptions } from './guards.js';
+import { irreversibleReason } from './irreversible.js';
 import { type ConnectOptions, openSession } from './open.js';
 import { checkPlanNames } from './plan-check.js';
 import { lintText, pendingSteps, runLintFindings } from './preflight.js';
-import { irreversibleReason, rollbackRange } from './rollback.js';
+import { rollbackRange } from './rollback.js';
 
 export interface StepDescription {
   stepId: string;

@@ -9,11 +9,13 @@ import { resolveRelation } from '../db/catalog.js';
 import type { Db } from '../db/connection.js';
 import type { Ledger, StepState } from '../ledger/ledger.js';
 import { latestValidation, saveBaseline } from '../ledger/records.js';
-import { type DriftedStep, StepFailedError, UsageError } from '../model/errors.js';
+import { DriftError, type DriftedStep, StepFailedError, UsageError } from '../model/errors.js';
 import { PHASES, type Phase, type Plan, type RelationName } from '../model/plan.js';
 import { stepKind } from '../plan/registry.js';
 import { displayRelation, quoteRelation } from '../sql/ident.js';
 import { definitionChanges } from './drift-diff.js';
+import { planFileArg } from './half-rollback.js';
+import { irreversibleReason } from './irreversible.js';
 
 /** Category of a planned step's kind. */
 export function categoryOf(kind: string): string {
@@ -80,9 +82,29 @@ export function driftOf(
       old: st.checksum,
       new: step.checksum,
       changes: st.definition == null ? null : definitionChanges(st.definition, step.definition),
+      planFile: planFileArg(plan),
+      undoable: !irreversibleReason(step),
     });
   }
   return { drifted, accepted };
+}
+
+/** Applied steps whose definition changed; accepted ones are recorded, the rest throw {@link DriftError}. */
+export async function checkDrift(
+  ledger: Ledger,
+  plan: Plan,
+  states: Map<string, StepState>,
+  accept: string[],
+  runId: number,
+  actor: string,
+): Promise<string[]> {
+  const { drifted, accepted } = driftOf(plan, states, accept);
+  if (drifted.length) throw new DriftError(plan.id, drifted);
+  for (const a of accepted) {
+    const step = plan.steps.find((s) => s.id === a.stepId);
+    await ledger.acceptDrift(plan.id, a.stepId, runId, a.old, a.new, actor, step?.definition);
+  }
+  return accepted.map((a) => a.stepId);
 }
 
 /** The steps whose data the proof covers: every step but checks and gates, before the contract phase. */

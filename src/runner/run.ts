@@ -17,10 +17,10 @@ import { ExitCode, InterruptedError } from '../model/errors.js';
 import type { Phase, Plan, PlannedStep } from '../model/plan.js';
 import { TIDEMARK_VERSION } from '../model/version.js';
 import type { Session } from './context.js';
-import { checkDrift } from './drift.js';
 import { dryRunPlan } from './dry-run.js';
 import {
   categoryOf,
+  checkDrift,
   checkIdWidth,
   checkRunOptions,
   contractBlockers,

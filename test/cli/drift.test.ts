@@ -62,7 +62,7 @@ describe('drift', () => {
       ),
     ).toEqual([{ data_type: 'text' }]);
     expect((await cli(['run', file, '--database-url', url], { cwd: dir })).code).toBe(0);
-  });
+  }, 180_000);
 
   it('a step applied before the ledger kept definitions: says so instead of listing fields', async () => {
     const dir = tempDir();
@@ -84,5 +84,5 @@ describe('drift', () => {
     const r = await cli(['run', file, '--database-url', url]);
     expect(r.code).toBe(4);
     expect(r.stderr).toContain('the ledger holds no copy of the definition it was applied with');
-  });
+  }, 180_000);
 });

@@ -85,5 +85,5 @@ describe('SIGINT mid-backfill', () => {
         )
       ).map((r) => r.status),
     ).toEqual(['interrupted', 'done']);
-  });
+  }, 180_000);
 });

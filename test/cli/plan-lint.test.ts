@@ -33,7 +33,7 @@ describe('plan shows the lint warnings', () => {
     const doc = JSON.parse(json.stdout.trim().split('\n').pop()!);
     expect(doc.lint.map((f: { text: string }) => `⚠ ${f.text}`)).toEqual(warned);
     expect(doc.lint[0]).toMatchObject({ level: 'warning', stepId: 'shout' });
-  });
+  }, 180_000);
 
   it('a finding that refuses the run is shown by plan, which does not refuse', async () => {
     const file = writePlan(
@@ -50,5 +50,5 @@ describe('plan shows the lint warnings', () => {
       /^✗ lint: step "ix" \(index-not-concurrent\): .* \(run refuses this\)$/,
     );
     expect(await query(url, `SELECT to_regclass('pl_name') AS ix`)).toEqual([{ ix: null }]);
-  });
+  }, 180_000);
 });

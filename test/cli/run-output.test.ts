@@ -38,7 +38,7 @@ describe('the end of a backfill', () => {
     expect(await query(url, 'SELECT hits, count(*)::int AS n FROM ro_items GROUP BY hits')).toEqual([
       { hits: 1, n: 3000 },
     ]);
-  });
+  }, 180_000);
 });
 
 describe('a step picked up again', () => {
@@ -64,5 +64,5 @@ describe('a step picked up again', () => {
     expect(again.code, again.stderr).toBe(0);
     expect(again.stdout).toContain('→ third (sql) retrying (failed in an earlier run)');
     expect(again.stdout).not.toContain('add-note (op.addColumn)');
-  });
+  }, 180_000);
 });

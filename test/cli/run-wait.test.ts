@@ -45,5 +45,5 @@ describe('run --wait', () => {
     expect(Number(/\((\d+) s of 60 s\)/.exec(lines[1])?.[1])).toBeGreaterThanOrEqual(5);
     expect(stdout).toContain('✓ make');
     expect(await query(url, `SELECT to_regclass('waited') IS NOT NULL AS made`)).toEqual([{ made: true }]);
-  });
+  }, 180_000);
 });

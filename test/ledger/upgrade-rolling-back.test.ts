@@ -2,8 +2,9 @@
  * Ledger version 3 allows a step status `rolling_back`: a version 2 ledger with applied steps is
  * upgraded in place by the next run, its rows kept, and then accepts the new status.
  */
+
 import { describe, expect, it } from 'vitest';
-import { LEDGER_MIGRATIONS } from '../../src/ledger/schema.js';
+import { LEDGER_MIGRATIONS, LEDGER_VERSION } from '../../src/ledger/schema.js';
 import { createTestDatabase, query } from '../helpers/db.js';
 import { tempDir, writePlan } from '../helpers/plan-files.js';
 import { runFile } from '../helpers/run.js';
@@ -23,7 +24,9 @@ describe('ledger upgrade to version 3', () => {
       databaseUrl: url,
     });
     expect(r.exitCode, r.message).toBe(0);
-    expect((await query(url, `SELECT value FROM tidemark.meta WHERE key = 'version'`))[0].value).toBe('3');
+    expect((await query(url, `SELECT value FROM tidemark.meta WHERE key = 'version'`))[0].value).toBe(
+      String(LEDGER_VERSION),
+    );
     await query(url, `UPDATE tidemark.steps SET status = 'rolling_back' WHERE plan_id = 'old'`);
     expect(await query(url, `SELECT step_id, status FROM tidemark.steps WHERE plan_id = 'old'`)).toEqual([
       { step_id: 'a', status: 'rolling_back' },
