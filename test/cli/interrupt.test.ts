@@ -87,3 +87,42 @@ describe('SIGINT mid-backfill', () => {
     ).toEqual(['interrupted', 'done']);
   }, 180_000);
 });
+
+describe('SIGINT during a raw SQL step of several statements', () => {
+  it('stops after the statement in flight; a rerun resumes at the next one, each statement once', async () => {
+    await query(url, 'CREATE TABLE int_log (n serial PRIMARY KEY, what text)');
+    const file = writePlan(
+      tempDir(),
+      `{ id: 'int-sql', expand: [sql({ id: 'steps', transaction: false, up: [
+        "INSERT INTO int_log (what) VALUES ('a')",
+        "SELECT pg_sleep(3)",
+        "INSERT INTO int_log (what) VALUES ('b')",
+      ] })] }`,
+    );
+    const child = spawn(process.execPath, [BIN, 'run', file, '--database-url', url], {
+      env: { ...process.env, NO_COLOR: '1', CI: '1' },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let stderr = '';
+    child.stderr.on('data', (d) => (stderr += d));
+    const exited = new Promise<number | null>((r) => child.on('close', r));
+    const end = Date.now() + 90_000;
+    const sleeping = async () =>
+      (
+        await query(
+          url,
+          `SELECT 1 FROM pg_stat_activity WHERE datname = current_database() AND query LIKE 'SELECT pg_sleep(3)%' AND state = 'active'`,
+        )
+      ).length > 0;
+    while (!(await sleeping()) && Date.now() < end && child.exitCode === null)
+      await new Promise((r) => setTimeout(r, 50));
+    child.kill('SIGINT');
+    expect(await exited, stderr).toBe(130);
+    expect(stderr).toContain('⏹ interrupted after statement 2 of 3 of step "steps" — run again to resume');
+    expect((await query(url, 'SELECT what FROM int_log ORDER BY n')).map((r) => r.what)).toEqual(['a']);
+    const again = await cli(['run', file, '--database-url', url]);
+    expect(again.code, again.stderr).toBe(0);
+    expect(again.stdout).toContain('resuming at statement 3 of 3');
+    expect((await query(url, 'SELECT what FROM int_log ORDER BY n')).map((r) => r.what)).toEqual(['a', 'b']);
+  }, 180_000);
+});
