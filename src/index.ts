@@ -44,7 +44,9 @@ export {
 } from './lint/reporters/ndjson.js';
 export {
   DriftError,
+  type DriftedStep,
   ExitCode,
+  InterruptedError,
   LockTimeoutError,
   PlanInvalidError,
   RunLockedError,
