@@ -46,7 +46,9 @@ export {
 } from './lint/reporters/ndjson.js';
 export {
   DriftError,
+  type DriftedStep,
   ExitCode,
+  InterruptedError,
   LockTimeoutError,
   OrmRecordError,
   PendingWorkError,

@@ -11,7 +11,7 @@
  */
 import { sleep } from '../db/lock-safe.js';
 import type { StepOutcome } from '../kind/step-kind.js';
-import { StepFailedError } from '../model/errors.js';
+import { InterruptedError, StepFailedError } from '../model/errors.js';
 import {
   type KeyRange,
   keyAsText,
@@ -40,6 +40,8 @@ const TAIL_PASSES = 3;
 export class Engine extends BatchRunner {
   /** The walk's upper bound (inclusive): the end of a leased range, or null for the end of the key. */
   protected limit: string[] | null = null;
+  /** Batches committed by earlier runs of the step. */
+  private readonly startBatches = this.prog.batches;
   /** True once the worker was asked to stop: no new batch starts. */
   protected stopping(): boolean {
     return !!this.ctx.worker?.signal?.aborted;
@@ -139,7 +141,7 @@ export class Engine extends BatchRunner {
     let tails = 0;
     for (;;) {
       let prev: Promise<boolean> = Promise.resolve(true);
-      const flying: { b: Bound; run: Promise<Attempt> }[] = [];
+      const flying: { b: Bound; width: number; run: Promise<Attempt> }[] = [];
       let failed: { b: Bound; error: unknown; kind: 'row' | 'timeout' } | undefined;
       let fatal: { e: unknown } | undefined;
       const settle = async () => {
@@ -147,6 +149,7 @@ export class Engine extends BatchRunner {
         try {
           const a = await f.run;
           if (a.ok) {
+            this.width.committed(f.width);
             this.sizer.observe(f.b.walked, a.ms);
             this.meter.report(this.shown, this.sizer.size, this.takeNote());
           } else if (a.kind !== 'aborted') failed ??= { b: f.b, error: a.error, kind: a.kind };
@@ -162,8 +165,14 @@ export class Engine extends BatchRunner {
       );
       let lo = this.prog.cursor;
       let launched = 0;
+      let interrupted = false;
       try {
         while (next && !failed && !fatal && !this.stopping()) {
+          // Asked to stop (SIGINT, SIGTERM): launch nothing more; the batches in flight commit below.
+          if (this.ctx.signal?.aborted) {
+            interrupted = true;
+            break;
+          }
           if (launched++ && this.r.pauseMs) await sleep(this.r.pauseMs);
           this.throttledMs += await this.throttle.gate((note) => {
             this.note = note;
@@ -204,7 +213,7 @@ export class Engine extends BatchRunner {
             (a) => a.ok,
             () => false,
           );
-          flying.push({ b: bound, run });
+          flying.push({ b: bound, width, run });
           next =
             bound.tail && tails >= TAIL_PASSES ? null : handled(this.findBound(scope, tenant, lo, this.sizer.size));
           while (flying.length >= width) await settle();
@@ -217,6 +226,10 @@ export class Engine extends BatchRunner {
       while (flying.length) await settle();
       await next?.catch(() => null);
       if (fatal) throw fatal.e;
+      if (!failed && interrupted)
+        throw new InterruptedError(
+          `interrupted ${this.prog.batches ? `after batch ${this.prog.batches}` : 'before the first batch'} of step "${this.stepId}" — run again to resume`,
+        );
       if (!failed) return;
       if (failed.kind === 'timeout' && failed.b.walked > 1) {
         this.sizer.shrink(0.25);
@@ -307,8 +320,7 @@ export class Engine extends BatchRunner {
         );
       }
     }
-    this.meter.finish(prog.done);
-    this.meter.report(prog.done, this.sizer.size);
+    this.meter.finish(prog.done, this.sizer.size);
     const skipped = prog.skipped ?? [];
     const details = {
       batches: prog.batches,
@@ -322,8 +334,14 @@ export class Engine extends BatchRunner {
       await ctx.saveProgress(prog as unknown as Record<string, unknown>, client);
       await ctx.markCompleted(client, { rowsAffected: prog.rows, details });
     });
-    const notes: string[] = [`${prog.rows} row(s) changed in ${prog.batches} batch(es)`];
-    const width = this.width.summary();
+    // One count of batches for the whole summary: those committed, this run's beside the total
+    // when an earlier run did some (docs/backfill.md).
+    const thisRun = prog.batches - this.startBatches;
+    const resumed = thisRun !== prog.batches;
+    const notes: string[] = [
+      `${prog.rows} row(s) changed in ${prog.batches} batch(es)${resumed ? ` (${thisRun} in this run)` : ''}`,
+    ];
+    const width = this.width.summary(thisRun, resumed);
     if (width) notes.push(width);
     if (prog.poison)
       notes.push(

@@ -55,6 +55,8 @@ export function readProgress(saved: Record<string, unknown> | null | undefined):
 export class ProgressMeter {
   private readonly t0 = performance.now();
   private readonly done0: number;
+  /** What the last event said, so the end of the walk is not announced twice. */
+  private last: { done: number; total: number | null } | undefined;
 
   constructor(
     private readonly emit: EventSink,
@@ -71,6 +73,7 @@ export class ProgressMeter {
     const secs = (performance.now() - this.t0) / 1000;
     const rate = secs > 0 ? (done - this.done0) / secs : 0;
     const etaSeconds = this.total !== null && rate > 0 ? Math.max(0, (this.total - done) / rate) : null;
+    this.last = { done, total: this.total };
     this.emit({
       type: 'step.progress',
       stepId: this.stepId,
@@ -83,8 +86,13 @@ export class ProgressMeter {
     });
   }
 
-  /** The total when the walk ends (what was walked is the truth). */
-  finish(done: number): void {
+  /**
+   * The walk ended: what was walked is the total. The final 100 % event is emitted unless the last
+   * batch's event already said exactly that (a plain log would print the same line twice).
+   */
+  finish(done: number, batchSize: number): void {
     this.total = done;
+    if (this.last?.done === done && this.last.total === done) return;
+    this.report(done, batchSize);
   }
 }

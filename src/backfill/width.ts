@@ -35,8 +35,8 @@ const BUSY_SQL = `SELECT count(*)::int AS n FROM pg_stat_activity
 
 export class BatchWidth {
   private quiet = 0;
-  private samples = 0;
-  private wideSamples = 0;
+  private committedBatches = 0;
+  private wideBatches = 0;
   private peers = 0;
 
   constructor(
@@ -58,22 +58,33 @@ export class BatchWidth {
     if (this.concurrency !== 'auto') return this.concurrency;
     if (this.peers > 0) {
       this.quiet = 0;
-      this.samples++;
       return 1;
     }
     const busy = (await this.db.rows<{ n: number }>(BUSY_SQL))[0].n;
     this.quiet = busy === 0 ? this.quiet + 1 : 0;
-    const width = this.quiet >= QUIET_SAMPLES ? AUTO_MAX_WIDTH : 1;
-    this.samples++;
-    if (width > 1) this.wideSamples++;
-    return width;
+    return this.quiet >= QUIET_SAMPLES ? AUTO_MAX_WIDTH : 1;
   }
 
-  /** For the step's notes: how often `'auto'` ran wide. */
-  summary(): string | undefined {
-    if (this.concurrency !== 'auto' || this.samples === 0) return undefined;
-    if (this.wideSamples === 0)
+  /**
+   * A batch of the walk committed, launched while `width` batches could be in flight. Counted at
+   * commit, not at sampling: a sample taken when no range was left, or a batch rolled back behind a
+   * failed one, is no batch of the step's summary, and the two counts must agree.
+   */
+  committed(width: number): void {
+    this.committedBatches++;
+    if (width > 1) this.wideBatches++;
+  }
+
+  /**
+   * For the step's notes: how often `'auto'` ran wide, out of `batches` — the batches this run
+   * committed (bisection's single-range batches included: they run one at a time), the number the
+   * step's own summary states.
+   */
+  summary(batches = this.committedBatches, ofThisRun = false): string | undefined {
+    if (this.concurrency !== 'auto' || batches === 0) return undefined;
+    if (this.wideBatches === 0)
       return 'batch.concurrency auto: one batch at a time (other sessions were active on the database)';
-    return `batch.concurrency auto: ${AUTO_MAX_WIDTH} batches in flight for ${this.wideSamples} of ${this.samples} batches, while no other session was active on the database`;
+    const of = ofThisRun ? `of this run's ${batches}` : `of the ${batches}`;
+    return `batch.concurrency auto: ${this.wideBatches} ${of} batches ran with ${AUTO_MAX_WIDTH} in flight, while no other session was active on the database`;
   }
 }

@@ -38,11 +38,35 @@ export type TidemarkEvent =
       database: string /** Longest check id, to align the proof. */;
       checkIdWidth?: number;
     }
+  | {
+      /** `--wait`: the plan's run lock is held by another runner (said at once, then every few seconds). */
+      type: 'run.waiting';
+      planId: string;
+      /** Who holds it: user, host, process, run and since when (as in the exit-3 message). */
+      holder: string;
+      waitedMs: number;
+      waitSeconds: number;
+    }
   | { type: 'run.end'; planId: string; status: string; exitCode: number; message?: string; durationMs: number }
   | { type: 'ledger.installed'; schema: string; from: number; to: number }
   | { type: 'phase.start'; phase: Phase; pending: number }
   | { type: 'phase.end'; phase: Phase }
-  | { type: 'step.start'; stepId: string; phase: Phase; kind: string; title: string; resumed: boolean }
+  | {
+      type: 'step.start';
+      stepId: string;
+      phase: Phase;
+      kind: string;
+      title: string;
+      /** An earlier attempt of this step was interrupted or failed: it picks up from its saved progress. */
+      resumed: boolean;
+      /**
+       * How the ledger left the step when an earlier run touched it, so a renderer says what is
+       * really happening: `running` (the runner died during it), `interrupted` (SIGINT/SIGTERM
+       * stopped it after a batch), `failed`, `rolled_back` (applied, undone, now applied afresh).
+       * Absent for a first attempt.
+       */
+      previous?: 'running' | 'interrupted' | 'failed' | 'rolled_back';
+    }
   | { type: 'step.skip'; stepId: string; phase: Phase; reason: string }
   | {
       type: 'step.progress';

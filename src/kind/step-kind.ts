@@ -74,6 +74,11 @@ export interface ReadContext {
   emit: (e: TidemarkEvent) => void;
   /** Config values kinds may read (backfill target, thresholds). */
   settings: Settings;
+  /**
+   * Aborted when the run is asked to stop (SIGINT, SIGTERM): a long step stops at its next safe
+   * point — a backfill after the batches in flight commit — and throws `InterruptedError`.
+   */
+  signal?: AbortSignal;
 }
 
 /** Settings from config and flags that kinds read. */

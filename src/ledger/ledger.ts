@@ -17,6 +17,8 @@ export interface StepState {
   position: number;
   title: string | null;
   checksum: string;
+  /** The definition the checksum was taken of (null for a step recorded before the ledger kept it). */
+  definition: unknown;
   status: StepStatus;
   runId: number | null;
   attempts: number;
@@ -52,6 +54,11 @@ export interface RunInfo {
   tidemarkVersion: string;
   serverVersion: string;
   database: string;
+}
+
+/** A step's definition for the ledger (secrets in its SQL redacted), or null when unknown. */
+function definitionJson(step: PlannedStep): string | null {
+  return step.definition === undefined ? null : redactedJson(step.definition);
 }
 
 /** Access to one ledger schema. */
@@ -178,6 +185,7 @@ export class Ledger {
         position: r.position as number,
         title: (r.title as string) ?? null,
         checksum: r.checksum as string,
+        definition: r.definition ?? null,
         status: r.status as StepStatus,
         runId: r.run_id == null ? null : Number(r.run_id),
         attempts: r.attempts as number,
@@ -197,9 +205,9 @@ export class Ledger {
 
   async markRunning(planId: string, step: PlannedStep, runId: number): Promise<void> {
     await this.db.query(
-      `UPDATE ${this.s}.steps SET status = 'running', run_id = $3, attempts = attempts + 1, started_at = clock_timestamp(), finished_at = NULL, error = NULL, checksum = $4
+      `UPDATE ${this.s}.steps SET status = 'running', run_id = $3, attempts = attempts + 1, started_at = clock_timestamp(), finished_at = NULL, error = NULL, checksum = $4, definition = $5
         WHERE plan_id = $1 AND step_id = $2`,
-      [planId, step.id, runId, step.checksum],
+      [planId, step.id, runId, step.checksum, definitionJson(step)],
     );
     await this.history(planId, step.id, runId, 'started', null);
   }
@@ -213,7 +221,7 @@ export class Ledger {
     client?: Queryable,
   ): Promise<void> {
     await this.q(client).query(
-      `UPDATE ${this.s}.steps SET status = 'completed', run_id = $3, finished_at = clock_timestamp(), checksum = $4,
+      `UPDATE ${this.s}.steps SET status = 'completed', run_id = $3, finished_at = clock_timestamp(), checksum = $4, definition = $10,
           rows_affected = $5, details = coalesce($6::jsonb, details), error = NULL,
           duration_ms = coalesce($7, extract(epoch FROM clock_timestamp() - started_at) * 1000),
           retries = retries + coalesce($8, 0), lock_wait_ms = lock_wait_ms + coalesce($9, 0)
@@ -228,6 +236,7 @@ export class Ledger {
         done.durationMs ?? null,
         done.retries ?? null,
         done.lockWaitMs ?? null,
+        definitionJson(step),
       ],
     );
     await this.history(planId, step.id, runId, 'completed', done.details ?? null, client);
@@ -247,6 +256,20 @@ export class Ledger {
       [planId, stepId, runId, redactText(error), details ? redactedJson(details) : null],
     );
     await this.history(planId, stepId, runId, 'failed', { error: redactText(error) });
+  }
+
+  /**
+   * A step the run was asked to stop in (SIGINT, SIGTERM) after its last batch committed: back to
+   * `pending` with its progress kept, so the next run resumes it; `error` says what happened.
+   */
+  async markInterrupted(planId: string, stepId: string, runId: number, message: string): Promise<void> {
+    await this.db.query(
+      `UPDATE ${this.s}.steps SET status = 'pending', run_id = $3, finished_at = clock_timestamp(), error = $4,
+          duration_ms = extract(epoch FROM clock_timestamp() - started_at) * 1000
+        WHERE plan_id = $1 AND step_id = $2`,
+      [planId, stepId, runId, message],
+    );
+    await this.history(planId, stepId, runId, 'interrupted', { message });
   }
 
   /**
@@ -333,16 +356,18 @@ export class Ledger {
     oldChecksum: string,
     newChecksum: string,
     by: string,
+    newDefinition?: unknown,
   ): Promise<void> {
     await this.db.transaction(async (c) => {
       await c.query(
         `INSERT INTO ${this.s}.drift_acceptances (plan_id, step_id, run_id, old_checksum, new_checksum, accepted_by) VALUES ($1, $2, $3, $4, $5, $6)`,
         [planId, stepId, runId, oldChecksum, newChecksum, by],
       );
-      await c.query(`UPDATE ${this.s}.steps SET checksum = $3 WHERE plan_id = $1 AND step_id = $2`, [
+      await c.query(`UPDATE ${this.s}.steps SET checksum = $3, definition = $4 WHERE plan_id = $1 AND step_id = $2`, [
         planId,
         stepId,
         newChecksum,
+        newDefinition === undefined ? null : redactedJson(newDefinition),
       ]);
     });
     await this.history(planId, stepId, runId, 'accepted_change', { old: oldChecksum, new: newChecksum, by });

@@ -282,6 +282,14 @@ CREATE TABLE {{schema}}.orm_records (
   PRIMARY KEY (plan_id, tool, migration)
 );
 `,
+  // 6: a run stopped by SIGINT/SIGTERM after its current batch is `interrupted` (docs/cli.md); each
+  // step keeps the definition it was applied with, so drift can say which fields changed (docs/plans.md).
+  `
+ALTER TABLE {{schema}}.runs DROP CONSTRAINT IF EXISTS runs_status_check;
+ALTER TABLE {{schema}}.runs ADD CONSTRAINT runs_status_check
+  CHECK (status IN ('running', 'done', 'failed', 'gate', 'drift', 'crashed', 'rolled_back', 'interrupted'));
+ALTER TABLE {{schema}}.steps ADD COLUMN definition jsonb;
+`,
 ];
 
 /** The version a fully upgraded ledger has. */

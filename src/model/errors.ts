@@ -13,6 +13,8 @@ export const ExitCode = {
   drift: 4,
   gate: 5,
   pending: 6,
+  /** SIGINT/SIGTERM: the run stopped after its current batch or step (128 + SIGINT, as a shell reports Ctrl-C). */
+  interrupted: 130,
 } as const;
 export type ExitCodeValue = (typeof ExitCode)[keyof typeof ExitCode];
 
@@ -122,20 +124,73 @@ export class RunLockedError extends TidemarkError {
   }
 }
 
-/** An applied step whose definition changed (exit 4). */
-export class DriftError extends TidemarkError {
-  readonly drifted: { stepId: string; old: string; new: string }[];
-  constructor(planId: string, drifted: { stepId: string; old: string; new: string }[]) {
-    const lines = drifted.map(
-      (d) => `- step "${d.stepId}": applied with checksum ${d.old.slice(0, 12)}, now ${d.new.slice(0, 12)}`,
+/** An applied step whose definition changed. */
+export interface DriftedStep {
+  stepId: string;
+  old: string;
+  new: string;
+  /**
+   * One line per changed field (`set.email: "a" → "b"`); null when the ledger holds no copy of
+   * the definition the step was applied with (applied before it kept one).
+   */
+  changes?: string[] | null;
+  /** The plan as a command names it, for the ways out. */
+  planFile?: string;
+  /** `rollback --to` can undo it (not raw SQL without `down`, not `addEnumValue`). */
+  undoable?: boolean;
+}
+
+/** What to do about drifted steps: revert, accept (and what that means), or undo and apply afresh. */
+function driftWaysOut(drifted: readonly DriftedStep[]): string {
+  const file = drifted[0]?.planFile ?? '<plan>';
+  const ids = drifted.map((d) => d.stepId);
+  const ways = [
+    `Either put ${ids.length === 1 ? 'the step' : 'the steps'} back as applied (revert the fields above in ${file}) and run again`,
+    `or keep the database as it is and record the new definition as applied — the change is not applied: npx tidemark run ${file} ${ids.map((id) => `--accept-changed ${id}`).join(' ')}`,
+  ];
+  // Undoing takes the definition it was applied with (its `down`): revert first, roll back, then change.
+  const first = drifted.find((d) => d.undoable);
+  if (first)
+    ways.push(
+      `or, to apply the new definition: revert the file, npx tidemark rollback ${file} --to ${first.stepId} (it undoes every later step too), then restore your change and run again`,
     );
+  return `${ways.join('; ')}.`;
+}
+
+/** An applied step whose definition changed (exit 4). `hint`: the ways out, with commands. */
+export class DriftError extends TidemarkError {
+  readonly drifted: DriftedStep[];
+  constructor(planId: string, drifted: DriftedStep[], hint?: string) {
+    const lines = drifted.map((d) => {
+      const head = `- step "${d.stepId}": applied with checksum ${d.old.slice(0, 12)}, now ${d.new.slice(0, 12)}`;
+      if (d.changes === undefined) return head;
+      if (d.changes === null)
+        return `${head}\n    (the ledger holds no copy of the definition it was applied with: compare the plan file with its history)`;
+      if (!d.changes.length) return `${head}\n    (no field differs from the definition on record)`;
+      return `${head}; changed:\n${d.changes.map((c) => `    ${c}`).join('\n')}`;
+    });
     super(
       'drift',
       `plan "${planId}": ${drifted.length} applied step(s) changed since they ran:\n${lines.join('\n')}`,
       ExitCode.drift,
-      `Restore the original definition, or accept the change with ${drifted.map((d) => `--accept-changed ${d.stepId}`).join(' ')}.`,
+      hint ?? driftWaysOut(drifted),
     );
     this.drifted = drifted;
+  }
+}
+
+/**
+ * The run was asked to stop (SIGINT, SIGTERM) and stopped at a point a rerun resumes from: after
+ * the batch or step in flight committed (exit 130).
+ */
+export class InterruptedError extends TidemarkError {
+  constructor(message: string) {
+    super(
+      'interrupted',
+      message,
+      ExitCode.interrupted,
+      'Run the same command again: it resumes where this one stopped.',
+    );
   }
 }
 

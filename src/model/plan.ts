@@ -87,6 +87,8 @@ export interface PlannedStep {
   options: StepCommon & Record<string, unknown>;
   /** sha256 of the step's definition (functions count by their source text). */
   checksum: string;
+  /** What the checksum covers, as JSON (sql/checksum.ts `stepDefinition`), kept by the ledger to show drift. */
+  definition?: unknown;
 }
 
 /** A validated plan, ready to run. */

@@ -8,7 +8,7 @@ import { kebabId } from '../kind/fields.js';
 import { PlanInvalidError } from '../model/errors.js';
 import { PHASES, type Phase, type Plan, type PlanIssue, type PlannedStep, type StepDef } from '../model/plan.js';
 import { scriptProblems } from '../raw-sql/sql-runner.js';
-import { sha256, stepChecksum } from '../sql/checksum.js';
+import { sha256, stepChecksum, stepDefinition } from '../sql/checksum.js';
 import { ensureParser } from '../sql/parse.js';
 import { resolveOrmRecords } from './orm-records.js';
 import { stepKind } from './registry.js';
@@ -164,6 +164,7 @@ export async function validatePlan(def: unknown, file?: string): Promise<Plan> {
         title: options.title ?? options.id,
         options,
         checksum: stepChecksum(item.kind, options, fingerprint),
+        definition: stepDefinition(item.kind, options, fingerprint),
       });
     }
   }

@@ -7,7 +7,7 @@
  */
 
 import type { Action, StepContext, StepOutcome } from '../kind/step-kind.js';
-import { StepFailedError } from '../model/errors.js';
+import { InterruptedError, StepFailedError } from '../model/errors.js';
 import { ensureParser, parseStatements, SqlSyntaxError, statementTraits } from '../sql/parse.js';
 
 /** Split a script into actions with their lock traits. */
@@ -74,6 +74,11 @@ export async function runScripts(
     });
   let rows = 0;
   for (let i = startAt; i < actions.length; i++) {
+    // Asked to stop (SIGINT, SIGTERM): the statement before committed with its progress; stop here.
+    if (i > startAt && ctx.signal?.aborted)
+      throw new InterruptedError(
+        `interrupted after statement ${i} of ${actions.length} of step "${ctx.step.id}" — run again to resume`,
+      );
     const a = actions[i];
     ctx.emit({ type: 'step.statement', stepId: ctx.step.id, index: i, count: actions.length, sql: a.sql });
     const what = `step "${ctx.step.id}" statement ${i + 1}/${actions.length}`;

@@ -4,7 +4,7 @@
  */
 import { errorCodeLabel } from '../db/connection.js';
 import type { Ledger, StepState } from '../ledger/ledger.js';
-import { NotAvailableError, StepFailedError, TidemarkError } from '../model/errors.js';
+import { InterruptedError, NotAvailableError, StepFailedError, TidemarkError } from '../model/errors.js';
 import type { PlannedStep } from '../model/plan.js';
 import { stepKind } from '../plan/registry.js';
 import { type Session, stepContext } from './context.js';
@@ -19,9 +19,24 @@ export async function applyStep(
 ): Promise<StepReport> {
   const kind = stepKind(st.kind);
   if (!kind?.apply) throw new NotAvailableError(`${st.kind} (step "${st.id}")`);
-  const resumed = state?.status === 'running' || state?.status === 'failed';
+  // A step interrupted (SIGINT) went back to `pending` with its progress kept (ledger.markInterrupted).
+  const interrupted = state?.status === 'pending' && state.progress != null;
+  const resumed = state?.status === 'running' || state?.status === 'failed' || interrupted;
+  const previous = interrupted
+    ? 'interrupted'
+    : resumed || state?.status === 'rolled_back'
+      ? (state!.status as 'running' | 'failed' | 'rolled_back')
+      : undefined;
   await s.ledger.markRunning(s.plan.id, st, runId);
-  s.emit({ type: 'step.start', stepId: st.id, phase: st.phase, kind: st.kind, title: st.title, resumed });
+  s.emit({
+    type: 'step.start',
+    stepId: st.id,
+    phase: st.phase,
+    kind: st.kind,
+    title: st.title,
+    resumed,
+    ...(previous ? { previous } : {}),
+  });
   const stats = { retries: 0, lockWaitMs: 0 };
   const ctx = stepContext(s, st, runId, state?.progress ?? null, stats);
   const t = performance.now();
@@ -65,6 +80,10 @@ export async function applyStep(
       rowsAffected: out.rowsAffected ?? null,
     };
   } catch (e) {
+    if (e instanceof InterruptedError) {
+      await s.ledger.markInterrupted(s.plan.id, st.id, runId, e.message).catch(() => undefined);
+      throw e;
+    }
     const err = asStepError(st, e);
     await ctx.recordStatements('failed').catch(() => undefined);
     await s.ledger

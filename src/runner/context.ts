@@ -26,6 +26,8 @@ export interface Session {
   appliedSteps: Set<string>;
   /** Check values computed by a fused scan, waiting for their step (checks/fused.ts). */
   fused: FusedCache;
+  /** Aborted when the run is asked to stop (SIGINT, SIGTERM): it stops after the batch or step in flight. */
+  signal?: AbortSignal;
 }
 
 export function readContext(s: Session, step: PlannedStep): ReadContext {
@@ -39,6 +41,7 @@ export function readContext(s: Session, step: PlannedStep): ReadContext {
     appliedSteps: s.appliedSteps,
     emit: s.emit,
     settings: s.settings,
+    signal: s.signal,
   };
 }
 

@@ -14,10 +14,11 @@ import { stepKind } from '../plan/registry.js';
 import { readContext, type Session } from './context.js';
 import { fusionGroup, supersededBy } from './evaluate-check.js';
 import { categoryOf, checkRunOptions } from './guards.js';
+import { irreversibleReason } from './irreversible.js';
 import type { ConnectOptions } from './open.js';
 import { checkPlanNames } from './plan-check.js';
-import { pendingSteps } from './preflight.js';
-import { irreversibleReason, rollbackRange } from './rollback.js';
+import { lintText, pendingSteps, runLintFindings } from './preflight.js';
+import { rollbackRange } from './rollback.js';
 import { inSession } from './session-scope.js';
 
 export interface StepDescription {
@@ -33,11 +34,22 @@ export interface StepDescription {
   unavailable?: boolean;
 }
 
+/** A lint finding `run` would act on: `error` refuses the run, `warning` is printed by it. */
+export interface PlanLintFinding {
+  level: 'error' | 'warning';
+  rule: string;
+  stepId?: string;
+  /** The line `run` prints: where, which rule, what, and what to do. */
+  text: string;
+}
+
 export interface PlanDescription {
   planId: string;
   title: string;
   rollback: boolean;
   steps: StepDescription[];
+  /** What `run` (and `--dry-run`) would say of the plan's lint; none for a rollback. */
+  lint: PlanLintFinding[];
 }
 
 function describeNonSql(kind: string, options: Record<string, unknown>): string {
@@ -82,6 +94,22 @@ export async function describePlan(
     const states: Map<string, StepState> = session.ledger ? await session.ledger.stepStates(plan.id) : new Map();
     // The same names-and-fragments check as `run` (docs/plans.md): a typo is refused here too.
     if (!o.rollback) await checkPlanNames(session, pendingSteps(plan, states, []), states);
+    // The lint `run` would act on, as `--dry-run` shows it (docs/cli.md): a plan shows it too.
+    const lint: PlanLintFinding[] = [];
+    if (!o.rollback) {
+      const found = await runLintFindings(
+        session,
+        pendingSteps(plan, states, []),
+        plan.steps.length - 1,
+        o.config?.lint,
+      );
+      for (const [level, list] of [
+        ['error', found.refusals],
+        ['warning', found.warnings],
+      ] as const)
+        for (const f of list)
+          lint.push({ level, rule: f.rule, ...(f.stepId ? { stepId: f.stepId } : {}), text: lintText(f) });
+    }
     const steps = o.rollback ? rollbackRange(plan, states, { to: o.to, phase: o.phase }) : plan.steps;
     // Superseded checks are told by the columns their SQL names, as the runner tells them.
     await loadSqlParser();
@@ -129,6 +157,6 @@ export async function describePlan(
       }
       out.push(d);
     }
-    return { planId: plan.id, title: plan.title, rollback: !!o.rollback, steps: out };
+    return { planId: plan.id, title: plan.title, rollback: !!o.rollback, steps: out, lint };
   });
 }

@@ -9,10 +9,13 @@ import { resolveRelation } from '../db/catalog.js';
 import type { Db } from '../db/connection.js';
 import type { Ledger, StepState } from '../ledger/ledger.js';
 import { latestValidation, saveBaseline } from '../ledger/records.js';
-import { DriftError, StepFailedError, UsageError } from '../model/errors.js';
+import { DriftError, type DriftedStep, StepFailedError, UsageError } from '../model/errors.js';
 import { PHASES, type Phase, type Plan, type RelationName } from '../model/plan.js';
 import { stepKind } from '../plan/registry.js';
 import { displayRelation, quoteRelation } from '../sql/ident.js';
+import { definitionChanges } from './drift-diff.js';
+import { planFileArg } from './half-rollback.js';
+import { irreversibleReason } from './irreversible.js';
 
 /** Category of a planned step's kind. */
 export function categoryOf(kind: string): string {
@@ -58,23 +61,30 @@ export function checkRunOptions(
   if (problems.length) throw new UsageError(problems.join('\n'));
 }
 
-/** Applied steps whose definition changed, split into those `--accept-changed` accepts and the rest. Reads nothing. */
+/**
+ * Applied steps whose definition changed, split into those `--accept-changed` accepts and the rest,
+ * each with the fields that changed (against the definition the ledger kept). Reads nothing.
+ */
 export function driftOf(
   plan: Plan,
   states: Map<string, StepState>,
   accept: readonly string[],
-): {
-  drifted: { stepId: string; old: string; new: string }[];
-  accepted: { stepId: string; old: string; new: string }[];
-} {
-  const drifted: { stepId: string; old: string; new: string }[] = [];
-  const accepted: { stepId: string; old: string; new: string }[] = [];
+): { drifted: DriftedStep[]; accepted: DriftedStep[] } {
+  const drifted: DriftedStep[] = [];
+  const accepted: DriftedStep[] = [];
   for (const step of plan.steps) {
     const st = states.get(step.id);
     const cat = categoryOf(step.kind);
     if (st?.status !== 'completed' || cat === 'check' || cat === 'gate') continue;
     if (st.checksum === step.checksum) continue;
-    (accept.includes(step.id) ? accepted : drifted).push({ stepId: step.id, old: st.checksum, new: step.checksum });
+    (accept.includes(step.id) ? accepted : drifted).push({
+      stepId: step.id,
+      old: st.checksum,
+      new: step.checksum,
+      changes: st.definition == null ? null : definitionChanges(st.definition, step.definition),
+      planFile: planFileArg(plan),
+      undoable: !irreversibleReason(step),
+    });
   }
   return { drifted, accepted };
 }
@@ -90,7 +100,10 @@ export async function checkDrift(
 ): Promise<string[]> {
   const { drifted, accepted } = driftOf(plan, states, accept);
   if (drifted.length) throw new DriftError(plan.id, drifted);
-  for (const a of accepted) await ledger.acceptDrift(plan.id, a.stepId, runId, a.old, a.new, actor);
+  for (const a of accepted) {
+    const step = plan.steps.find((s) => s.id === a.stepId);
+    await ledger.acceptDrift(plan.id, a.stepId, runId, a.old, a.new, actor, step?.definition);
+  }
   return accepted.map((a) => a.stepId);
 }
 

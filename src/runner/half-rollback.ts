@@ -8,11 +8,15 @@ import type { StepState } from '../ledger/ledger.js';
 import { StepFailedError } from '../model/errors.js';
 import type { Plan } from '../model/plan.js';
 
+/** The plan as a command line names it: its file relative to here when below, else as loaded. */
+export function planFileArg(plan: Plan): string {
+  const rel = plan.file ? relative(process.cwd(), plan.file) : '';
+  return rel && !rel.startsWith('..') && !isAbsolute(rel) ? rel : (plan.file ?? plan.id);
+}
+
 /** The command that finishes the interrupted rollback of step `stepId` of `plan`, and nothing more. */
 export function finishRollbackCommand(plan: Plan, stepId: string): string {
-  const rel = plan.file ? relative(process.cwd(), plan.file) : '';
-  const file = rel && !rel.startsWith('..') && !isAbsolute(rel) ? rel : (plan.file ?? plan.id);
-  return `npx tidemark rollback ${file} --to ${stepId}`;
+  return `npx tidemark rollback ${planFileArg(plan)} --to ${stepId}`;
 }
 
 /** Throws (exit 1) naming the first step whose rollback was interrupted, if any. */

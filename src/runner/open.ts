@@ -37,6 +37,8 @@ export interface RunOptions extends ConnectOptions {
   redo?: string[];
   /** Wait this long for another runner's lock instead of exiting 3. */
   waitSeconds?: number;
+  /** Abort to stop the run after the batch or step in flight (the CLI aborts it on SIGINT/SIGTERM). */
+  signal?: AbortSignal;
 }
 
 export function defaultActor(): string {

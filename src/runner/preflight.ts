@@ -33,6 +33,42 @@ function workInRange(plan: Plan, pending: Set<string>, end: number): PlannedStep
   );
 }
 
+/** The lint findings a run acts on: those that refuse it, and those it prints as warnings. */
+export interface RunLintFindings {
+  /** Unsuppressed error-level findings in the `up` SQL of pending raw `sql`/`sqlFile` steps. */
+  refusals: Finding[];
+  /** Plan-level and database-aware findings on pending steps of the run's range. */
+  warnings: Finding[];
+}
+
+/**
+ * Lint the plan as `run` does and sort what it would act on; throws nothing. `tidemark plan` shows
+ * these; {@link lintBeforeRun} acts on them.
+ */
+export async function runLintFindings(
+  s: Session,
+  pending: Set<string>,
+  end: number,
+  lintConfig: LintConfigInput | undefined,
+): Promise<RunLintFindings> {
+  const { plan } = s;
+  const rawSql = new Set(
+    plan.steps.filter((st) => (st.kind === 'sql' || st.kind === 'sqlFile') && pending.has(st.id)).map((st) => st.id),
+  );
+  const inRange = new Set(workInRange(plan, pending, end).map((st) => st.id));
+  if (!rawSql.size && !inRange.size) return { refusals: [], warnings: [] };
+  const { refusals, warnings } = await lintPlanAtRun(plan, {
+    cwd: plan.dir,
+    config: lintConfig,
+    db: s.db.pool,
+    dbSteps: inRange,
+  });
+  return {
+    refusals: refusals.filter((f) => f.stepId && rawSql.has(f.stepId)),
+    warnings: warnings.filter((f) => !f.stepId || inRange.has(f.stepId)),
+  };
+}
+
 /**
  * Lint the plan as `run` does. Throws (exit 1) when a pending raw `sql`/`sqlFile` step's `up` SQL has
  * unsuppressed error-level findings; applied steps are history and are not linted again. Emits the
@@ -45,18 +81,7 @@ export async function lintBeforeRun(
   lintConfig: LintConfigInput | undefined,
 ): Promise<void> {
   const { plan } = s;
-  const rawSql = new Set(
-    plan.steps.filter((st) => (st.kind === 'sql' || st.kind === 'sqlFile') && pending.has(st.id)).map((st) => st.id),
-  );
-  const inRange = new Set(workInRange(plan, pending, end).map((st) => st.id));
-  if (!rawSql.size && !inRange.size) return;
-  const { refusals, warnings } = await lintPlanAtRun(plan, {
-    cwd: plan.dir,
-    config: lintConfig,
-    db: s.db.pool,
-    dbSteps: inRange,
-  });
-  const findings = refusals.filter((f) => f.stepId && rawSql.has(f.stepId));
+  const { refusals: findings, warnings } = await runLintFindings(s, pending, end, lintConfig);
   if (findings.length) {
     const lines = findings.map(
       (f) => `- step "${f.stepId}" (${f.rule}): ${f.message}${f.help ? `\n    ${f.help}` : ''}`,
@@ -67,14 +92,12 @@ export async function lintBeforeRun(
       `Use the safe op.* / backfill.* the finding names, or accept the risk with a comment above the statement: -- tidemark-ignore <rule>: <reason>. Details: npx tidemark lint ${plan.file ?? '<plan>'}`,
     );
   }
-  for (const f of warnings) {
-    if (f.stepId && !inRange.has(f.stepId)) continue;
-    s.emit({ type: 'notice', level: 'warn', ...(f.stepId ? { stepId: f.stepId } : {}), message: warningText(f) });
-  }
+  for (const f of warnings)
+    s.emit({ type: 'notice', level: 'warn', ...(f.stepId ? { stepId: f.stepId } : {}), message: lintText(f) });
 }
 
-/** One line for a lint warning at run time: where, which rule, what, and what to do. */
-function warningText(f: Finding): string {
+/** One line for a lint finding at run time: where, which rule, what, and what to do. */
+export function lintText(f: Finding): string {
   const where = f.stepId ? `step "${f.stepId}"` : f.file;
   return `lint: ${where} (${f.rule}): ${f.message}${f.help ? ` — ${f.help}` : ''}`;
 }

@@ -6,7 +6,7 @@
 import type { CheckOutcome, TidemarkEvent } from '../kind/events.js';
 import { ExitCode, type ExitCodeValue, TidemarkError } from '../model/errors.js';
 
-export type RunStatus = 'done' | 'nothing' | 'failed' | 'gate' | 'drift' | 'locked' | 'invalid';
+export type RunStatus = 'done' | 'nothing' | 'failed' | 'gate' | 'drift' | 'locked' | 'invalid' | 'interrupted';
 
 export interface StepReport {
   stepId: string;
@@ -47,6 +47,7 @@ const STATUS_BY_EXIT: Record<number, RunStatus> = {
   3: 'locked',
   4: 'drift',
   5: 'gate',
+  130: 'interrupted',
 };
 
 /** Turn any thrown value into a result field set. Unknown errors are failures (exit 1). */

@@ -12,10 +12,13 @@ import { TIDEMARK_VERSION } from '../model/version.js';
 import { stepKind } from '../plan/registry.js';
 import { type Session, stepContext } from './context.js';
 import { categoryOf, checkRunOptions } from './guards.js';
+import { irreversibleReason } from './irreversible.js';
 import type { ConnectOptions } from './open.js';
 import { removeOrmRecords } from './orm-records.js';
 import { errorResult, type ResultBase, type RunResult, resultOf, runEndEvent } from './result.js';
 import { inSession } from './session-scope.js';
+
+export { irreversibleReason };
 
 export interface RollbackOptions extends ConnectOptions {
   to?: string;
@@ -49,14 +52,6 @@ export function rollbackRange(
       );
     })
     .reverse();
-}
-
-/** Why a step cannot be undone, or undefined. */
-export function irreversibleReason(st: PlannedStep): string | undefined {
-  if (st.kind === 'op.addEnumValue') return 'PostgreSQL cannot drop an enum value';
-  if ((st.kind === 'sql' || st.kind === 'sqlFile') && !(st.options as { down?: unknown }).down)
-    return 'raw SQL without `down`';
-  return undefined;
 }
 
 export async function rollbackPlan(plan: Plan, o: RollbackOptions): Promise<RunResult> {

@@ -125,29 +125,58 @@ async function assertOwnSession(client: pg.Client, url: string): Promise<number>
   }
 }
 
+/** While `--wait` waits for the lock: who holds it, said at once and then every {@link WAIT_REPORT_MS}. */
+export interface LockWait {
+  planId: string;
+  holder: string;
+  waitedMs: number;
+  waitSeconds: number;
+}
+
+/** How often a runner waiting for the lock says who holds it. */
+export const WAIT_REPORT_MS = 5_000;
+
+export interface AcquireOptions {
+  /** `application_name` of the lock connection (default {@link lockApplicationName}). */
+  applicationName?: string;
+  /** Called while waiting (`waitSeconds` > 0): at the first refusal, then every `reportEveryMs`. */
+  onWait?: (w: LockWait) => void;
+  reportEveryMs?: number;
+}
+
 /** Take the plan's run lock or throw {@link RunLockedError}. Refuses a transaction-mode pooler before locking anything. */
 export async function acquireRunLock(
   url: string,
   ledgerSchema: string,
   planId: string,
   waitSeconds = 0,
-  applicationName = lockApplicationName(planId),
+  opts: AcquireOptions = {},
 ): Promise<RunLock> {
+  const applicationName = opts.applicationName ?? lockApplicationName(planId);
   const client = new pg.Client(clientConfig(url, { application_name: applicationName.slice(0, 63) }));
   client.on('error', () => undefined);
   await client.connect();
   const key = runLockKey(ledgerSchema, planId);
-  const deadline = Date.now() + waitSeconds * 1000;
+  const started = Date.now();
+  const deadline = started + waitSeconds * 1000;
+  let nextReport = started;
   try {
     const pid = await assertOwnSession(client, url);
     for (;;) {
       const r = await client.query<{ ok: boolean }>('SELECT pg_try_advisory_lock($1, $2) AS ok', key);
       if (r.rows[0].ok) break;
-      if (Date.now() >= deadline)
+      const now = Date.now();
+      if (now >= deadline)
         throw new RunLockedError(
           planId,
           await describeHolder(client, ledgerSchema, planId, await holderOf(client, key)),
         );
+      // A wait that says nothing looks like a hang: name the holder (and since when) now and then.
+      if (opts.onWait && now >= nextReport) {
+        nextReport = now + (opts.reportEveryMs ?? WAIT_REPORT_MS);
+        const holder = await describeHolder(client, ledgerSchema, planId, await holderOf(client, key));
+        opts.onWait({ planId, holder, waitedMs: now - started, waitSeconds });
+      }
       await sleep(Math.min(500, Math.max(50, deadline - Date.now())));
     }
     const mine = await client.query<{ n: string }>(

@@ -12,7 +12,7 @@ import type { CheckOutcome } from '../kind/events.js';
 import type { Ledger, StepState } from '../ledger/ledger.js';
 import { captureObjectStats } from '../ledger/object-stats.js';
 import { latestValidation, recordValidation } from '../ledger/records.js';
-import { ExitCode } from '../model/errors.js';
+import { ExitCode, InterruptedError } from '../model/errors.js';
 import type { Phase, Plan, PlannedStep } from '../model/plan.js';
 import { TIDEMARK_VERSION } from '../model/version.js';
 import type { Session } from './context.js';
@@ -57,9 +57,13 @@ export async function runPlan(plan: Plan, o: RunOptions): Promise<RunResult> {
   return inSession(
     o,
     plan,
-    { install: true, runLock: { waitSeconds: o.waitSeconds } },
+    {
+      install: true,
+      runLock: { waitSeconds: o.waitSeconds, onWait: (w) => o.events?.({ type: 'run.waiting', ...w }) },
+    },
     async (opened, lock) => {
       const session = opened as Session & { ledger: Ledger };
+      session.signal = o.signal;
       const { ledger, db } = session;
       await ledger.syncPlan(plan);
       const settings = settingsOf(o);
@@ -129,6 +133,7 @@ async function finish(session: Session & { ledger: Ledger }, plan: Plan, result:
   const states = await session.ledger.stepStates(plan.id);
   const all = plan.steps.every((s) => states.get(s.id)?.status === 'completed');
   if (all) await session.ledger.setPlanStatus(plan.id, 'completed');
+  else if (result.status === 'interrupted') await session.ledger.setPlanStatus(plan.id, 'in_progress');
   else if (result.exitCode !== 0)
     await session.ledger.setPlanStatus(plan.id, result.status === 'gate' ? 'waiting' : 'failed');
   else await session.ledger.setPlanStatus(plan.id, 'in_progress');
@@ -236,6 +241,8 @@ async function execute(
   let contractChecked = false;
   for (const st of plan.steps) {
     if (st.phase === 'preconditions' || st.index > end) continue;
+    // Asked to stop (SIGINT, SIGTERM): the step before committed; this one has not started.
+    if (s.signal?.aborted) throw interruptedBetweenSteps(reports);
     if (st.phase !== phase) {
       const stop = await closeValidation();
       if (stop) return stop;
@@ -347,6 +354,14 @@ async function execute(
       hint: proofHint(checks.filter((c) => v.failed.includes(c.stepId))),
     };
   }
+}
+
+/** The stop of a run asked to stop between two steps. */
+function interruptedBetweenSteps(reports: readonly StepReport[]): InterruptedError {
+  const last = reports.filter((r) => r.outcome === 'applied' || r.outcome === 'checked').pop();
+  return new InterruptedError(
+    `interrupted ${last ? `after step "${last.stepId}"` : 'before its first step'} — run again to resume`,
+  );
 }
 
 /**

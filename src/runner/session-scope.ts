@@ -11,7 +11,7 @@
 import { ledgerSchemaOf } from '../ledger/open.js';
 import type { Plan } from '../model/plan.js';
 import { type ConnectOptions, openSession } from './open.js';
-import { acquireRunLock, type RunLock } from './run-lock.js';
+import { type AcquireOptions, acquireRunLock, type RunLock } from './run-lock.js';
 
 /** A session as {@link openSession} returns it. */
 export type OpenedSession = Awaited<ReturnType<typeof openSession>>;
@@ -20,7 +20,7 @@ export interface ScopeOptions {
   /** Create or upgrade the ledger (a real run); otherwise use it only if it exists. */
   install: boolean;
   /** Hold the plan's run lock (waiting up to `waitSeconds`) while the command runs. */
-  runLock?: { waitSeconds?: number };
+  runLock?: { waitSeconds?: number; onWait?: AcquireOptions['onWait'] };
 }
 
 /**
@@ -38,7 +38,9 @@ export async function inSession<T>(
   let session: OpenedSession | undefined;
   try {
     if (scope.runLock)
-      lock = await acquireRunLock(o.databaseUrl, ledgerSchemaOf(o), plan.id, scope.runLock.waitSeconds ?? 0);
+      lock = await acquireRunLock(o.databaseUrl, ledgerSchemaOf(o), plan.id, scope.runLock.waitSeconds ?? 0, {
+        onWait: scope.runLock.onWait,
+      });
     session = await openSession(o, plan, scope.install);
     return await body(session, lock);
   } catch (e) {

@@ -30,8 +30,24 @@ function normalize(v: unknown): unknown {
   return v;
 }
 
+/**
+ * What a step's checksum covers, as plain JSON: its kind, its options but `title` (presentation),
+ * and the fingerprint. The ledger keeps it with the checksum, so drift can name what changed.
+ */
+export function stepDefinition(
+  kind: string,
+  options: Record<string, unknown>,
+  fingerprint?: unknown,
+): { kind: string; options: unknown; fingerprint: unknown } {
+  const { title: _title, ...rest } = options;
+  return normalize({ kind, options: rest, fingerprint: fingerprint ?? null }) as {
+    kind: string;
+    options: unknown;
+    fingerprint: unknown;
+  };
+}
+
 /** The checksum of one step. `title` is presentation and does not count. */
 export function stepChecksum(kind: string, options: Record<string, unknown>, fingerprint?: unknown): string {
-  const { title: _title, ...rest } = options;
-  return sha256(stableStringify({ kind, options: rest, fingerprint: fingerprint ?? null }));
+  return sha256(JSON.stringify(stepDefinition(kind, options, fingerprint)));
 }

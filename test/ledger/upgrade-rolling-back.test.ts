@@ -2,6 +2,7 @@
  * Ledger version 3 allows a step status `rolling_back`: a version 2 ledger with applied steps is
  * upgraded in place by the next run, its rows kept, and then accepts the new status.
  */
+
 import { describe, expect, it } from 'vitest';
 import { LEDGER_MIGRATIONS, LEDGER_VERSION } from '../../src/ledger/schema.js';
 import { createTestDatabase, query } from '../helpers/db.js';

@@ -46,6 +46,9 @@ export function registerPlan(program: Command): void {
             ),
           );
           if (d.rollback && !d.steps.length) ctx.renderer.print('nothing is applied: nothing to roll back');
+          // The lint `run` would act on, worded as `run --dry-run` prints it.
+          for (const f of d.lint)
+            ctx.renderer.print(f.level === 'error' ? c.red(`✗ ${f.text} (run refuses this)`) : c.yellow(`⚠ ${f.text}`));
           let phase = '';
           let irreversible = 0;
           for (const s of d.steps) {

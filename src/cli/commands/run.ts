@@ -43,18 +43,22 @@ export function registerRun(program: Command): void {
             '--to, --redo and --accept-changed name steps of one plan: give the plan file, not the folder',
           );
         const plans = await loadPlans(file);
-        const databaseUrl = await ctx.databaseUrl();
+        const { stoppable } = await import('../interrupt.js');
+        const connect = connectOptions(ctx, await ctx.databaseUrl());
         for (const plan of plans) {
-          const result = await runPlan(plan, {
-            ...connectOptions(ctx, databaseUrl),
-            approvals: flags.approve,
-            phase: flags.phase as Phase | undefined,
-            to: flags.to,
-            dryRun: flags.dryRun,
-            acceptChanged: flags.acceptChanged,
-            redo: flags.redo,
-            waitSeconds: flags.wait,
-          });
+          const result = await stoppable(ctx.renderer, (signal) =>
+            runPlan(plan, {
+              ...connect,
+              approvals: flags.approve,
+              phase: flags.phase as Phase | undefined,
+              to: flags.to,
+              dryRun: flags.dryRun,
+              acceptChanged: flags.acceptChanged,
+              redo: flags.redo,
+              waitSeconds: flags.wait,
+              signal,
+            }),
+          );
           ctx.renderer.result(result);
           if (result.exitCode !== ExitCode.ok) {
             const left = plans.slice(plans.indexOf(plan) + 1);

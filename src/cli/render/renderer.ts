@@ -41,6 +41,18 @@ const ID_WIDTH = 24;
 const fmtMs = (ms: number) => (ms < 1000 ? `${Math.round(ms)} ms` : `${(ms / 1000).toFixed(1)} s`);
 const fmtN = (n: number) => n.toLocaleString('en-US');
 
+/** What a step picked up again is doing, from how an earlier run left it (docs/cli.md). */
+const again = (previous: 'running' | 'interrupted' | 'failed' | 'rolled_back' | undefined): string =>
+  previous === 'interrupted'
+    ? 'resuming (an earlier run was interrupted during it)'
+    : previous === 'rolled_back'
+      ? 're-applying (was rolled back)'
+      : previous === 'failed'
+        ? 'retrying (failed in an earlier run)'
+        : previous === 'running'
+          ? 'resuming (an earlier run stopped during it)'
+          : '';
+
 export function createRenderer(o: RendererOptions): Renderer {
   const out = o.out ?? ((s: string) => process.stdout.write(`${s}\n`));
   const err = o.err ?? ((s: string) => process.stderr.write(`${s}\n`));
@@ -76,6 +88,13 @@ export function createRenderer(o: RendererOptions): Renderer {
           ) + c.dim(`  (${e.database})`),
         );
         break;
+      case 'run.waiting':
+        human(
+          c.yellow(
+            `⏳ waiting for plan "${e.planId}"'s run lock (${Math.round(e.waitedMs / 1000)} s of ${e.waitSeconds} s): held by ${e.holder}`,
+          ),
+        );
+        break;
       case 'ledger.installed':
         human(
           c.dim(`ledger: schema "${e.schema}" ${e.from === 0 ? 'installed' : `upgraded from v${e.from}`} (v${e.to})`),
@@ -87,7 +106,7 @@ export function createRenderer(o: RendererOptions): Renderer {
       case 'phase.end':
         break;
       case 'step.start':
-        human(`→ ${e.stepId} ${c.dim(`(${e.kind})`)}${e.resumed ? c.yellow(' resuming') : ''}`);
+        human(`→ ${e.stepId} ${c.dim(`(${e.kind})`)}${again(e.previous) ? c.yellow(` ${again(e.previous)}`) : ''}`);
         break;
       case 'step.statement':
         if (!o.quiet && e.count > 1)
@@ -207,6 +226,15 @@ export function createRenderer(o: RendererOptions): Renderer {
         return;
       }
       stopBar();
+      if (r.status === 'interrupted') {
+        // Ctrl-C is not a failure: say where it stopped and that a rerun resumes (docs/cli.md).
+        err(
+          redactText(
+            `${c.yellow(`⏹ ${r.message ?? 'interrupted'}`)} ${c.dim(`(${fmtMs(r.durationMs)}, exit ${r.exitCode})`)}`,
+          ),
+        );
+        return;
+      }
       const status =
         r.exitCode === 0
           ? c.green(`✔ ${r.status === 'nothing' ? 'nothing to do: every step is applied' : 'done'}`)
