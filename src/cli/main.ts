@@ -11,6 +11,7 @@ import { lastExitCode, reportError, resetExitCode } from './action.js';
 import { normaliseArgv } from './argv.js';
 import { registerDemo } from './commands/demo.js';
 import { registerFlag } from './commands/flag.js';
+import { registerFleet } from './commands/fleet.js';
 import { registerInit } from './commands/init.js';
 import { registerLint } from './commands/lint.js';
 import { registerPlan } from './commands/plan.js';
@@ -45,6 +46,7 @@ export function buildProgram(): Command {
   registerLint(program);
   registerReport(program);
   registerFlag(program);
+  registerFleet(program);
   registerDemo(program);
   for (const c of program.commands) c.exitOverride();
   return program;

@@ -25,6 +25,7 @@ const LAYERS = [
   'runner',
   'report',
   'api',
+  'fleet',
   'demo',
   'cli',
 ] as const;
