@@ -118,7 +118,6 @@ export class Coordinator {
         application_name: 'tidemark:fleet-queue',
         max: 3,
         maintenanceIntervalSeconds: o.maintenanceSeconds ?? 30,
-        monitorStateIntervalSeconds: undefined,
         schedule: false,
       });
       // pg-boss reports a lost connection as an event; an unhandled one would end the process.

@@ -25,7 +25,7 @@ function markdown(r: FleetReport): string {
   const out = [
     `# Fleet report: ${esc(r.plan.title)} (${code(r.plan.id)})`,
     '',
-    `${r.totals.targets} targets: ${totalsLine(r)} · ${fmtNum(r.totals.rows)} rows backfilled · generated ${fmtTime(r.generatedAt)}`,
+    `${r.totals.targets} targets: ${totalsLine(r)} · ${fmtNum(r.totals.rows)} rows written · generated ${fmtTime(r.generatedAt)}`,
     '',
     '## Targets',
     '',
@@ -95,7 +95,7 @@ function html(r: FleetReport): string {
 <body>
 <main>
 <h1>Fleet report: ${h(r.plan.title)} <code>${h(r.plan.id)}</code></h1>
-<p>${h(`${r.totals.targets} targets: ${totalsLine(r)} · ${fmtNum(r.totals.rows)} rows backfilled · generated ${fmtTime(r.generatedAt)}`)}</p>
+<p>${h(`${r.totals.targets} targets: ${totalsLine(r)} · ${fmtNum(r.totals.rows)} rows written · generated ${fmtTime(r.generatedAt)}`)}</p>
 ${join(
   section(
     'targets',

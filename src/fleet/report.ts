@@ -49,7 +49,7 @@ async function one(plan: Plan, t: FleetTarget, o: { ledgerSchema?: string; confi
       state: m.status.state,
       label: m.status.label,
       steps: { total: m.summary.steps.total, completed: m.summary.steps.completed, failed: m.summary.steps.failed },
-      rows: m.backfills.reduce((s, b) => s + b.rows, 0),
+      rows: m.summary.rowsAffected,
       startedAt: m.summary.firstStartedAt,
       finishedAt: m.summary.lastFinishedAt,
       proofPassed: m.proof.passed,
