@@ -25,7 +25,7 @@ export interface FleetWorkOptions {
   config?: TidemarkConfig;
   /** Who this runner is (`host pid N`), shown per target. */
   runner: string;
-  /** Polling interval of an idle runner (ms). */
+  /** Mean interval between two claims of this runner (ms). */
   pollMs?: number;
   /** Stop claiming and return (SIGTERM); targets in flight are released to the queue. */
   signal?: AbortSignal;
@@ -36,6 +36,11 @@ export interface FleetWorkOptions {
 interface JobData {
   target: string;
 }
+
+/** How often a runner looks for lost runners' targets (ms). */
+const REAP_MS = 1000;
+
+const tick = (ms: number) => ms / 2 + Math.random() * ms;
 
 const sleep = (ms: number, signal?: AbortSignal) =>
   new Promise<void>((res) => {
@@ -57,13 +62,17 @@ export async function workFleet(o: FleetWorkOptions): Promise<void> {
   const inflight = new Map<string, Promise<void>>();
   const jobs = new Map<string, string>();
   let failure: unknown;
+  let reaped = 0;
   while (!o.signal?.aborted && failure === undefined) {
     const run = await coord.run(id);
     if (run.state === 'finished') break;
     let job: Job<JobData> | undefined;
     if (run.state === 'running' && inflight.size < run.concurrency) {
       job = await coord.withClaimLock(id, async () => {
-        await reapLost(coord, run);
+        if (Date.now() - reaped > REAP_MS) {
+          reaped = Date.now();
+          await reapLost(coord, run);
+        }
         if ((await coord.runningCount(id)) >= run.concurrency) return undefined;
         const [next] = await coord.boss.fetch<JobData>(queue, { batchSize: 1 });
         if (!next) return undefined;
@@ -88,10 +97,10 @@ export async function workFleet(o: FleetWorkOptions): Promise<void> {
         });
       inflight.set(name, p);
       jobs.set(name, job.id);
-      continue;
-    }
-    if (!inflight.size && (await coord.finishIfDone(id))) break;
-    await Promise.race([sleep(o.pollMs ?? 250, o.signal), ...inflight.values()]);
+    } else if (!inflight.size && (await coord.finishIfDone(id))) break;
+    // One claim per tick, ticks jittered: every runner polls at the same pace, so a freed slot
+    // goes to whichever asks first rather than always to the runner whose target just ended.
+    await sleep(tick(o.pollMs ?? 100), o.signal);
   }
   if (o.signal?.aborted) {
     // Handed back at once rather than after the lease: another runner resumes each from its ledger.

@@ -33,6 +33,7 @@ export function roleUrl(db: string): string {
 }
 
 /** The same, with the password as `${FLEET_PW}` (as a targets file writes it). */
+// biome-ignore lint/suspicious/noTemplateCurlyInString: the targets file's own syntax
 export const envUrl = (db: string) => roleUrl(db).replace(encodeURIComponent(PASSWORD), '${FLEET_PW}');
 
 /** Create a database owned by the role; returns its name and admin URL. */

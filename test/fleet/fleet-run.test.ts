@@ -145,6 +145,7 @@ describe('fleet run over 12 databases', () => {
     const r = await cli(['fleet', 'run', plan, '--targets', f, '--coordinator', coordinator], { cwd: dir });
     expect(r.code).toBe(2);
     expect(r.stderr).toContain(`${f}:3`);
+    // biome-ignore lint/suspicious/noTemplateCurlyInString: the targets file's own syntax
     writeFileSync(f, 'one postgres://u:${NOT_SET_ANYWHERE}@127.0.0.1/a\n');
     const env = await cli(['fleet', 'run', plan, '--targets', f, '--coordinator', coordinator], { cwd: dir });
     expect(env.code).toBe(2);

@@ -1,0 +1,133 @@
+/**
+ * `tidemark fleet work`: runners started before the fleet run join it and share its queue under
+ * the fleet-wide concurrency; a runner killed with SIGKILL mid-target loses nothing: after its
+ * lease the target is taken by another runner and resumes from the target's own ledger.
+ */
+import { beforeAll, describe, expect, it } from 'vitest';
+import { createTestDatabase, query } from '../helpers/db.js';
+import { tempDir, writePlan } from '../helpers/plan-files.js';
+import { ensureRole, fleetDatabase, PASSWORD, startCli, writeTargets } from './fleet-helpers.js';
+
+/** Each target: a marker row (must be written once), then a slow step to be killed in. */
+const PLAN = `{
+  id: 'fleet-slow',
+  expand: [sql({ id: 'create-log', up: 'CREATE TABLE fleet_log (id serial PRIMARY KEY, note text)', down: 'DROP TABLE fleet_log' })],
+  backfill: [
+    sql({ id: 'mark', up: "INSERT INTO fleet_log (note) VALUES ('mark')" }),
+    sql({ id: 'slow', up: 'SELECT pg_sleep(2.5)' }),
+  ],
+  validate: [check.rowCount({ id: 'one-mark', table: 'fleet_log', equals: 1 })],
+}`;
+
+let dir: string;
+let plan: string;
+
+beforeAll(async () => {
+  await ensureRole();
+  dir = tempDir('tidemark-fleet-work-');
+  plan = writePlan(dir, PLAN, 'slow.plan.ts');
+});
+
+async function makeFleet(prefix: string, n: number) {
+  const out: { name: string; db: string; admin: string }[] = [];
+  for (let i = 1; i <= n; i++) {
+    const name = `${prefix}_${i}`;
+    const { db, admin } = await fleetDatabase(`fleet_${name}`);
+    out.push({ name, db, admin });
+  }
+  return out;
+}
+
+const waitFor = async (what: string, ok: () => Promise<boolean>, timeoutMs = 90_000) => {
+  const t0 = Date.now();
+  while (!(await ok().catch(() => false))) {
+    if (Date.now() - t0 > timeoutMs) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 50));
+  }
+};
+
+describe('fleet work', () => {
+  it('two runners started before the fleet run share its queue; the concurrency holds across them', async () => {
+    const fleet = await makeFleet('share', 6);
+    const coord = await createTestDatabase('fleet_coord_share');
+    const targets = writeTargets(dir, fleet, 'share.txt');
+    const w1 = startCli(['fleet', 'work', '--targets', targets, '--coordinator', coord], dir);
+    const w2 = startCli(['fleet', 'work', '--targets', targets, '--coordinator', coord], dir);
+    await waitFor(
+      'the runners to wait',
+      async () => (await query(coord, "SELECT to_regclass('tidemark_fleet.fleet_runs') AS r"))[0]!.r !== null,
+    );
+    const r = startCli(['fleet', 'run', plan, '--targets', targets, '--coordinator', coord, '--concurrency', '3'], dir);
+    const [run, a, b] = await Promise.all([r.done, w1.done, w2.done]);
+    expect(run.code, run.stdout + run.stderr).toBe(0);
+    expect(a.code, a.stdout + a.stderr).toBe(0);
+    expect(b.code, b.stdout + b.stderr).toBe(0);
+    expect(run.stdout).toMatch(/6 targets: 6 completed/);
+    const rows = await query<{ runner: string; started_at: Date; finished_at: Date }>(
+      coord,
+      'SELECT runner, started_at, finished_at FROM tidemark_fleet.fleet_targets ORDER BY started_at',
+    );
+    const runners = new Set(rows.map((x) => x.runner));
+    expect(runners.size, [...runners].join(', ')).toBeGreaterThanOrEqual(2);
+    // Never more than 3 targets at once, whichever runners ran them.
+    for (const x of rows) {
+      const overlapping = rows.filter((y) => y.started_at <= x.started_at && y.finished_at > x.started_at);
+      expect(overlapping.length).toBeLessThanOrEqual(3);
+    }
+    for (const t of fleet)
+      expect((await query<{ n: number }>(t.admin, 'SELECT count(*)::int AS n FROM fleet_log'))[0]!.n).toBe(1);
+    for (const out of [run, a, b]) expect(out.stdout + out.stderr).not.toContain(PASSWORD);
+  }, 240_000);
+
+  it('kill -9 of a runner mid-target: after its lease another runner takes the target, which resumes from its ledger', async () => {
+    const fleet = await makeFleet('kill', 2);
+    const coord = await createTestDatabase('fleet_coord_kill');
+    const targets = writeTargets(dir, fleet, 'kill.txt');
+    const w = startCli(['fleet', 'work', '--targets', targets, '--coordinator', coord], dir);
+    await waitFor(
+      'the runner to wait',
+      async () => (await query(coord, "SELECT to_regclass('tidemark_fleet.fleet_runs') AS r"))[0]!.r !== null,
+    );
+    const r = startCli(
+      ['fleet', 'run', plan, '--targets', targets, '--coordinator', coord, '--concurrency', '2', '--lease', '3'],
+      dir,
+    );
+    // Kill the `fleet run` once one of ITS targets is inside the slow step (the marker written).
+    const pid = r.child.pid!;
+    let victim = '';
+    await waitFor('a target of the fleet run inside its slow step', async () => {
+      const rows = await query<{ name: string }>(
+        coord,
+        "SELECT name FROM tidemark_fleet.fleet_targets WHERE state = 'running' AND runner LIKE $1",
+        [`% pid ${pid}`],
+      );
+      for (const { name } of rows) {
+        const t = fleet.find((f) => f.name === name)!;
+        const slow = await query(t.admin, "SELECT 1 FROM tidemark.steps WHERE step_id = 'slow' AND status = 'running'");
+        if (slow.length) {
+          victim = name;
+          return true;
+        }
+      }
+      return false;
+    });
+    r.child.kill('SIGKILL');
+    await r.done;
+    const work = await w.done;
+    expect(work.code, work.stdout + work.stderr).toBe(0);
+    expect(work.stdout).toMatch(/2 targets: 2 completed/);
+    const t = fleet.find((f) => f.name === victim)!;
+    // The marker step was not run again: the target resumed from its ledger.
+    expect((await query<{ n: number }>(t.admin, 'SELECT count(*)::int AS n FROM fleet_log'))[0]!.n).toBe(1);
+    const runs = await query<{ n: number }>(t.admin, 'SELECT count(*)::int AS n FROM tidemark.runs');
+    expect(runs[0]!.n).toBeGreaterThanOrEqual(2);
+    const [row] = await query<{ runner: string; state: string }>(
+      coord,
+      'SELECT runner, state FROM tidemark_fleet.fleet_targets WHERE name = $1',
+      [victim],
+    );
+    expect(row!.state).toBe('completed');
+    expect(row!.runner).toContain(`pid ${w.child.pid}`);
+    expect(work.stdout + work.stderr).not.toContain(PASSWORD);
+  }, 240_000);
+});
