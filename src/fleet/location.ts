@@ -7,6 +7,31 @@ import { join } from 'node:path';
 import { attachEmbedded, startEmbedded } from '../db/embedded.js';
 import { Coordinator, type CoordinatorOptions } from './coordinator.js';
 
+/**
+ * Wait (up to `ms`) until no other runner is connected to the embedded coordinator, so the one
+ * that started it does not stop it under a `fleet work` that is reading the fleet run's end.
+ */
+async function othersGone(adminUrl: string, ms = 15_000): Promise<void> {
+  const { default: pg } = await import('pg');
+  const c = new pg.Client({ connectionString: adminUrl });
+  c.on('error', () => undefined);
+  try {
+    await c.connect();
+    for (const t0 = Date.now(); Date.now() - t0 < ms; ) {
+      const r = await c.query(
+        'SELECT count(*)::int AS n FROM pg_stat_activity WHERE datname = $1 AND pid <> pg_backend_pid()',
+        [DATABASE],
+      );
+      if (!r.rows[0]?.n) return;
+      await new Promise((res) => setTimeout(res, 200));
+    }
+  } catch {
+    /* the server is going anyway */
+  } finally {
+    await c.end().catch(() => undefined);
+  }
+}
+
 /** The default coordinator's data directory, under `cwd`. */
 export const embeddedCoordinatorDir = (cwd = process.cwd()) => join(cwd, '.tidemark', 'fleet');
 
@@ -46,6 +71,7 @@ export async function openCoordinator(
       where: dir,
       async close() {
         await coordinator.close();
+        await othersGone(server.url);
         await server.stop();
       },
     };

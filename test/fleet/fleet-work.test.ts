@@ -130,4 +130,19 @@ describe('fleet work', () => {
     expect(row!.runner).toContain(`pid ${w.child.pid}`);
     expect(work.stdout + work.stderr).not.toContain(PASSWORD);
   }, 240_000);
+
+  it('waits for a fleet run to join, and exits 0 on SIGTERM', async () => {
+    const coord = await createTestDatabase('fleet_coord_term');
+    const targets = writeTargets(dir, [{ name: 'term_a', db: 'unused' }], 'term.txt');
+    const w = startCli(['fleet', 'work', '--targets', targets, '--coordinator', coord], dir);
+    await waitFor(
+      'the runner to wait',
+      async () => (await query(coord, "SELECT to_regclass('tidemark_fleet.fleet_runs') AS r"))[0]!.r !== null,
+    );
+    await new Promise((r) => setTimeout(r, 500));
+    w.child.kill('SIGTERM');
+    const out = await w.done;
+    expect(out.code, out.stdout + out.stderr).toBe(0);
+    expect(out.stdout).toContain('waiting for a fleet run to join');
+  }, 120_000);
 });
