@@ -27,6 +27,8 @@ export interface FleetRunRow {
   concurrency: number;
   continue_on_error: boolean;
   lease_seconds: number;
+  /** `--approve` gate ids, passed to every target's run. */
+  approvals: string[];
   state: FleetRunState;
   started_at: Date;
   finished_at: Date | null;
@@ -63,6 +65,7 @@ CREATE TABLE IF NOT EXISTS ${S}.fleet_runs (
   concurrency int NOT NULL,
   continue_on_error boolean NOT NULL,
   lease_seconds int NOT NULL,
+  approvals text[] NOT NULL DEFAULT '{}',
   state text NOT NULL DEFAULT 'running',
   started_at timestamptz NOT NULL DEFAULT now(),
   finished_at timestamptz
@@ -174,7 +177,7 @@ export class Coordinator {
   async createRun(
     r: Pick<
       FleetRunRow,
-      'plan_id' | 'plan_file' | 'plan_checksum' | 'concurrency' | 'continue_on_error' | 'lease_seconds'
+      'plan_id' | 'plan_file' | 'plan_checksum' | 'concurrency' | 'continue_on_error' | 'lease_seconds' | 'approvals'
     >,
     targets: { name: string; earlier?: TargetRow }[],
   ): Promise<number> {
@@ -182,9 +185,9 @@ export class Coordinator {
       const {
         rows: [{ id }],
       } = await c.query<{ id: number }>(
-        `INSERT INTO ${S}.fleet_runs (plan_id, plan_file, plan_checksum, concurrency, continue_on_error, lease_seconds)
-         VALUES ($1, $2, $3, $4, $5, $6) RETURNING id`,
-        [r.plan_id, r.plan_file, r.plan_checksum, r.concurrency, r.continue_on_error, r.lease_seconds],
+        `INSERT INTO ${S}.fleet_runs (plan_id, plan_file, plan_checksum, concurrency, continue_on_error, lease_seconds, approvals)
+         VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING id`,
+        [r.plan_id, r.plan_file, r.plan_checksum, r.concurrency, r.continue_on_error, r.lease_seconds, r.approvals],
       );
       for (const [i, t] of targets.entries()) {
         const e = t.earlier;

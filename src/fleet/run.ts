@@ -46,6 +46,8 @@ export interface RunFleetOptions extends Common {
   continueOnError: boolean;
   /** Seconds a runner holds a target's job before it is offered again (a lost runner's lease). */
   leaseSeconds: number;
+  /** `--approve` gate ids, for every target (whichever runner runs it). */
+  approvals?: string[];
 }
 
 /** Default lease of a target's job. */
@@ -104,6 +106,7 @@ export async function runFleet(o: RunFleetOptions): Promise<FleetRunResult> {
       concurrency: o.concurrency,
       continue_on_error: o.continueOnError,
       lease_seconds: o.leaseSeconds,
+      approvals: o.approvals ?? [],
     },
     o.targets.map((t) => ({ name: t.name, earlier: earlier.get(t.name) })),
   );

@@ -152,6 +152,7 @@ async function runTarget(o: FleetWorkOptions, run: FleetRunRow, job: Job<JobData
       databaseUrl: target.url,
       ledgerSchema: o.ledgerSchema,
       config: o.config,
+      approvals: run.approvals,
       // A runner whose lease expired while it still works holds the plan's run lock: wait for it
       // (then the plan is done and this run is a no-op) rather than fail the target.
       waitSeconds: run.lease_seconds,

@@ -152,4 +152,39 @@ describe('fleet run over 12 databases', () => {
     expect(env.stderr).toContain(`${f}:1`);
     expect(env.stderr).toContain('NOT_SET_ANYWHERE');
   });
+
+  it('targets stopped at a gate: exit 5; rerun with --approve opens it on every target', async () => {
+    const gated = writePlan(
+      dir,
+      `{
+        id: 'fleet-gated',
+        expand: [sql({ id: 'create', up: 'CREATE TABLE fleet_g (id int)', down: 'DROP TABLE fleet_g' })],
+        contract: [
+          gate.approval({ id: 'sign-off' }),
+          sql({ id: 'widen', up: 'ALTER TABLE fleet_g ADD COLUMN note text', down: 'ALTER TABLE fleet_g DROP COLUMN note' }),
+        ],
+      }`,
+      'gated.plan.ts',
+    );
+    const two: typeof fleet = [];
+    for (const name of ['gate_a', 'gate_b']) two.push({ name, ...(await fleetDatabase(`fleet_${name}`)) });
+    const coord = await createTestDatabase('fleet_coordinator_gate');
+    const targets = writeTargets(dir, two, 'gate-targets.txt');
+    const args = ['fleet', 'run', gated, '--targets', targets, '--coordinator', coord];
+    const first = await cli(args, { cwd: dir, env: fleetEnv, timeoutMs: 120_000 });
+    expect(first.code, first.stdout + first.stderr).toBe(5);
+    expect(first.stdout).toMatch(/2 targets: 2 at a gate/);
+    const approved = await cli([...args, '--approve', 'sign-off'], { cwd: dir, env: fleetEnv, timeoutMs: 120_000 });
+    expect(approved.code, approved.stdout + approved.stderr).toBe(0);
+    expect(approved.stdout).toMatch(/2 targets: 2 completed/);
+    for (const t of two)
+      expect(
+        (
+          await query(
+            t.admin,
+            "SELECT 1 FROM information_schema.columns WHERE table_name = 'fleet_g' AND column_name = 'note'",
+          )
+        ).length,
+      ).toBe(1);
+  }, 240_000);
 });

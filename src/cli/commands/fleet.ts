@@ -7,7 +7,7 @@ import type { Command } from 'commander';
 import { UsageError } from '../../model/errors.js';
 import { action } from '../action.js';
 import type { CliContext } from '../context.js';
-import { positiveInt } from './collect.js';
+import { collect, positiveInt } from './collect.js';
 import { registerFleetReport } from './fleet-report.js';
 
 interface CoordinatorFlags {
@@ -56,9 +56,18 @@ export function registerFleet(program: Command): void {
     .option('--concurrency <n>', 'targets running at once, across every runner', positiveInt, 4)
     .option('--continue-on-error', 'keep starting targets after one failed')
     .option('--coordinator <url>', COORDINATOR_HELP)
+    .option('--approve <gate>', 'approve a gate.approval on every target (repeatable)', collect)
     .option('--lease <seconds>', "seconds before a lost runner's target is offered again", positiveInt, 3600)
     .action(
-      action<CoordinatorFlags & { targets: string; concurrency: number; continueOnError?: boolean; lease: number }>(
+      action<
+        CoordinatorFlags & {
+          targets: string;
+          concurrency: number;
+          continueOnError?: boolean;
+          lease: number;
+          approve?: string[];
+        }
+      >(
         async (ctx, [file], flags) => {
           if (flags.concurrency < 1) throw new UsageError('--concurrency must be at least 1');
           if (flags.lease < 1) throw new UsageError('--lease must be at least 1 second');
@@ -81,6 +90,7 @@ export function registerFleet(program: Command): void {
               concurrency: flags.concurrency,
               continueOnError: !!flags.continueOnError,
               leaseSeconds: flags.lease,
+              approvals: flags.approve,
               ledgerSchema: ctx.opts.ledgerSchema,
               config: ctx.config,
               events: progress.sink,
