@@ -12,15 +12,26 @@ import { BIN } from '../helpers/run.js';
 export const PASSWORD = 'Fleet-S3cret-pw_91';
 export const ROLE = `${process.env.TIDEMARK_TEST_DB_PREFIX ?? ''}fleet_owner`.toLowerCase().replace(/[^a-z0-9_]/g, '_');
 
-/** The role every fleet database belongs to (created once, password set). */
+/**
+ * The role every fleet database belongs to (created once, password set). Test files run in
+ * parallel and catalog updates of one role collide ("tuple concurrently updated"): retried.
+ */
 export async function ensureRole(): Promise<void> {
-  await query(
-    adminUrl(),
-    `DO $$ BEGIN
-       IF NOT EXISTS (SELECT 1 FROM pg_roles WHERE rolname = '${ROLE}') THEN CREATE ROLE ${quoteIdent(ROLE)} LOGIN; END IF;
-     END $$`,
-  ).catch(() => undefined);
-  await query(adminUrl(), `ALTER ROLE ${quoteIdent(ROLE)} LOGIN PASSWORD '${PASSWORD}'`);
+  for (let attempt = 0; ; attempt++) {
+    try {
+      await query(
+        adminUrl(),
+        `DO $$ BEGIN
+           IF NOT EXISTS (SELECT 1 FROM pg_roles WHERE rolname = '${ROLE}') THEN CREATE ROLE ${quoteIdent(ROLE)} LOGIN; END IF;
+         END $$`,
+      );
+      await query(adminUrl(), `ALTER ROLE ${quoteIdent(ROLE)} LOGIN PASSWORD '${PASSWORD}'`);
+      return;
+    } catch (e) {
+      if (attempt >= 10) throw e;
+      await new Promise((r) => setTimeout(r, 100 + Math.random() * 400));
+    }
+  }
 }
 
 /** URL of `db` as the role, password written out. */
