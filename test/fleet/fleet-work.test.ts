@@ -14,7 +14,7 @@ const PLAN = `{
   expand: [sql({ id: 'create-log', up: 'CREATE TABLE fleet_log (id serial PRIMARY KEY, note text)', down: 'DROP TABLE fleet_log' })],
   backfill: [
     sql({ id: 'mark', up: "INSERT INTO fleet_log (note) VALUES ('mark')" }),
-    sql({ id: 'slow', up: 'SELECT pg_sleep(2.5)' }),
+    sql({ id: 'slow', up: 'SELECT pg_sleep(6)' }),
   ],
   validate: [check.rowCount({ id: 'one-mark', table: 'fleet_log', equals: 1 })],
 }`;
@@ -79,7 +79,7 @@ describe('fleet work', () => {
     for (const out of [run, a, b]) expect(out.stdout + out.stderr).not.toContain(PASSWORD);
   }, 240_000);
 
-  it('kill -9 of a runner mid-target: after its lease another runner takes the target, which resumes from its ledger', async () => {
+  it('kill -9 of the runner holding a target mid-step: after its lease the other runner takes it, and it resumes from its ledger', async () => {
     const fleet = await makeFleet('kill', 2);
     const coord = await createTestDatabase('fleet_coord_kill');
     const targets = writeTargets(dir, fleet, 'kill.txt');
@@ -89,33 +89,35 @@ describe('fleet work', () => {
       async () => (await query(coord, "SELECT to_regclass('tidemark_fleet.fleet_runs') AS r"))[0]!.r !== null,
     );
     const r = startCli(
-      ['fleet', 'run', plan, '--targets', targets, '--coordinator', coord, '--concurrency', '2', '--lease', '3'],
+      ['fleet', 'run', plan, '--targets', targets, '--coordinator', coord, '--concurrency', '2', '--lease', '10'],
       dir,
     );
-    // Kill the `fleet run` once one of ITS targets is inside the slow step (the marker written).
-    const pid = r.child.pid!;
+    // Kill whichever runner holds a target inside its slow step (the marker written); the other
+    // runner must take that target over once its lease has expired.
+    const runners = [r, w];
     let victim = '';
-    await waitFor('a target of the fleet run inside its slow step', async () => {
-      const rows = await query<{ name: string }>(
-        coord,
-        "SELECT name FROM tidemark_fleet.fleet_targets WHERE state = 'running' AND runner LIKE $1",
-        [`% pid ${pid}`],
-      );
-      for (const { name } of rows) {
-        const t = fleet.find((f) => f.name === name)!;
-        const slow = await query(t.admin, "SELECT 1 FROM tidemark.steps WHERE step_id = 'slow' AND status = 'running'");
-        if (slow.length) {
-          victim = name;
+    let killed: (typeof runners)[number] | undefined;
+    await waitFor('a target inside its slow step', async () => {
+      for (const t of fleet) {
+        // The process running the step, as the target's own ledger records it.
+        const [run] = await query<{ pid: number }>(
+          t.admin,
+          "SELECT r.pid FROM tidemark.runs r JOIN tidemark.steps s ON s.run_id = r.run_id WHERE s.step_id = 'slow' AND s.status = 'running' AND r.status = 'running'",
+        );
+        const holder = runners.find((x) => x.child.pid === run?.pid);
+        if (holder) {
+          victim = t.name;
+          killed = holder;
           return true;
         }
       }
       return false;
     });
-    r.child.kill('SIGKILL');
-    await r.done;
-    const work = await w.done;
-    expect(work.code, work.stdout + work.stderr).toBe(0);
-    expect(work.stdout).toMatch(/2 targets: 2 completed/);
+    killed!.child.kill('SIGKILL');
+    const survivor = runners.find((x) => x !== killed)!;
+    const [, done] = await Promise.all([killed!.done, survivor.done]);
+    expect(done.code, done.stdout + done.stderr).toBe(0);
+    expect(done.stdout).toMatch(/2 targets: 2 completed/);
     const t = fleet.find((f) => f.name === victim)!;
     // The marker step was not run again: the target resumed from its ledger.
     expect((await query<{ n: number }>(t.admin, 'SELECT count(*)::int AS n FROM fleet_log'))[0]!.n).toBe(1);
@@ -127,8 +129,8 @@ describe('fleet work', () => {
       [victim],
     );
     expect(row!.state).toBe('completed');
-    expect(row!.runner).toContain(`pid ${w.child.pid}`);
-    expect(work.stdout + work.stderr).not.toContain(PASSWORD);
+    expect(row!.runner).toContain(`pid ${survivor.child.pid}`);
+    expect(done.stdout + done.stderr).not.toContain(PASSWORD);
   }, 240_000);
 
   it('waits for a fleet run to join, and exits 0 on SIGTERM', async () => {
