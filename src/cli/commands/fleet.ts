@@ -67,43 +67,41 @@ export function registerFleet(program: Command): void {
           lease: number;
           approve?: string[];
         }
-      >(
-        async (ctx, [file], flags) => {
-          if (flags.concurrency < 1) throw new UsageError('--concurrency must be at least 1');
-          if (flags.lease < 1) throw new UsageError('--lease must be at least 1 second');
-          const [{ loadPlan }, { readTargets }, { runFleet }, { fleetProgress }] = await Promise.all([
-            import('../../plan/load.js'),
-            import('../../fleet/targets.js'),
-            import('../../fleet/run.js'),
-            import('../render/fleet.js'),
-          ]);
-          const targets = readTargets(flags.targets);
-          const plan = await loadPlan(file);
-          const opened = await coordinatorOf(ctx, flags, maintenanceOf(flags.lease));
-          const progress = fleetProgress(ctx.renderer);
-          try {
-            const r = await runFleet({
-              coordinator: opened.coordinator,
-              plan,
-              planFile: file,
-              targets,
-              concurrency: flags.concurrency,
-              continueOnError: !!flags.continueOnError,
-              leaseSeconds: flags.lease,
-              approvals: flags.approve,
-              ledgerSchema: ctx.opts.ledgerSchema,
-              config: ctx.config,
-              events: progress.sink,
-            });
-            progress.close();
-            await printResult(ctx, r);
-            return r.exitCode;
-          } finally {
-            progress.close();
-            await opened.close();
-          }
-        },
-      ),
+      >(async (ctx, [file], flags) => {
+        if (flags.concurrency < 1) throw new UsageError('--concurrency must be at least 1');
+        if (flags.lease < 1) throw new UsageError('--lease must be at least 1 second');
+        const [{ loadPlan }, { readTargets }, { runFleet }, { fleetProgress }] = await Promise.all([
+          import('../../plan/load.js'),
+          import('../../fleet/targets.js'),
+          import('../../fleet/run.js'),
+          import('../render/fleet.js'),
+        ]);
+        const targets = readTargets(flags.targets);
+        const plan = await loadPlan(file);
+        const opened = await coordinatorOf(ctx, flags, maintenanceOf(flags.lease));
+        const progress = fleetProgress(ctx.renderer);
+        try {
+          const r = await runFleet({
+            coordinator: opened.coordinator,
+            plan,
+            planFile: file,
+            targets,
+            concurrency: flags.concurrency,
+            continueOnError: !!flags.continueOnError,
+            leaseSeconds: flags.lease,
+            approvals: flags.approve,
+            ledgerSchema: ctx.opts.ledgerSchema,
+            config: ctx.config,
+            events: progress.sink,
+          });
+          progress.close();
+          await printResult(ctx, r);
+          return r.exitCode;
+        } finally {
+          progress.close();
+          await opened.close();
+        }
+      }),
     );
   fleet
     .command('work')
