@@ -11,6 +11,7 @@ import { Program, reportError } from './action.js';
 import { normaliseArgv } from './argv.js';
 import { registerDemo } from './commands/demo.js';
 import { registerFlag } from './commands/flag.js';
+import { registerFleet } from './commands/fleet.js';
 import { registerImport } from './commands/import.js';
 import { registerInit } from './commands/init.js';
 import { registerLint } from './commands/lint.js';
@@ -49,6 +50,7 @@ export function buildProgram(): Program {
   registerImport(program);
   registerReport(program);
   registerFlag(program);
+  registerFleet(program);
   registerDemo(program);
   for (const c of program.commands) c.exitOverride();
   return program;

@@ -237,3 +237,30 @@ async function writePassword(dir: string, password: string): Promise<void> {
   await writeFile(f, `${password}\n`, { mode: 0o600 });
   await chmod(f, 0o600);
 }
+
+/**
+ * A kept cluster another process of this machine has running now (its `postmaster.pid` names a
+ * live server): the URLs to connect to it, or undefined. Lets several runners share one embedded
+ * server (the fleet's coordinator, docs/fleet.md) instead of each starting its own on the same
+ * directory.
+ */
+export function attachEmbedded(dir: string): Pick<EmbeddedServer, 'url' | 'port' | 'urlFor'> | undefined {
+  let lines: string[];
+  try {
+    lines = readFileSync(join(resolve(dir), 'postmaster.pid'), 'utf8').split('\n');
+  } catch {
+    return undefined;
+  }
+  const pid = Number(lines[0]);
+  const port = Number(lines[3]);
+  if (!Number.isInteger(pid) || pid <= 0 || !Number.isInteger(port) || port <= 0) return undefined;
+  try {
+    process.kill(pid, 0);
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code !== 'EPERM') return undefined;
+  }
+  const password = readPassword(resolve(dir));
+  registerSecret(password);
+  const base = `postgres://postgres:${encodeURIComponent(password)}@127.0.0.1:${port}`;
+  return { url: `${base}/postgres`, port, urlFor: (db) => `${base}/${encodeURIComponent(db)}` };
+}

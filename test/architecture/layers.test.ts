@@ -26,6 +26,7 @@ const LAYERS = [
   'runner',
   'report',
   'api',
+  'fleet',
   'demo',
   'cli',
 ] as const;
