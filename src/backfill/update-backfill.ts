@@ -106,8 +106,12 @@ async function resolve(ctx: ReadContext, o: UpdateOptions): Promise<{ spec: Upda
   };
 }
 
-/** Run (or resume) the backfill. */
-export async function applyUpdate(ctx: StepContext, o: UpdateOptions): Promise<StepOutcome> {
+/**
+ * Run (or resume) the backfill. A backfill step is split into leased key ranges that any worker
+ * may join (docs/work.md); an op's fill (`split: false`) is one walk whose cursor stays in the
+ * op's own progress.
+ */
+export async function applyUpdate(ctx: StepContext, o: UpdateOptions, { split = true } = {}): Promise<StepOutcome> {
   const { spec, table } = await resolve(ctx, o);
   const rls = await rlsState(ctx.db.pool, table);
   if (rls.active && !o.perTenant)
@@ -123,7 +127,7 @@ export async function applyUpdate(ctx: StepContext, o: UpdateOptions): Promise<S
     throttle: o.throttle ?? {},
     perTenant,
     rlsEnabled: rls.active,
-    split: true,
+    split,
   });
 }
 

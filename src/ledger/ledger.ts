@@ -264,7 +264,10 @@ export class Ledger {
    */
   async markInterrupted(planId: string, stepId: string, runId: number, message: string): Promise<void> {
     await this.db.query(
+      // progress is never left null, which is how the next run tells an interrupted step from a new one
+      // (a split backfill keeps its cursors in its ranges, not here).
       `UPDATE ${this.s}.steps SET status = 'pending', run_id = $3, finished_at = clock_timestamp(), error = $4,
+          progress = COALESCE(progress, '{}'::jsonb),
           duration_ms = extract(epoch FROM clock_timestamp() - started_at) * 1000
         WHERE plan_id = $1 AND step_id = $2`,
       [planId, stepId, runId, message],

@@ -253,7 +253,7 @@ ALTER TABLE {{schema}}.steps ADD CONSTRAINT steps_status_check
   // 4: a backfill's key ranges, leased by its workers (`run` and `tidemark work`, docs/work.md). Each
   // range keeps its own cursor (`progress`), committed with each of its batches.
   `
-CREATE TABLE {{schema}}.backfill_ranges (
+CREATE TABLE IF NOT EXISTS {{schema}}.backfill_ranges (
   plan_id     text NOT NULL,
   step_id     text NOT NULL,
   range_no    int NOT NULL,
@@ -271,7 +271,7 @@ CREATE TABLE {{schema}}.backfill_ranges (
   // 5: the ORM history rows a plan's \`records\` wrote (src/ledger/orm-records.ts, docs/orm-records.md):
   // what a whole-plan rollback removes. Written in the same transaction as the ORM's row.
   `
-CREATE TABLE {{schema}}.orm_records (
+CREATE TABLE IF NOT EXISTS {{schema}}.orm_records (
   plan_id     text NOT NULL,
   tool        text NOT NULL,
   migration   text NOT NULL,
@@ -288,7 +288,7 @@ CREATE TABLE {{schema}}.orm_records (
 ALTER TABLE {{schema}}.runs DROP CONSTRAINT IF EXISTS runs_status_check;
 ALTER TABLE {{schema}}.runs ADD CONSTRAINT runs_status_check
   CHECK (status IN ('running', 'done', 'failed', 'gate', 'drift', 'crashed', 'rolled_back', 'interrupted'));
-ALTER TABLE {{schema}}.steps ADD COLUMN definition jsonb;
+ALTER TABLE {{schema}}.steps ADD COLUMN IF NOT EXISTS definition jsonb;
 `,
 ];
 

@@ -11,39 +11,33 @@ import { resolveRelation } from '../db/catalog.js';
 import { common, ident, relation } from '../kind/fields.js';
 import type { Action, ReadContext, StepContext, StepKind } from '../kind/step-kind.js';
 import { StepFailedError } from '../model/errors.js';
-import { displayRelation, quoteIdent } from '../sql/ident.js';
+import { displayRelation, parseRelation, quoteIdent } from '../sql/ident.js';
 import { announce, waiting } from './exec.js';
 import { pairState, uniqueIndexes } from './rename-column-catalog.js';
 import { columnPair, ensureCopy, type PairProgress } from './rename-column-engine.js';
 import { dropCopyActions, dropIndexConcurrently, renameNames } from './rename-column-sql.js';
 
 /** The options Tidemark gives the completion (those of the `op.renameColumn` it completes). */
-export const schema = z.object({ ...common, table: relation, from: ident, to: ident }).strict();
+export const schema = z
+  .object({
+    ...common,
+    table: relation,
+    from: ident,
+    to: ident,
+    /** The table's name when the rename ran, when an op.renameTable of the same plan renamed it since. */
+    createdOn: relation.optional(),
+  })
+  .strict();
 export type Options = z.infer<typeof schema>;
 export type Input = z.input<typeof schema>;
 
-/** The one table a simple view reads (as the view op.renameTable leaves at the old name), or null. */
-async function viewBase(ctx: ReadContext, view: number) {
-  const r = await ctx.db.pool.query<{ nspname: string; relname: string }>(
-    `SELECT DISTINCT n.nspname, c.relname FROM pg_rewrite w
-       JOIN pg_depend d ON d.classid = 'pg_rewrite'::regclass AND d.objid = w.oid AND d.refclassid = 'pg_class'::regclass
-       JOIN pg_class c ON c.oid = d.refobjid JOIN pg_namespace n ON n.oid = c.relnamespace
-      WHERE w.ev_class = $1::int8::oid AND d.refobjid <> w.ev_class AND c.relkind IN ('r', 'p')`,
-    [view],
-  );
-  const [base, more] = r.rows;
-  return base && !more ? resolveRelation(ctx.db.pool, { schema: base.nspname, name: base.relname }) : null;
-}
-
 /** The statements of the completion, and whether there is a copy to drop. */
 async function plan(ctx: ReadContext, o: Options) {
-  const named = await resolveRelation(ctx.db.pool, o.table);
-  if (!named) return null;
-  // An op.renameTable of the same plan has put a view at this name: the columns are on its table,
-  // whose trigger still carries the name the table had when the rename made it.
-  const t = named.kind === 'v' ? ((await viewBase(ctx, named.oid)) ?? named) : named;
+  const t = await resolveRelation(ctx.db.pool, o.table);
+  if (!t) return null;
   const table = `${quoteIdent(t.schema)}.${quoteIdent(t.name)}`;
-  const n = renameNames({ tableName: named.name, from: o.from, to: o.to });
+  // The trigger and function carry the name the table had when the rename made them.
+  const n = renameNames({ tableName: o.createdOn ? parseRelation(o.createdOn).name : t.name, from: o.from, to: o.to });
   const st = await pairState(ctx.db.pool, t.oid, [o.from, o.to]);
   const trig = await ctx.db.pool.query(`SELECT 1 FROM pg_trigger WHERE tgrelid = $1::int8::oid AND tgname = $2`, [
     t.oid,

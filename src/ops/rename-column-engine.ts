@@ -106,7 +106,11 @@ async function fill(ctx: StepContext, p: ColumnPair, store: PairStore): Promise<
     },
   };
   const { set, where } = fillSet(p);
-  await applyUpdate(fillCtx, { id: ctx.step.id, table: { schema: p.schema, name: p.tableName }, set, where });
+  await applyUpdate(
+    fillCtx,
+    { id: ctx.step.id, table: { schema: p.schema, name: p.tableName }, set, where },
+    { split: false },
+  );
 }
 
 /** Stage 4: the real column takes the new name and the copy the old one, in one short transaction. */

@@ -9,6 +9,7 @@ import { PlanInvalidError } from '../model/errors.js';
 import { PHASES, type Phase, type Plan, type PlanIssue, type PlannedStep, type StepDef } from '../model/plan.js';
 import { scriptProblems } from '../raw-sql/sql-runner.js';
 import { sha256, stepChecksum, stepDefinition } from '../sql/checksum.js';
+import { parseRelation, type RelationName } from '../sql/ident.js';
 import { ensureParser } from '../sql/parse.js';
 import { resolveOrmRecords } from './orm-records.js';
 import { stepKind } from './registry.js';
@@ -32,9 +33,30 @@ function completions(
   issues: PlanIssue[],
 ): Omit<PlannedStep, 'index'>[] {
   const out: Omit<PlannedStep, 'index'>[] = [];
-  for (const st of steps) {
+  // A table the plan renames keeps a view at its old name until contract (docs/steps/rename-table.md),
+  // and that view reads every column, the copy a column rename keeps too: the table completions
+  // (dropping the views) go first, and a column rename's completion names the table by its new name.
+  const key = (r: RelationName) => {
+    const q = parseRelation(r);
+    return `${q.schema ?? 'public'}.${q.name}`;
+  };
+  const renamed = new Map<string, RelationName>();
+  for (const st of steps)
+    if (st.kind === 'op.renameTable') {
+      const o = st.options as unknown as { table: RelationName; to: string };
+      const q = parseRelation(o.table);
+      renamed.set(key(o.table), q.schema ? { schema: q.schema, name: o.to } : o.to);
+    }
+  const ordered = [
+    ...steps.filter((st) => st.kind === 'op.renameTable'),
+    ...steps.filter((st) => st.kind !== 'op.renameTable'),
+  ];
+  for (const st of ordered) {
     const def = stepKind(st.kind)?.completion?.(st.options);
     if (!def) continue;
+    const table = (def.options as { table?: RelationName }).table;
+    if (def.kind === 'op.renameColumn.complete' && table && renamed.has(key(table)))
+      def.options = { ...def.options, table: renamed.get(key(table)), createdOn: table };
     const kind = stepKind(def.kind);
     const id = def.options.id;
     if (seen.has(id)) {

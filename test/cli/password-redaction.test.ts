@@ -70,7 +70,8 @@ function connection(form: Form, pw: string, dir: string): { url: string; env: Re
       return { url: bare, env: { ...none, PGPASSWORD: pw } };
     case 'passfile': {
       const file = join(dir, 'pgpass');
-      writeFileSync(file, `${host}:${port}:${db}:${ROLE}:${pw.replace(/[\\:]/g, '\\$&')}\n`);
+      // Any database (`*`): the failed-connection case points the same role at a database that does not exist.
+      writeFileSync(file, `${host}:${port}:*:${ROLE}:${pw.replace(/[\\:]/g, '\\$&')}\n`);
       chmodSync(file, 0o600);
       return { url: bare, env: { PGPASSWORD: undefined, PGPASSFILE: file } };
     }
