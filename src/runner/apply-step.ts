@@ -3,6 +3,7 @@
  * failure (a failure names the step and carries what to do next).
  */
 import { errorCodeLabel } from '../db/connection.js';
+import type { StepOutcome } from '../kind/step-kind.js';
 import type { Ledger, StepState } from '../ledger/ledger.js';
 import { InterruptedError, NotAvailableError, StepFailedError, TidemarkError } from '../model/errors.js';
 import type { PlannedStep } from '../model/plan.js';
@@ -62,23 +63,7 @@ export async function applyStep(
       });
     }
     s.appliedSteps.add(st.id);
-    s.emit({
-      type: 'step.done',
-      stepId: st.id,
-      phase: st.phase,
-      kind: st.kind,
-      durationMs,
-      rowsAffected: out.rowsAffected,
-      notes: out.notes,
-    });
-    return {
-      stepId: st.id,
-      phase: st.phase,
-      kind: st.kind,
-      outcome: 'applied',
-      durationMs,
-      rowsAffected: out.rowsAffected ?? null,
-    };
+    return stepDone(s, st, out, durationMs, null);
   } catch (e) {
     if (e instanceof InterruptedError) {
       await s.ledger.markInterrupted(s.plan.id, st.id, runId, e.message).catch(() => undefined);
@@ -109,4 +94,31 @@ function asStepError(st: PlannedStep, e: unknown): TidemarkError {
     parts.join('\n'),
     pe.hint ?? 'Fix the cause and run again: completed steps are not repeated.',
   );
+}
+
+/** Say a step finished (`step.done`) and report it applied; `noRows` stands in when the step counted none. */
+export function stepDone(
+  s: Session,
+  st: PlannedStep,
+  out: StepOutcome,
+  durationMs: number,
+  noRows: number | null,
+): StepReport {
+  s.emit({
+    type: 'step.done',
+    stepId: st.id,
+    phase: st.phase,
+    kind: st.kind,
+    durationMs,
+    rowsAffected: out.rowsAffected,
+    notes: out.notes,
+  });
+  return {
+    stepId: st.id,
+    phase: st.phase,
+    kind: st.kind,
+    outcome: 'applied',
+    durationMs,
+    rowsAffected: out.rowsAffected ?? noRows,
+  };
 }

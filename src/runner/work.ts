@@ -13,6 +13,7 @@ import { ExitCode, StepFailedError, UsageError } from '../model/errors.js';
 import type { Plan, PlannedStep } from '../model/plan.js';
 import { TIDEMARK_VERSION } from '../model/version.js';
 import { stepKind } from '../plan/registry.js';
+import { stepDone } from './apply-step.js';
 import { type Session, stepContext } from './context.js';
 import { categoryOf } from './guards.js';
 import { type ConnectOptions, openSession } from './open.js';
@@ -202,24 +203,7 @@ async function workStep(
   const t = performance.now();
   try {
     const out = await kind.apply(ctx, st.options);
-    const durationMs = performance.now() - t;
-    s.emit({
-      type: 'step.done',
-      stepId: st.id,
-      phase: st.phase,
-      kind: st.kind,
-      durationMs,
-      rowsAffected: out.rowsAffected,
-      notes: out.notes,
-    });
-    return {
-      stepId: st.id,
-      phase: st.phase,
-      kind: st.kind,
-      outcome: 'applied',
-      durationMs,
-      rowsAffected: out.rowsAffected ?? 0,
-    };
+    return stepDone(s, st, out, performance.now() - t, 0);
   } catch (e) {
     const msg = e instanceof Error ? e.message : String(e);
     s.emit({ type: 'step.failed', stepId: st.id, phase: st.phase, kind: st.kind, error: msg });
