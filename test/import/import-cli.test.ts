@@ -9,7 +9,6 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { DEMO_SCHEMA } from '../../src/demo/seed.js';
-import { op } from '../../src/plan/define.js';
 import { createTestDatabase, query } from '../helpers/db.js';
 import { tempDir } from '../helpers/plan-files.js';
 import { cli } from '../helpers/run.js';
